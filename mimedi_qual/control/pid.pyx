@@ -1,0 +1,108 @@
+"""Temperature PID of the MiMédi control core (compiled with Cython).
+
+The controller the bioreactor firmware runs on its heater: proportional on
+error, integral with anti-windup, derivative on the *measurement* (so a
+setpoint change does not kick the heater), output clamped to the heater's
+range in percent.
+
+Anti-windup is integrator clamping: whenever the output saturates, the
+integrator is pulled back so that ``p + i + d`` sits exactly on the limit. A
+long saturated heat-up therefore does not leave a charged integrator behind
+to cause overshoot.
+
+Two ways to drive it, same arithmetic (``pid_step`` below):
+
+>>> pid = TemperaturePID(kp=20.0, ki=0.02, kd=0.0, out_min=0.0, out_max=100.0)
+>>> heater_pct = pid.step(37.0, 36.2, 1.0)          # one call from Python
+>>> pid.step_batch(setpoints, measurements, out, 1.0)  # a C loop, GIL released
+"""
+
+from libc.math cimport isnan
+
+
+cdef double pid_step(PidState* s, double setpoint, double measurement, double dt_s) noexcept nogil:
+    cdef double error, p, d, u
+    if s.manual:
+        s.prev_measurement = measurement
+        s.primed = True
+        return s.manual_output
+    if isnan(measurement) or isnan(setpoint):
+        # A measurement we cannot trust must never drive the heater up.
+        return s.out_min
+    error = setpoint - measurement
+    p = s.kp * error
+    d = 0.0
+    if s.primed and dt_s > 0.0:
+        d = -s.kd * (measurement - s.prev_measurement) / dt_s
+    s.prev_measurement = measurement
+    s.primed = True
+    s.integral += s.ki * error * dt_s
+    u = p + s.integral + d
+    if u > s.out_max:
+        s.integral -= u - s.out_max
+        u = s.out_max
+    elif u < s.out_min:
+        s.integral += s.out_min - u
+        u = s.out_min
+    return u
+
+
+cdef class TemperaturePID:
+    """PID with anti-windup, output limits and derivative on measurement.
+
+    Gains are in output units (heater %) per °C: ``kp`` in %/°C, ``ki`` in
+    %/(°C·s), ``kd`` in %·s/°C.
+    """
+
+    cdef PidState s
+
+    def __init__(self, double kp, double ki, double kd,
+                 double out_min=0.0, double out_max=100.0):
+        if not out_min < out_max:
+            raise ValueError(f"out_min ({out_min}) must be below out_max ({out_max})")
+        self.s.kp = kp
+        self.s.ki = ki
+        self.s.kd = kd
+        self.s.out_min = out_min
+        self.s.out_max = out_max
+        self.reset()
+
+    def reset(self):
+        """Forget the integrator and the last measurement (a cold start)."""
+        self.s.integral = 0.0
+        self.s.prev_measurement = 0.0
+        self.s.primed = False
+        self.s.manual = False
+        self.s.manual_output = 0.0
+
+    cpdef double step(self, double setpoint, double measurement, double dt_s):
+        """One control period: return the heater output in percent."""
+        return pid_step(&self.s, setpoint, measurement, dt_s)
+
+    def step_batch(self, const double[::1] setpoints, const double[::1] measurements,
+                   double[::1] outputs, double dt_s):
+        """Step once per element in a C loop with the GIL released.
+
+        Open loop: the measurements are given, not simulated. Returns the
+        number of steps taken.
+        """
+        cdef Py_ssize_t i, n = setpoints.shape[0]
+        if measurements.shape[0] != n or outputs.shape[0] != n:
+            raise ValueError("setpoints, measurements and outputs must have the same length")
+        with nogil:
+            for i in range(n):
+                outputs[i] = pid_step(&self.s, setpoints[i], measurements[i], dt_s)
+        return n
+
+    @property
+    def integral(self):
+        """Integrator contribution to the output, in output units."""
+        return self.s.integral
+
+    @property
+    def out_min(self):
+        return self.s.out_min
+
+    @property
+    def out_max(self):
+        return self.s.out_max
