@@ -14,7 +14,7 @@ the step), so any step length is stable:
 ...                    heater_max_w=60, ambient_c=22.0), temperature_c=22.0)
 >>> bag.step(60.0, heater_w=30.0)
 >>> round(bag.temperature_c, 3)
-22.428
+22.426
 """
 
 from __future__ import annotations

@@ -1,0 +1,36 @@
+"""The ``mimedi-qual`` command line.
+
+One Typer application; each sub-command lives in a module of this package
+named for what it does (``run``, ``perf``, ``bench``, ``verify``, ...) and is
+registered below. Exit codes are a contract (ARCHITECTURE.md):
+
+* 0 — all acceptance criteria met (or the command succeeded)
+* 1 — deviations (a criterion not met, an instrument fault)
+* 2 — bad input (profile, feature file, CLI argument), nothing executed
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="mimedi-qual",
+    help="IQ/OQ/PQ qualification harness for the MiMédi bioreactor.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register_commands() -> None:
+    # Imported here so that `import mimedi_qual.cli` stays cheap and each
+    # command module can import what it needs without import cycles.
+    from mimedi_qual.cli import run  # noqa: F401  (registers `run`)
+
+    # --- sub-command registrations (one line each, keep sorted) ---
+
+
+def main() -> None:
+    """Console-script entry point."""
+    _register_commands()
+    app()
