@@ -1,0 +1,125 @@
+"""Bench profile: which bench, which instruments, where they are, their calibration.
+
+A bench is one bioreactor with its reference instruments. The same protocol
+runs on the simulated bench (``kind: simulated``, the default,
+``profiles/benches/sim.yaml``) and on a real one; only this file differs.
+
+Addresses are ``host:port`` for a real bench. On a simulated bench they are
+``sim``: the harness starts the simulator and fills in the loopback ports it
+picked (so two campaigns can run side by side).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SIM_ADDRESS = "sim"
+
+
+class StrictModel(BaseModel):
+    """Base for profile models: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BenchIdentity(StrictModel):
+    id: str
+    kind: Literal["simulated", "real"]
+    site: str
+    description: str = ""
+
+
+class Calibration(StrictModel):
+    """One line of the calibration register."""
+
+    certificate: str
+    calibrated_on: dt.date
+    due_on: dt.date
+
+    def is_due(self, on: dt.date) -> bool:
+        """True when the certificate has expired on ``on`` (past its due date)."""
+        return on > self.due_on
+
+
+class Identity(StrictModel):
+    """What ``*IDN?`` must answer: manufacturer, model, serial, firmware."""
+
+    manufacturer: str
+    model: str
+    serial: str
+    firmware: str
+
+    def as_idn(self) -> str:
+        return f"{self.manufacturer},{self.model},{self.serial},{self.firmware}"
+
+
+class Instrument(StrictModel):
+    """An instrument (or the bioreactor controller) on the bench."""
+
+    kind: Literal["bioreactor", "thermometer"]
+    transport: Literal["scpi-tcp"] = "scpi-tcp"
+    address: str = Field(description="host:port, or 'sim' on a simulated bench")
+    identity: Identity
+    calibration: Calibration | None = None
+    timeout_s: float = Field(default=5.0, gt=0)
+
+    @field_validator("address")
+    @classmethod
+    def _address_shape(cls, value: str) -> str:
+        if value == SIM_ADDRESS:
+            return value
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"address must be 'host:port' or '{SIM_ADDRESS}', got {value!r}")
+        return value
+
+
+class SimulatedThermometer(StrictModel):
+    """How the simulated reference thermometer errs (its 'physics')."""
+
+    offset_c: float = 0.0
+    noise_c: float = Field(ge=0.0)
+
+
+class SimulatedPlant(StrictModel):
+    mass_g: float = Field(gt=0)
+    ua_w_per_k: float = Field(gt=0)
+    heater_max_w: float = Field(gt=0)
+    ambient_c: float
+    initial_temperature_c: float
+
+
+class SimulatedController(StrictModel):
+    """Firmware configuration of the simulated controller (its PID tuning)."""
+
+    control_period_s: float = Field(gt=0)
+    initial_setpoint_c: float
+    kp: float
+    ki: float
+    kd: float
+    probe_offset_c: float = 0.0
+    probe_noise_c: float = Field(default=0.0, ge=0.0)
+
+
+class Simulation(StrictModel):
+    seed: int
+    plant: SimulatedPlant
+    controller: SimulatedController
+    thermometer: SimulatedThermometer
+
+
+class BenchProfile(StrictModel):
+    bench: BenchIdentity
+    instruments: dict[str, Instrument]
+    clock: Literal["simulated", "wall"]
+    simulation: Simulation | None = None
+
+    def instrument_of_kind(self, kind: str) -> tuple[str, Instrument]:
+        """The (name, instrument) of the one instrument of ``kind``."""
+        found = [(n, i) for n, i in self.instruments.items() if i.kind == kind]
+        if len(found) != 1:
+            raise LookupError(f"bench {self.bench.id} has {len(found)} instruments of kind {kind!r}")
+        return found[0]

@@ -1,0 +1,169 @@
+"""A small SCPI / IEEE 488.2 command interpreter for simulated instruments.
+
+Commands are declared in their canonical mixed-case form; upper-case letters
+are the short form. Headers match case-insensitively in either their short or
+their long form, as SCPI-99 requires (``MEAS:TEMP?`` = ``measure:temperature?``).
+Several commands may share a line, separated by ``;``.
+
+Errors go into the instrument's error queue with the standard codes and are
+read with ``SYSTem:ERRor?`` (``0,"No error"`` when empty).
+
+>>> dev = ScpiDevice(idn="ACME,T1,123,1.0")
+>>> dev.register("MEASure:TEMPerature?", lambda args: "37.000")
+>>> dev.handle("meas:temp?")
+'37.000'
+>>> dev.handle("MEAS:PRES?")
+>>> dev.handle("SYST:ERR?")
+'-113,"Undefined header"'
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+NO_ERROR = (0, "No error")
+COMMAND_ERROR = (-100, "Command error")
+SYNTAX_ERROR = (-102, "Syntax error")
+MISSING_PARAMETER = (-109, "Missing parameter")
+UNDEFINED_HEADER = (-113, "Undefined header")
+ILLEGAL_PARAMETER = (-224, "Illegal parameter value")
+DEVICE_ERROR = (-300, "Device-specific error")
+QUEUE_OVERFLOW = (-350, "Queue overflow")
+QUERY_ERROR = (-400, "Query error")
+
+ERROR_QUEUE_LENGTH = 20
+
+Handler = Callable[[list[str]], "str | None"]
+
+
+class ScpiError(Exception):
+    """Raised by a command handler to push a standard error into the queue."""
+
+    def __init__(self, error: tuple[int, str], detail: str = ""):
+        self.code, self.message = error
+        self.detail = detail
+        super().__init__(f"{self.code},{self.message}" + (f"; {detail}" if detail else ""))
+
+
+@dataclass(frozen=True)
+class _Node:
+    short: str
+    long: str
+
+    def matches(self, token: str) -> bool:
+        token = token.upper()
+        return token == self.short or token == self.long
+
+
+def _parse_pattern(pattern: str) -> tuple[tuple[_Node, ...], bool]:
+    query = pattern.endswith("?")
+    body = pattern.rstrip("?").lstrip(":")
+    nodes = []
+    for part in body.split(":"):
+        short = "".join(ch for ch in part if ch.isupper() or ch.isdigit() or ch == "*")
+        nodes.append(_Node(short=short, long=part.upper()))
+    return tuple(nodes), query
+
+
+_HEADER_RE = re.compile(r"^\s*(\*?[A-Za-z][A-Za-z0-9:*]*\??)\s*(.*?)\s*$")
+
+
+def parse_float(text: str, name: str = "value") -> float:
+    """A numeric parameter, or ``-224 Illegal parameter value``."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ScpiError(ILLEGAL_PARAMETER, f"{name} must be a number, got {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ScpiError(ILLEGAL_PARAMETER, f"{name} must be finite")
+    return value
+
+
+class ScpiDevice:
+    """Command table + error queue + the IEEE 488.2 common commands."""
+
+    def __init__(self, idn: str):
+        self.idn = idn
+        self._commands: list[tuple[tuple[_Node, ...], bool, Handler]] = []
+        self._errors: deque[tuple[int, str]] = deque()
+        self.event_status = 0
+        self.register("*IDN?", lambda args: self.idn)
+        self.register("*CLS", self._cls)
+        self.register("*RST", lambda args: self.reset())
+        self.register("*OPC?", lambda args: "1")
+        self.register("*OPC", lambda args: None)
+        self.register("*ESR?", self._esr)
+        self.register("*TST?", lambda args: "0")
+        self.register("*WAI", lambda args: None)
+        self.register("SYSTem:ERRor?", lambda args: self._pop_error())
+        self.register("SYSTem:ERRor:NEXT?", lambda args: self._pop_error())
+
+    # -- command table --------------------------------------------------
+    def register(self, pattern: str, handler: Handler) -> None:
+        """Declare a command in canonical form, e.g. ``SOURce:TEMPerature?``."""
+        nodes, query = _parse_pattern(pattern)
+        self._commands.append((nodes, query, handler))
+
+    def reset(self) -> None:
+        """``*RST``: subclasses put the device back in its default state."""
+
+    # -- execution ------------------------------------------------------
+    def handle(self, line: str) -> str | None:
+        """Execute one line; return the reply (queries) or None."""
+        replies = []
+        for command in line.split(";"):
+            if not command.strip():
+                continue
+            reply = self._execute(command)
+            if reply is not None:
+                replies.append(reply)
+        return ";".join(replies) if replies else None
+
+    def _execute(self, command: str) -> str | None:
+        match = _HEADER_RE.match(command)
+        if not match:
+            self.push_error(SYNTAX_ERROR)
+            return None
+        header, rest = match.groups()
+        query = header.endswith("?")
+        tokens = header.rstrip("?").lstrip(":").split(":")
+        args = [a.strip() for a in rest.split(",")] if rest else []
+        for nodes, is_query, handler in self._commands:
+            if is_query != query or len(nodes) != len(tokens):
+                continue
+            if all(node.matches(tok) for node, tok in zip(nodes, tokens)):
+                try:
+                    return handler(args)
+                except ScpiError as exc:
+                    self.push_error((exc.code, exc.message))
+                    return None
+                except IndexError:
+                    self.push_error(MISSING_PARAMETER)
+                    return None
+        self.push_error(UNDEFINED_HEADER)
+        return None
+
+    # -- error queue ----------------------------------------------------
+    def push_error(self, error: tuple[int, str]) -> None:
+        if len(self._errors) >= ERROR_QUEUE_LENGTH - 1:
+            if self._errors and self._errors[-1] != QUEUE_OVERFLOW:
+                self._errors.append(QUEUE_OVERFLOW)
+            return
+        self._errors.append(error)
+        if error[0] <= -100:
+            self.event_status |= 0x20  # command error bit of the ESR
+
+    def _pop_error(self) -> str:
+        code, message = self._errors.popleft() if self._errors else NO_ERROR
+        return f'{code},"{message}"'
+
+    def _cls(self, args: list[str]) -> None:
+        self._errors.clear()
+        self.event_status = 0
+
+    def _esr(self, args: list[str]) -> str:
+        value, self.event_status = self.event_status, 0
+        return str(value)
