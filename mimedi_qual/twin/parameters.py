@@ -1,0 +1,275 @@
+"""Twin parameters: every number with its unit and its source, loaded from a profile.
+
+A twin profile (``profiles/twin/default.yaml``) lists each plant parameter as a
+*quantity*: a value, the unit it is written in, and where it comes from — a
+reference key of ``/work/shared/DOMAIN.md`` (``[Zhu]``, ``[CHO]``, ``[Xuri]``,
+``[HH]``, ...), ``DOMAIN.md`` for a fact stated there without a key, or
+``ours`` for a choice we made (with the reason after a colon). A reviewer can
+therefore tell a published number from an engineering guess at a glance::
+
+    growth:
+      mu_max_per_d: {value: 0.42, unit: 1/d, source: "[Levine] sustained exponential 0.35-0.42 1/d"}
+
+The unit is checked against the unit the model expects (a profile cannot
+silently give ``1/h`` where ``1/d`` is meant), and every error names the file
+and the line:
+
+>>> profile = load_twin_profile("profiles/twin/default.yaml")
+>>> profile.growth.mu_max_per_d.value
+0.42
+>>> profile.source_of("growth.mu_max_per_d")
+'[Levine] sustained exponential 0.35-0.42 1/d'
+
+``TwinProfileError`` is raised for a missing file, bad YAML, an unknown or
+missing parameter, a wrong unit or an unknown source, with ``path:line``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+
+DEFAULT_PROFILE_PATH = Path(__file__).resolve().parents[2] / "profiles" / "twin" / "default.yaml"
+
+# Reference keys of DOMAIN.md ("Sources"), plus sources it cites in the text.
+KNOWN_SOURCE_KEYS = frozenset({
+    "A15", "A11", "P11", "MHRA", "Zhu", "Xuri", "GA", "Ghassemi", "Levine", "CHO",
+    "Castella", "CD20", "Kym", "Bai", "Bartczak", "O2sol", "EPFL", "HH", "APS",
+    "PV-cal", "pHcal", "Vali", "RPMI",
+})
+_SOURCE_RE = re.compile(r"^(?:\[(?P<key>[A-Za-z0-9-]+)\]|(?P<domain>DOMAIN\.md)|(?P<ours>ours))(?=$|[\s:])")
+
+
+class TwinProfileError(ValueError):
+    """A twin profile that cannot be used; the message names file and line."""
+
+
+class Quantity(BaseModel):
+    """One parameter: value, unit as written, and where the number comes from."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value: float
+    unit: str
+    source: str
+    note: str | None = None
+
+
+def _check_source(source: str) -> str:
+    match = _SOURCE_RE.match(source.strip())
+    if match is None:
+        raise ValueError(
+            f"source {source!r} must start with a DOMAIN.md key like [Zhu], with 'DOMAIN.md' or with 'ours'")
+    key = match.group("key")
+    if key is not None and key not in KNOWN_SOURCE_KEYS:
+        raise ValueError(f"source key [{key}] is not a DOMAIN.md reference ({', '.join(sorted(KNOWN_SOURCE_KEYS))})")
+    return source
+
+
+def quantity(unit: str, *, positive: bool = False, fraction: bool = False) -> Any:
+    """Annotation for a parameter that must be written in ``unit``."""
+
+    def check(q: Quantity) -> Quantity:
+        if q.unit != unit:
+            raise ValueError(f"unit must be {unit!r}, not {q.unit!r}")
+        _check_source(q.source)
+        if positive and not q.value > 0:
+            raise ValueError(f"value must be > 0, got {q.value}")
+        if fraction and not 0.0 <= q.value <= 1.0:
+            raise ValueError(f"value must be a fraction in [0, 1], got {q.value}")
+        return q
+
+    return Annotated[Quantity, AfterValidator(check)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ThermalSection(_Section):
+    ua_w_per_k: quantity("W/K", positive=True)
+    heater_max_w: quantity("W", positive=True)
+    ambient_c: quantity("degC")
+    medium_heat_capacity_j_per_g_k: quantity("J/g/K", positive=True)
+    tray_heat_capacity_j_per_k: quantity("J/K")
+    door_open_ua_factor: quantity("1", positive=True)
+
+
+class VesselSection(_Section):
+    medium_density_g_per_ml: quantity("g/mL", positive=True)
+    bag_tare_g: quantity("g")
+    headspace_ml: quantity("mL", positive=True)
+    working_volume_max_ml: quantity("mL", positive=True)
+    rocking_rpm_max: quantity("rpm", positive=True)
+    rocking_angle_max_deg: quantity("deg", positive=True)
+
+
+class GasTransferSection(_Section):
+    kla_reference_per_h: quantity("1/h", positive=True)
+    reference_rocking_rpm: quantity("rpm", positive=True)
+    reference_rocking_angle_deg: quantity("deg", positive=True)
+    rocking_rpm_exponent: quantity("1")
+    rocking_angle_exponent: quantity("1")
+    kla_static_per_h: quantity("1/h")
+    kla_co2_to_o2_ratio: quantity("1", positive=True)
+    o2_saturation_air_um: quantity("uM", positive=True)
+    air_o2_fraction: quantity("1", fraction=True)
+    ambient_co2_fraction: quantity("1", fraction=True)
+    gas_flow_ml_min: quantity("mL/min", positive=True)
+    passive_vent_ml_min: quantity("mL/min")
+    co2_valve_full_scale_fraction: quantity("1", fraction=True)
+    atmospheric_pressure_mmhg: quantity("mmHg", positive=True)
+    water_vapour_pressure_mmhg: quantity("mmHg")
+
+
+class AcidBaseSection(_Section):
+    pka_apparent: quantity("1")
+    co2_solubility_mm_per_mmhg: quantity("mM/mmHg", positive=True)
+    medium_bicarbonate_mm: quantity("mM")
+    base_bicarbonate_mm: quantity("mM")
+
+
+class MetabolismSection(_Section):
+    q_o2_pmol_per_cell_h: quantity("pmol/cell/h")
+    k_o2_um: quantity("uM", positive=True)
+    respiratory_quotient: quantity("1")
+    yield_cells_per_mmol_glucose: quantity("cells/mmol", positive=True)
+    yield_lactate_per_glucose: quantity("mol/mol")
+    glucose_maintenance_pmol_per_cell_h: quantity("pmol/cell/h")
+    medium_glucose_mm: quantity("mM")
+
+
+class GrowthSection(_Section):
+    mu_max_per_d: quantity("1/d")
+    k_glucose_mm: quantity("mM", positive=True)
+    k_i_lactate_mm: quantity("mM", positive=True)
+    k_death_per_h: quantity("1/h")
+    k_stress_death_per_h: quantity("1/h")
+    k_lysis_per_d: quantity("1/d")
+    lag_h: quantity("h", positive=True)
+    optimal_temperature_c: quantity("degC")
+    temperature_tolerance_c: quantity("degC", positive=True)
+    optimal_ph: quantity("pH")
+    ph_tolerance: quantity("pH", positive=True)
+    donor_mu_cv: quantity("1")
+    donor_lag_cv: quantity("1")
+    donor_q_o2_cv: quantity("1")
+
+
+class SelectionSection(_Section):
+    target_recovery_mean: quantity("1", fraction=True)
+    target_recovery_sd: quantity("1")
+    nontarget_carryover_fraction: quantity("1", fraction=True)
+    viability_retention: quantity("1", fraction=True)
+
+
+class TransductionSection(_Section):
+    activation_survival: quantity("1", fraction=True)
+    functional_titer_fraction: quantity("1", positive=True)
+    donor_efficiency_cv: quantity("1")
+
+
+class HarvestSection(_Section):
+    viable_recovery_per_wash: quantity("1", fraction=True)
+    dead_recovery_per_wash: quantity("1", fraction=True)
+    endotoxin_removal_per_wash: quantity("1", fraction=True)
+    recovery_sd: quantity("1")
+
+
+class FillSection(_Section):
+    volume_cv: quantity("1")
+    residual_volume_ml: quantity("mL")
+
+
+class QcAssaysSection(_Section):
+    count_cv: quantity("1")
+    viability_sd: quantity("1")
+    cd3_sd: quantity("1")
+    car_sd: quantity("1")
+    endotoxin_cv: quantity("1")
+    endotoxin_loq_eu_per_ml: quantity("EU/mL")
+    vcn_cv: quantity("1")
+    process_endotoxin_eu_median: quantity("EU")
+    contamination_probability: quantity("1", fraction=True)
+
+
+class TwinProfile(_Section):
+    """All twin parameters, grouped by the model that uses them."""
+
+    thermal: ThermalSection
+    vessel: VesselSection
+    gas_transfer: GasTransferSection
+    acid_base: AcidBaseSection
+    metabolism: MetabolismSection
+    growth: GrowthSection
+    selection: SelectionSection
+    transduction: TransductionSection
+    harvest: HarvestSection
+    fill: FillSection
+    qc_assays: QcAssaysSection
+
+    def quantity_at(self, dotted: str) -> Quantity:
+        """The quantity at ``"section.name"``."""
+        section, name = dotted.split(".")
+        return getattr(getattr(self, section), name)
+
+    def source_of(self, dotted: str) -> str:
+        return self.quantity_at(dotted).source
+
+
+def _line_of(node: yaml.Node, loc: tuple) -> int:
+    """1-based line of the deepest YAML node reachable along a pydantic ``loc``."""
+    best = node.start_mark.line + 1
+    for key in loc:
+        if not isinstance(node, yaml.MappingNode):
+            break
+        for key_node, value_node in node.value:
+            if key_node.value == key:
+                best = key_node.start_mark.line + 1
+                node = value_node
+                break
+        else:
+            break
+    return best
+
+
+def load_yaml_document(path: Path) -> tuple[Any, yaml.Node]:
+    """Read a YAML file, returning (data, node tree); errors name file and line."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TwinProfileError(f"{path}: cannot read: {exc.strerror}") from exc
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 0
+        raise TwinProfileError(f"{path}:{line}: invalid YAML: {exc.problem}") from exc
+    if node is None:
+        raise TwinProfileError(f"{path}:1: empty profile")
+    return data, node
+
+
+def validate_document(model: type[BaseModel], path: Path, data: Any, node: yaml.Node) -> Any:
+    """Validate ``data`` with ``model``; errors carry ``path:line`` for each problem."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = tuple(str(part) for part in err["loc"])
+            where = ".".join(loc) or "(top)"
+            lines.append(f"{path}:{_line_of(node, loc)}: {where}: {err['msg']}")
+        raise TwinProfileError("\n".join(lines)) from None
+
+
+def load_twin_profile(path: str | Path = DEFAULT_PROFILE_PATH) -> TwinProfile:
+    """Load and validate a twin profile."""
+    path = Path(path)
+    data, node = load_yaml_document(path)
+    return validate_document(TwinProfile, path, data, node)
