@@ -1,0 +1,233 @@
+"""Payload schemas: what each kind of evidence record must contain.
+
+The evidence store accepts any JSON payload, but for the kinds below it
+validates the payload against a pydantic model at ``append`` time, so a record
+missing what DOMAIN.md says a qualification record needs is refused when it is
+written, not discovered by an inspector. Extra fields are allowed and kept
+(``extra="allow"``): the schema is a floor, not a cage.
+
+Write a record from a model or from a plain dict — both are validated::
+
+    from mimedi_qual.evidence.schema import Measurement
+
+    store.append("measurement", Measurement(
+        criterion_id="OQ-TEMP-ACC", quantity="vessel temperature",
+        value=37.08, unit="°C", lower_limit=36.5, upper_limit=37.5, verdict="pass",
+        instrument="ref-thermometer", scenario="Temperature holds at 37 °C",
+        feature="features/oq/temperature.feature", urs=["URS-TEMP-001"],
+        method="reference PRT in the vessel, 1 h log, max |error|",
+        raw_sha256=store.store_raw(csv_bytes, "csv"),
+    ))
+
+Kinds and their models (record ``utc`` is always added by the store):
+
+=====================  =====================================================
+kind                   model
+=====================  =====================================================
+campaign_started       :class:`CampaignStarted`
+protocol               :class:`ProtocolRecord` (approvals: ProtocolApproval
+                       payloads from :mod:`mimedi_qual.evidence.signatures`)
+instrument_identity    :class:`InstrumentIdentity`
+scenario               :class:`ScenarioResult`
+step                   :class:`Step`
+measurement            :class:`Measurement`
+injected_fault         :class:`InjectedFault`
+interruption           :class:`Interruption`
+campaign_finished      :class:`CampaignFinished`
+audit_event            :class:`AuditEvent`
+deviation              written by :mod:`mimedi_qual.evidence.deviations`
+signature              written by :mod:`mimedi_qual.evidence.signatures`
+raw_data, artifact,    written by the store / :mod:`mimedi_qual.evidence.verify`
+allure_result
+=====================  =====================================================
+
+The summary PDF (:mod:`mimedi_qual.report.summary_pdf`) reads only these
+fields; a field it needs is required here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from mimedi_qual.evidence.store import EvidenceStoreError
+
+Verdict = Literal["pass", "fail"]
+StepStatus = Literal["passed", "failed", "broken", "skipped"]
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class Equipment(_Payload):
+    """The equipment under qualification (DOMAIN.md record item 1)."""
+
+    name: str = Field(examples=["MiMédi bioreactor"])
+    model: str
+    serial: str
+    firmware: str
+    software: str = ""
+
+
+class CampaignStarted(_Payload):
+    """First record of every campaign: who, what, where, on which bench."""
+
+    campaign_id: str = Field(examples=["C-20261121-0001"])
+    stage: str = Field(examples=["OQ"], description="IQ, OQ, PQ or a combination like 'IQ+OQ'")
+    protocol_id: str = Field(examples=["MQ-OQ-001"])
+    protocol_version: str = Field(examples=["1.0"])
+    protocol_hash: str = Field(description="protocol_hash() of the features + profiles run")
+    bench_profile: str = Field(examples=["profiles/benches/sim.yaml"])
+    bench_simulated: bool = Field(description="True on the digital twin: reports carry a dry-run banner")
+    executor_user_id: str = Field(description="user id (profiles/users/users.yaml) running the campaign")
+    executor_printed_name: str
+    site: str = ""
+    equipment: Equipment
+    harness_version: str = ""
+    git_commit: str = ""
+    time_source: str = Field("", description="how the clock is synchronised, e.g. 'chrony, offset 0.8 ms'")
+    environment: dict[str, Any] = Field(default_factory=dict, description="temperature, humidity, versions …")
+    objective: str = ""
+    scope: str = ""
+    references: list[str] = Field(default_factory=list, description="URS, risk assessment, FAT/SAT ids")
+
+
+class ProtocolFile(_Payload):
+    path: str
+    sha256: str
+
+
+class ProtocolRecord(_Payload):
+    """The protocol that was run, its hash, and the approvals found for it."""
+
+    protocol_id: str
+    version: str
+    protocol_hash: str
+    files: list[ProtocolFile] = Field(default_factory=list)
+    approvals: list[dict[str, Any]] = Field(
+        default_factory=list, description="ProtocolApproval.to_payload() dicts matching protocol_hash"
+    )
+
+
+class InstrumentIdentity(_Payload):
+    """A reference instrument (or the equipment's own controller) as found on the bench."""
+
+    name: str = Field(examples=["ref-thermometer"], description="bench profile name")
+    quantity: str = Field(examples=["temperature"])
+    manufacturer: str
+    model: str
+    serial: str
+    firmware: str = ""
+    idn: str = Field("", description="raw *IDN? reply")
+    calibration_certificate: str = Field(description="certificate id; '' if not a calibrated instrument")
+    calibration_due_date: date | None = None
+    in_calibration: bool = Field(description="due date not passed on the campaign date")
+    accuracy: str = Field("", examples=["±0.05 °C"])
+
+
+class ScenarioResult(_Payload):
+    """One scenario's outcome: the rows of the traceability matrix."""
+
+    feature: str
+    scenario: str
+    urs: list[str]
+    status: StepStatus
+    duration_s: float | None = None
+
+
+class Step(_Payload):
+    feature: str
+    scenario: str
+    keyword: str = Field(examples=["Given", "When", "Then"])
+    text: str
+    status: StepStatus
+    urs: list[str] = Field(default_factory=list)
+    duration_s: float | None = None
+    error: str = ""
+
+
+class Measurement(_Payload):
+    """A value taken against an acceptance criterion; the verdict is decided when measured."""
+
+    criterion_id: str = Field(examples=["OQ-TEMP-ACC"])
+    quantity: str
+    value: float | None = Field(description="None when the instrument gave no value (then verdict fail)")
+    unit: str
+    lower_limit: float | None = None
+    upper_limit: float | None = None
+    verdict: Verdict
+    instrument: str = Field(description="InstrumentIdentity.name that produced the value")
+    scenario: str
+    feature: str = ""
+    urs: list[str] = Field(default_factory=list)
+    method: str = ""
+    expected: str = Field("", description="human-readable expectation, e.g. '37.0 ± 0.5 °C'")
+    raw_sha256: str | None = Field(None, description="sha256 returned by EvidenceStore.store_raw")
+    taken_utc: str | None = None
+
+
+class InjectedFault(_Payload):
+    fault: str = Field(examples=["heater_failure"])
+    target: str
+    scenario: str = ""
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+class Interruption(_Payload):
+    """Written on resume: the campaign process stopped before campaign_finished."""
+
+    last_seq_before: int
+    last_utc_before: str
+    reason: str = "campaign process stopped before campaign_finished"
+
+
+class CampaignFinished(_Payload):
+    verdict: Literal["criteria_met", "deviations", "aborted"]
+    criteria_total: int
+    criteria_failed: int
+    deviations: int
+    conclusion: str = ""
+    recommendation: str = Field("", examples=["Release to PQ", "Conditional release: see DEV-002"])
+
+
+class AuditEvent(_Payload):
+    """Who did what, when, and why (Annex 11 §9): failed signatures, resumes, protocol changes."""
+
+    event: str = Field(examples=["signature_refused", "campaign_resumed"])
+    user_id: str = ""
+    detail: str = ""
+    reason_code: str = ""
+    old_value: Any = None
+    new_value: Any = None
+
+
+PAYLOAD_SCHEMAS: dict[str, type[_Payload]] = {
+    "campaign_started": CampaignStarted,
+    "protocol": ProtocolRecord,
+    "instrument_identity": InstrumentIdentity,
+    "scenario": ScenarioResult,
+    "step": Step,
+    "measurement": Measurement,
+    "injected_fault": InjectedFault,
+    "interruption": Interruption,
+    "campaign_finished": CampaignFinished,
+    "audit_event": AuditEvent,
+}
+
+
+def validate_payload(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Validate ``payload`` for ``kind`` and return it as JSON values.
+
+    Kinds without a schema pass through unchanged. Defaults are filled in, so
+    what is hashed is exactly what a reader will see.
+    """
+    model = PAYLOAD_SCHEMAS.get(kind)
+    if model is None:
+        return payload
+    try:
+        return model.model_validate(payload).model_dump(mode="json")
+    except ValidationError as exc:
+        raise EvidenceStoreError(f"{kind} payload invalid: {exc}") from exc

@@ -1,0 +1,379 @@
+"""Electronic signatures over the campaign record and over the protocol.
+
+A signature is an Ed25519 signature, made with the signer's password-protected
+key, over a *manifest*: the canonical JSON of ::
+
+    {campaign_id, user_id, printed_name, role, meaning, signed_utc,
+     signed_head_seq, signed_head_hash}
+
+Signing the manifest — not the bare head hash — binds the printed name, the
+role, the meaning and the time to the record (Part 11 §11.50, §11.70): none of
+them can be changed or copied to another campaign without the signature
+failing. The manifest, the public key and the signature are appended as a
+``signature`` record, so the signature is itself part of the chain and later
+signatures cover it::
+
+    from mimedi_qual.evidence.signatures import sign_campaign
+    from mimedi_qual.evidence.users import Role, UserRegistry
+
+    registry = UserRegistry.load("profiles/users/users.yaml")
+    record = sign_campaign(store, registry, "profiles/users/keys",
+                           user_id="qa.smith", password=pw,
+                           role=Role.REVIEWER, meaning="reviewed")
+
+Rules enforced at signing (and re-checked by ``verify``):
+
+* the signer is in the registry and holds the role;
+* the campaign executor (``campaign_started.executor_user_id``) may sign only
+  as ``executor`` — never review or approve their own campaign;
+* one person signs in one role only, and once per role;
+* approval needs a review signature first;
+* the password decrypts the signer's key; a wrong one is refused and
+  recorded as an ``audit_event`` (``signature_refused``, ``wrong_password``),
+  as is every other refusal; after :data:`MAX_FAILED_ATTEMPTS` wrong
+  passwords a user can no longer sign this campaign (Part 11 §11.300(d)).
+
+Protocol pre-approval works the same way over :func:`protocol_hash`, the
+SHA-256 over the sorted feature files and criteria/URS profiles; the result is
+a :class:`ProtocolApproval`, kept as JSON next to the protocol and copied into
+the campaign's ``protocol`` record by the run.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from mimedi_qual.evidence.store import EvidenceStore, Record, canonical_json, utc_now
+from mimedi_qual.evidence.users import (
+    Role,
+    UserError,
+    UserRegistry,
+    WrongPasswordError,
+    key_fingerprint,
+    public_key_b64,
+    verify_ed25519,
+)
+
+MAX_FAILED_ATTEMPTS = 3
+SIGNATURE_MANIFEST_KEYS = (
+    "campaign_id",
+    "user_id",
+    "printed_name",
+    "role",
+    "meaning",
+    "signed_utc",
+    "signed_head_seq",
+    "signed_head_hash",
+)
+PROTOCOL_SUFFIXES = (".feature", ".yaml", ".yml", ".json", ".toml")
+
+
+class SignatureRefused(Exception):
+    """Signing was refused; the reason is in the message and in an audit_event record."""
+
+    def __init__(self, message: str, reason_code: str):
+        super().__init__(message)
+        self.reason_code = reason_code
+
+
+# -- campaign signatures ------------------------------------------------------------------
+
+
+def signature_manifest(payload: dict[str, Any]) -> bytes:
+    """The bytes a signature record's Ed25519 signature covers."""
+    return canonical_json({key: payload.get(key) for key in SIGNATURE_MANIFEST_KEYS})
+
+
+def campaign_executors(records: Iterable[Record]) -> set[str]:
+    """User ids that executed the campaign (campaign_started + executor signatures)."""
+    executors: set[str] = set()
+    for record in records:
+        payload = record.payload
+        if record.kind == "campaign_started" and payload.get("executor_user_id"):
+            executors.add(payload["executor_user_id"])
+        elif record.kind == "signature" and payload.get("role") == Role.EXECUTOR.value:
+            executors.add(payload.get("user_id", ""))
+    return executors
+
+
+def role_rule_violation(
+    records: Iterable[Record], user_id: str, role: Role | str
+) -> tuple[str, str] | None:
+    """Why ``user_id`` may not sign ``records`` as ``role`` now: (reason_code, message), or None.
+
+    The registry check (does the user hold the role) is separate: see :func:`sign_campaign`.
+    """
+    records = list(records)
+    role = Role(role)
+    started = [r for r in records if r.kind == "campaign_started"]
+    declared_executor = started[0].payload.get("executor_user_id") if started else None
+    signatures = [r.payload for r in records if r.kind == "signature"]
+
+    if role is Role.EXECUTOR:
+        if declared_executor and user_id != declared_executor:
+            return "not_executor", f"{user_id} did not execute this campaign ({declared_executor} did)"
+    elif user_id in campaign_executors(records):
+        return "executor_cannot_sign_role", f"{user_id} executed this campaign and cannot sign it as {role}"
+    for sig in signatures:
+        if sig.get("user_id") != user_id:
+            continue
+        if sig.get("role") == role.value:
+            return "already_signed", f"{user_id} has already signed this campaign as {role}"
+        return (
+            "second_role",
+            f"{user_id} already signed this campaign as {sig.get('role')}: one person, one role",
+        )
+    if role is Role.APPROVER and not any(s.get("role") == Role.REVIEWER.value for s in signatures):
+        return "not_reviewed", "the campaign has no review signature yet: review before approval"
+    return None
+
+
+def _refuse(store: EvidenceStore, user_id: str, role: str, meaning: str, code: str, message: str) -> SignatureRefused:
+    store.append(
+        "audit_event",
+        {
+            "event": "signature_refused",
+            "user_id": user_id,
+            "reason_code": code,
+            "detail": f"{message} (role {role}, meaning {meaning!r})",
+        },
+    )
+    return SignatureRefused(message, code)
+
+
+def failed_password_attempts(records: Iterable[Record], user_id: str) -> int:
+    return sum(
+        1
+        for r in records
+        if r.kind == "audit_event"
+        and r.payload.get("event") == "signature_refused"
+        and r.payload.get("reason_code") == "wrong_password"
+        and r.payload.get("user_id") == user_id
+    )
+
+
+def sign_campaign(
+    store: EvidenceStore,
+    registry: UserRegistry,
+    keys_dir: str | Path,
+    *,
+    user_id: str,
+    password: str,
+    role: Role | str,
+    meaning: str,
+) -> Record:
+    """Sign the campaign's current head; return the appended ``signature`` record.
+
+    Raises :class:`SignatureRefused` (after recording an ``audit_event``) when
+    a rule forbids it or the password is wrong.
+    """
+    role_value = str(role)
+    meaning = meaning.strip()
+    try:
+        role = Role(role)
+    except ValueError:
+        raise _refuse(store, user_id, role_value, meaning, "unknown_role", f"unknown role {role_value!r}") from None
+    if not meaning:
+        raise _refuse(store, user_id, role.value, meaning, "no_meaning", "a signature needs a meaning")
+    records = store.records()
+    if not records:
+        raise _refuse(store, user_id, role.value, meaning, "empty_campaign", "nothing to sign: the store is empty")
+    try:
+        user = registry.get(user_id)
+    except UserError as exc:
+        raise _refuse(store, user_id, role.value, meaning, "unknown_user", str(exc)) from None
+    if failed_password_attempts(records, user_id) >= MAX_FAILED_ATTEMPTS:
+        raise _refuse(
+            store, user_id, role.value, meaning, "locked",
+            f"{user_id} is locked out of signing this campaign after {MAX_FAILED_ATTEMPTS} wrong passwords",
+        )
+    try:
+        private_key = registry.unlock(user_id, password, keys_dir)
+    except WrongPasswordError as exc:
+        raise _refuse(store, user_id, role.value, meaning, "wrong_password", str(exc)) from None
+    except UserError as exc:
+        raise _refuse(store, user_id, role.value, meaning, "key_unavailable", str(exc)) from None
+    if not user.has_role(role):
+        raise _refuse(
+            store, user_id, role.value, meaning, "role_not_held",
+            f"{user_id} does not hold the {role} role (holds {', '.join(sorted(user.roles))})",
+        )
+    violation = role_rule_violation(records, user_id, role)
+    if violation:
+        raise _refuse(store, user_id, role.value, meaning, *violation)
+
+    head = records[-1]
+    started = [r for r in records if r.kind == "campaign_started"]
+    payload: dict[str, Any] = {
+        "campaign_id": started[0].payload.get("campaign_id", "") if started else "",
+        "user_id": user.user_id,
+        "printed_name": user.printed_name,
+        "role": role.value,
+        "meaning": meaning,
+        "signed_utc": utc_now(),
+        "signed_head_seq": head.seq,
+        "signed_head_hash": head.hash,
+    }
+    signature = private_key.sign(signature_manifest(payload))
+    payload["public_key_ed25519"] = public_key_b64(private_key.public_key())
+    payload["key_fingerprint"] = key_fingerprint(payload["public_key_ed25519"])
+    payload["signature_ed25519"] = base64.b64encode(signature).decode("ascii")
+    return store.append("signature", payload)
+
+
+# -- protocol hash and approval -----------------------------------------------------------
+
+
+def _protocol_files(paths: Iterable[str | Path]) -> list[Path]:
+    files: set[Path] = set()
+    for path in map(Path, paths):
+        if path.is_dir():
+            files.update(p for p in path.rglob("*") if p.is_file() and p.suffix in PROTOCOL_SUFFIXES)
+        elif path.is_file():
+            files.add(path)
+        else:
+            raise FileNotFoundError(f"protocol file or directory not found: {path}")
+    return sorted(files)
+
+
+def protocol_manifest(paths: Iterable[str | Path], root: str | Path = ".") -> list[tuple[str, str]]:
+    """``(path relative to root, sha256)`` of every protocol file, sorted by path.
+
+    Directories are walked for feature files and profiles (``.feature``,
+    ``.yaml``, ``.yml``, ``.json``, ``.toml``).
+    """
+    root = Path(root).resolve()
+    manifest = []
+    for path in _protocol_files(paths):
+        relative = path.resolve().relative_to(root).as_posix()
+        manifest.append((relative, hashlib.sha256(path.read_bytes()).hexdigest()))
+    return sorted(manifest)
+
+
+def protocol_hash(paths: Iterable[str | Path], root: str | Path = ".") -> str:
+    """SHA-256 identifying a protocol: its files' names (relative to ``root``) and contents.
+
+    ::
+
+        protocol_hash(["features/oq", "profiles/acceptance", "profiles/urs"])
+
+    Renaming, adding, removing or editing any file changes it; where the
+    checkout lives does not.
+    """
+    return protocol_hash_from_manifest(protocol_manifest(paths, root))
+
+
+def protocol_hash_from_manifest(manifest: Iterable[tuple[str, str]]) -> str:
+    return hashlib.sha256(canonical_json([[path, sha] for path, sha in sorted(manifest)])).hexdigest()
+
+
+PROTOCOL_APPROVAL_MANIFEST_KEYS = (
+    "protocol_id",
+    "protocol_version",
+    "protocol_hash",
+    "user_id",
+    "printed_name",
+    "role",
+    "meaning",
+    "signed_utc",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolApproval:
+    """A pre-approval signature over a protocol hash (store as JSON, copy into the ``protocol`` record)."""
+
+    protocol_id: str
+    protocol_version: str
+    protocol_hash: str
+    user_id: str
+    printed_name: str
+    role: str
+    meaning: str
+    signed_utc: str
+    public_key_ed25519: str
+    signature_ed25519: str
+
+    def manifest(self) -> bytes:
+        return canonical_json({k: getattr(self, k) for k in PROTOCOL_APPROVAL_MANIFEST_KEYS})
+
+    def to_payload(self) -> dict[str, str]:
+        return asdict(self)
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> ProtocolApproval:
+        return cls(**{f: payload[f] for f in cls.__dataclass_fields__})
+
+    def signature_valid(self) -> bool:
+        """Cryptographic check against the embedded key (registry check: :func:`check_protocol_approval`)."""
+        return verify_ed25519(self.public_key_ed25519, self.signature_ed25519, self.manifest())
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_payload(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> ProtocolApproval:
+        return cls.from_payload(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def approve_protocol(
+    registry: UserRegistry,
+    keys_dir: str | Path,
+    *,
+    user_id: str,
+    password: str,
+    protocol_id: str,
+    protocol_version: str,
+    protocol_hash_hex: str,
+    meaning: str = "approved for execution",
+) -> ProtocolApproval:
+    """Sign a protocol hash as ``approver``. Raises SignatureRefused / WrongPasswordError."""
+    user = registry.get(user_id)
+    if not user.has_role(Role.APPROVER):
+        raise SignatureRefused(f"{user_id} does not hold the approver role", "role_not_held")
+    private_key = registry.unlock(user_id, password, keys_dir)
+    unsigned = ProtocolApproval(
+        protocol_id=protocol_id,
+        protocol_version=protocol_version,
+        protocol_hash=protocol_hash_hex,
+        user_id=user.user_id,
+        printed_name=user.printed_name,
+        role=Role.APPROVER.value,
+        meaning=meaning,
+        signed_utc=utc_now(),
+        public_key_ed25519=public_key_b64(private_key.public_key()),
+        signature_ed25519="",
+    )
+    signature = base64.b64encode(private_key.sign(unsigned.manifest())).decode("ascii")
+    return ProtocolApproval(**{**unsigned.to_payload(), "signature_ed25519": signature})
+
+
+def check_protocol_approval(
+    approval: ProtocolApproval, expected_hash: str, registry: UserRegistry | None = None
+) -> list[str]:
+    """Problems with an approval for a protocol whose hash is ``expected_hash`` ([] = valid)."""
+    problems = []
+    if approval.protocol_hash != expected_hash:
+        problems.append(f"approval by {approval.user_id} is for protocol hash {approval.protocol_hash[:12]}…, "
+                        f"not {expected_hash[:12]}…")
+    if not approval.signature_valid():
+        problems.append(f"approval by {approval.user_id}: signature does not verify")
+    if registry is not None:
+        if approval.user_id not in registry:
+            problems.append(f"approval by {approval.user_id}: user not in the registry")
+        else:
+            user = registry.get(approval.user_id)
+            if user.public_key_ed25519 != approval.public_key_ed25519:
+                problems.append(f"approval by {approval.user_id}: key is not the registered key")
+            if not user.has_role(Role.APPROVER):
+                problems.append(f"approval by {approval.user_id}: user does not hold the approver role")
+    return problems

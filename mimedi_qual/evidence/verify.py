@@ -1,0 +1,363 @@
+"""Prove a campaign directory untouched, or name every item that changed.
+
+:func:`verify_campaign` re-derives everything from the bytes on disk and
+trusts nothing stored as a conclusion:
+
+1. **Chain** — every record's hash is recomputed from its fields and compared
+   with the stored hash; each ``prev_hash`` must equal the previous record's
+   hash; sequence numbers must run 1, 2, 3, … without gaps.
+2. **Raw data** — each ``raw_data`` record's file must exist, hash to its
+   name and to the recorded SHA-256; any other file in ``raw/`` is *added*.
+3. **Allure results** — each file recorded by :func:`record_allure_results`
+   must exist with the recorded hash; other files in ``allure-results/`` are
+   *added*. Likewise every ``artifact`` record (``report.html``, the PDF).
+4. **Signatures** — each Ed25519 signature must verify over its manifest;
+   the signed head hash must be the hash of the record it names; the key must
+   be the one registered for the user (``users.yaml``); the role rules must
+   hold. Protocol approvals in ``protocol`` records are checked likewise.
+
+::
+
+    from mimedi_qual.evidence.verify import verify_campaign
+
+    report = verify_campaign("reports/C-0001")
+    if not report.ok:
+        for problem in report.problems:
+            print(problem)          # "altered: record #12 (measurement): ..."
+
+Limits worth knowing: a hash chain alone cannot show that records were cut
+off the *end* (the shorter chain is still valid). The signatures anchor it —
+a signature names the head it signed, and a missing or unsigned tail after
+the last approval is reported as a warning — and the report prints the head
+hash so it can be compared with a copy kept elsewhere. Anyone who can run
+this code can also rebuild a whole chain; what they cannot rebuild is a
+signature made with a registered user's key.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mimedi_qual.evidence.signatures import (
+    ProtocolApproval,
+    check_protocol_approval,
+    role_rule_violation,
+    signature_manifest,
+)
+from mimedi_qual.evidence.store import (
+    APPLICATION_ID,
+    GENESIS_HASH,
+    RAW_DIR_NAME,
+    STORE_FILE_NAME,
+    EvidenceStore,
+    NotACampaignError,
+    Record,
+    canonical_json,
+    record_hash,
+    sha256_file,
+)
+from mimedi_qual.evidence.users import UserRegistry, verify_ed25519
+
+ALLURE_RESULTS_DIR_NAME = "allure-results"
+_ROLES = ("executor", "reviewer", "approver")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a campaign: ``category`` is altered, missing, added or invalid."""
+
+    category: str
+    item: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.item}: {self.detail}"
+
+
+@dataclass
+class VerificationReport:
+    campaign_dir: Path
+    records_checked: int = 0
+    head_seq: int = 0
+    head_hash: str = GENESIS_HASH
+    raw_files_checked: int = 0
+    allure_files_checked: int = 0
+    artifacts_checked: int = 0
+    signatures_checked: int = 0
+    duration_s: float = 0.0
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def add(self, category: str, item: str, detail: str) -> None:
+        self.problems.append(Problem(category, item, detail))
+
+    def summary(self) -> str:
+        verdict = "INTACT" if self.ok else f"NOT INTACT ({len(self.problems)} problem(s))"
+        return (
+            f"{self.campaign_dir}: {verdict} — {self.records_checked} records, "
+            f"{self.raw_files_checked} raw files, {self.allure_files_checked} allure results, "
+            f"{self.artifacts_checked} artifacts, {self.signatures_checked} signatures; "
+            f"head #{self.head_seq} {self.head_hash}"
+        )
+
+
+def record_allure_results(store: EvidenceStore, results_dir: str | Path | None = None) -> list[Record]:
+    """Record one ``allure_result`` per file in ``allure-results/`` (call once, at campaign end).
+
+    Payload: ``{file, sha256, size_bytes}``, ``file`` relative to the campaign
+    directory. All are appended in one transaction.
+    """
+    results_dir = Path(results_dir) if results_dir else store.campaign_dir / ALLURE_RESULTS_DIR_NAME
+    if not results_dir.is_dir():
+        return []
+    campaign_root = store.campaign_dir.resolve()
+    items = []
+    for path in sorted(p for p in results_dir.rglob("*") if p.is_file()):
+        items.append(
+            (
+                "allure_result",
+                {
+                    "file": path.resolve().relative_to(campaign_root).as_posix(),
+                    "sha256": sha256_file(path),
+                    "size_bytes": path.stat().st_size,
+                },
+            )
+        )
+    return store.append_many(items)
+
+
+def _read_records(db_path: Path, report: VerificationReport) -> list[Record] | None:
+    # Read-only: verification must never change what it verifies.
+    try:
+        connection = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            app_id = connection.execute("PRAGMA application_id").fetchone()[0]
+            rows = connection.execute(
+                "SELECT seq, kind, utc, payload, prev_hash, hash FROM records ORDER BY seq"
+            ).fetchall()
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as exc:
+        report.add("altered", STORE_FILE_NAME, f"unreadable as an evidence store: {exc}")
+        return None
+    if app_id != APPLICATION_ID:
+        report.add("altered", STORE_FILE_NAME, f"application_id is {app_id:#x}, not a mimedi-qual store")
+    records = []
+    for row in rows:
+        try:
+            records.append(Record(int(row[0]), str(row[1]), str(row[2]), str(row[3]), str(row[4]), str(row[5])))
+        except (TypeError, ValueError) as exc:
+            report.add("altered", f"record #{row[0]}", f"field of the wrong type: {exc}")
+    return records
+
+
+def _check_chain(records: list[Record], report: VerificationReport) -> set[int]:
+    """Check hashes and links; return the seqs of records whose content is not what was hashed."""
+    altered: set[int] = set()
+    expected_seq = 1
+    previous_hash = GENESIS_HASH
+    previous_utc = ""
+    for record in records:
+        name = f"record #{record.seq} ({record.kind})"
+        if record.seq > expected_seq:
+            gap = f"#{expected_seq}" if record.seq == expected_seq + 1 else f"#{expected_seq}–#{record.seq - 1}"
+            report.add("missing", f"record {gap}", "sequence gap: record(s) deleted from the chain")
+        try:
+            payload = json.loads(record.payload_json)
+            canonical = canonical_json(payload).decode("utf-8")
+        except Exception as exc:  # noqa: BLE001 — any parse failure is an alteration
+            report.add("altered", name, f"payload is not valid JSON ({exc.__class__.__name__})")
+            altered.add(record.seq)
+        else:
+            if canonical != record.payload_json:
+                report.add("altered", name, "payload bytes differ from their canonical form")
+                altered.add(record.seq)
+            elif record_hash(record.seq, record.kind, record.utc, payload, record.prev_hash) != record.hash:
+                report.add("altered", name, "content does not match its hash")
+                altered.add(record.seq)
+        if record.prev_hash != previous_hash:
+            report.add(
+                "altered", name,
+                f"chain broken: prev_hash {record.prev_hash[:12]}… is not the hash of the record before "
+                f"({previous_hash[:12]}…)",
+            )
+            altered.add(record.seq)
+        if previous_utc and record.utc < previous_utc:
+            report.warnings.append(f"{name}: timestamp {record.utc} is earlier than the record before")
+        previous_hash = record.hash
+        previous_utc = record.utc
+        expected_seq = record.seq + 1
+    if records and records[0].kind != "campaign_started":
+        report.warnings.append(f"record #1 is a {records[0].kind}, not campaign_started")
+    return altered
+
+
+def _payloads(records: Iterable[Record], kind: str) -> list[tuple[Record, dict]]:
+    result = []
+    for record in records:
+        if record.kind == kind:
+            try:
+                result.append((record, json.loads(record.payload_json)))
+            except ValueError:
+                continue  # already reported as altered by the chain check
+    return result
+
+
+def _check_files(
+    campaign_dir: Path,
+    expected: dict[str, str],
+    directory: Path,
+    label: str,
+    report: VerificationReport,
+    *,
+    name_is_hash: bool = False,
+) -> int:
+    """Compare files on disk with recorded hashes; report altered / missing / added."""
+    checked = 0
+    for relative, recorded_sha in sorted(expected.items()):
+        path = campaign_dir / relative
+        if not path.is_file():
+            report.add("missing", relative, f"{label} recorded but not on disk")
+            continue
+        actual = sha256_file(path)
+        checked += 1
+        if actual != recorded_sha:
+            report.add("altered", relative, f"{label} content hash {actual[:12]}… ≠ recorded {recorded_sha[:12]}…")
+        elif name_is_hash and path.name.split(".", 1)[0] != actual:
+            report.add("altered", relative, f"{label} content does not match its SHA-256 name")
+    if directory.is_dir():
+        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+            relative = path.relative_to(campaign_dir).as_posix()
+            if relative not in expected:
+                detail = f"{label} on disk but never recorded"
+                if name_is_hash and path.name.split(".", 1)[0] != sha256_file(path):
+                    detail += " (and its content does not match its name)"
+                report.add("added", relative, detail)
+    return checked
+
+
+def _check_signatures(records: list[Record], registry: UserRegistry | None, report: VerificationReport) -> None:
+    by_seq = {r.seq: r for r in records}
+    for record, payload in _payloads(records, "signature"):
+        name = f"signature record #{record.seq} ({payload.get('printed_name', '?')}, {payload.get('role', '?')})"
+        report.signatures_checked += 1
+        signed_seq = payload.get("signed_head_seq")
+        signed = by_seq.get(signed_seq) if isinstance(signed_seq, int) else None
+        if signed is None or signed_seq >= record.seq:
+            report.add("invalid", name, f"signs record #{signed_seq}, which is not an earlier record")
+        elif signed.hash != payload.get("signed_head_hash"):
+            report.add("altered", name, f"signed head hash is not the hash of record #{signed_seq}")
+        if not verify_ed25519(
+            str(payload.get("public_key_ed25519", "")),
+            str(payload.get("signature_ed25519", "")),
+            signature_manifest(payload),
+        ):
+            report.add("altered", name, "Ed25519 signature does not verify over its manifest")
+        if registry is not None:
+            user_id = payload.get("user_id", "")
+            if user_id not in registry:
+                report.add("invalid", name, f"user {user_id!r} is not in the user registry")
+            else:
+                user = registry.get(user_id)
+                if user.public_key_ed25519 != payload.get("public_key_ed25519"):
+                    report.add("invalid", name, "signed with a key that is not the one registered for the user")
+                elif payload.get("role") in _ROLES and not user.has_role(payload["role"]):
+                    report.add("invalid", name, f"user does not hold the {payload.get('role')} role")
+        prior = [r for r in records if r.seq < record.seq]
+        role = payload.get("role")
+        if role in _ROLES:
+            violation = role_rule_violation(prior, payload.get("user_id", ""), role)
+            if violation:
+                report.add("invalid", name, f"role rule broken: {violation[1]}")
+        else:
+            report.add("invalid", name, f"unknown role {role!r}")
+
+
+def _check_protocol_approvals(records: list[Record], registry: UserRegistry | None, report: VerificationReport) -> None:
+    for record, payload in _payloads(records, "protocol"):
+        for approval_payload in payload.get("approvals", []) or []:
+            name = f"protocol approval by {approval_payload.get('user_id', '?')} in record #{record.seq}"
+            try:
+                approval = ProtocolApproval.from_payload(approval_payload)
+            except (KeyError, TypeError):
+                report.add("invalid", name, "approval is missing fields")
+                continue
+            for detail in check_protocol_approval(approval, payload.get("protocol_hash", ""), registry):
+                report.add("invalid", name, detail)
+
+
+def verify_campaign(campaign_dir: str | Path, registry: UserRegistry | None = None) -> VerificationReport:
+    """Verify a campaign directory; see the module docstring for what is checked.
+
+    ``registry`` is the user registry signatures must match; without one the
+    signatures are checked only against the keys embedded in them (and a
+    warning says so). Raises :class:`NotACampaignError` when ``campaign_dir``
+    has no ``evidence.sqlite``.
+    """
+    import time
+
+    started_s = time.perf_counter()
+    campaign_dir = Path(campaign_dir)
+    db_path = campaign_dir / STORE_FILE_NAME
+    if not db_path.is_file():
+        raise NotACampaignError(f"{campaign_dir} is not a campaign directory (no {STORE_FILE_NAME})")
+    report = VerificationReport(campaign_dir=campaign_dir)
+    records = _read_records(db_path, report)
+    if records is None:
+        report.duration_s = time.perf_counter() - started_s
+        return report
+    report.records_checked = len(records)
+    if records:
+        report.head_seq, report.head_hash = records[-1].seq, records[-1].hash
+
+    _check_chain(records, report)
+
+    raw_expected: dict[str, str] = {}
+    for _record, payload in _payloads(records, "raw_data"):
+        raw_expected[str(payload.get("file"))] = str(payload.get("sha256"))
+    report.raw_files_checked = _check_files(
+        campaign_dir, raw_expected, campaign_dir / RAW_DIR_NAME, "raw data file", report, name_is_hash=True
+    )
+
+    allure_expected = {str(p.get("file")): str(p.get("sha256")) for _r, p in _payloads(records, "allure_result")}
+    allure_dir = campaign_dir / ALLURE_RESULTS_DIR_NAME
+    if allure_expected:
+        report.allure_files_checked = _check_files(campaign_dir, allure_expected, allure_dir, "allure result", report)
+    elif allure_dir.is_dir() and any(allure_dir.iterdir()):
+        report.warnings.append("allure-results/ exists but was never recorded (campaign not finished?)")
+
+    artifacts = {str(p.get("file")): str(p.get("sha256")) for _r, p in _payloads(records, "artifact")}
+    for relative, sha in sorted(artifacts.items()):
+        path = campaign_dir / relative
+        if not path.is_file():
+            report.add("missing", relative, "artifact recorded but not on disk")
+        elif sha256_file(path) != sha:
+            report.add("altered", relative, "artifact content does not match its recorded hash")
+        else:
+            report.artifacts_checked += 1
+
+    _check_signatures(records, registry, report)
+    _check_protocol_approvals(records, registry, report)
+
+    if registry is None and report.signatures_checked:
+        report.warnings.append("no user registry given: signature keys were not checked against users.yaml")
+    if records and not any(r.kind == "campaign_finished" for r in records):
+        report.warnings.append("no campaign_finished record: the campaign is incomplete or was interrupted")
+    approvals = [r for r, p in _payloads(records, "signature") if p.get("role") == "approver"]
+    if approvals and records[-1].seq > approvals[-1].seq:
+        unsigned = [r for r in records if r.seq > approvals[-1].seq and r.kind != "audit_event"]
+        if unsigned:
+            report.warnings.append(
+                f"{len(unsigned)} record(s) after the last approval signature (#{approvals[-1].seq}) "
+                "are not covered by it"
+            )
+    report.duration_s = time.perf_counter() - started_s
+    return report
