@@ -28,6 +28,7 @@ def _register_commands() -> None:
     from mimedi_qual.cli import run  # noqa: F401  (registers `run`)
 
     # --- sub-command registrations (one line each, keep sorted) ---
+    from mimedi_qual.cli.evidence import register as _reg_evidence; _reg_evidence(app)  # noqa: E702
 
 
 def main() -> None:

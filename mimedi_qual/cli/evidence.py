@@ -1,0 +1,172 @@
+"""``mimedi-qual sign``, ``verify``, ``summary`` and ``user add``: the evidence commands.
+
+::
+
+    mimedi-qual user add jdoe --name "Jane Doe" --role reviewer        # prompts for a password
+    mimedi-qual sign reports/C-0001 --user jdoe --role reviewer --meaning reviewed
+    echo "$PW" | mimedi-qual sign reports/C-0001 --user qa.lee --role approver \\
+        --meaning "approved: release to PQ" --password-stdin
+    mimedi-qual verify reports/C-0001          # exit 0 intact, 1 not intact, 2 not a campaign
+    mimedi-qual summary reports/C-0001         # writes reports/C-0001/summary.pdf from the store
+
+The user registry defaults to ``profiles/users/users.yaml`` and the keystore
+to the ``keys/`` directory beside it; ``--users`` / ``--keys`` or the
+``MIMEDI_QUAL_USERS`` / ``MIMEDI_QUAL_KEYS`` environment variables override.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mimedi_qual.evidence.users import DEFAULT_REGISTRY_PATH, Role
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT = 0, 1, 2
+
+UsersOption = Annotated[
+    Path,
+    typer.Option("--users", envvar="MIMEDI_QUAL_USERS", help="User registry (users.yaml)."),
+]
+KeysOption = Annotated[
+    Path | None,
+    typer.Option("--keys", envvar="MIMEDI_QUAL_KEYS", help="Keystore directory [default: keys/ beside --users]."),
+]
+PasswordStdinOption = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin (scripts).")
+]
+
+
+def _keys_dir(users: Path, keys: Path | None) -> Path:
+    return keys if keys is not None else users.parent / "keys"
+
+
+def _read_password(password_stdin: bool, *, confirm: bool = False) -> str:
+    if password_stdin:
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(code)
+
+
+def sign(
+    campaign_dir: Annotated[Path, typer.Argument(help="Campaign directory (reports/<campaign-id>).")],
+    user: Annotated[str, typer.Option("--user", help="Signer's user id.")],
+    role: Annotated[Role, typer.Option("--role", help="Role the signature is given in.")],
+    meaning: Annotated[str, typer.Option("--meaning", help='What the signature means, e.g. "reviewed".')],
+    password_stdin: PasswordStdinOption = False,
+    users: UsersOption = DEFAULT_REGISTRY_PATH,
+    keys: KeysOption = None,
+) -> None:
+    """Sign a campaign's record (its head hash) as reviewer, approver or executor."""
+    from mimedi_qual.evidence.signatures import SignatureRefused, sign_campaign
+    from mimedi_qual.evidence.store import EvidenceStore, NotACampaignError
+    from mimedi_qual.evidence.users import UserError, UserRegistry
+
+    try:
+        registry = UserRegistry.load(users)
+        store = EvidenceStore.open(campaign_dir)
+    except (NotACampaignError, UserError) as exc:
+        raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
+    with store:
+        password = _read_password(password_stdin)
+        try:
+            record = sign_campaign(
+                store, registry, _keys_dir(users, keys),
+                user_id=user, password=password, role=role, meaning=meaning,
+            )
+        except SignatureRefused as exc:
+            raise _fail(f"signature refused ({exc.reason_code}): {exc}  [recorded in the audit trail]",
+                        EXIT_PROBLEMS) from None
+    p = record.payload
+    typer.echo(
+        f"signed by {p['printed_name']} ({p['user_id']}) as {p['role']} — \"{p['meaning']}\" at {p['signed_utc']}\n"
+        f"over record #{p['signed_head_seq']} {p['signed_head_hash']}; signature record #{record.seq}"
+    )
+
+
+def verify(
+    campaign_dir: Annotated[Path, typer.Argument(help="Campaign directory (reports/<campaign-id>).")],
+    users: UsersOption = DEFAULT_REGISTRY_PATH,
+) -> None:
+    """Recompute the chain, raw-data, Allure-result and signature checks; name every problem.
+
+    Exit 0 when intact, 1 when anything is altered, missing or added, 2 when
+    the directory is not a campaign.
+    """
+    from mimedi_qual.evidence.store import NotACampaignError
+    from mimedi_qual.evidence.users import UserError, UserRegistry
+    from mimedi_qual.evidence.verify import verify_campaign
+
+    registry = None
+    if users.exists():
+        try:
+            registry = UserRegistry.load(users)
+        except UserError as exc:
+            raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
+    try:
+        report = verify_campaign(campaign_dir, registry)
+    except NotACampaignError as exc:
+        raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
+    for problem in report.problems:
+        typer.echo(f"  {problem}")
+    for warning in report.warnings:
+        typer.echo(f"  warning: {warning}")
+    typer.echo(report.summary())
+    raise typer.Exit(EXIT_OK if report.ok else EXIT_PROBLEMS)
+
+
+def summary(
+    campaign_dir: Annotated[Path, typer.Argument(help="Campaign directory (reports/<campaign-id>).")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="PDF path [default: summary.pdf in the campaign].")] = None,
+) -> None:
+    """Write the qualification summary report (PDF) from the campaign's evidence store."""
+    from mimedi_qual.evidence.store import NotACampaignError
+    from mimedi_qual.report.summary_pdf import build_summary_pdf
+
+    try:
+        path = build_summary_pdf(campaign_dir, output)
+    except NotACampaignError as exc:
+        raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
+    typer.echo(f"summary report: {path}")
+
+
+user_app = typer.Typer(help="Manage the users who sign campaigns and protocols.", no_args_is_help=True)
+
+
+@user_app.command("add")
+def user_add(
+    user_id: Annotated[str, typer.Argument(help="User id, e.g. jdoe (lower case).")],
+    name: Annotated[str, typer.Option("--name", help="Printed name shown on signatures.")],
+    role: Annotated[list[Role], typer.Option("--role", help="Role (repeat for several).")],
+    password_stdin: PasswordStdinOption = False,
+    users: UsersOption = DEFAULT_REGISTRY_PATH,
+    keys: KeysOption = None,
+) -> None:
+    """Create a user: an Ed25519 key pair, the private key encrypted with the user's password."""
+    from mimedi_qual.evidence.users import UserError, create_user, key_fingerprint, key_path
+
+    password = _read_password(password_stdin, confirm=not password_stdin)
+    keys_dir = _keys_dir(users, keys)
+    try:
+        created = create_user(users, keys_dir, user_id=user_id, printed_name=name, roles=role, password=password)
+    except UserError as exc:
+        raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
+    typer.echo(
+        f"user {created.user_id} ({created.printed_name}; roles {', '.join(sorted(created.roles))}) added to {users}\n"
+        f"key {key_fingerprint(created.public_key_ed25519)}, private key {key_path(keys_dir, user_id)}"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the evidence commands to the ``mimedi-qual`` application."""
+    app.command("sign")(sign)
+    app.command("verify")(verify)
+    app.command("summary")(summary)
+    app.add_typer(user_app, name="user")
