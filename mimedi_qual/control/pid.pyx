@@ -22,10 +22,15 @@ from libc.math cimport isnan
 
 cdef double pid_step(PidState* s, double setpoint, double measurement, double dt_s) noexcept nogil:
     cdef double error, p, d, u
+    cdef double manual_u
     if s.manual:
-        s.prev_measurement = measurement
-        s.primed = True
-        return s.manual_output
+        manual_u = s.manual_output
+        if manual_u > s.out_max:
+            manual_u = s.out_max
+        elif manual_u < s.out_min:
+            manual_u = s.out_min
+        pid_track(s, setpoint, measurement, manual_u)
+        return manual_u
     if isnan(measurement) or isnan(setpoint):
         # A measurement we cannot trust must never drive the heater up.
         return s.out_min
@@ -45,6 +50,23 @@ cdef double pid_step(PidState* s, double setpoint, double measurement, double dt
         s.integral += s.out_min - u
         u = s.out_min
     return u
+
+
+cdef void pid_track(PidState* s, double setpoint, double measurement, double output) noexcept nogil:
+    # Choose the integrator so that the next auto step, with the error
+    # unchanged, returns ``output``: the transfer is bumpless.
+    if isnan(measurement) or isnan(setpoint):
+        s.integral = output
+        return
+    s.integral = output - s.kp * (setpoint - measurement)
+    s.prev_measurement = measurement
+    s.primed = True
+
+
+cdef void pid_clear(PidState* s) noexcept nogil:
+    s.integral = 0.0
+    s.prev_measurement = 0.0
+    s.primed = False
 
 
 cdef class TemperaturePID:
@@ -74,6 +96,20 @@ cdef class TemperaturePID:
         self.s.primed = False
         self.s.manual = False
         self.s.manual_output = 0.0
+
+    def set_manual(self, double output):
+        """Hold the output at ``output`` (clamped to the limits); the integrator tracks it."""
+        self.s.manual = True
+        self.s.manual_output = output
+
+    def set_auto(self):
+        """Return to automatic control, bumpless from the last manual output."""
+        self.s.manual = False
+
+    @property
+    def manual(self):
+        """True while the output is held by :meth:`set_manual`."""
+        return self.s.manual
 
     cpdef double step(self, double setpoint, double measurement, double dt_s):
         """One control period: return the heater output in percent."""

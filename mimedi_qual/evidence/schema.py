@@ -11,8 +11,8 @@ Write a record from a model or from a plain dict — both are validated::
     from mimedi_qual.evidence.schema import Measurement
 
     store.append("measurement", Measurement(
-        criterion_id="OQ-TEMP-ACC", quantity="vessel temperature",
-        value=37.08, unit="°C", lower_limit=36.5, upper_limit=37.5, verdict="pass",
+        criterion_id="OQ-TEMP-ACC", description="vessel temperature at 37 °C",
+        value=37.08, unit="°C", low=36.5, high=37.5, verdict="pass",
         instrument="ref-thermometer", scenario="Temperature holds at 37 °C",
         feature="features/oq/temperature.feature", urs=["URS-TEMP-001"],
         method="reference PRT in the vessel, 1 h log, max |error|",
@@ -150,23 +150,31 @@ class Step(_Payload):
 
 
 class Measurement(_Payload):
-    """A value taken against an acceptance criterion; the verdict is decided when measured."""
+    """A value judged against an acceptance criterion; the verdict is decided when measured.
+
+    Field names follow :class:`mimedi_qual.qualification.measurement.Measurement`, so
+    ``{**m.as_dict(), "scenario": ..., "feature": ..., "urs": [...]}`` is a valid payload.
+    """
 
     criterion_id: str = Field(examples=["OQ-TEMP-ACC"])
-    quantity: str
-    value: float | None = Field(description="None when the instrument gave no value (then verdict fail)")
+    description: str = Field("", description="what the criterion checks")
+    value: float | str | None = Field(
+        description="number, or text for exact criteria (firmware); None/'NaN' when no value was obtained"
+    )
     unit: str
-    lower_limit: float | None = None
-    upper_limit: float | None = None
+    low: float | None = Field(None, description="lower acceptance limit (inclusive), None = unbounded")
+    high: float | None = Field(None, description="upper acceptance limit (inclusive), None = unbounded")
     verdict: Verdict
     instrument: str = Field(description="InstrumentIdentity.name that produced the value")
     scenario: str
     feature: str = ""
     urs: list[str] = Field(default_factory=list)
+    source: str = Field("", description="where the criterion comes from (URS id, standard, 'ours')")
     method: str = ""
     expected: str = Field("", description="human-readable expectation, e.g. '37.0 ± 0.5 °C'")
+    statistics: dict[str, Any] = Field(default_factory=dict, description="e.g. mean, min, max, n of a series")
     raw_sha256: str | None = Field(None, description="sha256 returned by EvidenceStore.store_raw")
-    taken_utc: str | None = None
+    taken_at_utc: str | None = None
 
 
 class InjectedFault(_Payload):

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import sqlite3
@@ -163,14 +164,26 @@ class Record:
         return json.loads(self.payload_json)
 
 
+def _finite(value: Any) -> Any:
+    # NaN and infinities are not JSON. A sensor that gave NaN is evidence too:
+    # keep it, as the strings "NaN" / "Infinity" / "-Infinity".
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, Mapping):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
 def _payload_to_json_value(payload: Any) -> Any:
     # pydantic models (mimedi_qual.evidence.schema) are dumped in JSON mode so
     # dates, enums and decimals become plain JSON values before hashing.
     if hasattr(payload, "model_dump"):
-        return payload.model_dump(mode="json", exclude_none=False)
+        return _finite(payload.model_dump(mode="json", exclude_none=False))
     if not isinstance(payload, Mapping):
         raise EvidenceStoreError(f"payload must be a mapping or pydantic model, not {type(payload).__name__}")
-    return dict(payload)
+    return _finite(payload)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -261,6 +274,8 @@ class EvidenceStore:
         ``payload`` is a mapping of JSON values or a pydantic model from
         :mod:`mimedi_qual.evidence.schema`. Payloads of the kinds that module
         defines are validated against it (unknown extra fields are kept).
+        Non-finite floats become the strings ``"NaN"``, ``"Infinity"``,
+        ``"-Infinity"`` (JSON has no such numbers).
         """
         return self.append_many([(kind, payload)])[0]
 

@@ -114,7 +114,7 @@ class GasTransferSection(_Section):
     reference_rocking_angle_deg: quantity("deg", positive=True)
     rocking_rpm_exponent: quantity("1")
     rocking_angle_exponent: quantity("1")
-    kla_static_per_h: quantity("1/h")
+    kla_static_per_h: quantity("1/h", positive=True)
     kla_co2_to_o2_ratio: quantity("1", positive=True)
     o2_saturation_air_um: quantity("uM", positive=True)
     air_o2_fraction: quantity("1", fraction=True)

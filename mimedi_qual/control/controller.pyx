@@ -1,0 +1,749 @@
+"""The MiMédi bioreactor controller: every regulatory loop, interlock, alarm and
+module state machine, stepped once per control period (compiled with Cython).
+
+One step (``ctl_step``) does, in this order:
+
+1. **sensor checks** — temperature, pH and DO are *failed* when NaN, outside
+   their valid range, or frozen (unchanged for ``frozen_timeout_s``);
+2. **interlocks** — door open; over-temperature (trips at
+   ``over_temperature_trip_c``, releases ``over_temperature_hysteresis_c``
+   below); failed sensors;
+3. **module state machines** — acting states (STARTING, HOLDING, ...) finish
+   after ``acting_state_duration_s``;
+4. **loops**, while a culture module (transduction, expansion) is active:
+   temperature PID on the heater (ramped setpoint, derivative on measurement,
+   anti-windup); pH split range (CO2 valve lowers pH, base pump raises it,
+   dead band between); DO cascade (rocking speed first, then O2 enrichment);
+   perfusion by the schedule, only while expansion is in EXECUTE. A failed
+   sensor drives its loop to its safe output (the integrator tracks it);
+   over-temperature cuts the heater; door open stops the pumps;
+5. **alarms** — high/low limits with on-delay and hysteresis (armed once the
+   value has been inside its band since regulation started), discrete alarms
+   for failed sensors, door and over-temperature; latched until acknowledged;
+   a new alarm of priority ``auto_hold_priority`` or more urgent holds every
+   module that can be held.
+
+A step touches no Python object and allocates nothing, so it runs in a C
+loop without the GIL (:meth:`Controller.step_batch`) or from another compiled
+module through ``controller.pxd``.
+
+>>> from mimedi_qual.control.parameters import build_controller
+>>> from mimedi_qual.control.codes import Module, Command
+>>> ctl = build_controller()                       # profiles/control/controller.yaml
+>>> ctl.command(Module.EXPANSION, Command.START).accepted
+True
+>>> out = ctl.step(temperature_c=36.2, ph=7.3, do_pct=45.0, cell_density_e6_per_ml=3.0)
+>>> out.heater_pct > 0
+True
+"""
+
+import numpy as np
+
+from libc.math cimport isnan, NAN
+
+from mimedi_qual.control.pid cimport PidState, pid_step, pid_track, pid_clear
+from mimedi_qual.control import codes as _codes
+
+# Regulating states as a bit set (STARTING..UNHOLDING except COMPLETED).
+cdef unsigned int REGULATING_STATES_MASK = (
+    (1u << ST_STARTING) | (1u << ST_EXECUTE) | (1u << ST_COMPLETING) | (1u << ST_PAUSING)
+    | (1u << ST_PAUSED) | (1u << ST_RESUMING) | (1u << ST_HOLDING) | (1u << ST_HELD)
+    | (1u << ST_UNHOLDING))
+
+cdef double MINUTES_PER_DAY = 1440.0
+cdef double SECONDS_PER_HOUR = 3600.0
+
+
+# ---------------------------------------------------------------- state machine
+
+cdef inline int transition_target(int state, int command) noexcept nogil:
+    """State a command leads to from ``state``; -1 when not allowed there."""
+    if command == CMD_START:
+        return ST_STARTING if state == ST_IDLE else -1
+    if command == CMD_COMPLETE:
+        return ST_COMPLETING if state == ST_EXECUTE else -1
+    if command == CMD_PAUSE:
+        return ST_PAUSING if state == ST_EXECUTE else -1
+    if command == CMD_RESUME:
+        return ST_RESUMING if state == ST_PAUSED else -1
+    if command == CMD_HOLD:
+        if (state == ST_STARTING or state == ST_EXECUTE or state == ST_COMPLETING
+                or state == ST_PAUSING or state == ST_PAUSED or state == ST_RESUMING
+                or state == ST_UNHOLDING):
+            return ST_HOLDING
+        return -1
+    if command == CMD_UNHOLD:
+        return ST_UNHOLDING if state == ST_HELD else -1
+    if command == CMD_STOP:
+        if (state == ST_COMPLETED or state == ST_STOPPING or state == ST_STOPPED
+                or state == ST_ABORTING or state == ST_ABORTED):
+            return -1
+        return ST_STOPPING
+    if command == CMD_ABORT:
+        if state == ST_ABORTING or state == ST_ABORTED:
+            return -1
+        return ST_ABORTING
+    if command == CMD_RESET:
+        if state == ST_COMPLETED or state == ST_STOPPED or state == ST_ABORTED:
+            return ST_RESETTING
+        return -1
+    return -1
+
+
+cdef inline int acting_completion(int state) noexcept nogil:
+    """Quiescent state an acting state completes into; -1 for quiescent states."""
+    if state == ST_STARTING or state == ST_RESUMING or state == ST_UNHOLDING:
+        return ST_EXECUTE
+    if state == ST_COMPLETING:
+        return ST_COMPLETED
+    if state == ST_PAUSING:
+        return ST_PAUSED
+    if state == ST_HOLDING:
+        return ST_HELD
+    if state == ST_STOPPING:
+        return ST_STOPPED
+    if state == ST_ABORTING:
+        return ST_ABORTED
+    if state == ST_RESETTING:
+        return ST_IDLE
+    return -1
+
+
+cdef int ctl_command(ControllerState* c, int module, int command) noexcept nogil:
+    """Apply an operator/recipe command; return a RejectionCode (0 = accepted)."""
+    cdef int target
+    if command == CMD_ACKNOWLEDGE:
+        ctl_acknowledge(c, 0xFFFFFFFFu)
+        return REJ_ACCEPTED
+    if module < 0 or module >= N_MODULES:
+        return REJ_UNKNOWN_MODULE
+    if command < CMD_START or command > CMD_RESET:
+        return REJ_UNKNOWN_COMMAND
+    target = transition_target(c.module_state[module], command)
+    if target < 0:
+        return REJ_NOT_ALLOWED_IN_STATE
+    if c.interlock_mask != 0 and (command == CMD_START or command == CMD_RESUME
+                                  or command == CMD_UNHOLD):
+        return REJ_INTERLOCK_ACTIVE
+    c.module_state[module] = target
+    c.time_in_state_s[module] = 0.0
+    return REJ_ACCEPTED
+
+
+cdef void ctl_acknowledge(ControllerState* c, unsigned int mask) noexcept nogil:
+    """Acknowledge alarms: a latched alarm whose condition has cleared disappears."""
+    c.alarm_unacked_mask &= ~mask
+
+
+# ---------------------------------------------------------------- building blocks
+
+cdef inline bint sensor_failed(SensorCheck* s, double x, double dt_s) noexcept nogil:
+    cdef bint valid = (not isnan(x)) and x >= s.valid_min and x <= s.valid_max
+    if valid and x == s.last_value:
+        s.frozen_s += dt_s
+    else:
+        s.frozen_s = 0.0
+    s.last_value = x
+    s.failed = (not valid) or (s.frozen_timeout_s > 0.0 and s.frozen_s >= s.frozen_timeout_s)
+    return s.failed
+
+
+cdef inline bint limit_condition(AlarmState* a, double x, bint armed) noexcept nogil:
+    # The hysteresis keeps an active alarm on until the value is clearly back.
+    if not armed:
+        return False
+    if a.kind > 0:
+        if a.active:
+            return x > a.limit - a.hysteresis
+        return x > a.limit
+    if a.active:
+        return x < a.limit + a.hysteresis
+    return x < a.limit
+
+
+cdef inline bint alarm_update(AlarmState* a, bint condition, double dt_s) noexcept nogil:
+    """Advance the on-delay; return True when the alarm becomes active now."""
+    if not a.enabled or not condition:
+        a.pending_s = 0.0
+        a.active = False
+        return False
+    if a.active:
+        return False
+    a.pending_s += dt_s
+    if a.pending_s >= a.on_delay_s:
+        a.active = True
+        return True
+    return False
+
+
+cdef inline double clamp(double x, double lo, double hi) noexcept nogil:
+    if x > hi:
+        return hi
+    if x < lo:
+        return lo
+    return x
+
+
+cdef inline bint in_band(ControllerState* c, int high_alarm, double x) noexcept nogil:
+    # Strictly between the low and high alarm limits of the same variable.
+    return x < c.alarms[high_alarm].limit and x > c.alarms[high_alarm + 1].limit
+
+
+# ---------------------------------------------------------------- the step
+
+cdef void ctl_step(ControllerState* c, const ControlInputs* inp, double dt_s,
+                   ControlOutputs* out) noexcept nogil:
+    cdef int m, k, st, done
+    cdef bint t_failed, ph_failed, do_failed, door, regulating, perfusing, newly
+    cdef bint was_regulating
+    cdef double t = inp.temperature_c
+    cdef double ph = inp.ph
+    cdef double do_pct = inp.do_pct
+    cdef double heater, co2, base, rocking, o2, perfusion, u, e, ph_meas, step_c, x
+    cdef unsigned int new_alarms = 0
+    cdef unsigned int hold_alarms = 0
+    cdef unsigned int shown
+    cdef unsigned int packed = 0
+    cdef int best
+
+    c.time_s += dt_s
+
+    # 1. sensors
+    t_failed = sensor_failed(&c.sensors[SENSOR_TEMPERATURE], t, dt_s)
+    ph_failed = sensor_failed(&c.sensors[SENSOR_PH], ph, dt_s)
+    do_failed = sensor_failed(&c.sensors[SENSOR_DO], do_pct, dt_s)
+
+    # 2. interlocks
+    door = inp.door_open != 0.0
+    if not t_failed:
+        if t >= c.over_temperature_trip_c:
+            c.over_temperature = True
+        elif t < c.over_temperature_trip_c - c.over_temperature_hysteresis_c:
+            c.over_temperature = False
+    c.interlock_mask = (<unsigned int>door | (<unsigned int>c.over_temperature << 1)
+                        | (<unsigned int>t_failed << 2) | (<unsigned int>ph_failed << 3)
+                        | (<unsigned int>do_failed << 4))
+
+    # 3. module state machines
+    for m in range(N_MODULES):
+        c.time_in_state_s[m] += dt_s
+        done = acting_completion(c.module_state[m])
+        if done >= 0 and c.time_in_state_s[m] >= c.acting_state_duration_s:
+            c.module_state[m] = done
+            c.time_in_state_s[m] = 0.0
+    regulating = (((REGULATING_STATES_MASK >> c.module_state[MODULE_TRANSDUCTION]) & 1u)
+                  or ((REGULATING_STATES_MASK >> c.module_state[MODULE_EXPANSION]) & 1u))
+    perfusing = c.module_state[MODULE_EXPANSION] == ST_EXECUTE
+    was_regulating = c.regulating
+    c.regulating = regulating
+
+    # 4. loops
+    heater = 0.0
+    co2 = 0.0
+    base = 0.0
+    rocking = 0.0
+    o2 = 0.0
+    perfusion = 0.0
+    if not regulating:
+        pid_clear(&c.temperature_pid)
+        pid_clear(&c.ph_pid)
+        pid_clear(&c.do_pid)
+        c.temperature_setpoint_c = c.temperature_target_c
+        c.armed[0] = False
+        c.armed[1] = False
+        c.armed[2] = False
+    else:
+        # temperature: bumpless start ramps the setpoint from the culture's temperature
+        if not was_regulating and c.temperature_ramp_c_per_s > 0.0 and not t_failed:
+            c.temperature_setpoint_c = t
+        if c.temperature_ramp_c_per_s > 0.0:
+            step_c = c.temperature_ramp_c_per_s * dt_s
+            c.temperature_setpoint_c = clamp(c.temperature_target_c,
+                                             c.temperature_setpoint_c - step_c,
+                                             c.temperature_setpoint_c + step_c)
+        else:
+            c.temperature_setpoint_c = c.temperature_target_c
+        if t_failed:
+            heater = c.safe_heater_pct
+            pid_track(&c.temperature_pid, c.temperature_setpoint_c, NAN, heater)
+        else:
+            heater = pid_step(&c.temperature_pid, c.temperature_setpoint_c, t, dt_s)
+            if c.over_temperature:
+                heater = 0.0
+                pid_track(&c.temperature_pid, c.temperature_setpoint_c, t, heater)
+            if not c.armed[0] and in_band(c, 0, t):
+                c.armed[0] = True
+
+        # pH split range: error inside the dead band counts as zero
+        if ph_failed:
+            pid_track(&c.ph_pid, c.ph_setpoint, NAN, 0.0)
+        else:
+            e = c.ph_setpoint - ph
+            if e > c.ph_deadband:
+                e = e - c.ph_deadband
+            elif e < -c.ph_deadband:
+                e = e + c.ph_deadband
+            else:
+                e = 0.0
+            ph_meas = c.ph_setpoint - e
+            u = pid_step(&c.ph_pid, c.ph_setpoint, ph_meas, dt_s)
+            if u < 0.0:
+                co2 = -u * c.co2_valve_max_pct / 100.0
+            else:
+                base = u * c.base_pump_max_ml_min / 100.0
+            if not c.armed[1] and in_band(c, 2, ph):
+                c.armed[1] = True
+
+        # DO cascade: 0..100 % of the output drives rocking, 100..200 % O2 enrichment
+        if do_failed:
+            rocking = c.safe_rocking_rpm
+            o2 = c.safe_o2_enrichment_pct
+            pid_track(&c.do_pid, c.do_setpoint_pct, NAN, 0.0)
+        else:
+            u = pid_step(&c.do_pid, c.do_setpoint_pct, do_pct, dt_s)
+            if u <= 100.0:
+                rocking = c.rocking_min_rpm + (c.rocking_max_rpm - c.rocking_min_rpm) * u / 100.0
+            else:
+                rocking = c.rocking_max_rpm
+                o2 = c.o2_enrichment_max_pct * (u - 100.0) / 100.0
+            if not c.armed[2] and in_band(c, 4, do_pct):
+                c.armed[2] = True
+
+        # perfusion schedule (an unknown cell density holds the current rate)
+        if perfusing:
+            c.perfusion_time_s += dt_s
+            if c.perfusion_by_time:
+                x = c.perfusion_time_s / SECONDS_PER_HOUR
+            else:
+                x = inp.cell_density_e6_per_ml
+            if not isnan(x):
+                k = 0
+                while k < c.n_perfusion_thresholds and x >= c.perfusion_thresholds[k]:
+                    k += 1
+                c.perfusion_rate_ml_day = c.perfusion_rates_ml_day[k]
+            perfusion = c.perfusion_rate_ml_day / MINUTES_PER_DAY
+
+        if door:
+            base = 0.0
+            perfusion = 0.0
+
+    # 5. alarms
+    newly = alarm_update(&c.alarms[0], regulating and limit_condition(&c.alarms[0], t, c.armed[0] and not t_failed), dt_s)
+    new_alarms |= (<unsigned int>newly) << 0
+    newly = alarm_update(&c.alarms[1], regulating and limit_condition(&c.alarms[1], t, c.armed[0] and not t_failed), dt_s)
+    new_alarms |= (<unsigned int>newly) << 1
+    newly = alarm_update(&c.alarms[2], regulating and limit_condition(&c.alarms[2], ph, c.armed[1] and not ph_failed), dt_s)
+    new_alarms |= (<unsigned int>newly) << 2
+    newly = alarm_update(&c.alarms[3], regulating and limit_condition(&c.alarms[3], ph, c.armed[1] and not ph_failed), dt_s)
+    new_alarms |= (<unsigned int>newly) << 3
+    newly = alarm_update(&c.alarms[4], regulating and limit_condition(&c.alarms[4], do_pct, c.armed[2] and not do_failed), dt_s)
+    new_alarms |= (<unsigned int>newly) << 4
+    newly = alarm_update(&c.alarms[5], regulating and limit_condition(&c.alarms[5], do_pct, c.armed[2] and not do_failed), dt_s)
+    new_alarms |= (<unsigned int>newly) << 5
+    newly = alarm_update(&c.alarms[6], t_failed, dt_s)
+    new_alarms |= (<unsigned int>newly) << 6
+    newly = alarm_update(&c.alarms[7], ph_failed, dt_s)
+    new_alarms |= (<unsigned int>newly) << 7
+    newly = alarm_update(&c.alarms[8], do_failed, dt_s)
+    new_alarms |= (<unsigned int>newly) << 8
+    newly = alarm_update(&c.alarms[9], door and regulating, dt_s)
+    new_alarms |= (<unsigned int>newly) << 9
+    newly = alarm_update(&c.alarms[10], c.over_temperature, dt_s)
+    new_alarms |= (<unsigned int>newly) << 10
+
+    c.alarm_active_mask = 0
+    best = 0
+    for k in range(N_ALARMS):
+        if c.alarms[k].active:
+            c.alarm_active_mask |= 1u << k
+        if ((new_alarms >> k) & 1u) and c.alarms[k].priority <= c.auto_hold_priority:
+            hold_alarms |= 1u << k
+    c.alarm_unacked_mask |= new_alarms
+    shown = c.alarm_active_mask | c.alarm_unacked_mask
+    for k in range(N_ALARMS):
+        if ((shown >> k) & 1u) and (best == 0 or c.alarms[k].priority < best):
+            best = c.alarms[k].priority
+
+    # an urgent new alarm holds every module that can be held
+    if hold_alarms:
+        for m in range(N_MODULES):
+            st = transition_target(c.module_state[m], CMD_HOLD)
+            if st >= 0:
+                c.module_state[m] = st
+                c.time_in_state_s[m] = 0.0
+
+    for m in range(N_MODULES):
+        packed |= (<unsigned int>c.module_state[m]) << (4 * m)
+
+    out.heater_pct = heater
+    out.co2_valve_pct = co2
+    out.base_pump_ml_min = base
+    out.rocking_rpm = rocking
+    out.o2_enrichment_pct = o2
+    out.perfusion_ml_min = perfusion
+    out.temperature_setpoint_c = c.temperature_setpoint_c
+    out.alarm_active_mask = c.alarm_active_mask
+    out.alarm_unacked_mask = c.alarm_unacked_mask
+    out.interlock_mask = c.interlock_mask
+    out.highest_priority = best
+    out.module_states = packed
+    c.last = out[0]
+
+
+cdef inline void write_row(const ControlOutputs* o, double[:, ::1] outputs, Py_ssize_t i) noexcept nogil:
+    outputs[i, 0] = o.heater_pct
+    outputs[i, 1] = o.co2_valve_pct
+    outputs[i, 2] = o.base_pump_ml_min
+    outputs[i, 3] = o.rocking_rpm
+    outputs[i, 4] = o.o2_enrichment_pct
+    outputs[i, 5] = o.perfusion_ml_min
+    outputs[i, 6] = o.temperature_setpoint_c
+    outputs[i, 7] = o.alarm_active_mask
+    outputs[i, 8] = o.alarm_unacked_mask
+    outputs[i, 9] = o.interlock_mask
+    outputs[i, 10] = o.highest_priority
+    outputs[i, 11] = o.module_states
+
+
+# ---------------------------------------------------------------- Python API
+
+cdef class ControlOutputsView:
+    """Actuator commands and status after one step (a read-only snapshot)."""
+
+    cdef readonly double heater_pct
+    cdef readonly double co2_valve_pct
+    cdef readonly double base_pump_ml_min
+    cdef readonly double rocking_rpm
+    cdef readonly double o2_enrichment_pct
+    cdef readonly double perfusion_ml_min
+    cdef readonly double temperature_setpoint_c
+    cdef readonly unsigned int alarm_active_mask
+    cdef readonly unsigned int alarm_unacked_mask
+    cdef readonly unsigned int interlock_mask
+    cdef readonly int highest_priority
+    cdef readonly unsigned int module_states
+
+    def as_row(self):
+        """The outputs as a tuple in ``codes.OUTPUT_COLUMNS`` order."""
+        return (self.heater_pct, self.co2_valve_pct, self.base_pump_ml_min, self.rocking_rpm,
+                self.o2_enrichment_pct, self.perfusion_ml_min, self.temperature_setpoint_c,
+                float(self.alarm_active_mask), float(self.alarm_unacked_mask),
+                float(self.interlock_mask), float(self.highest_priority),
+                float(self.module_states))
+
+    def __repr__(self):
+        return "ControlOutputsView(" + ", ".join(
+            f"{name}={value!r}" for name, value in zip(_codes.OUTPUT_COLUMNS, self.as_row())) + ")"
+
+
+cdef ControlOutputsView _view(const ControlOutputs* o):
+    cdef ControlOutputsView v = ControlOutputsView.__new__(ControlOutputsView)
+    v.heater_pct = o.heater_pct
+    v.co2_valve_pct = o.co2_valve_pct
+    v.base_pump_ml_min = o.base_pump_ml_min
+    v.rocking_rpm = o.rocking_rpm
+    v.o2_enrichment_pct = o.o2_enrichment_pct
+    v.perfusion_ml_min = o.perfusion_ml_min
+    v.temperature_setpoint_c = o.temperature_setpoint_c
+    v.alarm_active_mask = o.alarm_active_mask
+    v.alarm_unacked_mask = o.alarm_unacked_mask
+    v.interlock_mask = o.interlock_mask
+    v.highest_priority = o.highest_priority
+    v.module_states = o.module_states
+    return v
+
+
+cdef void _init_pid(PidState* s, double kp, double ki, double kd, double out_min, double out_max):
+    if not out_min < out_max:
+        raise ValueError(f"output range [{out_min}, {out_max}] is empty")
+    s.kp = kp
+    s.ki = ki
+    s.kd = kd
+    s.out_min = out_min
+    s.out_max = out_max
+    s.manual = False
+    s.manual_output = 0.0
+    pid_clear(s)
+
+
+cdef void _init_sensor(SensorCheck* s, dict cfg):
+    s.valid_min = cfg["valid_min"]
+    s.valid_max = cfg["valid_max"]
+    s.frozen_timeout_s = cfg["frozen_timeout_s"]
+    s.last_value = NAN
+    s.frozen_s = 0.0
+    s.failed = False
+
+
+cdef PidState* _loop(ControllerState* c, int loop) except NULL:
+    if loop == 0:
+        return &c.temperature_pid
+    if loop == 1:
+        return &c.ph_pid
+    if loop == 2:
+        return &c.do_pid
+    raise ValueError(f"unknown loop {loop}")
+
+
+ALARM_KINDS = (1, -1, 1, -1, 1, -1, 0, 0, 0, 0, 0)
+
+
+cdef class Controller:
+    """The whole control core behind a Python API.
+
+    Build it from a profile with :func:`mimedi_qual.control.parameters.build_controller`;
+    the constructor takes the profile as a plain nested mapping
+    (``ControllerProfile.model_dump()``), the same mapping the pure-Python
+    reference takes.
+    """
+
+    def __init__(self, config):
+        self.configure(config)
+
+    def configure(self, config):
+        """Load parameters and return to the power-on state (all modules IDLE)."""
+        cdef int k
+        t = config["temperature"]
+        ph = config["ph"]
+        dox = config["dissolved_oxygen"]
+        perf = config["perfusion"]
+        sm = config["state_machine"]
+        self.c.period_s = config["period_s"]
+        self.c.temperature_target_c = t["setpoint_c"]
+        self.c.temperature_ramp_c_per_s = t["setpoint_ramp_c_per_s"]
+        self.c.over_temperature_trip_c = t["over_temperature_trip_c"]
+        self.c.over_temperature_hysteresis_c = t["over_temperature_hysteresis_c"]
+        self.c.safe_heater_pct = t["safe_heater_pct"]
+        _init_pid(&self.c.temperature_pid, t["kp_pct_per_c"], t["ki_pct_per_c_s"],
+                  t["kd_pct_s_per_c"], t["heater_min_pct"], t["heater_max_pct"])
+        _init_sensor(&self.c.sensors[SENSOR_TEMPERATURE], t["sensor"])
+        self.c.ph_setpoint = ph["setpoint"]
+        self.c.ph_deadband = ph["deadband_ph"]
+        self.c.co2_valve_max_pct = ph["co2_valve_max_pct"]
+        self.c.base_pump_max_ml_min = ph["base_pump_max_ml_min"]
+        _init_pid(&self.c.ph_pid, ph["kp_pct_per_ph"], ph["ki_pct_per_ph_s"], 0.0, -100.0, 100.0)
+        _init_sensor(&self.c.sensors[SENSOR_PH], ph["sensor"])
+        self.c.do_setpoint_pct = dox["setpoint_pct"]
+        self.c.rocking_min_rpm = dox["rocking_min_rpm"]
+        self.c.rocking_max_rpm = dox["rocking_max_rpm"]
+        self.c.o2_enrichment_max_pct = dox["o2_enrichment_max_pct"]
+        self.c.safe_rocking_rpm = dox["safe_rocking_rpm"]
+        self.c.safe_o2_enrichment_pct = dox["safe_o2_enrichment_pct"]
+        _init_pid(&self.c.do_pid, dox["kp_pct_per_pct"], dox["ki_pct_per_pct_s"], 0.0, 0.0, 200.0)
+        _init_sensor(&self.c.sensors[SENSOR_DO], dox["sensor"])
+        thresholds = list(perf["thresholds"])
+        rates = list(perf["rates_ml_day"])
+        if len(thresholds) > MAX_SCHEDULE_THRESHOLDS or len(rates) != len(thresholds) + 1:
+            raise ValueError("perfusion schedule needs at most 8 thresholds and one rate more")
+        self.c.perfusion_by_time = perf["schedule_by"] == "elapsed_time"
+        self.c.n_perfusion_thresholds = len(thresholds)
+        for k in range(len(thresholds)):
+            self.c.perfusion_thresholds[k] = thresholds[k]
+        for k in range(len(rates)):
+            self.c.perfusion_rates_ml_day[k] = rates[k]
+        self.c.acting_state_duration_s = sm["acting_state_duration_s"]
+        self.c.auto_hold_priority = sm["auto_hold_priority"]
+        alarms = config["alarms"]
+        for k, alarm in enumerate(_codes.Alarm):
+            a = alarms[alarm.name.lower()]
+            self.c.alarms[k].enabled = a["enabled"]
+            self.c.alarms[k].kind = ALARM_KINDS[k]
+            self.c.alarms[k].limit = a.get("limit", 0.0) or 0.0
+            self.c.alarms[k].hysteresis = a.get("hysteresis", 0.0) or 0.0
+            self.c.alarms[k].on_delay_s = a["on_delay_s"]
+            self.c.alarms[k].priority = a["priority"]
+        self.reset()
+
+    def reset(self):
+        """Power-on state: modules IDLE, loops cold, alarms cleared, time zero."""
+        cdef int k
+        self.c.time_s = 0.0
+        for k in range(N_MODULES):
+            self.c.module_state[k] = ST_IDLE
+            self.c.time_in_state_s[k] = 0.0
+        self.c.perfusion_time_s = 0.0
+        self.c.perfusion_rate_ml_day = self.c.perfusion_rates_ml_day[0]
+        self.c.temperature_setpoint_c = self.c.temperature_target_c
+        self.c.over_temperature = False
+        self.c.regulating = False
+        for k in range(N_SENSORS):
+            self.c.armed[k] = False
+            self.c.sensors[k].last_value = NAN
+            self.c.sensors[k].frozen_s = 0.0
+            self.c.sensors[k].failed = False
+        for k in range(N_ALARMS):
+            self.c.alarms[k].pending_s = 0.0
+            self.c.alarms[k].active = False
+        self.c.alarm_active_mask = 0
+        self.c.alarm_unacked_mask = 0
+        self.c.interlock_mask = 0
+        pid_clear(&self.c.temperature_pid)
+        pid_clear(&self.c.ph_pid)
+        pid_clear(&self.c.do_pid)
+        self.c.temperature_pid.manual = False
+        self.c.ph_pid.manual = False
+        self.c.do_pid.manual = False
+
+    def step(self, double temperature_c, double ph, double do_pct,
+             double cell_density_e6_per_ml=NAN, bint door_open=False, double dt_s=-1.0):
+        """One control period from Python; ``dt_s`` defaults to the profile's period."""
+        cdef ControlInputs inp
+        cdef ControlOutputs out
+        inp.temperature_c = temperature_c
+        inp.ph = ph
+        inp.do_pct = do_pct
+        inp.cell_density_e6_per_ml = cell_density_e6_per_ml
+        inp.door_open = 1.0 if door_open else 0.0
+        if dt_s < 0.0:
+            dt_s = self.c.period_s
+        ctl_step(&self.c, &inp, dt_s, &out)
+        return _view(&out)
+
+    def step_batch(self, const double[:, ::1] inputs, double[:, ::1] outputs, double dt_s,
+                   const int[::1] commands=None, int[::1] command_results=None):
+        """Step once per input row in a C loop with the GIL released.
+
+        ``inputs`` is n × 5 (``codes.INPUT_COLUMNS``), ``outputs`` n × 12
+        (``codes.OUTPUT_COLUMNS``). ``commands`` (optional, int32, one per
+        row, ``codes.encode_command``; 0 = none) is applied *before* that row's
+        step; its rejection code goes to ``command_results``. Returns n.
+        """
+        cdef Py_ssize_t i, n = inputs.shape[0]
+        cdef ControlInputs inp
+        cdef ControlOutputs out
+        cdef int word, result
+        cdef bint has_commands = commands is not None
+        cdef bint has_results = command_results is not None
+        if inputs.shape[1] != N_INPUT_COLUMNS or outputs.shape[1] != N_OUTPUT_COLUMNS:
+            raise ValueError(f"inputs must be n×{N_INPUT_COLUMNS} and outputs n×{N_OUTPUT_COLUMNS}")
+        if outputs.shape[0] != n:
+            raise ValueError("inputs and outputs must have the same number of rows")
+        if has_commands and commands.shape[0] != n:
+            raise ValueError("commands must have one entry per input row")
+        if has_results and (not has_commands or command_results.shape[0] != n):
+            raise ValueError("command_results needs commands and one entry per input row")
+        with nogil:
+            for i in range(n):
+                if has_commands:
+                    word = commands[i]
+                    result = 0
+                    if word != 0:
+                        result = ctl_command(&self.c, word >> 4, word & 0xF)
+                    if has_results:
+                        command_results[i] = result
+                inp.temperature_c = inputs[i, 0]
+                inp.ph = inputs[i, 1]
+                inp.do_pct = inputs[i, 2]
+                inp.cell_density_e6_per_ml = inputs[i, 3]
+                inp.door_open = inputs[i, 4]
+                ctl_step(&self.c, &inp, dt_s, &out)
+                write_row(&out, outputs, i)
+        return n
+
+    def command(self, int module, int command):
+        """Send an MTP command to a module; returns ``codes.CommandResult``.
+
+        >>> ctl.command(Module.EXPANSION, Command.UNHOLD)       # doctest: +SKIP
+        CommandResult(accepted=False, rejection=<Rejection.NOT_ALLOWED_IN_STATE: 3>,
+                      reason='UNHOLD not allowed for EXPANSION in state IDLE')
+        """
+        cdef int state = self.c.module_state[module] if 0 <= module < N_MODULES else 0
+        code = ctl_command(&self.c, module, command)
+        return _codes.command_result(code, module, command, state)
+
+    def acknowledge(self, unsigned int mask=0xFFFFFFFF):
+        """Acknowledge the alarms in ``mask`` (default: all)."""
+        ctl_acknowledge(&self.c, mask)
+
+    def set_manual(self, int loop, double output):
+        """Put a loop (``codes.Loop``) in manual at ``output`` in the loop's output units.
+
+        Interlocks and sensor-failure safe outputs still override it."""
+        cdef PidState* s = _loop(&self.c, loop)
+        s.manual = True
+        s.manual_output = output
+
+    def set_auto(self, int loop):
+        """Back to automatic, bumpless: the integrator has tracked the manual output."""
+        _loop(&self.c, loop).manual = False
+
+    def set_temperature_setpoint(self, double temperature_c):
+        """New temperature target; the working setpoint ramps to it if a ramp is set."""
+        self.c.temperature_target_c = temperature_c
+
+    def set_ph_setpoint(self, double ph):
+        self.c.ph_setpoint = ph
+
+    def set_do_setpoint(self, double do_pct):
+        self.c.do_setpoint_pct = do_pct
+
+    def module_state(self, int module):
+        """Current ``codes.ModuleState`` of a module."""
+        if not 0 <= module < N_MODULES:
+            raise ValueError(f"unknown module {module}")
+        return _codes.ModuleState(self.c.module_state[module])
+
+    @property
+    def period_s(self):
+        return self.c.period_s
+
+    @property
+    def time_s(self):
+        return self.c.time_s
+
+    @property
+    def alarm_active_mask(self):
+        return self.c.alarm_active_mask
+
+    @property
+    def alarm_unacked_mask(self):
+        return self.c.alarm_unacked_mask
+
+    @property
+    def interlock_mask(self):
+        return self.c.interlock_mask
+
+    @property
+    def last_outputs(self):
+        return _view(&self.c.last)
+
+    def snapshot(self):
+        """Every piece of internal state as plain numbers (for equivalence tests)."""
+        cdef int k
+        return {
+            "time_s": self.c.time_s,
+            "module_state": [self.c.module_state[k] for k in range(N_MODULES)],
+            "time_in_state_s": [self.c.time_in_state_s[k] for k in range(N_MODULES)],
+            "perfusion_time_s": self.c.perfusion_time_s,
+            "perfusion_rate_ml_day": self.c.perfusion_rate_ml_day,
+            "temperature_setpoint_c": self.c.temperature_setpoint_c,
+            "over_temperature": bool(self.c.over_temperature),
+            "regulating": bool(self.c.regulating),
+            "armed": [bool(self.c.armed[k]) for k in range(N_SENSORS)],
+            "alarm_active_mask": self.c.alarm_active_mask,
+            "alarm_unacked_mask": self.c.alarm_unacked_mask,
+            "interlock_mask": self.c.interlock_mask,
+            "integrals": [self.c.temperature_pid.integral, self.c.ph_pid.integral,
+                          self.c.do_pid.integral],
+            "alarm_pending_s": [self.c.alarms[k].pending_s for k in range(N_ALARMS)],
+            "sensor_frozen_s": [self.c.sensors[k].frozen_s for k in range(N_SENSORS)],
+        }
+
+
+def _check_codes():
+    # The C enums and codes.py must agree, or the Python API would lie.
+    assert [s.value for s in _codes.ModuleState] == list(range(16))
+    assert _codes.Command.ACKNOWLEDGE == CMD_ACKNOWLEDGE and _codes.Command.RESET == CMD_RESET
+    assert len(_codes.Alarm) == N_ALARMS and len(_codes.Module) == N_MODULES
+    assert len(_codes.INPUT_COLUMNS) == N_INPUT_COLUMNS
+    assert len(_codes.OUTPUT_COLUMNS) == N_OUTPUT_COLUMNS
+    for command, table in _codes.TRANSITIONS.items():
+        for state in _codes.ModuleState:
+            assert transition_target(state, command) == table.get(state, -1), (command, state)
+    for state in _codes.ModuleState:
+        assert acting_completion(state) == _codes.ACTING_STATE_COMPLETION.get(state, -1)
+    for state in _codes.ModuleState:
+        assert bool((REGULATING_STATES_MASK >> state) & 1u) == (state in _codes.REGULATING_STATES)
+
+
+_check_codes()

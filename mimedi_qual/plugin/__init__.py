@@ -1,0 +1,157 @@
+"""pytest plugin of mimedi-qual (registered by the ``pytest11`` entry point).
+
+What it adds to any pytest run:
+
+* ``--bench PROFILE`` — the bench to run protocols on. A run that collects
+  Gherkin scenarios without it stops with a usage error: labgrid's own plugin
+  would *skip* such tests and a campaign could go green having tested nothing
+  (TRAPS 6).
+* ``--acceptance FILE``, ``--campaign-dir DIR`` — override the acceptance
+  profile (e.g. a tightened copy) and where evidence is written.
+* ``.feature`` files are collected directly (:mod:`.collection`).
+* Gherkin tags ``@URS-...`` become the Allure ``story`` label and a link to
+  the requirement, with severity from the URS risk.
+* Fixtures: ``campaign`` (a :class:`~.context.CampaignContext`, session-wide:
+  the bench is started once and closed at the end, whatever happens).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from mimedi_qual.plugin.collection import FeatureModule
+
+pytest_plugins = [
+    "mimedi_qual.steps.bench_steps",
+    "mimedi_qual.steps.identity_steps",
+    "mimedi_qual.steps.temperature_steps",
+    "mimedi_qual.steps.process_steps",
+]
+
+URS_TAG = re.compile(r"^URS-[A-Za-z0-9-]+$")
+SEVERITY_FOR_RISK = {"high": "critical", "medium": "normal", "low": "minor"}
+DEFAULT_PROFILES_DIR = "profiles"
+
+_config: pytest.Config | None = None
+_urs_cache: dict | None = None
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mimedi-qual", "MiMédi qualification campaign")
+    group.addoption("--bench", metavar="PROFILE", default=None,
+                    help="bench profile to run the protocols on (e.g. profiles/benches/sim.yaml)")
+    group.addoption("--acceptance", metavar="FILE", default=None,
+                    help="acceptance criteria profile (default: <profiles>/acceptance/criteria.yaml)")
+    group.addoption("--campaign-dir", metavar="DIR", default=None,
+                    help="directory for this campaign's evidence (default: a temporary directory)")
+    parser.addini("mimedi_profiles", type="paths", default=[],
+                  help="the profiles directory (URS, acceptance, process recipes)")
+
+
+def profiles_dir(config: pytest.Config) -> Path:
+    configured = config.getini("mimedi_profiles")
+    if configured:
+        return Path(configured[0])
+    return Path(config.invocation_params.dir) / DEFAULT_PROFILES_DIR
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _config, _urs_cache
+    _config = config
+    _urs_cache = None
+    config.addinivalue_line("markers", "urs(id): the user requirement a scenario verifies")
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector):
+    if file_path.suffix == ".feature":
+        return FeatureModule.from_parent(parent, path=file_path)
+    return None
+
+
+def _urs_requirements() -> dict:
+    """URS requirements by id from every file in <profiles>/urs (empty if none)."""
+    global _urs_cache
+    if _urs_cache is None:
+        from mimedi_qual.profiles import load_urs
+
+        _urs_cache = {}
+        if _config is not None:
+            for path in sorted((profiles_dir(_config) / "urs").glob("*.yaml")):
+                _urs_cache.update(load_urs(path).requirements)
+    return _urs_cache
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_bdd_apply_tag(tag: str, function):
+    """Map tags to Allure labels; register every tag as a marker (no warnings)."""
+    if _config is not None:
+        _config.addinivalue_line("markers", f"{tag}: Gherkin tag")
+    if URS_TAG.match(tag):
+        function = pytest.mark.allure_label(tag, label_type="story")(function)
+        function = pytest.mark.urs(tag)(function)
+        requirement = _urs_requirements().get(tag)
+        if requirement is not None:
+            severity = SEVERITY_FOR_RISK[requirement.risk]
+            function = pytest.mark.allure_label(severity, label_type="severity")(function)
+            function = pytest.mark.allure_label(requirement.module, label_type="feature")(function)
+        function = pytest.mark.allure_link(f"../../profiles/urs/#{tag}", name=tag, link_type="tms")(function)
+    function = getattr(pytest.mark, tag)(function)
+    return True
+
+
+def _is_scenario(item: pytest.Item) -> bool:
+    from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+    obj = getattr(item, "obj", None)
+    return obj is not None and obj in scenario_wrapper_template_registry
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--bench") is None and any(_is_scenario(i) for i in items):
+        raise pytest.UsageError(
+            "Gherkin protocols were collected but no bench was given: pass --bench PROFILE "
+            "(e.g. --bench profiles/benches/sim.yaml). Refusing to run them against nothing."
+        )
+
+
+@pytest.fixture(scope="session")
+def campaign(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """The running campaign: bench up for the whole session, closed at the end."""
+    from mimedi_qual.lab.bench import Bench
+    from mimedi_qual.plugin.context import CampaignContext
+    from mimedi_qual.profiles import load_acceptance, load_bench
+
+    config = request.config
+    bench_path = config.getoption("--bench")
+    if bench_path is None:  # pragma: no cover - guarded at collection
+        raise pytest.UsageError("--bench PROFILE is required")
+    profiles = profiles_dir(config)
+    acceptance_path = Path(config.getoption("--acceptance") or profiles / "acceptance" / "criteria.yaml")
+    campaign_dir = config.getoption("--campaign-dir")
+    if campaign_dir:
+        campaign_dir = Path(campaign_dir)
+        campaign_dir.mkdir(parents=True, exist_ok=True)
+    else:
+        campaign_dir = tmp_path_factory.mktemp("campaign")
+    bench_profile = load_bench(bench_path)
+    acceptance = load_acceptance(acceptance_path)
+    bench = Bench.open(bench_profile, Path(bench_path), campaign_dir)
+    try:
+        yield CampaignContext(
+            bench=bench,
+            acceptance=acceptance,
+            acceptance_path=acceptance_path,
+            profiles_dir=profiles,
+            campaign_dir=campaign_dir,
+        )
+    finally:
+        bench.close()
+
+
+@pytest.fixture
+def today_utc() -> dt.date:
+    return dt.datetime.now(dt.timezone.utc).date()

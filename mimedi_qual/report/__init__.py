@@ -1,0 +1,1 @@
+"""Views of the campaign record: Allure results and HTML, summary report."""

@@ -1,0 +1,37 @@
+"""IQ steps: instrument identity and calibration against the register."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pytest_bdd import parsers, then
+
+from mimedi_qual.plugin.context import CampaignContext
+from mimedi_qual.qualification.measurement import judge_exact
+
+
+@then(parsers.parse("the identity of the {instrument} matches the register ({criterion_id})"))
+def identity_matches(campaign: CampaignContext, instrument: str, criterion_id: str) -> None:
+    """``*IDN?`` of the instrument equals manufacturer,model,serial,firmware in the bench profile."""
+    entry = campaign.bench.register_entry(instrument)
+    actual = campaign.bench.identify(instrument)
+    measurement = campaign.record(judge_exact(
+        criterion_id, campaign.criterion(criterion_id), actual, entry.identity.as_idn(), instrument))
+    assert measurement.passed, measurement.summary()
+
+
+@then(parsers.parse("the calibration of the {instrument} is in date ({criterion_id})"))
+def calibration_in_date(campaign: CampaignContext, instrument: str, criterion_id: str) -> None:
+    """The certificate's due date is not before today (UTC)."""
+    entry = campaign.bench.register_entry(instrument)
+    if entry.calibration is None:
+        raise AssertionError(f"{instrument} has no calibration record in {campaign.bench.profile_path}")
+    today = dt.datetime.now(dt.timezone.utc).date()
+    cal = entry.calibration
+    status = "past due" if cal.is_due(today) else "in date"
+    measurement = campaign.record(judge_exact(
+        criterion_id, campaign.criterion(criterion_id),
+        f"{status} (certificate {cal.certificate}, due {cal.due_on.isoformat()}, checked {today.isoformat()})",
+        f"in date (certificate {cal.certificate}, due {cal.due_on.isoformat()}, checked {today.isoformat()})",
+        instrument))
+    assert measurement.passed, measurement.summary()
