@@ -1,0 +1,322 @@
+"""The expansion culture in its rocking bag: one object holding all culture state.
+
+``Culture`` composes the plant models of the expansion phase — thermal,
+gas transfer and dissolved O2/CO2, pH through the bicarbonate buffer, growth
+and metabolism, volumes, pumps and the load cell — and advances them together
+with a fixed step under the actuator commands of the controller. The
+integration runs in C (``culture_kernel.pyx``); the equations are written
+out in ``culture_reference.py``, which ``pure_python=True`` selects.
+
+A simulated controller builds one culture from the twin profile and steps it
+in lockstep with its control period; instruments read the true values::
+
+    >>> culture = Culture.from_profile(seed=7, volume_ml=300.0, viable_cells_per_ml=1e6)
+    >>> hold = Actuators(heater_pct=40.0, co2_valve_pct=50.0, rocking_rpm=10.0)
+    >>> culture.step(1.0, hold)                       # one control period
+    >>> culture.advance(3600.0, hold)                 # an hour of 1 s steps, in C
+    >>> culture.temperature_c, culture.ph, culture.do_pct_air_sat, culture.mass_g
+    >>> culture.inject(CultureFault.HEATER_FAILED)   # the culture starts to cool
+
+Faults are the *plant's*: heater failure, pump occlusion (per pump), gas
+supply loss, door open, power loss. Sensor faults belong to the instruments.
+
+Donor-to-donor variation is drawn once, at construction, from a seeded
+``numpy.random.Generator``: the same seed gives identical numbers, another
+seed a plausibly different donor; ``seed=None`` gives the nominal donor.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+from mimedi_qual.twin import culture_reference
+from mimedi_qual.twin.culture_reference import PARAMETER_NAMES, kla_o2_per_h, ph_of
+from mimedi_qual.twin.parameters import DEFAULT_PROFILE_PATH, TwinProfile, load_twin_profile
+
+_CULTURE_SECTIONS = ("thermal", "vessel", "gas_transfer", "acid_base", "metabolism", "growth")
+
+
+class CultureFault(str, enum.Enum):
+    """Plant faults that can be injected into a running culture."""
+
+    HEATER_FAILED = "heater_failed"            # heater delivers no power whatever the command
+    GAS_SUPPLY_LOST = "gas_supply_lost"        # no CO2/O2/air from the supply: vent filter only
+    DOOR_OPEN = "door_open"                    # heat loss to the room multiplied
+    POWER_LOST = "power_lost"                  # heater, pumps, rocker and gas all stop
+    BASE_PUMP_OCCLUDED = "base_occluded"       # base pump flow -> 0
+    FEED_PUMP_OCCLUDED = "feed_occluded"       # feed pump flow -> 0
+    PERFUSION_PUMP_OCCLUDED = "perfusion_occluded"  # perfusion flow -> 0
+
+
+@dataclass(frozen=True)
+class Actuators:
+    """What the controller commands, held constant over a step."""
+
+    heater_pct: float = 0.0
+    co2_valve_pct: float = 0.0          # 100 % blends the full-scale CO2 fraction (profile)
+    base_ml_min: float = 0.0
+    feed_ml_min: float = 0.0            # fed-batch: adds volume
+    perfusion_ml_min: float = 0.0       # medium in = spent medium out, cells retained
+    rocking_rpm: float = 0.0
+    rocking_angle_deg: float = 6.0
+    o2_enrichment_pct: float = 0.0      # share of pure O2 in the overlay (rest air)
+
+    def as_args(self) -> tuple[float, ...]:
+        return tuple(float(getattr(self, f.name)) for f in fields(self))
+
+
+@dataclass(frozen=True)
+class CultureReading:
+    """The true values of the culture at one instant (what ideal instruments would read)."""
+
+    time_s: float
+    temperature_c: float
+    ph: float
+    do_pct_air_sat: float
+    dissolved_o2_um: float
+    dissolved_co2_mm: float
+    pco2_mmhg: float
+    headspace_co2_pct: float
+    headspace_o2_pct: float
+    bicarbonate_mm: float
+    glucose_mm: float
+    lactate_mm: float
+    viable_cells_per_ml: float
+    dead_cells_per_ml: float
+    viability: float
+    volume_ml: float
+    mass_g: float
+    rocking_rpm: float
+    rocking_angle_deg: float
+    kla_per_h: float
+    heater_w: float
+    gas_inflow_ml_min: float
+    base_flow_ml_min: float
+    feed_flow_ml_min: float
+    perfusion_flow_ml_min: float
+    base_delivered_ml: float
+    feed_delivered_ml: float
+    perfusion_delivered_ml: float
+
+
+def culture_parameters(profile: TwinProfile) -> dict[str, float]:
+    """Flatten the culture sections of a profile into the kernel's parameter dict."""
+    flat: dict[str, float] = {}
+    for section in _CULTURE_SECTIONS:
+        for name, q in getattr(profile, section):
+            flat[name] = q.value
+    return {name: flat[name] for name in PARAMETER_NAMES}
+
+
+def draw_donor(parameters: dict[str, float], profile: TwinProfile,
+               rng: np.random.Generator) -> dict[str, float]:
+    """A donor: growth rate, lag and O2 uptake varied log-normally by the profile's CVs."""
+    g = profile.growth
+
+    def lognormal(cv: float) -> float:
+        sigma = math.sqrt(math.log1p(cv * cv))
+        return float(rng.lognormal(-0.5 * sigma * sigma, sigma))  # mean 1
+
+    donor = dict(parameters)
+    donor["mu_max_per_d"] *= lognormal(g.donor_mu_cv.value)
+    donor["lag_h"] *= lognormal(g.donor_lag_cv.value)
+    donor["q_o2_pmol_per_cell_h"] *= lognormal(g.donor_q_o2_cv.value)
+    return donor
+
+
+def _kernel_class(pure_python: bool):
+    if pure_python:
+        return culture_reference.CultureKernelReference
+    from mimedi_qual.twin.culture_kernel import CultureKernel  # compiled; no silent fallback
+    return CultureKernel
+
+
+class Culture:
+    """All state of the expansion culture, stepped under actuator commands."""
+
+    def __init__(self, parameters: dict[str, float], initial_state: dict[str, float],
+                 *, bag_tare_g: float = 0.0, pure_python: bool = False):
+        self._kernel = _kernel_class(pure_python)(dict(parameters), dict(initial_state))
+        self._p = self._kernel.get_parameters()
+        self.bag_tare_g = float(bag_tare_g)
+        self.pure_python = pure_python
+
+    # ------------------------------------------------------------ construction
+    @classmethod
+    def from_profile(cls, profile: TwinProfile | str | Path | None = None, *, seed: int | None = None,
+                     volume_ml: float = 300.0, viable_cells_per_ml: float = 1.0e6,
+                     viability: float = 0.95, temperature_c: float = 37.0,
+                     co2_fraction: float = 0.05, pure_python: bool = False,
+                     rng: np.random.Generator | None = None) -> "Culture":
+        """A freshly seeded bag: medium equilibrated with ``co2_fraction`` CO2 in air.
+
+        ``seed`` (or an explicit ``rng``) draws the donor; neither gives the nominal donor.
+        """
+        if profile is None:
+            profile = DEFAULT_PROFILE_PATH
+        if not isinstance(profile, TwinProfile):
+            profile = load_twin_profile(profile)
+        parameters = culture_parameters(profile)
+        if rng is None and seed is not None:
+            rng = np.random.default_rng(seed)
+        if rng is not None:
+            parameters = draw_donor(parameters, profile, rng)
+        p = parameters
+        o2_fraction = (1.0 - co2_fraction) * p["air_o2_fraction"]
+        dry_mmhg = p["atmospheric_pressure_mmhg"] - p["water_vapour_pressure_mmhg"]
+        state = {
+            "time_s": 0.0,
+            "temperature_c": temperature_c,
+            "volume_ml": volume_ml,
+            "viable_cells_per_ml": viable_cells_per_ml,
+            "dead_cells_per_ml": viable_cells_per_ml * (1.0 - viability) / viability,
+            "glucose_mm": p["medium_glucose_mm"],
+            "lactate_mm": 0.0,
+            "bicarbonate_mm": p["medium_bicarbonate_mm"],
+            "dissolved_o2_um": p["o2_saturation_air_um"] * o2_fraction / p["air_o2_fraction"],
+            "dissolved_co2_mm": p["co2_solubility_mm_per_mmhg"] * co2_fraction * dry_mmhg,
+            "headspace_o2_fraction": o2_fraction,
+            "headspace_co2_fraction": co2_fraction,
+        }
+        return cls(parameters, state, bag_tare_g=profile.vessel.bag_tare_g.value, pure_python=pure_python)
+
+    # ------------------------------------------------------------ stepping
+    def step(self, dt_s: float, actuators: Actuators) -> None:
+        """Advance one fixed step of ``dt_s`` seconds."""
+        self._kernel.advance(1, dt_s, *actuators.as_args())
+
+    def advance(self, duration_s: float, actuators: Actuators, dt_s: float = 1.0) -> None:
+        """Advance ``duration_s`` in fixed steps of ``dt_s`` (a shorter last step if needed)."""
+        if duration_s < 0 or dt_s <= 0:
+            raise ValueError(f"need duration_s >= 0 and dt_s > 0, got {duration_s}, {dt_s}")
+        n_steps = int(duration_s // dt_s)
+        rest_s = duration_s - n_steps * dt_s
+        args = actuators.as_args()
+        if n_steps:
+            self._kernel.advance(n_steps, dt_s, *args)
+        if rest_s > 1e-9 * dt_s:
+            self._kernel.advance(1, rest_s, *args)
+
+    # ------------------------------------------------------------ faults
+    def inject(self, fault: CultureFault | str) -> None:
+        self._kernel.set_fault(CultureFault(fault).value, True)
+
+    def clear(self, fault: CultureFault | str) -> None:
+        self._kernel.set_fault(CultureFault(fault).value, False)
+
+    @property
+    def active_faults(self) -> frozenset[CultureFault]:
+        return frozenset(CultureFault(k) for k, v in self._kernel.get_faults().items() if v)
+
+    # ------------------------------------------------------------ operations on the bag
+    def remove_volume(self, volume_ml: float) -> None:
+        """Take liquid out (sample, harvest): concentrations unchanged, volume down."""
+        s = self._kernel.get_state()
+        if not 0.0 <= volume_ml < s["volume_ml"]:
+            raise ValueError(f"cannot remove {volume_ml} mL from {s['volume_ml']:.1f} mL")
+        self._kernel.set_state({"volume_ml": s["volume_ml"] - volume_ml})
+
+    # ------------------------------------------------------------ true values
+    @property
+    def state(self) -> dict[str, float]:
+        """The raw integrator state (names carry units)."""
+        return self._kernel.get_state()
+
+    @property
+    def parameters(self) -> dict[str, float]:
+        return dict(self._p)
+
+    def _get(self, name: str) -> float:
+        return self._kernel.get_state()[name]
+
+    time_s = property(lambda self: self._get("time_s"))
+    temperature_c = property(lambda self: self._get("temperature_c"))
+    volume_ml = property(lambda self: self._get("volume_ml"))
+    viable_cells_per_ml = property(lambda self: self._get("viable_cells_per_ml"))
+    dead_cells_per_ml = property(lambda self: self._get("dead_cells_per_ml"))
+    glucose_mm = property(lambda self: self._get("glucose_mm"))
+    lactate_mm = property(lambda self: self._get("lactate_mm"))
+    bicarbonate_mm = property(lambda self: self._get("bicarbonate_mm"))
+    dissolved_o2_um = property(lambda self: self._get("dissolved_o2_um"))
+    dissolved_co2_mm = property(lambda self: self._get("dissolved_co2_mm"))
+    rocking_rpm = property(lambda self: self._get("rocking_rpm"))
+    rocking_angle_deg = property(lambda self: self._get("rocking_angle_deg"))
+    heater_w = property(lambda self: self._get("heater_w"))
+
+    @property
+    def ph(self) -> float:
+        s = self._kernel.get_state()
+        return ph_of(self._p, s["bicarbonate_mm"], s["dissolved_co2_mm"])
+
+    @property
+    def do_pct_air_sat(self) -> float:
+        return 100.0 * self._get("dissolved_o2_um") / self._p["o2_saturation_air_um"]
+
+    @property
+    def pco2_mmhg(self) -> float:
+        return self._get("dissolved_co2_mm") / self._p["co2_solubility_mm_per_mmhg"]
+
+    @property
+    def viability(self) -> float:
+        s = self._kernel.get_state()
+        total = s["viable_cells_per_ml"] + s["dead_cells_per_ml"]
+        return s["viable_cells_per_ml"] / total if total > 0 else 0.0
+
+    @property
+    def viable_cells(self) -> float:
+        s = self._kernel.get_state()
+        return s["viable_cells_per_ml"] * s["volume_ml"]
+
+    @property
+    def mass_g(self) -> float:
+        """What the load cell under the rocker carries: tare plus liquid."""
+        return self.bag_tare_g + self._get("volume_ml") * self._p["medium_density_g_per_ml"]
+
+    @property
+    def kla_per_h(self) -> float:
+        s = self._kernel.get_state()
+        return kla_o2_per_h(self._p, s["rocking_rpm"], s["rocking_angle_deg"])
+
+    def reading(self) -> CultureReading:
+        """All true values at once (one consistent instant)."""
+        s = self._kernel.get_state()
+        p = self._p
+        total = s["viable_cells_per_ml"] + s["dead_cells_per_ml"]
+        return CultureReading(
+            time_s=s["time_s"],
+            temperature_c=s["temperature_c"],
+            ph=ph_of(p, s["bicarbonate_mm"], s["dissolved_co2_mm"]),
+            do_pct_air_sat=100.0 * s["dissolved_o2_um"] / p["o2_saturation_air_um"],
+            dissolved_o2_um=s["dissolved_o2_um"],
+            dissolved_co2_mm=s["dissolved_co2_mm"],
+            pco2_mmhg=s["dissolved_co2_mm"] / p["co2_solubility_mm_per_mmhg"],
+            headspace_co2_pct=100.0 * s["headspace_co2_fraction"],
+            headspace_o2_pct=100.0 * s["headspace_o2_fraction"],
+            bicarbonate_mm=s["bicarbonate_mm"],
+            glucose_mm=s["glucose_mm"],
+            lactate_mm=s["lactate_mm"],
+            viable_cells_per_ml=s["viable_cells_per_ml"],
+            dead_cells_per_ml=s["dead_cells_per_ml"],
+            viability=s["viable_cells_per_ml"] / total if total > 0 else 0.0,
+            volume_ml=s["volume_ml"],
+            mass_g=self.bag_tare_g + s["volume_ml"] * p["medium_density_g_per_ml"],
+            rocking_rpm=s["rocking_rpm"],
+            rocking_angle_deg=s["rocking_angle_deg"],
+            kla_per_h=kla_o2_per_h(p, s["rocking_rpm"], s["rocking_angle_deg"]),
+            heater_w=s["heater_w"],
+            gas_inflow_ml_min=s["gas_inflow_ml_min"],
+            base_flow_ml_min=s["base_flow_ml_min"],
+            feed_flow_ml_min=s["feed_flow_ml_min"],
+            perfusion_flow_ml_min=s["perfusion_flow_ml_min"],
+            base_delivered_ml=s["base_delivered_ml"],
+            feed_delivered_ml=s["feed_delivered_ml"],
+            perfusion_delivered_ml=s["perfusion_delivered_ml"],
+        )
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self.reading())
