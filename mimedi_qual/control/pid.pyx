@@ -6,9 +6,10 @@ setpoint change does not kick the heater), output clamped to the heater's
 range in percent.
 
 Anti-windup is integrator clamping: whenever the output saturates, the
-integrator is pulled back so that ``p + i + d`` sits exactly on the limit. A
-long saturated heat-up therefore does not leave a charged integrator behind
-to cause overshoot.
+integrator is pulled back so that ``p + i + d`` sits exactly on the limit, and
+the integrator alone never leaves the output range. A long saturated heat-up
+therefore leaves neither a charged integrator behind (overshoot) nor one
+dragged far below zero by the proportional term (a crawl to the setpoint).
 
 Two ways to drive it, same arithmetic (``pid_step`` below):
 
@@ -49,6 +50,13 @@ cdef double pid_step(PidState* s, double setpoint, double measurement, double dt
     elif u < s.out_min:
         s.integral += s.out_min - u
         u = s.out_min
+    # A large proportional term during a long saturation would otherwise drag
+    # the integrator far outside the output range, from where it needs hours
+    # to come back: the integrator alone never leaves the output range.
+    if s.integral > s.out_max:
+        s.integral = s.out_max
+    elif s.integral < s.out_min:
+        s.integral = s.out_min
     return u
 
 
