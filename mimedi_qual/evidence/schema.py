@@ -110,6 +110,10 @@ class ProtocolRecord(_Payload):
     approvals: list[dict[str, Any]] = Field(
         default_factory=list, description="ProtocolApproval.to_payload() dicts matching protocol_hash"
     )
+    requirements: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="URS requirements in scope, [{id, text}]: untested ones show as NOT TESTED in the matrix",
+    )
 
 
 class InstrumentIdentity(_Payload):

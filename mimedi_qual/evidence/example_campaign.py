@@ -1,0 +1,155 @@
+"""A small, complete example campaign record — how a run writes its evidence.
+
+Read this file to see, in order, every record a campaign writes and with
+which payload; tests and the summary-report test use it as a fixture::
+
+    from mimedi_qual.evidence.example_campaign import write_example_campaign
+
+    store = write_example_campaign("reports/EXAMPLE", simulated=True, failing=True)
+    store.close()
+
+It writes: ``campaign_started`` → ``protocol`` → ``instrument_identity`` ×2
+→ per scenario ``step``s, ``measurement`` (with its raw series under
+``raw/``) and ``scenario`` → a ``deviation`` for each failed criterion →
+``allure_result`` per result file → ``campaign_finished``. Signatures come
+afterwards, from reviewers (``mimedi-qual sign``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from mimedi_qual.evidence.deviations import DeviationCategory, record_deviation
+from mimedi_qual.evidence.schema import (
+    CampaignFinished,
+    CampaignStarted,
+    Equipment,
+    InstrumentIdentity,
+    Measurement,
+    ProtocolRecord,
+    ScenarioResult,
+    Step,
+)
+from mimedi_qual.evidence.store import EvidenceStore
+from mimedi_qual.evidence.verify import ALLURE_RESULTS_DIR_NAME, record_allure_results
+
+EXAMPLE_PROTOCOL_HASH = "5" * 64
+FEATURE = "features/oq/temperature.feature"
+
+
+def write_example_campaign(
+    campaign_dir: str | Path,
+    *,
+    simulated: bool = True,
+    failing: bool = True,
+    executor_user_id: str = "exec.ops",
+    executor_printed_name: str = "Erin Executor",
+    protocol_approvals: list[dict] | None = None,
+    finish: bool = True,
+) -> EvidenceStore:
+    """Write an OQ temperature campaign into ``campaign_dir``; return the open store."""
+    store = EvidenceStore.create(campaign_dir)
+    store.append(
+        "campaign_started",
+        CampaignStarted(
+            campaign_id="C-EXAMPLE-0001",
+            stage="OQ",
+            protocol_id="MQ-OQ-001",
+            protocol_version="1.0",
+            protocol_hash=EXAMPLE_PROTOCOL_HASH,
+            bench_profile="profiles/benches/sim.yaml" if simulated else "profiles/benches/lab-2.yaml",
+            bench_simulated=simulated,
+            executor_user_id=executor_user_id,
+            executor_printed_name=executor_printed_name,
+            site="Lyon pilot plant, suite B",
+            equipment=Equipment(name="MiMédi bioreactor", model="MM-1", serial="MM1-000042", firmware="2.3.1"),
+            harness_version="0.1.0",
+            git_commit="0123456789abcdef",
+            time_source="chrony (pool.ntp.org), offset 0.4 ms",
+            environment={"ambient_c": 21.5, "relative_humidity_pct": 41},
+            objective="Verify vessel temperature control at 37 °C",
+            scope="Temperature module, OQ",
+            references=["URS-MM-001 v3", "RA-MM-007"],
+        ),
+    )
+    store.append(
+        "protocol",
+        ProtocolRecord(
+            protocol_id="MQ-OQ-001",
+            version="1.0",
+            protocol_hash=EXAMPLE_PROTOCOL_HASH,
+            files=[{"path": FEATURE, "sha256": "a" * 64}, {"path": "profiles/acceptance/oq.yaml", "sha256": "b" * 64}],
+            approvals=protocol_approvals or [],
+            requirements=[{"id": "URS-TEMP-001"}, {"id": "URS-TEMP-002"}, {"id": "URS-ALARM-009"}],
+        ),
+    )
+    store.append(
+        "instrument_identity",
+        InstrumentIdentity(
+            name="ref-thermometer", quantity="temperature", manufacturer="Fluke", model="1524",
+            serial="B48213", firmware="1.10", idn="FLUKE,1524,B48213,1.10",
+            calibration_certificate="CAL-2026-0193", calibration_due_date="2027-03-01", in_calibration=True,
+            accuracy="±0.015 °C",
+        ),
+    )
+    store.append(
+        "instrument_identity",
+        InstrumentIdentity(
+            name="bioreactor", quantity="controller", manufacturer="MiMédi", model="MM-1", serial="MM1-000042",
+            firmware="2.3.1", idn="MIMEDI,MM-1,MM1-000042,2.3.1", calibration_certificate="", in_calibration=False,
+        ),
+    )
+    scenarios = [
+        ("Temperature holds at 37 °C", ["URS-TEMP-001"], "OQ-TEMP-ACC", 36.5, 37.5,
+         [36.98, 37.02, 37.9 if failing else 37.05]),
+        ("Temperature recovers after door opening", ["URS-TEMP-002"], "OQ-TEMP-RECOVERY", None, 900.0, [412.0]),
+    ]
+    for scenario, urs, criterion, low, high, series in scenarios:
+        for keyword, text in (("Given", "the bioreactor is running"), ("When", "I log for 1 hour"),
+                              ("Then", f"every reading meets {criterion}")):
+            store.append("step", Step(feature=FEATURE, scenario=scenario, keyword=keyword, text=text,
+                                      status="passed", urs=urs, duration_s=0.01))
+        raw = "\n".join(["t_s,value"] + [f"{i * 600},{v}" for i, v in enumerate(series)]) + "\n"
+        sha = store.store_raw(raw.encode(), "csv", description=f"{criterion} series")
+        worst = max(series)
+        passed = (low is None or min(series) >= low) and (high is None or worst <= high)
+        store.append(
+            "measurement",
+            Measurement(
+                criterion_id=criterion, description=scenario, value=worst,
+                unit="°C" if criterion == "OQ-TEMP-ACC" else "s", low=low, high=high,
+                verdict="pass" if passed else "fail", instrument="ref-thermometer", scenario=scenario,
+                feature=FEATURE, urs=urs, source="URS (ours)", raw_sha256=sha,
+                statistics={"n": len(series), "max": worst},
+            ),
+        )
+        store.append("scenario", ScenarioResult(feature=FEATURE, scenario=scenario, urs=urs,
+                                                status="passed" if passed else "failed", duration_s=0.1))
+        if not passed:
+            record_deviation(
+                store, DeviationCategory.CRITERION_NOT_MET,
+                description=f"{criterion} not met during '{scenario}'",
+                expected=f"{low} – {high} °C", actual=f"{worst} °C", impact="OQ temperature accuracy not shown",
+                scenario=scenario, urs=urs, criterion_id=criterion,
+            )
+    if finish:
+        results = Path(campaign_dir) / ALLURE_RESULTS_DIR_NAME
+        results.mkdir(exist_ok=True)
+        for index, (scenario, *_rest) in enumerate(scenarios):
+            (results / f"{index:04d}-result.json").write_text(
+                json.dumps({"name": scenario, "status": "passed"}), encoding="utf-8"
+            )
+        record_allure_results(store)
+        failed = sum(1 for r in store.records(kind="measurement") if r.payload["verdict"] != "pass")
+        store.append(
+            "campaign_finished",
+            CampaignFinished(
+                verdict="deviations" if failed else "criteria_met",
+                criteria_total=len(scenarios), criteria_failed=failed,
+                deviations=len(store.records(kind="deviation")),
+                conclusion="Temperature control meets the URS" if not failed else "See DEV-001",
+                recommendation="Release to PQ" if not failed else "Do not release until DEV-001 is closed",
+            ),
+        )
+    return store

@@ -1,0 +1,602 @@
+"""The qualification summary report (PDF), built from the evidence store and nothing else.
+
+What QA and an inspector read (Annex 15 §2.9–2.10, DOMAIN.md): the protocol's
+identity and hash, the equipment and reference instruments with their
+calibration, the result against every acceptance criterion, the traceability
+matrix URS → scenario → result, the deviation log, the signature
+manifestations (printed name, role, meaning, UTC time), and a conclusion.
+
+Because the store is the source of truth, the report recomputes nothing the
+campaign decided (verdicts come from ``measurement`` records) and invents
+nothing the store does not hold: a field the campaign never recorded is shown
+as "not recorded". It does re-check what it can check locally — whether each
+signature verifies over its manifest with the key embedded in it — and says
+so; full verification against the user registry is ``mimedi-qual verify``.
+
+A banner on every page says what the evidence is *not*::
+
+    ENGINEERING DRY RUN — SIMULATED BENCH — NOT QUALIFICATION EVIDENCE
+    PROTOCOL NOT APPROVED
+    CAMPAIGN INCOMPLETE — NO campaign_finished RECORD
+    DRAFT — NOT YET APPROVED BY SIGNATURE
+
+Usage::
+
+    from mimedi_qual.report.summary_pdf import build_summary_pdf
+    pdf_path = build_summary_pdf("reports/C-0001")   # -> reports/C-0001/summary.pdf
+
+Regenerate it after each signature: the signature section is read from the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas as pdf_canvas
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from mimedi_qual.evidence.deviations import Deviation, deviations_from_records
+from mimedi_qual.evidence.signatures import ProtocolApproval, signature_manifest
+from mimedi_qual.evidence.store import EvidenceStore, Record
+from mimedi_qual.evidence.users import verify_ed25519
+
+SUMMARY_PDF_NAME = "summary.pdf"
+BANNER_SIMULATED = "ENGINEERING DRY RUN — SIMULATED BENCH — NOT QUALIFICATION EVIDENCE"
+BANNER_BENCH_UNKNOWN = "BENCH NOT RECORDED — EVIDENCE STATUS UNKNOWN"
+BANNER_UNAPPROVED = "PROTOCOL NOT APPROVED"
+BANNER_PROTOCOL_CHANGED = "PROTOCOL DIFFERS FROM THE APPROVED ONE"
+BANNER_INCOMPLETE = "CAMPAIGN INCOMPLETE — NO campaign_finished RECORD"
+BANNER_DRAFT = "DRAFT — NOT YET APPROVED BY SIGNATURE"
+NOT_RECORDED = "not recorded"
+
+
+# -- what the report says, extracted from records ----------------------------------------
+
+
+@dataclass
+class TraceRow:
+    urs: str
+    scenario: str
+    feature: str
+    result: str  # PASS / FAIL / NOT TESTED
+    criteria: list[str] = field(default_factory=list)
+    deviations: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CampaignSummary:
+    """Everything the PDF shows, taken from the records (usable without rendering)."""
+
+    records_total: int
+    head_seq: int
+    head_hash: str
+    started: dict[str, Any] | None
+    started_utc: str
+    finished: dict[str, Any] | None
+    finished_utc: str
+    protocol: dict[str, Any] | None
+    protocol_approvals: list[tuple[ProtocolApproval, bool]]
+    instruments: list[dict[str, Any]]
+    measurements: list[tuple[Record, dict[str, Any]]]
+    traceability: list[TraceRow]
+    deviations: list[Deviation]
+    signatures: list[tuple[Record, dict[str, Any], bool]]
+    audit_events: list[tuple[Record, dict[str, Any]]]
+    injected_faults: list[tuple[Record, dict[str, Any]]]
+    interruptions: list[tuple[Record, dict[str, Any]]]
+    raw_files: list[dict[str, Any]]
+    banners: list[str]
+    conclusion: list[str]
+
+    @property
+    def criteria_failed(self) -> int:
+        return sum(1 for _r, m in self.measurements if m.get("verdict") != "pass")
+
+
+def _payloads(records: Iterable[Record], kind: str) -> list[tuple[Record, dict[str, Any]]]:
+    return [(r, r.payload) for r in records if r.kind == kind]
+
+
+def _protocol_approved(protocol: dict[str, Any] | None) -> tuple[list[tuple[ProtocolApproval, bool]], bool]:
+    if not protocol:
+        return [], False
+    approvals = []
+    for payload in protocol.get("approvals", []) or []:
+        try:
+            approval = ProtocolApproval.from_payload(payload)
+        except (KeyError, TypeError):
+            continue
+        valid = approval.signature_valid() and approval.protocol_hash == protocol.get("protocol_hash")
+        approvals.append((approval, valid))
+    approved = any(valid and a.role == "approver" for a, valid in approvals)
+    return approvals, approved
+
+
+def _traceability(
+    records: list[Record], protocol: dict[str, Any] | None, devs: list[Deviation]
+) -> list[TraceRow]:
+    rows: dict[tuple[str, str], TraceRow] = {}
+
+    def row(urs: str, scenario: str, feature: str) -> TraceRow:
+        key = (urs, scenario)
+        if key not in rows:
+            rows[key] = TraceRow(urs=urs, scenario=scenario, feature=feature, result="PASS")
+        elif feature and not rows[key].feature:
+            rows[key].feature = feature
+        return rows[key]
+
+    for record in records:
+        if record.kind not in ("scenario", "step", "measurement"):
+            continue
+        p = record.payload
+        for urs in p.get("urs") or ["(no URS)"]:
+            trace = row(urs, p.get("scenario", ""), p.get("feature", ""))
+            failed = p.get("status") in ("failed", "broken") or (
+                record.kind == "measurement" and p.get("verdict") != "pass"
+            )
+            if failed:
+                trace.result = "FAIL"
+            if record.kind == "measurement" and p.get("criterion_id") not in trace.criteria:
+                trace.criteria.append(p.get("criterion_id", ""))
+    for dev in devs:
+        for urs in dev.urs:
+            for (row_urs, scenario), trace in rows.items():
+                if row_urs == urs and (not dev.scenario or dev.scenario == scenario):
+                    trace.deviations.append(dev.id)
+    # Requirements in the protocol's scope that no scenario exercised.
+    for requirement in (protocol or {}).get("requirements", []) or []:
+        urs = requirement.get("id") if isinstance(requirement, dict) else str(requirement)
+        if urs and not any(key[0] == urs for key in rows):
+            rows[(urs, "")] = TraceRow(urs=urs, scenario="—", feature="", result="NOT TESTED")
+    return sorted(rows.values(), key=lambda r: (r.urs, r.scenario))
+
+
+def summarise(records: list[Record]) -> CampaignSummary:
+    """Extract the report's content from a campaign's records."""
+    started = _payloads(records, "campaign_started")
+    finished = _payloads(records, "campaign_finished")
+    protocols = _payloads(records, "protocol")
+    protocol = protocols[-1][1] if protocols else None
+    approvals, approved = _protocol_approved(protocol)
+    devs = deviations_from_records(records)
+    by_seq = {r.seq: r for r in records}
+
+    signatures = []
+    for record, p in _payloads(records, "signature"):
+        signed = by_seq.get(p.get("signed_head_seq"))
+        valid = (
+            signed is not None
+            and signed.hash == p.get("signed_head_hash")
+            and verify_ed25519(str(p.get("public_key_ed25519", "")), str(p.get("signature_ed25519", "")),
+                               signature_manifest(p))
+        )
+        signatures.append((record, p, valid))
+
+    started_payload = started[0][1] if started else None
+    banners = []
+    if started_payload is None:
+        banners.append(BANNER_BENCH_UNKNOWN)
+    elif started_payload.get("bench_simulated", True):
+        banners.append(BANNER_SIMULATED)
+    if not approved:
+        banners.append(BANNER_UNAPPROVED)
+    if started_payload and protocol and started_payload.get("protocol_hash") != protocol.get("protocol_hash"):
+        banners.append(BANNER_PROTOCOL_CHANGED)
+    if not finished:
+        banners.append(BANNER_INCOMPLETE)
+    if not any(p.get("role") == "approver" and valid for _r, p, valid in signatures):
+        banners.append(BANNER_DRAFT)
+
+    measurements = _payloads(records, "measurement")
+    summary = CampaignSummary(
+        records_total=len(records),
+        head_seq=records[-1].seq if records else 0,
+        head_hash=records[-1].hash if records else "",
+        started=started_payload,
+        started_utc=started[0][0].utc if started else "",
+        finished=finished[-1][1] if finished else None,
+        finished_utc=finished[-1][0].utc if finished else "",
+        protocol=protocol,
+        protocol_approvals=approvals,
+        instruments=[p for _r, p in _payloads(records, "instrument_identity")],
+        measurements=measurements,
+        traceability=_traceability(records, protocol, devs),
+        deviations=devs,
+        signatures=signatures,
+        audit_events=_payloads(records, "audit_event"),
+        injected_faults=_payloads(records, "injected_fault"),
+        interruptions=_payloads(records, "interruption"),
+        raw_files=[p for _r, p in _payloads(records, "raw_data")],
+        banners=banners,
+        conclusion=[],
+    )
+    summary.conclusion = _conclusion(summary)
+    return summary
+
+
+def _conclusion(s: CampaignSummary) -> list[str]:
+    total = len(s.measurements)
+    failed = s.criteria_failed
+    open_devs = [d for d in s.deviations if not d.is_closed]
+    lines = [
+        f"{total - failed} of {total} acceptance criteria met; {failed} not met.",
+        f"{len(s.deviations)} deviation(s) recorded, {len(open_devs)} open"
+        + (f" ({', '.join(d.id for d in open_devs)})." if open_devs else "."),
+    ]
+    untested = [r.urs for r in s.traceability if r.result == "NOT TESTED"]
+    if untested:
+        lines.append(f"Requirements in scope not tested: {', '.join(untested)}.")
+    if s.interruptions:
+        lines.append(f"The campaign was interrupted {len(s.interruptions)} time(s) and resumed.")
+    if s.finished:
+        if s.finished.get("conclusion"):
+            lines.append(f"Executor's conclusion: {s.finished['conclusion']}")
+        lines.append(f"Recommendation: {s.finished.get('recommendation') or NOT_RECORDED}.")
+    else:
+        lines.append("The campaign has not finished: no conclusion can be drawn from this record.")
+    if BANNER_SIMULATED in s.banners:
+        lines.append(
+            "This campaign ran on the simulated bench (digital twin). It is engineering / dry-run evidence "
+            "about the protocol and the harness; it does not replace OQ/PQ on the real equipment."
+        )
+    if BANNER_UNAPPROVED in s.banners:
+        lines.append("The protocol executed carries no valid pre-approval signature.")
+    return lines
+
+
+# -- rendering ---------------------------------------------------------------------------
+
+_FONT, _FONT_BOLD = "Helvetica", "Helvetica-Bold"
+
+
+def _register_fonts() -> tuple[str, str]:
+    """DejaVu Sans (shipped with matplotlib) covers °, ±, µ, →, —; Helvetica does not cover all."""
+    global _FONT, _FONT_BOLD
+    if _FONT == "DejaVuSans":
+        return _FONT, _FONT_BOLD
+    try:
+        import matplotlib
+
+        ttf_dir = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+        pdfmetrics.registerFont(TTFont("DejaVuSans", str(ttf_dir / "DejaVuSans.ttf")))
+        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(ttf_dir / "DejaVuSans-Bold.ttf")))
+        _FONT, _FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
+    except Exception:  # noqa: BLE001 — fall back to the built-in font, text stays readable
+        pass
+    return _FONT, _FONT_BOLD
+
+
+class _Styles:
+    def __init__(self) -> None:
+        font, bold = _register_fonts()
+        base = getSampleStyleSheet()
+        self.title = ParagraphStyle("title", parent=base["Title"], fontName=bold, fontSize=16, leading=20)
+        self.h1 = ParagraphStyle("h1", parent=base["Heading2"], fontName=bold, fontSize=12, leading=15,
+                                 spaceBefore=8, spaceAfter=4)
+        self.body = ParagraphStyle("body", parent=base["BodyText"], fontName=font, fontSize=9, leading=11.5)
+        self.cell = ParagraphStyle("cell", parent=self.body, fontSize=7.5, leading=9)
+        self.cell_bold = ParagraphStyle("cellb", parent=self.cell, fontName=bold)
+        self.mono = ParagraphStyle("mono", parent=self.cell, fontSize=7)
+        self.banner = ParagraphStyle("banner", parent=self.body, fontName=bold, alignment=TA_CENTER)
+
+
+def _text(value: Any) -> str:
+    if value is None or value == "":
+        return NOT_RECORDED
+    return escape(str(value))
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return _text(value)
+
+
+def _limits(p: dict[str, Any]) -> str:
+    low, high, unit = p.get("low"), p.get("high"), p.get("unit", "")
+    if low is not None and high is not None:
+        return f"{low:g} – {high:g} {unit}"
+    if low is not None:
+        return f"≥ {low:g} {unit}"
+    if high is not None:
+        return f"≤ {high:g} {unit}"
+    return p.get("expected") or "—"
+
+
+def _table(styles: _Styles, header: list[str], rows: list[list[Any]], widths_mm: list[float]) -> Table:
+    def cell(value: Any, style: ParagraphStyle) -> Paragraph:
+        return value if isinstance(value, Paragraph) else Paragraph(str(value), style)
+
+    data = [[cell(escape(h), styles.cell_bold) for h in header]]
+    data += [[cell(v, styles.cell) for v in row] for row in rows]
+    if not rows:
+        data.append([cell("none recorded", styles.cell)] + [cell("", styles.cell)] * (len(header) - 1))
+    table = Table(data, colWidths=[w * mm for w in widths_mm], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde3ea")),
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#8a96a3")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return table
+
+
+def _verdict_cell(styles: _Styles, verdict: str) -> Paragraph:
+    good = verdict.upper() in ("PASS", "PASSED", "VALID", "IN DATE", "CLOSED")
+    colour = "#1a7f37" if good else "#b42318"
+    return Paragraph(f'<font color="{colour}"><b>{escape(verdict.upper())}</b></font>', styles.cell)
+
+
+def _calibration_cell(styles: _Styles, instrument: dict[str, Any]) -> Paragraph:
+    if instrument.get("in_calibration"):
+        return _verdict_cell(styles, "in date")
+    if not instrument.get("calibration_certificate"):
+        return Paragraph("no certificate (not a reference instrument)", styles.cell)
+    return _verdict_cell(styles, "PAST DUE")
+
+
+def _kv_table(styles: _Styles, rows: list[tuple[str, Any]]) -> Table:
+    data = [[Paragraph(escape(k), styles.cell_bold), Paragraph(_text(v), styles.cell)] for k, v in rows]
+    table = Table(data, colWidths=[45 * mm, 135 * mm])
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#8a96a3")),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return table
+
+
+def _story(s: CampaignSummary, styles: _Styles) -> list:
+    numbers = iter(range(1, 100))
+
+    def heading(title: str) -> Paragraph:
+        return Paragraph(f"{next(numbers)}. {escape(title)}", styles.h1)
+
+    st = s.started or {}
+    equipment = st.get("equipment") or {}
+    protocol = s.protocol or {}
+    story: list = [
+        Paragraph("Qualification Summary Report", styles.title),
+        Paragraph(
+            f"Campaign <b>{_text(st.get('campaign_id'))}</b> — stage {_text(st.get('stage'))} — "
+            f"protocol {_text(st.get('protocol_id') or protocol.get('protocol_id'))} "
+            f"version {_text(st.get('protocol_version') or protocol.get('version'))}",
+            styles.body,
+        ),
+        Spacer(1, 4 * mm),
+        heading("Protocol and tested configuration"),
+        _kv_table(
+            styles,
+            [
+                ("Protocol id / version", f"{st.get('protocol_id') or protocol.get('protocol_id', '')} / "
+                                          f"{st.get('protocol_version') or protocol.get('version', '')}"),
+                ("Protocol hash (SHA-256)", protocol.get("protocol_hash") or st.get("protocol_hash")),
+                ("Protocol approved", "yes" if BANNER_UNAPPROVED not in s.banners else "NO"),
+                ("Objective", st.get("objective")),
+                ("Scope", st.get("scope")),
+                ("References", ", ".join(st.get("references") or [])),
+                ("Equipment", f"{equipment.get('name', '')} model {equipment.get('model', '')}" if equipment else None),
+                ("Serial / firmware", f"{equipment.get('serial', '')} / {equipment.get('firmware', '')}"
+                 if equipment else None),
+                ("Site", st.get("site")),
+                ("Bench profile", st.get("bench_profile")),
+                ("Bench", ("SIMULATED (digital twin)" if st.get("bench_simulated") else "real equipment")
+                 if st else None),
+                ("Executed by", f"{st.get('executor_printed_name', '')} ({st.get('executor_user_id', '')})"
+                 if st else None),
+                ("Started / finished (UTC)", f"{s.started_utc or NOT_RECORDED} / {s.finished_utc or NOT_RECORDED}"),
+                ("Time source", st.get("time_source")),
+                ("Environment", ", ".join(f"{k}: {v}" for k, v in (st.get("environment") or {}).items())),
+                ("Harness version / commit", f"{st.get('harness_version', '')} / {st.get('git_commit', '')}"
+                 if st else None),
+                ("Evidence record", f"{s.records_total} records, head #{s.head_seq} {s.head_hash}"),
+            ],
+        ),
+    ]
+    files = protocol.get("files") or []
+    if files:
+        story += [
+            Spacer(1, 2 * mm),
+            _table(styles, ["Protocol file", "SHA-256"],
+                   [[_text(f.get("path")), Paragraph(_text(f.get("sha256")), styles.mono)] for f in files],
+                   [75, 105]),
+        ]
+    story += [
+        heading("Protocol pre-approval"),
+        _table(
+            styles,
+            ["Printed name", "Role", "Meaning", "Signed (UTC)", "Signature"],
+            [
+                [_text(a.printed_name), _text(a.role), _text(a.meaning), _text(a.signed_utc),
+                 _verdict_cell(styles, "valid" if valid else "INVALID")]
+                for a, valid in s.protocol_approvals
+            ],
+            [40, 22, 50, 43, 25],
+        ),
+        heading("Equipment and reference instruments"),
+        _table(
+            styles,
+            ["Name", "Quantity", "Manufacturer / model", "Serial", "Firmware", "Calibration cert.", "Due",
+             "Status"],
+            [
+                [_text(i.get("name")), _text(i.get("quantity")),
+                 _text(f"{i.get('manufacturer', '')} {i.get('model', '')}".strip()),
+                 _text(i.get("serial")), _text(i.get("firmware")), _text(i.get("calibration_certificate")),
+                 _text(i.get("calibration_due_date")),
+                 _calibration_cell(styles, i)]
+                for i in s.instruments
+            ],
+            [26, 20, 28, 22, 16, 26, 20, 22],
+        ),
+        heading("Results against acceptance criteria"),
+        _table(
+            styles,
+            ["Criterion", "Scenario", "Measured", "Acceptance", "Instrument", "Verdict"],
+            [
+                [_text(p.get("criterion_id")), _text(p.get("scenario")),
+                 f"{_number(p.get('value'))} {escape(p.get('unit', ''))}", escape(_limits(p)),
+                 _text(p.get("instrument")), _verdict_cell(styles, str(p.get("verdict", "?")))]
+                for _r, p in s.measurements
+            ],
+            [30, 52, 25, 30, 25, 18],
+        ),
+        heading("Traceability matrix: URS → scenario → result"),
+        _table(
+            styles,
+            ["URS", "Scenario", "Criteria", "Deviations", "Result"],
+            [
+                [_text(t.urs), _text(t.scenario), escape(", ".join(t.criteria)) or "—",
+                 escape(", ".join(t.deviations)) or "—", _verdict_cell(styles, t.result)]
+                for t in s.traceability
+            ],
+            [28, 70, 35, 25, 22],
+        ),
+        heading("Deviation log"),
+        _table(
+            styles,
+            ["Id", "Category", "Description", "Expected / actual", "Impact", "Scenario / URS", "Closure"],
+            [
+                [_text(d.id), _text(d.category.value), _text(d.description),
+                 f"{_text(d.expected)} / {_text(d.actual)}", _text(d.impact),
+                 f"{_text(d.scenario)} / {escape(', '.join(d.urs)) or '—'}",
+                 (f"closed {escape(d.closed_utc)} by {escape(d.closed_by)}; root cause: {escape(d.root_cause)}; "
+                  f"action: {escape(d.action)}") if d.is_closed else "OPEN"]
+                for d in s.deviations
+            ],
+            [14, 22, 38, 30, 28, 26, 22],
+        ),
+    ]
+    if s.injected_faults or s.interruptions:
+        story += [
+            heading("Injected faults and interruptions"),
+            _table(
+                styles,
+                ["Record", "UTC", "What"],
+                [[f"#{r.seq} {r.kind}", _text(r.utc), _text(", ".join(f"{k}: {v}" for k, v in p.items()))]
+                 for r, p in sorted(s.injected_faults + s.interruptions, key=lambda rp: rp[0].seq)],
+                [30, 40, 110],
+            ),
+        ]
+    story += [
+        heading("Raw evidence"),
+        _table(
+            styles,
+            ["File (named by SHA-256)", "Size (bytes)", "Description"],
+            [[Paragraph(_text(f.get("file")), styles.mono), _text(f.get("size_bytes")), _text(f.get("description"))]
+             for f in s.raw_files],
+            [110, 20, 50],
+        ),
+        heading("Audit trail events"),
+        _table(
+            styles,
+            ["Record", "UTC", "Event", "User", "Detail"],
+            [[f"#{r.seq}", _text(r.utc), _text(p.get("event")), _text(p.get("user_id")), _text(p.get("detail"))]
+             for r, p in s.audit_events],
+            [14, 38, 30, 22, 76],
+        ),
+        heading("Electronic signatures"),
+        _table(
+            styles,
+            ["Printed name", "Role", "Meaning", "Signed (UTC)", "Signs record", "Signature"],
+            [
+                [_text(p.get("printed_name")), _text(p.get("role")), _text(p.get("meaning")),
+                 _text(p.get("signed_utc")),
+                 Paragraph(f"#{p.get('signed_head_seq')} {escape(str(p.get('signed_head_hash', ''))[:16])}…",
+                           styles.mono),
+                 _verdict_cell(styles, "valid" if valid else "INVALID")]
+                for _r, p, valid in s.signatures
+            ],
+            [36, 20, 40, 38, 28, 18],
+        ),
+        Paragraph(
+            "Each signature is an Ed25519 signature over the printed name, role, meaning, time and the hash of "
+            "the record it signs; 'valid' above is checked against the key embedded in the record. "
+            "<b>mimedi-qual verify</b> checks it against the user registry and the whole record.",
+            styles.body,
+        ),
+        heading("Conclusion"),
+    ]
+    story += [Paragraph(escape(line), styles.body) for line in s.conclusion]
+    return story
+
+
+def _page_decorator(s: CampaignSummary, styles: _Styles, generated_utc: str):
+    campaign_id = (s.started or {}).get("campaign_id", NOT_RECORDED)
+
+    def decorate(canvas: pdf_canvas.Canvas, doc: SimpleDocTemplate) -> None:
+        width, height = A4
+        canvas.saveState()
+        y = height - 10 * mm
+        for banner in s.banners:
+            canvas.setFillColor(colors.HexColor("#b42318"))
+            canvas.rect(10 * mm, y - 1.6 * mm, width - 20 * mm, 5.4 * mm, stroke=0, fill=1)
+            canvas.setFillColor(colors.white)
+            canvas.setFont(_FONT_BOLD, 8.5)
+            canvas.drawCentredString(width / 2, y, banner)
+            y -= 6.2 * mm
+        canvas.setFillColor(colors.HexColor("#4a5563"))
+        canvas.setFont(_FONT, 7)
+        canvas.drawString(
+            12 * mm, 8 * mm,
+            f"Campaign {campaign_id} · record head #{s.head_seq} {s.head_hash[:24]}… · generated {generated_utc}",
+        )
+        canvas.drawRightString(width - 12 * mm, 8 * mm, f"page {doc.page}")
+        canvas.restoreState()
+
+    return decorate
+
+
+def render_summary_pdf(records: list[Record], output: str | Path) -> Path:
+    """Render the summary report for ``records`` into ``output``."""
+    output = Path(output)
+    summary = summarise(records)
+    styles = _Styles()
+    top_margin_mm = 16 + 6.2 * len(summary.banners)
+    doc = SimpleDocTemplate(
+        str(output) + ".tmp",
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=top_margin_mm * mm,
+        bottomMargin=16 * mm,
+        title=f"Qualification Summary Report {(summary.started or {}).get('campaign_id', '')}",
+        author="mimedi-qual",
+    )
+    generated_utc = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    decorate = _page_decorator(summary, styles, generated_utc)
+    doc.build(_story(summary, styles), onFirstPage=decorate, onLaterPages=decorate)
+    Path(str(output) + ".tmp").replace(output)
+    return output
+
+
+def build_summary_pdf(source: str | Path | EvidenceStore, output: str | Path | None = None) -> Path:
+    """Build the summary PDF of a campaign directory (or open store); return its path.
+
+    ``output`` defaults to ``<campaign>/summary.pdf``.
+    """
+    if isinstance(source, EvidenceStore):
+        records = source.records()
+        campaign_dir = source.campaign_dir
+    else:
+        campaign_dir = Path(source)
+        with EvidenceStore.open(campaign_dir) as store:
+            records = store.records()
+    return render_summary_pdf(records, output or campaign_dir / SUMMARY_PDF_NAME)
+
+
+__all__ = ["CampaignSummary", "TraceRow", "build_summary_pdf", "render_summary_pdf", "summarise",
+           "BANNER_SIMULATED", "BANNER_UNAPPROVED", "BANNER_INCOMPLETE", "BANNER_DRAFT"]
