@@ -6,7 +6,8 @@ manifestation, Part 11 §11.50), one or more roles — ``executor``,
 (``profiles/users/users.yaml``, kept in git) holds the public keys: it is the
 trust anchor ``verify`` checks signatures against. Each private key lives in
 the *keystore* (``profiles/users/keys/<user_id>.pem``, never committed),
-encrypted with the user's password (PKCS#8, ``BestAvailableEncryption``), so
+encrypted with the user's password (PKCS#8, ``BestAvailableEncryption`` of
+the scrypt-stretched password), so
 signing needs both components of Part 11 §11.200: user id and password.
 
 ::
@@ -43,10 +44,15 @@ import yaml
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 DEFAULT_REGISTRY_PATH = Path("profiles/users/users.yaml")
 USER_ID_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,31}$")
 MIN_PASSWORD_CHARS = 8
+# PKCS#8 BestAvailableEncryption derives its key with a fast PBKDF2 (a wrong
+# guess costs ~0.5 ms). The password is first stretched with scrypt (~50 ms,
+# 32 MiB per guess), so a stolen key file resists offline guessing.
+SCRYPT_LOG2_N, SCRYPT_R, SCRYPT_P = 15, 8, 1
 
 _REGISTRY_HEADER = """\
 # Signing users of mimedi-qual (21 CFR Part 11 / EU GMP Annex 11).
@@ -96,6 +102,8 @@ def verify_ed25519(public_key_b64_text: str, signature_b64: str, message: bytes)
 
 @dataclass(frozen=True, slots=True)
 class User:
+    """A signer as registered: id, printed name, roles, public key (base64, raw 32 bytes)."""
+
     user_id: str
     printed_name: str
     roles: frozenset[Role]
@@ -111,6 +119,12 @@ class User:
             "roles": sorted(r.value for r in self.roles),
             "public_key_ed25519": self.public_key_ed25519,
         }
+
+
+def _stretched_password(user_id: str, password: str) -> bytes:
+    salt = hashlib.sha256(f"mimedi-qual key {user_id}".encode()).digest()
+    kdf = Scrypt(salt=salt, length=32, n=2**SCRYPT_LOG2_N, r=SCRYPT_R, p=SCRYPT_P)
+    return base64.b64encode(kdf.derive(password.encode("utf-8")))
 
 
 def key_path(keys_dir: str | Path, user_id: str) -> Path:
@@ -196,7 +210,9 @@ class UserRegistry:
         if not path.is_file():
             raise UserError(f"no private key for {user_id!r} at {path}")
         try:
-            key = serialization.load_pem_private_key(path.read_bytes(), password=password.encode("utf-8"))
+            key = serialization.load_pem_private_key(
+                path.read_bytes(), password=_stretched_password(user_id, password)
+            )
         except (ValueError, TypeError) as exc:
             raise WrongPasswordError(f"wrong password for {user_id!r}") from exc
         if not isinstance(key, Ed25519PrivateKey):
@@ -236,7 +252,7 @@ def create_user(
     pem = private_key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(password.encode("utf-8")),
+        serialization.BestAvailableEncryption(_stretched_password(user_id, password)),
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
