@@ -116,6 +116,15 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             "Gherkin protocols were collected but no bench was given: pass --bench PROFILE "
             "(e.g. --bench profiles/benches/sim.yaml). Refusing to run them against nothing."
         )
+    if (getattr(config.option, "allure_report_dir", None)
+            and not config.pluginmanager.has_plugin("allure_pytest_bdd")
+            and any(_is_scenario(i) for i in items)):
+        raise pytest.UsageError(
+            "Gherkin protocols must report through allure-pytest-bdd, but this run loaded "
+            f"allure-pytest (config file {config.inipath}). Use the protocols' own configuration: "
+            "pytest -c features/pytest.ini features/ --bench=PROFILE ... "
+            "(write --bench=PROFILE with '=' so pytest does not take the profile for a test path)."
+        )
 
 
 @pytest.fixture(scope="session")

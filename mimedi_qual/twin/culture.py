@@ -35,7 +35,9 @@ from pathlib import Path
 import numpy as np
 
 from mimedi_qual.twin import culture_reference
-from mimedi_qual.twin.culture_reference import PARAMETER_NAMES, kla_o2_per_h, ph_of
+from mimedi_qual.twin.acid_base import ph_of
+from mimedi_qual.twin.culture_reference import PARAMETER_NAMES
+from mimedi_qual.twin.gas_transfer import kla_o2_per_h
 from mimedi_qual.twin.parameters import DEFAULT_PROFILE_PATH, TwinProfile, load_twin_profile
 
 _CULTURE_SECTIONS = ("thermal", "vessel", "gas_transfer", "acid_base", "metabolism", "growth")

@@ -147,7 +147,7 @@ cdef void culture_step(State* s, const Params* p, const Faults* f, const Actuato
     cdef double volume_ml, volume_l, temperature_c, xv, xd, glc, lac, hco3, o2, co2
     cdef double ph, f_glc, f_lac, f_o2, dev_t, f_t, dev_ph, f_ph, lag, mu_per_h, stress, kd_per_h
     cdef double q_glc, glc_uptake, lac_production, our, cer
-    cdef double d_medium, d_base, d_total
+    cdef double d_medium, d_base, d_total, d_cells
     cdef double kla, kla_co2, o2_star, dry_pressure, co2_star, otr, ctr
     cdef double gas_mmol, k_gas, y_o2, y_co2, heat_capacity, ua, steady_c
 
@@ -215,9 +215,10 @@ cdef void culture_step(State* s, const Params* p, const Faults* f, const Actuato
     d_medium = (feed + perf) * 60.0 / volume_ml
     d_base = base * 60.0 / volume_ml
     d_total = d_medium + d_base
+    d_cells = (feed + base) * 60.0 / volume_ml
 
-    s.viable_cells_per_ml = fmax(xv + dt_h * (mu_per_h - kd_per_h - d_total) * xv, 0.0)
-    s.dead_cells_per_ml = fmax(xd + dt_h * (kd_per_h * xv - p.k_lysis_per_d / 24.0 * xd - d_total * xd), 0.0)
+    s.viable_cells_per_ml = fmax(xv + dt_h * (mu_per_h - kd_per_h - d_cells) * xv, 0.0)
+    s.dead_cells_per_ml = fmax(xd + dt_h * (kd_per_h * xv - p.k_lysis_per_d / 24.0 * xd - d_cells * xd), 0.0)
     s.glucose_mm = fmax(glc + dt_h * (-glc_uptake + d_medium * (p.medium_glucose_mm - glc) - d_base * glc), 0.0)
     s.lactate_mm = fmax(lac + dt_h * (lac_production - d_total * lac), 0.0)
     s.bicarbonate_mm = fmax(hco3 + dt_h * (-lac_production + d_medium * (p.medium_bicarbonate_mm - hco3)

@@ -16,7 +16,8 @@ One step of length ``dt`` (fixed-step, start-of-step rates):
       dXv/dt = (mu − k_d − D)·Xv          dXd/dt = k_d·Xv − k_lys·Xd − D·Xd
 
   with ``k_d = k_death + k_stress · max(starvation, hypoxia, pH stress)`` and
-  ``D`` the dilution by medium and base flowing in (perfusion keeps cells);
+  ``D`` the dilution by a growing volume (feed, base): the perfusion
+  filter retains cells, while every inflow dilutes the solutes;
 * **glucose, lactate, bicarbonate**: uptake ``mu/Y + maintenance``, lactate
   ``Y_lac/glc`` per glucose, each lactic acid titrating one bicarbonate to CO2;
 * **oxygen and CO2** (exponential integrator, stable at any step)::
@@ -37,6 +38,8 @@ One step of length ``dt`` (fixed-step, start-of-step rates):
 from __future__ import annotations
 
 import math
+
+from mimedi_qual.twin import acid_base, gas_transfer, growth
 
 ACTUATOR_NAMES = (
     "heater_pct", "co2_valve_pct", "base_ml_min", "feed_ml_min", "perfusion_ml_min",
@@ -71,31 +74,12 @@ PARAMETER_NAMES = (
     "optimal_ph", "ph_tolerance",
 )
 
-GAS_CONSTANT_L_ATM_PER_MOL_K = 0.082057
-MIN_CONCENTRATION_MM = 1e-9  # keeps log10 finite when a species is driven to zero
-
-
 def _clamp(x: float, lo: float, hi: float) -> float:
     return lo if x < lo else hi if x > hi else x
 
 
-def kla_o2_per_h(p: dict, rpm: float, angle_deg: float) -> float:
-    """Oxygen kLa of the rocking bag: a still-surface floor plus a power law in rpm and angle."""
-    kla = p["kla_static_per_h"]
-    if rpm > 0.0 and angle_deg > 0.0:
-        kla += (p["kla_reference_per_h"]
-                * (rpm / p["reference_rocking_rpm"]) ** p["rocking_rpm_exponent"]
-                * (angle_deg / p["reference_rocking_angle_deg"]) ** p["rocking_angle_exponent"])
-    return kla
-
-
-def ph_of(p: dict, bicarbonate_mm: float, dissolved_co2_mm: float) -> float:
-    """Henderson–Hasselbalch with dissolved CO2 = s·pCO2 ([HH])."""
-    return p["pka_apparent"] + math.log10(
-        max(bicarbonate_mm, MIN_CONCENTRATION_MM) / max(dissolved_co2_mm, MIN_CONCENTRATION_MM))
-
-
 def _relax(value: float, equilibrium: float, rate_per_h: float, dt_h: float) -> float:
+    """Exact step of dx/dt = rate·(equilibrium − x) with the equilibrium frozen over the step."""
     return equilibrium + (value - equilibrium) * math.exp(-rate_per_h * dt_h)
 
 
@@ -124,15 +108,9 @@ def culture_step(s: dict, p: dict, faults: dict, a: tuple, dt_s: float) -> None:
     if faults["perfusion_occluded"]:
         perf = 0.0
     heater_w = p["heater_max_w"] * heater_pct / 100.0
-    if faults["gas_supply_lost"] or faults["power_lost"]:
-        gas_in = p["passive_vent_ml_min"]
-        y_co2_in = p["ambient_co2_fraction"]
-        y_o2_in = p["air_o2_fraction"]
-    else:
-        gas_in = p["gas_flow_ml_min"]
-        y_co2_in = _clamp(co2_valve_pct, 0.0, 100.0) / 100.0 * p["co2_valve_full_scale_fraction"]
-        enrichment = _clamp(o2_enrichment_pct, 0.0, 100.0) / 100.0
-        y_o2_in = (1.0 - y_co2_in) * (p["air_o2_fraction"] + (1.0 - p["air_o2_fraction"]) * enrichment)
+    gas_in, y_co2_in, y_o2_in = gas_transfer.inlet_gas(
+        p, co2_valve_pct, o2_enrichment_pct,
+        supply_available=not (faults["gas_supply_lost"] or faults["power_lost"]))
 
     volume_ml = s["volume_ml"]
     volume_l = volume_ml / 1000.0
@@ -145,57 +123,41 @@ def culture_step(s: dict, p: dict, faults: dict, a: tuple, dt_s: float) -> None:
     o2 = max(s["dissolved_o2_um"], 0.0)
     co2 = s["dissolved_co2_mm"]
 
-    # --- growth and metabolism
-    ph = ph_of(p, hco3, co2)
-    f_glc = glc / (p["k_glucose_mm"] + glc)
-    f_lac = p["k_i_lactate_mm"] / (p["k_i_lactate_mm"] + lac)
-    f_o2 = o2 / (p["k_o2_um"] + o2)
-    dev_t = (temperature_c - p["optimal_temperature_c"]) / p["temperature_tolerance_c"]
-    f_t = 1.0 - dev_t * dev_t if dev_t * dev_t < 1.0 else 0.0
-    dev_ph = (ph - p["optimal_ph"]) / p["ph_tolerance"]
-    f_ph = math.exp(-dev_ph * dev_ph)
-    lag = 1.0 - math.exp(-s["time_s"] / 3600.0 / p["lag_h"])
-    mu_per_h = p["mu_max_per_d"] / 24.0 * f_glc * f_lac * f_o2 * f_t * f_ph * lag
-    stress = max(p["k_glucose_mm"] / (p["k_glucose_mm"] + glc), p["k_o2_um"] / (p["k_o2_um"] + o2), 1.0 - f_ph)
-    kd_per_h = p["k_death_per_h"] + p["k_stress_death_per_h"] * stress
-    q_glc_mmol_per_cell_h = (mu_per_h / p["yield_cells_per_mmol_glucose"]
-                             + p["glucose_maintenance_pmol_per_cell_h"] * 1e-9 * f_glc)
-    glc_uptake_mm_h = q_glc_mmol_per_cell_h * xv * 1000.0
-    lac_production_mm_h = p["yield_lactate_per_glucose"] * glc_uptake_mm_h
-    our_um_h = p["q_o2_pmol_per_cell_h"] * 1e-3 * f_o2 * xv
-    cer_mm_h = p["respiratory_quotient"] * our_um_h / 1000.0
-
+    # --- growth and metabolism (start-of-step rates, explicit Euler)
+    ph = acid_base.ph_of(p, hco3, co2)
+    mu_per_h, kd_per_h = growth.specific_rates_per_h(p, s["time_s"], temperature_c, ph, glc, lac, o2)
+    glc_uptake_mm_h, lac_production_mm_h, our_um_h, cer_mm_h = growth.metabolic_rates(p, mu_per_h, xv, glc, o2)
     d_medium_per_h = (feed + perf) * 60.0 / volume_ml
     d_base_per_h = base * 60.0 / volume_ml
     d_total_per_h = d_medium_per_h + d_base_per_h
+    # cells are retained by the perfusion filter: only a growing volume dilutes them
+    d_cells_per_h = (feed + base) * 60.0 / volume_ml
 
-    s["viable_cells_per_ml"] = max(xv + dt_h * (mu_per_h - kd_per_h - d_total_per_h) * xv, 0.0)
+    s["viable_cells_per_ml"] = max(xv + dt_h * (mu_per_h - kd_per_h - d_cells_per_h) * xv, 0.0)
     s["dead_cells_per_ml"] = max(
-        xd + dt_h * (kd_per_h * xv - p["k_lysis_per_d"] / 24.0 * xd - d_total_per_h * xd), 0.0)
+        xd + dt_h * (kd_per_h * xv - p["k_lysis_per_d"] / 24.0 * xd - d_cells_per_h * xd), 0.0)
     s["glucose_mm"] = max(glc + dt_h * (-glc_uptake_mm_h + d_medium_per_h * (p["medium_glucose_mm"] - glc)
                                         - d_base_per_h * glc), 0.0)
     s["lactate_mm"] = max(lac + dt_h * (lac_production_mm_h - d_total_per_h * lac), 0.0)
     s["bicarbonate_mm"] = max(hco3 + dt_h * (-lac_production_mm_h
                                              + d_medium_per_h * (p["medium_bicarbonate_mm"] - hco3)
                                              + d_base_per_h * (p["base_bicarbonate_mm"] - hco3)),
-                              MIN_CONCENTRATION_MM)
+                              acid_base.MIN_CONCENTRATION_MM)
 
-    # --- gas transfer: liquid
-    kla = kla_o2_per_h(p, rpm, angle_deg)
+    # --- gas transfer: liquid (exponential integrator, uptake frozen over the step)
+    kla = gas_transfer.kla_o2_per_h(p, rpm, angle_deg)
     kla_co2 = p["kla_co2_to_o2_ratio"] * kla
-    o2_star_um = p["o2_saturation_air_um"] * s["headspace_o2_fraction"] / p["air_o2_fraction"]
-    dry_pressure_mmhg = p["atmospheric_pressure_mmhg"] - p["water_vapour_pressure_mmhg"]
-    co2_star_mm = p["co2_solubility_mm_per_mmhg"] * s["headspace_co2_fraction"] * dry_pressure_mmhg
+    o2_star_um = gas_transfer.o2_saturation_um(p, s["headspace_o2_fraction"])
+    co2_star_mm = gas_transfer.co2_saturation_mm(p, s["headspace_co2_fraction"])
     otr_mmol_h = kla * (o2_star_um - o2) * volume_l / 1000.0
     ctr_mmol_h = kla_co2 * (co2 - co2_star_mm) * volume_l  # liquid -> gas
     s["dissolved_o2_um"] = max(_relax(o2, o2_star_um - our_um_h / kla, kla, dt_h), 0.0)
     s["dissolved_co2_mm"] = max(
         _relax(co2, co2_star_mm + (cer_mm_h + lac_production_mm_h) / kla_co2, kla_co2, dt_h),
-        MIN_CONCENTRATION_MM)
+        acid_base.MIN_CONCENTRATION_MM)
 
-    # --- gas transfer: headspace
-    gas_mmol = (p["atmospheric_pressure_mmhg"] / 760.0 * p["headspace_ml"] / 1000.0
-                / (GAS_CONSTANT_L_ATM_PER_MOL_K * (temperature_c + 273.15)) * 1000.0)
+    # --- gas transfer: headspace relaxes to the inlet gas, shifted by what the liquid exchanges
+    gas_mmol = gas_transfer.headspace_gas_mmol(p, temperature_c)
     k_gas_per_h = gas_in * 60.0 / p["headspace_ml"]
     if k_gas_per_h > 0.0:
         y_o2 = _relax(s["headspace_o2_fraction"], y_o2_in - otr_mmol_h / (gas_mmol * k_gas_per_h),
@@ -208,7 +170,7 @@ def culture_step(s: dict, p: dict, faults: dict, a: tuple, dt_s: float) -> None:
     s["headspace_o2_fraction"] = _clamp(y_o2, 0.0, 1.0)
     s["headspace_co2_fraction"] = _clamp(y_co2, 0.0, 1.0)
 
-    # --- thermal (exact for constant heater power over the step)
+    # --- thermal (exact for constant heater power over the step, as thermal.py)
     heat_capacity_j_per_k = (volume_ml * p["medium_density_g_per_ml"] * p["medium_heat_capacity_j_per_g_k"]
                              + p["tray_heat_capacity_j_per_k"])
     ua = p["ua_w_per_k"] * (p["door_open_ua_factor"] if faults["door_open"] else 1.0)

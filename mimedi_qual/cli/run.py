@@ -1,0 +1,240 @@
+"""``mimedi-qual run``: execute a qualification campaign and write its report.
+
+With no arguments: IQ, OQ and PQ on the simulated bench, evidence in
+``reports/<campaign-id>/`` (``allure-results/``, ``report.html``,
+``measurements.jsonl``, the labgrid environment used), then a one-screen
+summary ending with the report's path.
+
+Bad input (a broken profile or feature file, an unknown stage) is reported
+with file and line before anything starts: exit 2, no campaign directory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import platform
+import secrets
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mimedi_qual.cli import app
+from mimedi_qual.cli.project import DEFAULT_BENCH, project_root
+
+EXIT_OK, EXIT_DEVIATIONS, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+STAGES = ("iq", "oq", "pq")
+SIMULATED_BANNER = ("ENGINEERING DRY RUN on the simulated bench (digital twin): "
+                    "not evidence for the qualification of real equipment")
+
+
+def _fail_input(console: Console, message: str) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+def _campaign_id(bench_id: str) -> str:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{bench_id}-{secrets.token_hex(2)}"
+
+
+def _git_commit(root: Path) -> str:
+    try:
+        return subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, timeout=5).stdout.strip() or "unknown"
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+@app.command()
+def run(
+    bench: Annotated[Path | None, typer.Option(help="bench profile (default: the simulated bench)")] = None,
+    stage: Annotated[list[str] | None, typer.Option(help="iq, oq or pq; repeat for several (default: all)")] = None,
+    out: Annotated[Path | None, typer.Option(help="directory that receives <campaign-id>/ (default: reports/)")] = None,
+    acceptance: Annotated[Path | None, typer.Option(help="acceptance criteria profile")] = None,
+) -> None:
+    """Run a qualification campaign (default: IQ, OQ and PQ on the simulated bench)."""
+    import pytest
+
+    from mimedi_qual.cli.progress import CampaignProgress
+    from mimedi_qual.profiles import ProfileError, load_acceptance, load_bench, load_urs
+    from mimedi_qual.qualification.protocol import ProtocolError, load_protocol
+
+    console = Console()
+    root = project_root()
+    bench_path = (bench or root / DEFAULT_BENCH)
+    acceptance_path = acceptance or root / "profiles" / "acceptance" / "criteria.yaml"
+    stages = [s.lower() for s in (stage or STAGES)]
+    unknown = [s for s in stages if s not in STAGES]
+    if unknown:
+        raise _fail_input(console, f"--stage {', '.join(unknown)}: unknown stage (choose from {', '.join(STAGES)})")
+
+    # -- preflight: every input is checked before anything starts --------
+    try:
+        bench_profile = load_bench(bench_path)
+        load_acceptance(acceptance_path)
+        for urs_file in sorted((root / "profiles" / "urs").glob("*.yaml")):
+            load_urs(urs_file)
+        stage_dirs = [root / "features" / s for s in stages]
+        missing = [d for d in stage_dirs if not d.is_dir()]
+        if missing:
+            raise ProtocolError(missing[0], None, "no such protocol directory")
+        scenarios = load_protocol(stage_dirs)
+    except (ProfileError, ProtocolError) as exc:
+        raise _fail_input(console, str(exc)) from None
+
+    campaign_id = _campaign_id(bench_profile.bench.id)
+    campaign_dir = (out or root / "reports") / campaign_id
+    results_dir = campaign_dir / "allure-results"
+    results_dir.mkdir(parents=True)
+    simulated = bench_profile.bench.kind == "simulated"
+    console.rule(f"[bold]MiMédi qualification campaign {campaign_id}")
+    console.print(f"bench [bold]{bench_profile.bench.id}[/] ({bench_profile.bench.kind}) from {bench_path}; "
+                  f"stages {', '.join(s.upper() for s in stages)}; {len(scenarios)} scenarios", highlight=False)
+    if simulated:
+        console.print(f"[yellow]{SIMULATED_BANNER}[/]")
+
+    progress = CampaignProgress(console=console)
+    args = [
+        "-c", str(root / "features" / "pytest.ini"),
+        "--rootdir", str(root / "features"),
+        f"--bench={bench_path}",
+        f"--acceptance={acceptance_path}",
+        f"--campaign-dir={campaign_dir}",
+        f"--alluredir={results_dir}",
+        "-p", "no:terminal",
+        *[str(d) for d in stage_dirs],
+    ]
+    started = dt.datetime.now(dt.timezone.utc)
+    try:
+        code = pytest.main(args, plugins=[progress])
+    except Exception as exc:  # a harness bug: say so plainly, keep the evidence written so far
+        console.print(f"[bold red]harness error:[/] {type(exc).__name__}: {exc}", highlight=False)
+        code = pytest.ExitCode.INTERNAL_ERROR
+    finished = dt.datetime.now(dt.timezone.utc)
+
+    report_path = _write_report(console, root, campaign_id, campaign_dir, bench_profile, bench_path,
+                                acceptance_path, started, finished)
+    exit_code = _exit_code(int(code), progress)
+    _print_summary(console, progress, campaign_dir, exit_code, simulated, report_path)
+    raise typer.Exit(exit_code)
+
+
+def _exit_code(pytest_code: int, progress) -> int:
+    if pytest_code == pytest_exit().INTERRUPTED:
+        return EXIT_INTERRUPTED
+    if pytest_code in (pytest_exit().USAGE_ERROR, pytest_exit().NO_TESTS_COLLECTED) or progress.collection_errors:
+        return EXIT_BAD_INPUT
+    if pytest_code == pytest_exit().INTERNAL_ERROR:
+        return 3
+    outcomes = progress.outcomes.values()
+    if pytest_code == 0 and outcomes and all(o.outcome == "passed" for o in outcomes):
+        return EXIT_OK
+    return EXIT_DEVIATIONS
+
+
+def pytest_exit():
+    import pytest
+
+    return pytest.ExitCode
+
+
+def _write_report(console, root, campaign_id, campaign_dir, bench_profile, bench_path, acceptance_path,
+                  started, finished) -> Path | None:
+    from mimedi_qual.report.allure_html import (
+        ReportError, find_allure, generate_single_file, write_categories, write_environment, write_executor,
+    )
+
+    results_dir = campaign_dir / "allure-results"
+    environment = {
+        "Campaign": campaign_id,
+        "Bench": f"{bench_profile.bench.id} ({bench_profile.bench.kind})",
+        "Bench.profile": str(bench_path),
+        "Site": bench_profile.bench.site,
+        "Acceptance.profile": str(acceptance_path),
+        "Started.UTC": started.isoformat(timespec="seconds"),
+        "Finished.UTC": finished.isoformat(timespec="seconds"),
+        "Executor": getpass.getuser(),
+        "Git.commit": _git_commit(root),
+        "mimedi-qual": _version("mimedi-qual"),
+        "Python": platform.python_version(),
+        **{f"{dist}": _version(dist) for dist in ("pytest", "pytest-bdd", "labgrid", "pyvisa", "pyvisa-py",
+                                                  "allure-pytest-bdd")},
+    }
+    for name, instrument in bench_profile.instruments.items():
+        environment[f"Instrument.{name}"] = instrument.identity.as_idn()
+        if instrument.calibration:
+            cal = instrument.calibration
+            environment[f"Calibration.{name}"] = f"{cal.certificate} due {cal.due_on.isoformat()}"
+    if bench_profile.bench.kind == "simulated":
+        environment["NOTICE"] = SIMULATED_BANNER
+    write_environment(results_dir, environment)
+    write_executor(results_dir, getpass.getuser(), campaign_id)
+    write_categories(results_dir)
+    (campaign_dir / "campaign.json").write_text(json.dumps(environment, indent=2), encoding="utf-8")
+
+    allure = find_allure(root)
+    if allure is None:
+        console.print("[yellow]warning:[/] Allure generator not found (run `make campaign`, or set "
+                      "MIMEDI_ALLURE): results are in allure-results/, no report.html written")
+        return None
+    try:
+        return generate_single_file(allure, results_dir, campaign_dir / "report.html")
+    except (ReportError, OSError, subprocess.TimeoutExpired) as exc:
+        console.print(f"[red]report not generated:[/] {exc}")
+        return None
+
+
+def _print_summary(console, progress, campaign_dir, exit_code, simulated, report_path) -> None:
+    table = Table(title="Scenarios", show_lines=False)
+    for col in ("stage", "URS", "scenario", "result"):
+        table.add_column(col)
+    style = {"passed": "green", "failed": "red", "error": "red", "skipped": "yellow", "not run": "yellow"}
+    for o in progress.outcomes.values():
+        table.add_row(o.stage, ", ".join(o.urs), o.name, f"[{style[o.outcome]}]{o.outcome}[/]")
+    console.print(table)
+
+    measurements_file = campaign_dir / "measurements.jsonl"
+    if measurements_file.exists():
+        mt = Table(title="Measurements against acceptance criteria")
+        for col in ("criterion", "value", "limits", "instrument", "verdict"):
+            mt.add_column(col)
+        for line in measurements_file.read_text(encoding="utf-8").splitlines():
+            m = json.loads(line)
+            if m["low"] is not None or m["high"] is not None:
+                limits = f"{m['low'] if m['low'] is not None else '-∞'} … {m['high'] if m['high'] is not None else '+∞'} {m['unit']}"
+                value = f"{m['value']} {m['unit']}"
+            else:
+                limits, value = "as registered", str(m["value"])[:40]
+            verdict = "[green]PASS[/]" if m["verdict"] == "pass" else "[red]FAIL[/]"
+            mt.add_row(m["criterion_id"], value, limits, m["instrument"], verdict)
+        console.print(mt)
+
+    for error in progress.collection_errors:
+        console.print(f"[red]collection error:[/] {error}", highlight=False)
+    deviations = [o for o in progress.outcomes.values() if o.outcome != "passed"]
+    for o in deviations:
+        console.print(f"[red]deviation[/] {o.stage} {o.name}: {o.message}", highlight=False)
+    verdict = {EXIT_OK: "[bold green]ALL CRITERIA MET[/]", EXIT_DEVIATIONS: f"[bold red]{len(deviations)} DEVIATION(S)[/]",
+               EXIT_BAD_INPUT: "[bold red]BAD INPUT[/]", EXIT_INTERRUPTED: "[bold yellow]INTERRUPTED[/]"}
+    console.print(f"Result: {verdict.get(exit_code, f'[red]ERROR {exit_code}[/]')}"
+                  + (" — simulated bench, engineering dry run" if simulated else ""))
+    console.print(f"Evidence: {campaign_dir}", highlight=False)
+    if report_path is not None:
+        console.print(f"Report: {report_path}", highlight=False)
+    else:
+        console.print(f"Report: not generated (results in {campaign_dir / 'allure-results'})", highlight=False)

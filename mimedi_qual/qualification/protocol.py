@@ -1,0 +1,83 @@
+"""The executable protocol: feature files parsed and checked before anything runs.
+
+A broken feature file is bad input: it is reported with its file and line and
+the campaign does not start (exit 2), instead of failing halfway through.
+
+>>> scenarios = load_protocol([Path("features/oq")])
+>>> scenarios[0].stage, scenarios[0].tags
+('OQ', {'URS-OQ-TEMP-001'})
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pytest_bdd.exceptions import GherkinParseError
+from pytest_bdd.parser import FeatureParser
+
+STAGES = ("IQ", "OQ", "PQ")
+
+
+class ProtocolError(Exception):
+    def __init__(self, path: Path, line: int | None, message: str):
+        self.path, self.line, self.message = path, line, message
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class ScenarioRef:
+    feature_file: Path
+    line: int
+    feature: str
+    name: str
+    tags: frozenset[str]
+    stage: str | None
+
+    @property
+    def urs_ids(self) -> list[str]:
+        return sorted(t for t in self.tags if t.startswith("URS-"))
+
+
+def _stage_of(path: Path) -> str | None:
+    for part in reversed(path.parts[:-1]):
+        if part.upper() in STAGES:
+            return part.upper()
+    return None
+
+
+def feature_files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(path.rglob("*.feature")))
+        elif path.suffix == ".feature" and path.is_file():
+            files.append(path)
+        else:
+            raise ProtocolError(path, None, "not a feature file or directory")
+    return files
+
+
+def parse_feature(path: Path) -> list[ScenarioRef]:
+    try:
+        feature = FeatureParser(str(path.parent), path.name).parse()
+    except GherkinParseError as exc:
+        raise ProtocolError(path, exc.line, exc.message) from None
+    except Exception as exc:  # gherkin's own errors carry the location in the text
+        raise ProtocolError(path, None, f"cannot parse: {exc}") from None
+    refs = []
+    for scenario in feature.scenarios.values():
+        tags = frozenset(scenario.tags | feature.tags)
+        refs.append(ScenarioRef(path, scenario.line_number, feature.name, scenario.name, tags, _stage_of(path)))
+    if not refs:
+        raise ProtocolError(path, 1, "feature has no scenario")
+    return refs
+
+
+def load_protocol(paths: list[Path]) -> list[ScenarioRef]:
+    """Every scenario under ``paths``; the first broken file raises ProtocolError."""
+    refs: list[ScenarioRef] = []
+    for path in feature_files(paths):
+        refs.extend(parse_feature(path))
+    return refs

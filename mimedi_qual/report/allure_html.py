@@ -1,0 +1,85 @@
+"""Allure results → one self-contained ``report.html``.
+
+Uses Allure 2's generator (npm ``allure-commandline``, Java ≥ 8), installed
+by ``make`` into ``.tools/``. Two traps handled here (TRAPS 4):
+
+* ``ALLURE_NO_ANALYTICS=true`` (exactly ``true``) or the report embeds a
+  Google Tag Manager script — we also check the output and refuse a report
+  that contains one;
+* ``--single-file`` gives one ``index.html`` that opens from ``file://``.
+
+Before generating, the results directory gets ``environment.properties``
+(bench, versions, git commit), ``executor.json`` and ``categories.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+TRACKING_MARKERS = ("googletagmanager", "gtag(", "google-analytics")
+GENERATE_TIMEOUT_S = 300
+
+
+class ReportError(RuntimeError):
+    pass
+
+
+def find_allure(project_root: Path) -> Path | None:
+    """The Allure 2 generator: $MIMEDI_ALLURE, the project's .tools, or PATH."""
+    candidates = []
+    if os.environ.get("MIMEDI_ALLURE"):
+        candidates.append(Path(os.environ["MIMEDI_ALLURE"]))
+    candidates.append(project_root / ".tools" / "node_modules" / ".bin" / "allure")
+    on_path = shutil.which("allure")
+    if on_path:
+        candidates.append(Path(on_path))
+    return next((c for c in candidates if c.is_file()), None)
+
+
+def write_environment(results_dir: Path, environment: dict[str, str]) -> None:
+    lines = [f"{key}={str(value).replace(chr(10), ' ')}" for key, value in environment.items()]
+    (results_dir / "environment.properties").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_executor(results_dir: Path, name: str, build_name: str) -> None:
+    (results_dir / "executor.json").write_text(json.dumps({
+        "name": name, "type": "mimedi-qual", "buildName": build_name,
+    }, indent=2), encoding="utf-8")
+
+
+CATEGORIES = [
+    {"name": "Acceptance criterion not met", "matchedStatuses": ["failed"],
+     "messageRegex": r".*→ FAIL.*"},
+    {"name": "Instrument fault", "matchedStatuses": ["failed", "broken"],
+     "messageRegex": r".*instrument '.*"},
+    {"name": "Protocol or harness error", "matchedStatuses": ["broken", "failed"]},
+]
+
+
+def write_categories(results_dir: Path) -> None:
+    (results_dir / "categories.json").write_text(json.dumps(CATEGORIES, indent=2), encoding="utf-8")
+
+
+def generate_single_file(allure: Path, results_dir: Path, report_path: Path) -> Path:
+    """Run the generator; move its single ``index.html`` to ``report_path``."""
+    env = dict(os.environ, ALLURE_NO_ANALYTICS="true")
+    with tempfile.TemporaryDirectory(prefix="allure-") as tmp:
+        out = Path(tmp) / "report"
+        proc = subprocess.run(
+            [str(allure), "generate", str(results_dir), "-o", str(out), "--clean", "--single-file"],
+            env=env, capture_output=True, text=True, timeout=GENERATE_TIMEOUT_S,
+        )
+        index = out / "index.html"
+        if proc.returncode != 0 or not index.is_file():
+            raise ReportError(f"allure generate failed ({proc.returncode}): {proc.stderr.strip() or proc.stdout.strip()}")
+        html = index.read_text(encoding="utf-8", errors="replace")
+        found = [m for m in TRACKING_MARKERS if m in html]
+        if found:
+            raise ReportError(f"generated report contains a tracking script ({', '.join(found)}); refusing it")
+        shutil.move(str(index), report_path)
+    return report_path
