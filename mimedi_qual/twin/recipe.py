@@ -77,6 +77,7 @@ class Recipe(_Model):
     dose_viable_cells: float = Field(5.0e9, gt=0)
     formulation_cells_per_ml: float = Field(5.0e7, gt=0)
     bag_volume_max_ml: float = Field(50.0, gt=0)
+    dose_tolerance_fraction: float = Field(0.10, ge=0, lt=1)
 
     def perfusion_ml_per_day(self, viable_cells_per_ml: float) -> float:
         rate = 0.0
