@@ -298,6 +298,17 @@ def _text(value: Any) -> str:
     return escape(str(value))
 
 
+def utc_display(iso_utc: str | None) -> str:
+    """``2026-11-21T23:19:00.645926Z`` → ``2026-11-21 23:19:00 UTC`` (the record keeps the µs)."""
+    if not iso_utc:
+        return NOT_RECORDED
+    try:
+        moment = datetime.fromisoformat(iso_utc.replace("Z", "+00:00")).astimezone(timezone.utc)
+    except ValueError:
+        return escape(iso_utc)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def _number(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
@@ -398,7 +409,7 @@ def _story(s: CampaignSummary, styles: _Styles) -> list:
                  if st else None),
                 ("Executed by", f"{st.get('executor_printed_name', '')} ({st.get('executor_user_id', '')})"
                  if st else None),
-                ("Started / finished (UTC)", f"{s.started_utc or NOT_RECORDED} / {s.finished_utc or NOT_RECORDED}"),
+                ("Started / finished", f"{utc_display(s.started_utc)} / {utc_display(s.finished_utc)}"),
                 ("Time source", st.get("time_source")),
                 ("Environment", ", ".join(f"{k}: {v}" for k, v in (st.get("environment") or {}).items())),
                 ("Harness version / commit", f"{st.get('harness_version', '')} / {st.get('git_commit', '')}"
@@ -421,7 +432,7 @@ def _story(s: CampaignSummary, styles: _Styles) -> list:
             styles,
             ["Printed name", "Role", "Meaning", "Signed (UTC)", "Signature"],
             [
-                [_text(a.printed_name), _text(a.role), _text(a.meaning), _text(a.signed_utc),
+                [_text(a.printed_name), _text(a.role), _text(a.meaning), utc_display(a.signed_utc),
                  _verdict_cell(styles, "valid" if valid else "INVALID")]
                 for a, valid in s.protocol_approvals
             ],
@@ -486,7 +497,7 @@ def _story(s: CampaignSummary, styles: _Styles) -> list:
             _table(
                 styles,
                 ["Record", "UTC", "What"],
-                [[f"#{r.seq} {r.kind}", _text(r.utc), _text(", ".join(f"{k}: {v}" for k, v in p.items()))]
+                [[f"#{r.seq} {r.kind}", utc_display(r.utc), _text(", ".join(f"{k}: {v}" for k, v in p.items()))]
                  for r, p in sorted(s.injected_faults + s.interruptions, key=lambda rp: rp[0].seq)],
                 [30, 40, 110],
             ),
@@ -504,7 +515,7 @@ def _story(s: CampaignSummary, styles: _Styles) -> list:
         _table(
             styles,
             ["Record", "UTC", "Event", "User", "Detail"],
-            [[f"#{r.seq}", _text(r.utc), _text(p.get("event")), _text(p.get("user_id")), _text(p.get("detail"))]
+            [[f"#{r.seq}", utc_display(r.utc), _text(p.get("event")), _text(p.get("user_id")), _text(p.get("detail"))]
              for r, p in s.audit_events],
             [14, 38, 30, 22, 76],
         ),
@@ -514,7 +525,7 @@ def _story(s: CampaignSummary, styles: _Styles) -> list:
             ["Printed name", "Role", "Meaning", "Signed (UTC)", "Signs record", "Signature"],
             [
                 [_text(p.get("printed_name")), _text(p.get("role")), _text(p.get("meaning")),
-                 _text(p.get("signed_utc")),
+                 utc_display(p.get("signed_utc")),
                  Paragraph(f"#{p.get('signed_head_seq')} {escape(str(p.get('signed_head_hash', ''))[:16])}…",
                            styles.mono),
                  _verdict_cell(styles, "valid" if valid else "INVALID")]

@@ -1,0 +1,91 @@
+"""The evidence commands as a new user drives them: user add, sign, verify, summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from mimedi_qual.cli.evidence import register
+from mimedi_qual.evidence.store import EvidenceStore
+
+
+@pytest.fixture
+def cli():
+    # A fresh app with only our commands: the shared `mimedi_qual.cli.app` also
+    # registers commands other modules own.
+    app = typer.Typer()
+    register(app)
+    runner = CliRunner()
+
+    def invoke(*args: str, password: str | None = None):
+        return runner.invoke(app, [str(a) for a in args], input=None if password is None else password + "\n")
+
+    return invoke
+
+
+def test_add_users_sign_review_approve_verify_tamper(cli, campaign_dir: Path, tmp_path: Path) -> None:
+    users = tmp_path / "users.yaml"
+    for user_id, name, role in [("rev.one", "Robin Reviewer", "reviewer"), ("appr.one", "Alex Approver", "approver")]:
+        result = cli("user", "add", user_id, "--name", name, "--role", role, "--users", users,
+                     "--password-stdin", password="s3cret password")
+        assert result.exit_code == 0, result.output
+        assert f"user {user_id}" in result.output
+    assert (tmp_path / "keys" / "rev.one.pem").exists()
+
+    result = cli("sign", campaign_dir, "--user", "rev.one", "--role", "reviewer", "--meaning", "reviewed",
+                 "--users", users, "--password-stdin", password="s3cret password")
+    assert result.exit_code == 0, result.output
+    assert "signed by Robin Reviewer (rev.one) as reviewer" in result.output
+
+    result = cli("sign", campaign_dir, "--user", "appr.one", "--role", "approver", "--meaning", "approved",
+                 "--users", users, "--password-stdin", password="wrong password")
+    assert result.exit_code == 1
+    assert "wrong_password" in result.output
+
+    result = cli("sign", campaign_dir, "--user", "appr.one", "--role", "approver", "--meaning", "approved",
+                 "--users", users, "--password-stdin", password="s3cret password")
+    assert result.exit_code == 0, result.output
+
+    result = cli("verify", campaign_dir, "--users", users)
+    assert result.exit_code == 0, result.output
+    assert "INTACT" in result.output and "2 signatures" in result.output
+
+    result = cli("summary", campaign_dir)
+    assert result.exit_code == 0, result.output
+    assert (campaign_dir / "summary.pdf").stat().st_size > 1000
+
+    raw = sorted((campaign_dir / "raw").iterdir())[0]
+    raw.write_bytes(raw.read_bytes() + b"0")
+    (campaign_dir / "raw" / "extra.csv").write_text("x")
+    result = cli("verify", campaign_dir, "--users", users)
+    assert result.exit_code == 1
+    assert f"altered: raw/{raw.name}" in result.output
+    assert "added: raw/extra.csv" in result.output
+    assert "NOT INTACT (2 problem(s))" in result.output
+
+
+def test_verify_exit_2_when_not_a_campaign(cli, tmp_path: Path) -> None:
+    result = cli("verify", tmp_path)
+    assert result.exit_code == 2
+    assert "not a campaign directory" in result.output
+
+
+def test_sign_exit_2_when_not_a_campaign(cli, tmp_path: Path) -> None:
+    result = cli("sign", tmp_path, "--user", "x", "--role", "reviewer", "--meaning", "m",
+                 "--users", tmp_path / "users.yaml", "--password-stdin", password="whatever1")
+    assert result.exit_code == 2
+
+
+def test_sign_refusal_is_in_the_record(cli, campaign_dir: Path, tmp_path: Path) -> None:
+    users = tmp_path / "users.yaml"
+    cli("user", "add", "rev.one", "--name", "Robin Reviewer", "--role", "reviewer", "--users", users,
+        "--password-stdin", password="s3cret password")
+    result = cli("sign", campaign_dir, "--user", "rev.one", "--role", "approver", "--meaning", "approved",
+                 "--users", users, "--password-stdin", password="s3cret password")
+    assert result.exit_code == 1
+    with EvidenceStore.open(campaign_dir) as store:
+        (event,) = store.records(kind="audit_event")
+    assert event.payload["reason_code"] == "role_not_held"

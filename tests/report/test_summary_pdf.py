@@ -1,0 +1,122 @@
+"""The summary PDF, read back the way a person reads it: page images and their text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+
+from mimedi_qual.evidence.example_campaign import EXAMPLE_PROTOCOL_HASH, write_example_campaign
+from mimedi_qual.evidence.signatures import approve_protocol, sign_campaign
+from mimedi_qual.evidence.users import Role, UserRegistry, create_user
+from mimedi_qual.report.summary_pdf import (
+    BANNER_DRAFT,
+    BANNER_INCOMPLETE,
+    BANNER_SIMULATED,
+    BANNER_UNAPPROVED,
+    build_summary_pdf,
+    utc_display,
+)
+
+PASSWORD = "correct horse battery"
+
+
+def _pages(pdf_path: Path) -> list[str]:
+    """Text of each page, after rendering it to an image that must not be blank."""
+    document = pdfium.PdfDocument(str(pdf_path))
+    texts = []
+    for page in document:
+        image = page.render(scale=1).to_pil().convert("L")
+        low, high = image.getextrema()
+        assert low < 100 and high > 200, "page rendered blank"
+        texts.append(" ".join(page.get_textpage().get_text_range().split()))
+    document.close()
+    return texts
+
+
+@pytest.fixture(scope="module")
+def users(tmp_path_factory: pytest.TempPathFactory) -> tuple[UserRegistry, Path]:
+    root = tmp_path_factory.mktemp("users")
+    for user_id, name, role in [("rev.one", "Robin Reviewer", Role.REVIEWER),
+                                ("appr.one", "Alex Approver", Role.APPROVER)]:
+        create_user(root / "users.yaml", root / "keys", user_id=user_id, printed_name=name, roles=[role],
+                    password=PASSWORD)
+    return UserRegistry.load(root / "users.yaml"), root / "keys"
+
+
+def test_draft_simulated_report_says_so_on_every_page(tmp_path: Path) -> None:
+    store = write_example_campaign(tmp_path / "c", simulated=True, failing=True, finish=False)
+    pdf = build_summary_pdf(store)
+    store.close()
+    pages = _pages(pdf)
+    text = " ".join(pages)
+    for page in pages:
+        for banner in (BANNER_SIMULATED, BANNER_UNAPPROVED, BANNER_INCOMPLETE, BANNER_DRAFT):
+            assert banner in page
+    # protocol identity and hash
+    assert "MQ-OQ-001" in text and EXAMPLE_PROTOCOL_HASH in text
+    # equipment and instrument identity and calibration
+    assert "MM1-000042" in text and "2.3.1" in text
+    assert "Fluke 1524" in text and "B48213" in text and "CAL-2026-0193" in text and "2027-03-01" in text
+    # every criterion with value, unit, limits, verdict
+    assert "OQ-TEMP-ACC" in text and "37.9 °C" in text and "36.5 – 37.5 °C" in text and "FAIL" in text
+    assert "OQ-TEMP-RECOVERY" in text and "412 s" in text and "≤ 900 s" in text and "PASS" in text
+    # traceability URS -> scenario -> result, including what was not tested
+    assert "URS-TEMP-001 Temperature holds at 37 °C OQ-TEMP-ACC DEV-001 FAIL" in text
+    assert "URS-TEMP-002 Temperature recovers after door opening OQ-TEMP-RECOVERY — PASS" in text
+    assert "URS-ALARM-009 — — — NOT TESTED" in text
+    # deviation log
+    assert "DEV-001" in text and "criterion_not_met" in text.replace(" ", "").replace("_\n", "_")
+    assert "OPEN" in text
+    # conclusion
+    assert "1 of 2 acceptance criteria met; 1 not met." in text
+    assert "does not replace OQ/PQ on the real equipment" in text
+    assert "has not finished" in text
+
+
+def test_approved_real_bench_report_shows_signatures_and_no_banner(tmp_path: Path, users) -> None:
+    registry, keys = users
+    approval = approve_protocol(registry, keys, user_id="appr.one", password=PASSWORD, protocol_id="MQ-OQ-001",
+                                protocol_version="1.0", protocol_hash_hex=EXAMPLE_PROTOCOL_HASH)
+    store = write_example_campaign(tmp_path / "c", simulated=False, failing=False,
+                                   protocol_approvals=[approval.to_payload()])
+    sign_campaign(store, registry, keys, user_id="rev.one", password=PASSWORD, role=Role.REVIEWER,
+                  meaning="reviewed: results complete")
+    approved = sign_campaign(store, registry, keys, user_id="appr.one", password=PASSWORD, role=Role.APPROVER,
+                             meaning="approved: release to PQ")
+    pdf = build_summary_pdf(store, tmp_path / "out.pdf")
+    store.close()
+    pages = _pages(pdf)
+    text = " ".join(pages)
+    for banner in (BANNER_SIMULATED, BANNER_UNAPPROVED, BANNER_INCOMPLETE, BANNER_DRAFT):
+        assert banner not in text
+    assert "real equipment" in text
+    # signature manifestations: printed name, role, meaning, UTC time
+    assert "Robin Reviewer reviewer reviewed: results complete" in text
+    assert "Alex Approver approver approved: release to PQ" in text
+    assert utc_display(approved.payload["signed_utc"]) in text
+    assert utc_display(approved.payload["signed_utc"]).endswith(" UTC")
+    assert "INVALID" not in text
+    # protocol pre-approval
+    assert "Alex Approver approver approved for execution" in text
+    assert "2 of 2 acceptance criteria met; 0 not met." in text
+    assert "Recommendation: Release to PQ." in text
+
+
+def test_tampered_signature_shows_invalid(tmp_path: Path, users) -> None:
+    import sqlite3
+
+    registry, keys = users
+    store = write_example_campaign(tmp_path / "c")
+    sign_campaign(store, registry, keys, user_id="rev.one", password=PASSWORD, role=Role.REVIEWER,
+                  meaning="reviewed")
+    store.close()
+    db = sqlite3.connect(tmp_path / "c" / "evidence.sqlite")
+    db.execute("DROP TRIGGER records_refuse_update")
+    db.execute("UPDATE records SET payload = replace(payload, 'Robin Reviewer', 'Robin Reveiwer') "
+               "WHERE kind = 'signature'")
+    db.commit()
+    db.close()
+    text = " ".join(_pages(build_summary_pdf(tmp_path / "c")))
+    assert "Robin Reveiwer reviewer reviewed" in text and "INVALID" in text
