@@ -233,6 +233,14 @@ class ReferenceController:
     def acknowledge(self, mask: int = 0xFFFFFFFF) -> None:
         self.alarm_unacked_mask &= ~mask & 0xFFFFFFFF
 
+    def module_state(self, module: int) -> ModuleState:
+        if not 0 <= module < len(Module):
+            raise ValueError(f"unknown module {module}")
+        return ModuleState(self.modules[module])
+
+    def set_temperature_setpoint(self, temperature_c: float) -> None:
+        self.temperature_target_c = temperature_c
+
     def set_manual(self, loop: int, output: float) -> None:
         pid = (self.temperature_pid, self.ph_pid, self.do_pid)[loop]
         pid.manual, pid.manual_output = True, output
