@@ -1,0 +1,1 @@
+"""Tests of the digital twin (mimedi_qual/twin), one file per model."""
