@@ -36,7 +36,7 @@ SIMULATED_BANNER = ("ENGINEERING DRY RUN on the simulated bench (digital twin): 
 
 
 def _fail_input(console: Console, message: str) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -228,13 +228,15 @@ def _print_summary(console, progress, campaign_dir, exit_code, simulated, report
         console.print(f"[red]collection error:[/] {error}", highlight=False)
     deviations = [o for o in progress.outcomes.values() if o.outcome != "passed"]
     for o in deviations:
-        console.print(f"[red]deviation[/] {o.stage} {o.name}: {o.message}", highlight=False)
+        console.print(f"[red]deviation[/] {o.stage} {o.name}: {o.message}", highlight=False, soft_wrap=True)
     verdict = {EXIT_OK: "[bold green]ALL CRITERIA MET[/]", EXIT_DEVIATIONS: f"[bold red]{len(deviations)} DEVIATION(S)[/]",
                EXIT_BAD_INPUT: "[bold red]BAD INPUT[/]", EXIT_INTERRUPTED: "[bold yellow]INTERRUPTED[/]"}
     console.print(f"Result: {verdict.get(exit_code, f'[red]ERROR {exit_code}[/]')}"
                   + (" — simulated bench, engineering dry run" if simulated else ""))
-    console.print(f"Evidence: {campaign_dir}", highlight=False)
+    # Paths are printed unwrapped so they can be copied from any terminal width.
+    console.print(f"Evidence: {campaign_dir}", highlight=False, soft_wrap=True)
     if report_path is not None:
-        console.print(f"Report: {report_path}", highlight=False)
+        console.print(f"Report: {report_path}", highlight=False, soft_wrap=True)
     else:
-        console.print(f"Report: not generated (results in {campaign_dir / 'allure-results'})", highlight=False)
+        console.print(f"Report: not generated (results in {campaign_dir / 'allure-results'})",
+                      highlight=False, soft_wrap=True)

@@ -29,12 +29,15 @@ class SCPITCPInstrument(NetworkResource):
         port: TCP port of its SCPI socket
         read_termination / write_termination: line ends (explicit: TRAPS 15)
         timeout_s: reply timeout in seconds
+        visa_library: PyVISA backend; ``@py`` (pure Python sockets) on every
+            bench, ``<definitions>.yaml@sim`` for pyvisa-sim driver tests
     """
 
     port = attr.ib(validator=attr.validators.instance_of(int))
     read_termination = attr.ib(default="\n", validator=attr.validators.instance_of(str))
     write_termination = attr.ib(default="\n", validator=attr.validators.instance_of(str))
     timeout_s = attr.ib(default=5.0, converter=float)
+    visa_library = attr.ib(default="@py", validator=attr.validators.instance_of(str))
 
     @property
     def visa_address(self) -> str:

@@ -83,3 +83,28 @@ def generate_single_file(allure: Path, results_dir: Path, report_path: Path) -> 
             raise ReportError(f"generated report contains a tracking script ({', '.join(found)}); refusing it")
         shutil.move(str(index), report_path)
     return report_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m mimedi_qual.report.allure_html RESULTS_DIR REPORT.html`` (used by ``make test``)."""
+    import argparse
+    import sys
+
+    from mimedi_qual.cli.project import project_root
+
+    parser = argparse.ArgumentParser(prog="python -m mimedi_qual.report.allure_html")
+    parser.add_argument("results_dir", type=Path)
+    parser.add_argument("report", type=Path)
+    args = parser.parse_args(argv)
+    allure = find_allure(project_root())
+    if allure is None:
+        print("error: Allure generator not found (run `make install`)", file=sys.stderr)
+        return 2
+    write_categories(args.results_dir)
+    generate_single_file(allure, args.results_dir, args.report)
+    print(f"Report: {args.report}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

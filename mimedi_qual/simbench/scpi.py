@@ -68,7 +68,7 @@ def _parse_pattern(pattern: str) -> tuple[tuple[_Node, ...], bool]:
     return tuple(nodes), query
 
 
-_HEADER_RE = re.compile(r"^\s*(\*?[A-Za-z][A-Za-z0-9:*]*\??)\s*(.*?)\s*$")
+_HEADER_RE = re.compile(r"^\s*(:?\*?[A-Za-z][A-Za-z0-9:*]*\??)\s*(.*?)\s*$")
 
 
 def parse_float(text: str, name: str = "value") -> float:

@@ -36,7 +36,7 @@ class SCPIDriver(Driver, SCPIProtocol):
     def on_activate(self):
         res = self.instrument
         try:
-            self._rm = pyvisa.ResourceManager("@py")
+            self._rm = pyvisa.ResourceManager(res.visa_library)
             self._session = self._rm.open_resource(
                 res.visa_address,
                 read_termination=res.read_termination,

@@ -1,0 +1,115 @@
+"""``mimedi-qual run`` end to end on the simulated bench, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def run_cli(project_root: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mimedi_qual.cli.main", "run", *args],
+                          cwd=project_root, capture_output=True, text=True, timeout=timeout)
+
+
+def allure_results(campaign_dir: Path) -> dict[str, dict]:
+    results = {}
+    for path in (campaign_dir / "allure-results").glob("*-result.json"):
+        data = json.loads(path.read_text())
+        epic = next(label["value"] for label in data["labels"] if label["name"] == "epic")
+        results[epic] = data
+    return results
+
+
+def only_campaign(out: Path) -> Path:
+    dirs = [d for d in out.iterdir() if d.is_dir()]
+    assert len(dirs) == 1, dirs
+    return dirs[0]
+
+
+def attachments_of(step: dict, campaign_dir: Path) -> dict[str, str]:
+    return {a["name"]: (campaign_dir / "allure-results" / a["source"]).read_text()
+            for a in step.get("attachments", [])}
+
+
+def test_full_campaign_passes_with_evidence(project_root, tmp_path):
+    proc = run_cli(project_root, "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    campaign_dir = only_campaign(tmp_path)
+    assert proc.stdout.rstrip().splitlines()[-1] == f"Report: {campaign_dir / 'report.html'}"
+
+    results = allure_results(campaign_dir)
+    assert set(results) == {"IQ", "OQ", "PQ"}
+    for epic, result in results.items():
+        assert result["status"] == "passed", epic
+        labels = {(label["name"], label["value"]) for label in result["labels"]}
+        assert ("framework", "pytest-bdd") in labels
+        story = [value for name, value in labels if name == "story"]
+        assert story and story[0].startswith("URS-")
+        assert any(link["name"] == story[0] for link in result["links"])
+        assert all(step["name"].split()[0] in ("Given", "When", "Then", "And") for step in result["steps"])
+
+    oq_steps = {s["name"]: s for s in results["OQ"]["steps"]}
+    readings = attachments_of(oq_steps["When the thermometer is read every 1 minute for 24 hours"], campaign_dir)
+    assert len(readings["thermometer readings"].splitlines()) == 1 + 24 * 60
+    verdict = attachments_of(oq_steps["Then every reading meets OQ-TEMP-ACC"], campaign_dir)
+    measurement = json.loads(verdict["measurement OQ-TEMP-ACC: PASS"])
+    assert measurement["low"] == pytest.approx(36.5) and measurement["high"] == pytest.approx(37.5)
+    assert 36.5 <= measurement["value"] <= 37.5
+    assert measurement["statistics"]["n_samples"] == 1440
+
+    html = (campaign_dir / "report.html").read_text()
+    assert "googletagmanager" not in html
+    assert "<script" in html and 'src="http' not in html  # self-contained: nothing fetched from the network
+    environment = (campaign_dir / "allure-results" / "environment.properties").read_text()
+    assert "Instrument.thermometer=FLUKE,1529,SIM-T-0001,1.20" in environment
+
+
+def test_tightened_tolerance_fails_the_oq_scenario(project_root, tmp_path):
+    """Proof the OQ check can fail: ±0.01 °C is below what the twin achieves."""
+    criteria = (project_root / "profiles/acceptance/criteria.yaml").read_text()
+    tight = criteria.replace("    target: 37.0\n    tolerance: 0.5\n    unit: \"°C\"\n    source: \"[Vali] typically",
+                             "    target: 37.0\n    tolerance: 0.01\n    unit: \"°C\"\n    source: \"[Vali] typically")
+    assert tight != criteria
+    acceptance = tmp_path / "tight.yaml"
+    acceptance.write_text(tight)
+    out = tmp_path / "out"
+    proc = run_cli(project_root, "--out", str(out), "--acceptance", str(acceptance))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    results = allure_results(only_campaign(out))
+    assert results["OQ"]["status"] == "failed"
+    assert "OQ-TEMP-ACC" in results["OQ"]["statusDetails"]["message"]
+    assert results["IQ"]["status"] == "passed" and results["PQ"]["status"] == "passed"
+    assert "DEVIATION" in proc.stdout
+
+
+def test_broken_profile_is_bad_input_and_nothing_runs(project_root, tmp_path):
+    bench = tmp_path / "bench.yaml"
+    bench.write_text((project_root / "profiles/benches/sim.yaml").read_text().replace("clock: simulated", "clock: sundial"))
+    out = tmp_path / "out"
+    proc = run_cli(project_root, "--bench", str(bench), "--out", str(out))
+    assert proc.returncode == 2
+    assert f"{bench}:10" in proc.stdout.replace("\n", "")
+    assert not out.exists()
+
+
+def test_broken_feature_file_is_bad_input(project_root, tmp_path):
+    features = tmp_path / "project"
+    (features / "features" / "iq").mkdir(parents=True)
+    (features / "features" / "iq" / "broken.feature").write_text("Scenario: no feature line\n  Given x\n")
+    (features / "profiles").symlink_to(project_root / "profiles")
+    proc = subprocess.run([sys.executable, "-m", "mimedi_qual.cli.main", "run", "--stage", "iq"],
+                          cwd=features, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "broken.feature:1" in proc.stdout.replace("\n", "")
+
+
+def test_unknown_stage_is_bad_input(project_root, tmp_path):
+    proc = run_cli(project_root, "--stage", "xq", "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2
+    assert "unknown stage" in proc.stdout
