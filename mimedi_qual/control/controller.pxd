@@ -152,7 +152,6 @@ cdef struct ControllerState:
     unsigned int alarm_active_mask
     unsigned int alarm_unacked_mask
     unsigned int interlock_mask
-    ControlOutputs last
 
 
 cdef void ctl_step(ControllerState* c, const ControlInputs* inp, double dt_s,
@@ -163,3 +162,4 @@ cdef void ctl_acknowledge(ControllerState* c, unsigned int mask) noexcept nogil
 
 cdef class Controller:
     cdef ControllerState c
+    cdef ControlOutputs last         # outputs of the latest step

@@ -50,8 +50,11 @@ cdef unsigned int REGULATING_STATES_MASK = (
     | (1u << ST_PAUSED) | (1u << ST_RESUMING) | (1u << ST_HOLDING) | (1u << ST_HELD)
     | (1u << ST_UNHOLDING))
 
-cdef double MINUTES_PER_DAY = 1440.0
-cdef double SECONDS_PER_HOUR = 3600.0
+# Multiplications by these reciprocals instead of divisions: a division costs
+# a dozen cycles on the step's critical path. The reference uses the same constants.
+cdef double PER_PCT = 0.01                  # 1 / 100 %
+cdef double DAYS_PER_MINUTE = 1.0 / 1440.0
+cdef double HOURS_PER_SECOND = 1.0 / 3600.0
 
 
 # ---------------------------------------------------------------- state machine
@@ -161,19 +164,19 @@ cdef inline bint limit_condition(AlarmState* a, double x, bint armed) noexcept n
     return x < a.limit
 
 
-cdef inline bint alarm_update(AlarmState* a, bint condition, double dt_s) noexcept nogil:
-    """Advance the on-delay; return True when the alarm becomes active now."""
+cdef inline unsigned int alarm_update(AlarmState* a, bint condition, double dt_s) noexcept nogil:
+    """Advance the on-delay; return 1 when the alarm becomes active now, else 0."""
     if not a.enabled or not condition:
         a.pending_s = 0.0
         a.active = False
-        return False
+        return 0
     if a.active:
-        return False
+        return 0
     a.pending_s += dt_s
     if a.pending_s >= a.on_delay_s:
         a.active = True
-        return True
-    return False
+        return 1
+    return 0
 
 
 cdef inline double clamp(double x, double lo, double hi) noexcept nogil:
@@ -194,7 +197,7 @@ cdef inline bint in_band(ControllerState* c, int high_alarm, double x) noexcept 
 cdef void ctl_step(ControllerState* c, const ControlInputs* inp, double dt_s,
                    ControlOutputs* out) noexcept nogil:
     cdef int m, k, st, done
-    cdef bint t_failed, ph_failed, do_failed, door, regulating, perfusing, newly
+    cdef bint t_failed, ph_failed, do_failed, door, regulating, perfusing
     cdef bint was_regulating
     cdef double t = inp.temperature_c
     cdef double ph = inp.ph
@@ -288,9 +291,9 @@ cdef void ctl_step(ControllerState* c, const ControlInputs* inp, double dt_s,
             ph_meas = c.ph_setpoint - e
             u = pid_step(&c.ph_pid, c.ph_setpoint, ph_meas, dt_s)
             if u < 0.0:
-                co2 = -u * c.co2_valve_max_pct / 100.0
+                co2 = -u * c.co2_valve_max_pct * PER_PCT
             else:
-                base = u * c.base_pump_max_ml_min / 100.0
+                base = u * c.base_pump_max_ml_min * PER_PCT
             if not c.armed[1] and in_band(c, 2, ph):
                 c.armed[1] = True
 
@@ -302,10 +305,10 @@ cdef void ctl_step(ControllerState* c, const ControlInputs* inp, double dt_s,
         else:
             u = pid_step(&c.do_pid, c.do_setpoint_pct, do_pct, dt_s)
             if u <= 100.0:
-                rocking = c.rocking_min_rpm + (c.rocking_max_rpm - c.rocking_min_rpm) * u / 100.0
+                rocking = c.rocking_min_rpm + (c.rocking_max_rpm - c.rocking_min_rpm) * u * PER_PCT
             else:
                 rocking = c.rocking_max_rpm
-                o2 = c.o2_enrichment_max_pct * (u - 100.0) / 100.0
+                o2 = c.o2_enrichment_max_pct * (u - 100.0) * PER_PCT
             if not c.armed[2] and in_band(c, 4, do_pct):
                 c.armed[2] = True
 
@@ -313,7 +316,7 @@ cdef void ctl_step(ControllerState* c, const ControlInputs* inp, double dt_s,
         if perfusing:
             c.perfusion_time_s += dt_s
             if c.perfusion_by_time:
-                x = c.perfusion_time_s / SECONDS_PER_HOUR
+                x = c.perfusion_time_s * HOURS_PER_SECOND
             else:
                 x = inp.cell_density_e6_per_ml
             if not isnan(x):
@@ -321,48 +324,40 @@ cdef void ctl_step(ControllerState* c, const ControlInputs* inp, double dt_s,
                 while k < c.n_perfusion_thresholds and x >= c.perfusion_thresholds[k]:
                     k += 1
                 c.perfusion_rate_ml_day = c.perfusion_rates_ml_day[k]
-            perfusion = c.perfusion_rate_ml_day / MINUTES_PER_DAY
+            perfusion = c.perfusion_rate_ml_day * DAYS_PER_MINUTE
 
         if door:
             base = 0.0
             perfusion = 0.0
 
     # 5. alarms
-    newly = alarm_update(&c.alarms[0], regulating and limit_condition(&c.alarms[0], t, c.armed[0] and not t_failed), dt_s)
-    new_alarms |= (<unsigned int>newly) << 0
-    newly = alarm_update(&c.alarms[1], regulating and limit_condition(&c.alarms[1], t, c.armed[0] and not t_failed), dt_s)
-    new_alarms |= (<unsigned int>newly) << 1
-    newly = alarm_update(&c.alarms[2], regulating and limit_condition(&c.alarms[2], ph, c.armed[1] and not ph_failed), dt_s)
-    new_alarms |= (<unsigned int>newly) << 2
-    newly = alarm_update(&c.alarms[3], regulating and limit_condition(&c.alarms[3], ph, c.armed[1] and not ph_failed), dt_s)
-    new_alarms |= (<unsigned int>newly) << 3
-    newly = alarm_update(&c.alarms[4], regulating and limit_condition(&c.alarms[4], do_pct, c.armed[2] and not do_failed), dt_s)
-    new_alarms |= (<unsigned int>newly) << 4
-    newly = alarm_update(&c.alarms[5], regulating and limit_condition(&c.alarms[5], do_pct, c.armed[2] and not do_failed), dt_s)
-    new_alarms |= (<unsigned int>newly) << 5
-    newly = alarm_update(&c.alarms[6], t_failed, dt_s)
-    new_alarms |= (<unsigned int>newly) << 6
-    newly = alarm_update(&c.alarms[7], ph_failed, dt_s)
-    new_alarms |= (<unsigned int>newly) << 7
-    newly = alarm_update(&c.alarms[8], do_failed, dt_s)
-    new_alarms |= (<unsigned int>newly) << 8
-    newly = alarm_update(&c.alarms[9], door and regulating, dt_s)
-    new_alarms |= (<unsigned int>newly) << 9
-    newly = alarm_update(&c.alarms[10], c.over_temperature, dt_s)
-    new_alarms |= (<unsigned int>newly) << 10
+    new_alarms = (
+        alarm_update(&c.alarms[0], regulating and limit_condition(&c.alarms[0], t, c.armed[0] and not t_failed), dt_s)
+        | (alarm_update(&c.alarms[1], regulating and limit_condition(&c.alarms[1], t, c.armed[0] and not t_failed), dt_s) << 1)
+        | (alarm_update(&c.alarms[2], regulating and limit_condition(&c.alarms[2], ph, c.armed[1] and not ph_failed), dt_s) << 2)
+        | (alarm_update(&c.alarms[3], regulating and limit_condition(&c.alarms[3], ph, c.armed[1] and not ph_failed), dt_s) << 3)
+        | (alarm_update(&c.alarms[4], regulating and limit_condition(&c.alarms[4], do_pct, c.armed[2] and not do_failed), dt_s) << 4)
+        | (alarm_update(&c.alarms[5], regulating and limit_condition(&c.alarms[5], do_pct, c.armed[2] and not do_failed), dt_s) << 5)
+        | (alarm_update(&c.alarms[6], t_failed, dt_s) << 6)
+        | (alarm_update(&c.alarms[7], ph_failed, dt_s) << 7)
+        | (alarm_update(&c.alarms[8], do_failed, dt_s) << 8)
+        | (alarm_update(&c.alarms[9], door and regulating, dt_s) << 9)
+        | (alarm_update(&c.alarms[10], c.over_temperature, dt_s) << 10))
 
     c.alarm_active_mask = 0
-    best = 0
     for k in range(N_ALARMS):
-        if c.alarms[k].active:
-            c.alarm_active_mask |= 1u << k
-        if ((new_alarms >> k) & 1u) and c.alarms[k].priority <= c.auto_hold_priority:
-            hold_alarms |= 1u << k
+        c.alarm_active_mask |= (<unsigned int>c.alarms[k].active) << k
     c.alarm_unacked_mask |= new_alarms
     shown = c.alarm_active_mask | c.alarm_unacked_mask
-    for k in range(N_ALARMS):
-        if ((shown >> k) & 1u) and (best == 0 or c.alarms[k].priority < best):
-            best = c.alarms[k].priority
+    best = 0
+    if shown:
+        for k in range(N_ALARMS):
+            if ((shown >> k) & 1u) and (best == 0 or c.alarms[k].priority < best):
+                best = c.alarms[k].priority
+    if new_alarms:
+        for k in range(N_ALARMS):
+            if ((new_alarms >> k) & 1u) and c.alarms[k].priority <= c.auto_hold_priority:
+                hold_alarms |= 1u << k
 
     # an urgent new alarm holds every module that can be held
     if hold_alarms:
@@ -387,7 +382,6 @@ cdef void ctl_step(ControllerState* c, const ControlInputs* inp, double dt_s,
     out.interlock_mask = c.interlock_mask
     out.highest_priority = best
     out.module_states = packed
-    c.last = out[0]
 
 
 cdef inline void write_row(const ControlOutputs* o, double[:, ::1] outputs, Py_ssize_t i) noexcept nogil:
@@ -588,7 +582,6 @@ cdef class Controller:
              double cell_density_e6_per_ml=NAN, bint door_open=False, double dt_s=-1.0):
         """One control period from Python; ``dt_s`` defaults to the profile's period."""
         cdef ControlInputs inp
-        cdef ControlOutputs out
         inp.temperature_c = temperature_c
         inp.ph = ph
         inp.do_pct = do_pct
@@ -596,8 +589,8 @@ cdef class Controller:
         inp.door_open = 1.0 if door_open else 0.0
         if dt_s < 0.0:
             dt_s = self.c.period_s
-        ctl_step(&self.c, &inp, dt_s, &out)
-        return _view(&out)
+        ctl_step(&self.c, &inp, dt_s, &self.last)
+        return _view(&self.last)
 
     def step_batch(self, const double[:, ::1] inputs, double[:, ::1] outputs, double dt_s,
                    const int[::1] commands=None, int[::1] command_results=None):
@@ -610,7 +603,6 @@ cdef class Controller:
         """
         cdef Py_ssize_t i, n = inputs.shape[0]
         cdef ControlInputs inp
-        cdef ControlOutputs out
         cdef int word, result
         cdef bint has_commands = commands is not None
         cdef bint has_results = command_results is not None
@@ -636,8 +628,8 @@ cdef class Controller:
                 inp.do_pct = inputs[i, 2]
                 inp.cell_density_e6_per_ml = inputs[i, 3]
                 inp.door_open = inputs[i, 4]
-                ctl_step(&self.c, &inp, dt_s, &out)
-                write_row(&out, outputs, i)
+                ctl_step(&self.c, &inp, dt_s, &self.last)
+                write_row(&self.last, outputs, i)
         return n
 
     def command(self, int module, int command):
@@ -705,7 +697,7 @@ cdef class Controller:
 
     @property
     def last_outputs(self):
-        return _view(&self.c.last)
+        return _view(&self.last)
 
     def snapshot(self):
         """Every piece of internal state as plain numbers (for equivalence tests)."""

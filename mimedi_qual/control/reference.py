@@ -29,6 +29,10 @@ from mimedi_qual.control.codes import (ACTING_STATE_COMPLETION, INTERLOCKED_COMM
 
 NAN = float("nan")
 _ALARM_KINDS = (1, -1, 1, -1, 1, -1, 0, 0, 0, 0, 0)
+# Same constants as controller.pyx (multiplying by a reciprocal, not dividing).
+PER_PCT = 0.01
+DAYS_PER_MINUTE = 1.0 / 1440.0
+HOURS_PER_SECOND = 1.0 / 3600.0
 
 
 @dataclass
@@ -329,9 +333,9 @@ class ReferenceController:
                     e = 0.0
                 u = self.ph_pid.step(self.ph_setpoint, self.ph_setpoint - e, dt_s)
                 if u < 0.0:
-                    co2 = -u * self.co2_valve_max_pct / 100.0
+                    co2 = -u * self.co2_valve_max_pct * PER_PCT
                 else:
-                    base = u * self.base_pump_max_ml_min / 100.0
+                    base = u * self.base_pump_max_ml_min * PER_PCT
                 if not self.armed[1] and self._in_band(2, ph):
                     self.armed[1] = True
 
@@ -343,23 +347,23 @@ class ReferenceController:
                 u = self.do_pid.step(self.do_setpoint_pct, do_pct, dt_s)
                 if u <= 100.0:
                     rocking = (self.rocking_min_rpm
-                               + (self.rocking_max_rpm - self.rocking_min_rpm) * u / 100.0)
+                               + (self.rocking_max_rpm - self.rocking_min_rpm) * u * PER_PCT)
                 else:
                     rocking = self.rocking_max_rpm
-                    o2 = self.o2_enrichment_max_pct * (u - 100.0) / 100.0
+                    o2 = self.o2_enrichment_max_pct * (u - 100.0) * PER_PCT
                 if not self.armed[2] and self._in_band(4, do_pct):
                     self.armed[2] = True
 
             if perfusing:
                 self.perfusion_time_s += dt_s
-                x = (self.perfusion_time_s / 3600.0 if self.perfusion_by_time
+                x = (self.perfusion_time_s * HOURS_PER_SECOND if self.perfusion_by_time
                      else cell_density_e6_per_ml)
                 if not math.isnan(x):
                     k = 0
                     while k < len(self.perfusion_thresholds) and x >= self.perfusion_thresholds[k]:
                         k += 1
                     self.perfusion_rate_ml_day = self.perfusion_rates_ml_day[k]
-                perfusion = self.perfusion_rate_ml_day / 1440.0
+                perfusion = self.perfusion_rate_ml_day * DAYS_PER_MINUTE
 
             if door:
                 base = 0.0
