@@ -1,4 +1,4 @@
-"""``mimedi-qual sign``, ``verify``, ``summary`` and ``user add``: the evidence commands.
+"""``mimedi-qual sign``, ``verify``, ``summary``, ``approve-protocol``, ``user add``: the evidence commands.
 
 ::
 
@@ -8,6 +8,7 @@
         --meaning "approved: release to PQ" --password-stdin
     mimedi-qual verify reports/C-0001          # exit 0 intact, 1 not intact, 2 not a campaign
     mimedi-qual summary reports/C-0001         # writes reports/C-0001/summary.pdf from the store
+    mimedi-qual approve-protocol MQ-OQ-001 1.0 features/oq profiles/acceptance profiles/urs --user qa.lee
 
 The user registry defaults to ``profiles/users/users.yaml`` and the keystore
 to the ``keys/`` directory beside it; ``--users`` / ``--keys`` or the
@@ -137,6 +138,44 @@ def summary(
     typer.echo(f"summary report: {path}")
 
 
+def approve_protocol_command(
+    protocol_id: Annotated[str, typer.Argument(help="Protocol id, e.g. MQ-OQ-001.")],
+    version: Annotated[str, typer.Argument(help="Protocol version, e.g. 1.0.")],
+    paths: Annotated[list[Path], typer.Argument(help="Feature files/dirs and criteria/URS profiles.")],
+    user: Annotated[str, typer.Option("--user", help="Approver's user id.")],
+    meaning: Annotated[str, typer.Option("--meaning")] = "approved for execution",
+    root: Annotated[Path, typer.Option("--root", help="Paths are named relative to this.")] = Path("."),
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory for the approval JSON.")] = Path(
+        "profiles/approvals"
+    ),
+    password_stdin: PasswordStdinOption = False,
+    users: UsersOption = DEFAULT_REGISTRY_PATH,
+    keys: KeysOption = None,
+) -> None:
+    """Pre-approve a protocol: sign the hash of its feature files and profiles."""
+    from mimedi_qual.evidence.protocol import approve_protocol, protocol_hash
+    from mimedi_qual.evidence.signatures import SignatureRefused
+    from mimedi_qual.evidence.users import UserError, UserRegistry, WrongPasswordError
+
+    try:
+        registry = UserRegistry.load(users)
+        digest = protocol_hash(paths, root)
+    except (UserError, FileNotFoundError, ValueError) as exc:
+        raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
+    password = _read_password(password_stdin)
+    try:
+        approval = approve_protocol(
+            registry, _keys_dir(users, keys), user_id=user, password=password, protocol_id=protocol_id,
+            protocol_version=version, protocol_hash_hex=digest, meaning=meaning,
+        )
+    except (SignatureRefused, WrongPasswordError) as exc:
+        raise _fail(f"approval refused: {exc}", EXIT_PROBLEMS) from None
+    except UserError as exc:
+        raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
+    path = approval.save(out_dir / f"{protocol_id}-{version}-{user}.json")
+    typer.echo(f"protocol {protocol_id} v{version} hash {digest}\napproved by {approval.printed_name}: {path}")
+
+
 user_app = typer.Typer(help="Manage the users who sign campaigns and protocols.", no_args_is_help=True)
 
 
@@ -169,4 +208,5 @@ def register(app: typer.Typer) -> None:
     app.command("sign")(sign)
     app.command("verify")(verify)
     app.command("summary")(summary)
+    app.command("approve-protocol")(approve_protocol_command)
     app.add_typer(user_app, name="user")

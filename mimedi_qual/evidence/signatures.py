@@ -33,19 +33,14 @@ Rules enforced at signing (and re-checked by ``verify``):
   as is every other refusal; after :data:`MAX_FAILED_ATTEMPTS` wrong
   passwords a user can no longer sign this campaign (Part 11 §11.300(d)).
 
-Protocol pre-approval works the same way over :func:`protocol_hash`, the
-SHA-256 over the sorted feature files and criteria/URS profiles; the result is
-a :class:`ProtocolApproval`, kept as JSON next to the protocol and copied into
-the campaign's ``protocol`` record by the run.
+Protocol pre-approval works the same way over a protocol hash: see
+:mod:`mimedi_qual.evidence.protocol`.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +66,6 @@ SIGNATURE_MANIFEST_KEYS = (
     "signed_head_seq",
     "signed_head_hash",
 )
-PROTOCOL_SUFFIXES = (".feature", ".yaml", ".yml", ".json", ".toml")
 
 
 class SignatureRefused(Exception):
@@ -227,153 +221,12 @@ def sign_campaign(
     return store.append("signature", payload)
 
 
-# -- protocol hash and approval -----------------------------------------------------------
-
-
-def _protocol_files(paths: Iterable[str | Path]) -> list[Path]:
-    files: set[Path] = set()
-    for path in map(Path, paths):
-        if path.is_dir():
-            files.update(p for p in path.rglob("*") if p.is_file() and p.suffix in PROTOCOL_SUFFIXES)
-        elif path.is_file():
-            files.add(path)
-        else:
-            raise FileNotFoundError(f"protocol file or directory not found: {path}")
-    return sorted(files)
-
-
-def protocol_manifest(paths: Iterable[str | Path], root: str | Path = ".") -> list[tuple[str, str]]:
-    """``(path relative to root, sha256)`` of every protocol file, sorted by path.
-
-    Directories are walked for feature files and profiles (``.feature``,
-    ``.yaml``, ``.yml``, ``.json``, ``.toml``).
-    """
-    root = Path(root).resolve()
-    manifest = []
-    for path in _protocol_files(paths):
-        relative = path.resolve().relative_to(root).as_posix()
-        manifest.append((relative, hashlib.sha256(path.read_bytes()).hexdigest()))
-    return sorted(manifest)
-
-
-def protocol_hash(paths: Iterable[str | Path], root: str | Path = ".") -> str:
-    """SHA-256 identifying a protocol: its files' names (relative to ``root``) and contents.
-
-    ::
-
-        protocol_hash(["features/oq", "profiles/acceptance", "profiles/urs"])
-
-    Renaming, adding, removing or editing any file changes it; where the
-    checkout lives does not.
-    """
-    return protocol_hash_from_manifest(protocol_manifest(paths, root))
-
-
-def protocol_hash_from_manifest(manifest: Iterable[tuple[str, str]]) -> str:
-    return hashlib.sha256(canonical_json([[path, sha] for path, sha in sorted(manifest)])).hexdigest()
-
-
-PROTOCOL_APPROVAL_MANIFEST_KEYS = (
-    "protocol_id",
-    "protocol_version",
-    "protocol_hash",
-    "user_id",
-    "printed_name",
-    "role",
-    "meaning",
-    "signed_utc",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class ProtocolApproval:
-    """A pre-approval signature over a protocol hash (store as JSON, copy into the ``protocol`` record)."""
-
-    protocol_id: str
-    protocol_version: str
-    protocol_hash: str
-    user_id: str
-    printed_name: str
-    role: str
-    meaning: str
-    signed_utc: str
-    public_key_ed25519: str
-    signature_ed25519: str
-
-    def manifest(self) -> bytes:
-        return canonical_json({k: getattr(self, k) for k in PROTOCOL_APPROVAL_MANIFEST_KEYS})
-
-    def to_payload(self) -> dict[str, str]:
-        return asdict(self)
-
-    @classmethod
-    def from_payload(cls, payload: dict[str, Any]) -> ProtocolApproval:
-        return cls(**{f: payload[f] for f in cls.__dataclass_fields__})
-
-    def signature_valid(self) -> bool:
-        """Cryptographic check against the embedded key (registry check: :func:`check_protocol_approval`)."""
-        return verify_ed25519(self.public_key_ed25519, self.signature_ed25519, self.manifest())
-
-    def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_payload(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        return path
-
-    @classmethod
-    def load(cls, path: str | Path) -> ProtocolApproval:
-        return cls.from_payload(json.loads(Path(path).read_text(encoding="utf-8")))
-
-
-def approve_protocol(
-    registry: UserRegistry,
-    keys_dir: str | Path,
-    *,
-    user_id: str,
-    password: str,
-    protocol_id: str,
-    protocol_version: str,
-    protocol_hash_hex: str,
-    meaning: str = "approved for execution",
-) -> ProtocolApproval:
-    """Sign a protocol hash as ``approver``. Raises SignatureRefused / WrongPasswordError."""
-    user = registry.get(user_id)
-    if not user.has_role(Role.APPROVER):
-        raise SignatureRefused(f"{user_id} does not hold the approver role", "role_not_held")
-    private_key = registry.unlock(user_id, password, keys_dir)
-    unsigned = ProtocolApproval(
-        protocol_id=protocol_id,
-        protocol_version=protocol_version,
-        protocol_hash=protocol_hash_hex,
-        user_id=user.user_id,
-        printed_name=user.printed_name,
-        role=Role.APPROVER.value,
-        meaning=meaning,
-        signed_utc=utc_now(),
-        public_key_ed25519=public_key_b64(private_key.public_key()),
-        signature_ed25519="",
-    )
-    signature = base64.b64encode(private_key.sign(unsigned.manifest())).decode("ascii")
-    return ProtocolApproval(**{**unsigned.to_payload(), "signature_ed25519": signature})
-
-
-def check_protocol_approval(
-    approval: ProtocolApproval, expected_hash: str, registry: UserRegistry | None = None
-) -> list[str]:
-    """Problems with an approval for a protocol whose hash is ``expected_hash`` ([] = valid)."""
-    problems = []
-    if approval.protocol_hash != expected_hash:
-        problems.append(f"approval by {approval.user_id} is for protocol hash {approval.protocol_hash[:12]}…, "
-                        f"not {expected_hash[:12]}…")
-    if not approval.signature_valid():
-        problems.append(f"approval by {approval.user_id}: signature does not verify")
-    if registry is not None:
-        if approval.user_id not in registry:
-            problems.append(f"approval by {approval.user_id}: user not in the registry")
-        else:
-            user = registry.get(approval.user_id)
-            if user.public_key_ed25519 != approval.public_key_ed25519:
-                problems.append(f"approval by {approval.user_id}: key is not the registered key")
-            if not user.has_role(Role.APPROVER):
-                problems.append(f"approval by {approval.user_id}: user does not hold the approver role")
-    return problems
+__all__ = [
+    "MAX_FAILED_ATTEMPTS",
+    "SignatureRefused",
+    "campaign_executors",
+    "failed_password_attempts",
+    "role_rule_violation",
+    "sign_campaign",
+    "signature_manifest",
+]

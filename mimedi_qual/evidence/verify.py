@@ -42,12 +42,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mimedi_qual.evidence.signatures import (
-    ProtocolApproval,
-    check_protocol_approval,
-    role_rule_violation,
-    signature_manifest,
-)
+from mimedi_qual.evidence.protocol import ProtocolApproval, check_protocol_approval
+from mimedi_qual.evidence.signatures import role_rule_violation, signature_manifest
 from mimedi_qual.evidence.store import (
     APPLICATION_ID,
     GENESIS_HASH,
@@ -351,6 +347,12 @@ def verify_campaign(campaign_dir: str | Path, registry: UserRegistry | None = No
         report.warnings.append("no user registry given: signature keys were not checked against users.yaml")
     if records and not any(r.kind == "campaign_finished" for r in records):
         report.warnings.append("no campaign_finished record: the campaign is incomplete or was interrupted")
+    deviated = {p.get("criterion_id") for _r, p in _payloads(records, "deviation")}
+    for record, p in _payloads(records, "measurement"):
+        if p.get("verdict") != "pass" and p.get("criterion_id") not in deviated:
+            report.warnings.append(
+                f"record #{record.seq}: {p.get('criterion_id')} not met but no deviation names that criterion"
+            )
     approvals = [r for r, p in _payloads(records, "signature") if p.get("role") == "approver"]
     if approvals and records[-1].seq > approvals[-1].seq:
         unsigned = [r for r in records if r.seq > approvals[-1].seq and r.kind != "audit_event"]

@@ -48,7 +48,8 @@ from reportlab.pdfgen import canvas as pdf_canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from mimedi_qual.evidence.deviations import Deviation, deviations_from_records
-from mimedi_qual.evidence.signatures import ProtocolApproval, signature_manifest
+from mimedi_qual.evidence.protocol import ProtocolApproval
+from mimedi_qual.evidence.signatures import signature_manifest
 from mimedi_qual.evidence.store import EvidenceStore, Record
 from mimedi_qual.evidence.users import verify_ed25519
 

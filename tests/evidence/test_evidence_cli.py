@@ -89,3 +89,26 @@ def test_sign_refusal_is_in_the_record(cli, campaign_dir: Path, tmp_path: Path) 
     with EvidenceStore.open(campaign_dir) as store:
         (event,) = store.records(kind="audit_event")
     assert event.payload["reason_code"] == "role_not_held"
+
+
+def test_approve_protocol_writes_a_verifiable_approval(cli, tmp_path: Path) -> None:
+    from mimedi_qual.evidence.protocol import ProtocolApproval, check_protocol_approval, protocol_hash
+    from mimedi_qual.evidence.users import UserRegistry
+
+    users = tmp_path / "users.yaml"
+    cli("user", "add", "appr.one", "--name", "Alex Approver", "--role", "approver", "--users", users,
+        "--password-stdin", password="s3cret password")
+    (tmp_path / "features").mkdir()
+    (tmp_path / "features" / "t.feature").write_text("Feature: T\n")
+    result = cli("approve-protocol", "MQ-OQ-001", "1.0", tmp_path / "features", "--root", tmp_path,
+                 "--user", "appr.one", "--out", tmp_path / "approvals", "--users", users,
+                 "--password-stdin", password="s3cret password")
+    assert result.exit_code == 0, result.output
+    approval = ProtocolApproval.load(tmp_path / "approvals" / "MQ-OQ-001-1.0-appr.one.json")
+    digest = protocol_hash([tmp_path / "features"], tmp_path)
+    assert digest in result.output
+    assert check_protocol_approval(approval, digest, UserRegistry.load(users)) == []
+    result = cli("approve-protocol", "MQ-OQ-001", "1.0", tmp_path / "features", "--root", tmp_path,
+                 "--user", "appr.one", "--out", tmp_path / "approvals", "--users", users,
+                 "--password-stdin", password="bad password")
+    assert result.exit_code == 1

@@ -11,13 +11,15 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from mimedi_qual.evidence.example_campaign import write_example_campaign
-from mimedi_qual.evidence.signatures import (
-    MAX_FAILED_ATTEMPTS,
-    SignatureRefused,
+from mimedi_qual.evidence.protocol import (
     approve_protocol,
     check_protocol_approval,
     protocol_hash,
     protocol_manifest,
+)
+from mimedi_qual.evidence.signatures import (
+    MAX_FAILED_ATTEMPTS,
+    SignatureRefused,
     sign_campaign,
     signature_manifest,
 )

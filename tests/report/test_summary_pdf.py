@@ -8,7 +8,8 @@ import pypdfium2 as pdfium
 import pytest
 
 from mimedi_qual.evidence.example_campaign import EXAMPLE_PROTOCOL_HASH, write_example_campaign
-from mimedi_qual.evidence.signatures import approve_protocol, sign_campaign
+from mimedi_qual.evidence.protocol import approve_protocol
+from mimedi_qual.evidence.signatures import sign_campaign
 from mimedi_qual.evidence.users import Role, UserRegistry, create_user
 from mimedi_qual.report.summary_pdf import (
     BANNER_DRAFT,
