@@ -8,14 +8,17 @@ integration runs in C (``culture_kernel.pyx``); the equations are written
 out in ``culture_reference.py``, which ``pure_python=True`` selects.
 
 A simulated controller builds one culture from the twin profile and steps it
-in lockstep with its control period; instruments read the true values::
+in lockstep with its control period; instruments read the true values:
 
-    >>> culture = Culture.from_profile(seed=7, volume_ml=300.0, viable_cells_per_ml=1e6)
-    >>> hold = Actuators(heater_pct=40.0, co2_valve_pct=50.0, rocking_rpm=10.0)
-    >>> culture.step(1.0, hold)                       # one control period
-    >>> culture.advance(3600.0, hold)                 # an hour of 1 s steps, in C
-    >>> culture.temperature_c, culture.ph, culture.do_pct_air_sat, culture.mass_g
-    >>> culture.inject(CultureFault.HEATER_FAILED)   # the culture starts to cool
+>>> culture = Culture.from_profile(seed=7, volume_ml=300.0, viable_cells_per_ml=1e6)
+>>> hold = Actuators(heater_pct=37.5, co2_valve_pct=50.0, rocking_rpm=10.0)
+>>> culture.step(1.0, hold)                       # one control period
+>>> culture.advance(3600.0, hold)                 # an hour of 1 s steps, in C
+>>> round(culture.temperature_c, 2), round(culture.ph, 2), round(culture.mass_g)
+(37.0, 7.41, 652)
+>>> culture.inject(CultureFault.HEATER_FAILED)   # the culture starts to cool
+>>> culture.advance(3600.0, hold); culture.temperature_c < 35.0
+True
 
 Faults are the *plant's*: heater failure, pump occlusion (per pump), gas
 supply loss, door open, power loss. Sensor faults belong to the instruments.

@@ -6,11 +6,12 @@ and parameters live in C structs; ``advance`` runs ``n_steps`` fixed steps
 with constant actuators without touching a Python object, so a 14-day
 culture at a 1 s step (1.2 million steps) takes a fraction of a second.
 
-Callers use ``mimedi_qual.twin.culture.Culture``, not this class directly:
+Callers use ``mimedi_qual.twin.culture.Culture``, not this class directly::
 
->>> kernel = CultureKernel(parameters_dict, initial_state_dict)
->>> kernel.advance(3600, 1.0, 40.0, 50.0, 0.0, 0.0, 0.0, 10.0, 6.0, 0.0)
->>> kernel.get_state()["temperature_c"]
+    kernel = CultureKernel(parameters_dict, initial_state_dict)
+    # n_steps, dt_s, heater %, CO2 valve %, base, feed, perfusion mL/min, rpm, angle deg, O2 %
+    kernel.advance(3600, 1.0, 40.0, 50.0, 0.0, 0.0, 0.0, 10.0, 6.0, 0.0)
+    kernel.get_state()["temperature_c"]
 """
 
 from libc.math cimport exp, log10, pow

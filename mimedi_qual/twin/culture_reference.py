@@ -33,6 +33,8 @@ One step of length ``dt`` (fixed-step, start-of-step rates):
 
 >>> from mimedi_qual.twin.culture import Culture
 >>> culture = Culture.from_profile(pure_python=True)   # uses this module
+>>> culture.pure_python
+True
 """
 
 from __future__ import annotations

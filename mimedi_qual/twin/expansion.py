@@ -3,10 +3,11 @@
 Builds a ``Culture`` seeded from the population, lets the twin's
 ``SetpointRegulator`` hold temperature, pH and DO and run feeds and
 perfusion, integrates in C at the recipe's step (1 s), and records the
-outcome with an hourly trajectory. Plant faults can be scheduled.
+outcome with an hourly trajectory. Plant faults can be scheduled::
 
->>> result = expand(population, recipe, profile, rng)
->>> result.fold_expansion, result.product.viability
+    result = expand(population, recipe, profile, np.random.default_rng(1),
+                    fault_events=(FaultEvent(at_s=86400.0, fault=CultureFault.DOOR_OPEN),))
+    result.fold_expansion, result.product.viability, result.trajectory[24].ph
 """
 
 from __future__ import annotations

@@ -6,8 +6,12 @@ volume is ``dose / concentration``, filled into bags of at most
 ``bag_volume_max_ml``. The fill pump is accurate to a CV (profile) and the
 fill set holds some volume back, so real volumes and concentration scatter.
 
->>> fill = formulate_and_fill(washed, recipe, profile.fill, rng)
->>> fill.bag_volumes_ml, fill.concentration_cells_per_ml, fill.dose_met
+>>> import numpy as np
+>>> from mimedi_qual.twin.parameters import load_twin_profile
+>>> washed = CellPopulation(t_cells=7e9, other_cells=0.0, dead_cells=5e8, volume_ml=50.0)
+>>> fill = formulate_and_fill(washed, Recipe(), load_twin_profile().fill, np.random.default_rng(0))
+>>> len(fill.bag_volumes_ml), fill.concentration_cells_per_ml, fill.dose_met
+(2, 50000000.0, True)
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ the growth rate and lag, derived for T cells [Levine, Zhu].
 >>> p = Culture.from_profile().parameters
 >>> mu, kd = specific_rates_per_h(p, time_s=5 * 86400, temperature_c=37.0, ph=7.2,
 ...                               glucose_mm=11.1, lactate_mm=0.0, dissolved_o2_um=100.0)
->>> round(24 * (mu - kd), 2)     # net growth per day early in the run
-0.19
+>>> round(24 * (mu - kd), 2)     # net growth per day, ideal conditions after the lag
+0.4
 """
 
 from __future__ import annotations

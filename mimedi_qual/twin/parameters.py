@@ -7,18 +7,18 @@ reference key of ``/work/shared/DOMAIN.md`` (``[Zhu]``, ``[CHO]``, ``[Xuri]``,
 ``ours`` for a choice we made (with the reason after a colon). A reviewer can
 therefore tell a published number from an engineering guess at a glance::
 
-    growth:
-      mu_max_per_d: {value: 0.42, unit: 1/d, source: "[Levine] sustained exponential 0.35-0.42 1/d"}
+    metabolism:
+      q_o2_pmol_per_cell_h: {value: 0.2, unit: pmol/cell/h, source: "[EPFL] animal cells"}
 
 The unit is checked against the unit the model expects (a profile cannot
 silently give ``1/h`` where ``1/d`` is meant), and every error names the file
 and the line:
 
->>> profile = load_twin_profile("profiles/twin/default.yaml")
->>> profile.growth.mu_max_per_d.value
-0.42
->>> profile.source_of("growth.mu_max_per_d")
-'[Levine] sustained exponential 0.35-0.42 1/d'
+>>> profile = load_twin_profile()          # profiles/twin/default.yaml
+>>> profile.metabolism.q_o2_pmol_per_cell_h.value
+0.2
+>>> profile.source_of("metabolism.q_o2_pmol_per_cell_h")
+'[EPFL] animal cells'
 
 ``TwinProfileError`` is raised for a missing file, bad YAML, an unknown or
 missing parameter, a wrong unit or an unknown source, with ``path:line``.

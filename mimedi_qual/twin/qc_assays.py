@@ -8,8 +8,13 @@ copies per cell (qPCR). Each result is the true value from the twin with a
 seeded measurement error; acceptance limits are not here — they live in the
 acceptance profile and are judged by the harness.
 
->>> qc = run_release_assays(fill.product, profile.qc_assays, rng)
->>> qc.viability, qc.cd3_positive_fraction, qc.sterility
+>>> import numpy as np
+>>> from mimedi_qual.twin.parameters import load_twin_profile
+>>> bags = CellPopulation(t_cells=4.5e9, other_cells=5e8, dead_cells=5e8, volume_ml=100.0,
+...                       transduced_fraction=0.4, vector_copies_per_transduced_cell=1.3)
+>>> qc = run_release_assays(bags, load_twin_profile().qc_assays, np.random.default_rng(0))
+>>> round(qc.viability, 2), round(qc.car_positive_fraction, 2), qc.sterility
+(0.91, 0.36, 'negative')
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The twin's physics lives in the twin profile (``parameters.py``); a recipe
 holds the batch's choices — how many cells to seed, the MOI, setpoints, the
 feed and perfusion plans, the dose to fill. Units are in the names.
 
->>> recipe = load_recipe("profiles/twin/recipe-default.yaml")
+>>> recipe = load_recipe()               # profiles/twin/recipe-default.yaml
 >>> recipe.expansion_duration_d
 13.0
 >>> Recipe(moi=3.0).moi          # every field has a default: the reference batch
@@ -74,7 +74,7 @@ class Recipe(_Model):
     integration_step_s: float = Field(1.0, gt=0)
     # harvest, formulation, fill
     harvest_washes: int = Field(2, ge=0)
-    dose_viable_cells: float = Field(5.0e9, gt=0)
+    dose_viable_cells: float = Field(3.0e9, gt=0)
     formulation_cells_per_ml: float = Field(5.0e7, gt=0)
     bag_volume_max_ml: float = Field(50.0, gt=0)
     dose_tolerance_fraction: float = Field(0.10, ge=0, lt=1)

@@ -13,6 +13,8 @@ period. It is deliberately plain; it is not the software under test.
 >>> regulator = SetpointRegulator(Recipe(), culture.parameters)
 >>> actuators = regulator.actuators(culture.reading())
 >>> culture.advance(60.0, actuators)
+>>> round(culture.temperature_c, 1)
+37.0
 """
 
 from __future__ import annotations
