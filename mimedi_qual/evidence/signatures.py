@@ -27,7 +27,8 @@ Rules enforced at signing (and re-checked by ``verify``):
 * the campaign executor (``campaign_started.executor_user_id``) may sign only
   as ``executor`` — never review or approve their own campaign;
 * one person signs in one role only, and once per role;
-* approval needs a review signature first;
+* review and approval need a finished campaign (a ``campaign_finished``
+  record), and approval needs a review signature first;
 * the password decrypts the signer's key; a wrong one is refused and
   recorded as an ``audit_event`` (``signature_refused``, ``wrong_password``),
   as is every other refusal; after :data:`MAX_FAILED_ATTEMPTS` wrong
@@ -109,6 +110,8 @@ def role_rule_violation(
     declared_executor = started[0].payload.get("executor_user_id") if started else None
     signatures = [r.payload for r in records if r.kind == "signature"]
 
+    if role is not Role.EXECUTOR and not any(r.kind == "campaign_finished" for r in records):
+        return "not_finished", f"the campaign has not finished: it cannot be signed as {role} yet"
     if role is Role.EXECUTOR:
         if declared_executor and user_id != declared_executor:
             return "not_executor", f"{user_id} did not execute this campaign ({declared_executor} did)"

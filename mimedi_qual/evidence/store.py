@@ -203,11 +203,14 @@ class EvidenceStore:
     so two processes appending to one store still produce one valid chain.
     """
 
-    def __init__(self, campaign_dir: Path, connection: sqlite3.Connection, *, validate: bool = True):
+    def __init__(
+        self, campaign_dir: Path, connection: sqlite3.Connection, *, validate: bool = True, read_only: bool = False
+    ):
         self.campaign_dir = campaign_dir
         self.raw_dir = campaign_dir / RAW_DIR_NAME
         self._db = connection
         self._validate = validate
+        self.read_only = read_only
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -235,19 +238,31 @@ class EvidenceStore:
         return cls(campaign_dir, connection, validate=validate)
 
     @classmethod
-    def open(cls, campaign_dir: str | Path, *, validate: bool = True) -> EvidenceStore:
-        """Open an existing campaign's store for reading and appending."""
+    def open(cls, campaign_dir: str | Path, *, validate: bool = True, read_only: bool = False) -> EvidenceStore:
+        """Open an existing campaign's store for reading and appending.
+
+        ``read_only=True`` opens it without any write (an archived copy, a
+        report built on a reviewer's machine); ``append`` then raises.
+        """
         campaign_dir = Path(campaign_dir)
         db_path = campaign_dir / STORE_FILE_NAME
         if not db_path.is_file():
             raise NotACampaignError(f"{campaign_dir} is not a campaign directory (no {STORE_FILE_NAME})")
-        connection = cls._connect(db_path)
-        app_id = connection.execute("PRAGMA application_id").fetchone()[0]
+        if read_only:
+            connection = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        else:
+            connection = cls._connect(db_path)
+        try:
+            app_id = connection.execute("PRAGMA application_id").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            connection.close()
+            raise NotACampaignError(f"{db_path} is not readable as an evidence store: {exc}") from exc
         if app_id != APPLICATION_ID:
             connection.close()
             raise NotACampaignError(f"{db_path} is not a mimedi-qual evidence store")
-        (campaign_dir / RAW_DIR_NAME).mkdir(exist_ok=True)
-        return cls(campaign_dir, connection, validate=validate)
+        if not read_only:
+            (campaign_dir / RAW_DIR_NAME).mkdir(exist_ok=True)
+        return cls(campaign_dir, connection, validate=validate, read_only=read_only)
 
     @staticmethod
     def _connect(db_path: Path) -> sqlite3.Connection:
@@ -281,6 +296,8 @@ class EvidenceStore:
 
     def append_many(self, items: Iterable[tuple[str, Mapping[str, Any] | Any]]) -> list[Record]:
         """Append several records in one transaction (all or none)."""
+        if self.read_only:
+            raise EvidenceStoreError(f"{self.campaign_dir}: store opened read-only")
         prepared = [(kind, self._prepare_payload(kind, payload)) for kind, payload in items]
         if not prepared:
             return []

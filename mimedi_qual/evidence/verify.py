@@ -133,7 +133,7 @@ def record_allure_results(store: EvidenceStore, results_dir: str | Path | None =
 def _read_records(db_path: Path, report: VerificationReport) -> list[Record] | None:
     # Read-only: verification must never change what it verifies.
     try:
-        connection = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        connection = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             app_id = connection.execute("PRAGMA application_id").fetchone()[0]
             rows = connection.execute(
@@ -218,7 +218,11 @@ def _check_files(
 ) -> int:
     """Compare files on disk with recorded hashes; report altered / missing / added."""
     checked = 0
+    prefix = directory.relative_to(campaign_dir).as_posix() + "/"
     for relative, recorded_sha in sorted(expected.items()):
+        if not relative.startswith(prefix) or ".." in Path(relative).parts:
+            report.add("invalid", relative, f"{label} recorded outside {prefix}")
+            continue
         path = campaign_dir / relative
         if not path.is_file():
             report.add("missing", relative, f"{label} recorded but not on disk")

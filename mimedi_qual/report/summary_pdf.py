@@ -338,7 +338,8 @@ def _table(styles: _Styles, header: list[str], rows: list[list[Any]], widths_mm:
     table = Table(data, colWidths=[w * mm for w in widths_mm], repeatRows=1)
     table.setStyle(
         TableStyle(
-            [
+            ([("SPAN", (0, 1), (-1, 1))] if not rows else [])
+            + [
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde3ea")),
                 ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#8a96a3")),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -482,7 +483,7 @@ def _story(s: CampaignSummary, styles: _Styles) -> list:
             styles,
             ["Id", "Category", "Description", "Expected / actual", "Impact", "Scenario / URS", "Closure"],
             [
-                [_text(d.id), _text(d.category.value), _text(d.description),
+                [_text(d.id), _text(d.category.value.replace("_", " ")), _text(d.description),
                  f"{_text(d.expected)} / {_text(d.actual)}", _text(d.impact),
                  f"{_text(d.scenario)} / {escape(', '.join(d.urs)) or '—'}",
                  (f"closed {escape(d.closed_utc)} by {escape(d.closed_by)}; root cause: {escape(d.root_cause)}; "
@@ -566,10 +567,33 @@ def _page_decorator(s: CampaignSummary, styles: _Styles, generated_utc: str):
             12 * mm, 8 * mm,
             f"Campaign {campaign_id} · record head #{s.head_seq} {s.head_hash[:24]}… · generated {generated_utc}",
         )
-        canvas.drawRightString(width - 12 * mm, 8 * mm, f"page {doc.page}")
         canvas.restoreState()
 
     return decorate
+
+
+class _NumberedCanvas(pdf_canvas.Canvas):
+    """Writes "page N of M" on every page: a GxP document shows it is complete."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._saved_pages: list[dict] = []
+
+    def showPage(self) -> None:  # noqa: N802 — reportlab's name
+        self._saved_pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._saved_pages)
+        for state in self._saved_pages:
+            self.__dict__.update(state)
+            self.saveState()
+            self.setFont(_FONT, 7)
+            self.setFillColor(colors.HexColor("#4a5563"))
+            self.drawRightString(A4[0] - 12 * mm, 8 * mm, f"page {self._pageNumber} of {total}")
+            self.restoreState()
+            super().showPage()
+        super().save()
 
 
 def render_summary_pdf(records: list[Record], output: str | Path) -> Path:
@@ -590,7 +614,7 @@ def render_summary_pdf(records: list[Record], output: str | Path) -> Path:
     )
     generated_utc = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     decorate = _page_decorator(summary, styles, generated_utc)
-    doc.build(_story(summary, styles), onFirstPage=decorate, onLaterPages=decorate)
+    doc.build(_story(summary, styles), onFirstPage=decorate, onLaterPages=decorate, canvasmaker=_NumberedCanvas)
     Path(str(output) + ".tmp").replace(output)
     return output
 
@@ -605,7 +629,7 @@ def build_summary_pdf(source: str | Path | EvidenceStore, output: str | Path | N
         campaign_dir = source.campaign_dir
     else:
         campaign_dir = Path(source)
-        with EvidenceStore.open(campaign_dir) as store:
+        with EvidenceStore.open(campaign_dir, read_only=True) as store:
             records = store.records()
     return render_summary_pdf(records, output or campaign_dir / SUMMARY_PDF_NAME)
 

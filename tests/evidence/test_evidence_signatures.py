@@ -266,3 +266,8 @@ def test_protocol_approval_round_trip_and_checks(tmp_path: Path, signers: Signer
     with pytest.raises(WrongPasswordError):
         approve_protocol(signers.registry, signers.keys_dir, user_id="appr.one", password="nope nope",
                          protocol_id="MQ-OQ-001", protocol_version="1.0", protocol_hash_hex=digest)
+
+
+def test_unfinished_campaign_cannot_be_reviewed(tmp_path: Path, signers: Signers) -> None:
+    with write_example_campaign(tmp_path / "running", finish=False) as store:
+        assert _refusal(store, signers, "rev.one", Role.REVIEWER) == "not_finished"

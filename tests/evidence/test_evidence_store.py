@@ -148,3 +148,12 @@ def test_append_many_is_all_or_nothing(tmp_path: Path) -> None:
         assert len(store) == 0
         records = store.append_many([("note", {"i": i}) for i in range(3)])
         assert [r.seq for r in records] == [1, 2, 3]
+
+
+def test_read_only_open_reads_and_refuses_appends(tmp_path: Path) -> None:
+    with EvidenceStore.create(tmp_path / "c") as store:
+        store.append("note", {"v": 1})
+    with EvidenceStore.open(tmp_path / "c", read_only=True) as store:
+        assert [r.payload for r in store.records()] == [{"v": 1}]
+        with pytest.raises(EvidenceStoreError, match="read-only"):
+            store.append("note", {"v": 2})

@@ -187,3 +187,10 @@ def test_garbage_database_is_reported_not_crashed(campaign_dir: Path) -> None:
     _db(campaign_dir).write_bytes(bytes(data))
     report = verify_campaign(campaign_dir)
     assert not report.ok and report.problems[0].item == "evidence.sqlite"
+
+
+def test_raw_record_pointing_outside_raw_dir_is_invalid(tmp_path: Path) -> None:
+    with EvidenceStore.create(tmp_path / "c") as store:
+        store.append("raw_data", {"sha256": "0" * 64, "file": "raw/../evidence.sqlite", "size_bytes": 1})
+    report = verify_campaign(tmp_path / "c")
+    assert [(p.category, p.item) for p in report.problems] == [("invalid", "raw/../evidence.sqlite")]
