@@ -85,7 +85,11 @@ class CampaignStarted(_Payload):
     executor_user_id: str = Field(description="user id (profiles/users/users.yaml) running the campaign")
     executor_printed_name: str
     site: str = ""
-    equipment: Equipment
+    equipment: Equipment | None = Field(
+        None,
+        description="equipment under test; if unknown at start (read by IQ), the report uses the "
+        "instrument_identity record whose quantity is 'controller'",
+    )
     harness_version: str = ""
     git_commit: str = ""
     time_source: str = Field("", description="how the clock is synchronised, e.g. 'chrony, offset 0.8 ms'")

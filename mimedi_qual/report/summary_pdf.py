@@ -380,7 +380,9 @@ def _story(s: CampaignSummary, styles: _Styles) -> list:
         return Paragraph(f"{next(numbers)}. {escape(title)}", styles.h1)
 
     st = s.started or {}
-    equipment = st.get("equipment") or {}
+    equipment = st.get("equipment") or next(
+        (i for i in s.instruments if i.get("quantity") == "controller"), {}
+    )
     protocol = s.protocol or {}
     story: list = [
         Paragraph("Qualification Summary Report", styles.title),
@@ -402,7 +404,8 @@ def _story(s: CampaignSummary, styles: _Styles) -> list:
                 ("Objective", st.get("objective")),
                 ("Scope", st.get("scope")),
                 ("References", ", ".join(st.get("references") or [])),
-                ("Equipment", f"{equipment.get('name', '')} model {equipment.get('model', '')}" if equipment else None),
+                ("Equipment / model", " / ".join(
+                    str(equipment.get(k)) for k in ("name", "model") if equipment.get(k)) or None),
                 ("Serial / firmware", f"{equipment.get('serial', '')} / {equipment.get('firmware', '')}"
                  if equipment else None),
                 ("Site", st.get("site")),

@@ -123,3 +123,19 @@ def test_tampered_signature_shows_invalid(tmp_path: Path, users) -> None:
     db.close()
     text = " ".join(_pages(build_summary_pdf(tmp_path / "c")))
     assert "Robin Reveiwer reviewer reviewed" in text and "INVALID" in text
+
+
+def test_equipment_falls_back_to_the_controller_identity(tmp_path: Path) -> None:
+    from mimedi_qual.evidence.store import EvidenceStore
+
+    with EvidenceStore.create(tmp_path / "c") as store:
+        store.append("campaign_started", {
+            "campaign_id": "C-2", "stage": "IQ", "protocol_id": "MQ-IQ-001", "protocol_version": "1.0",
+            "protocol_hash": "1" * 64, "bench_profile": "profiles/benches/sim.yaml", "bench_simulated": True,
+            "executor_user_id": "exec.ops", "executor_printed_name": "Erin Executor"})
+        store.append("instrument_identity", {
+            "name": "bioreactor", "quantity": "controller", "manufacturer": "MiMédi", "model": "MM-1",
+            "serial": "MM1-000077", "firmware": "2.4.0", "calibration_certificate": "", "in_calibration": False})
+        pdf = build_summary_pdf(store)
+    text = " ".join(_pages(pdf))
+    assert "Equipment / model bioreactor / MM-1" in text and "Serial / firmware MM1-000077 / 2.4.0" in text
