@@ -9,4 +9,4 @@ Importing this package registers our classes with labgrid's target factory,
 which is what the ``imports:`` line of the generated environment file does.
 """
 
-from mimedi_qual.lab import drivers, resources  # noqa: F401  (registration)
+from mimedi_qual.lab import drivers, resources, strategy  # noqa: F401  (registration)

@@ -8,6 +8,7 @@ simulated-bench driver; steps only ever see the protocol.
 from __future__ import annotations
 
 import abc
+from dataclasses import dataclass
 
 
 class SCPIProtocol(abc.ABC):
@@ -41,12 +42,60 @@ class TemperatureSensorProtocol(abc.ABC):
         """One reading in °C."""
 
 
+@dataclass(frozen=True)
+class PumpState:
+    """What ``PUMP:STATe? <pump>`` says: running or idle, and the volume dispensed so far."""
+
+    pump: str
+    running: bool
+    dispensed_ml: float
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One audit-trail entry of the controller (Annex 11 §9: who, what, when, old, new, why)."""
+
+    number: int
+    controller_time_s: float
+    user: str
+    action: str
+    old_value: str
+    new_value: str
+    reason: str
+
+
 class BioreactorProtocol(abc.ABC):
-    """The bioreactor controller's own interface."""
+    """The bioreactor controller's own interface (MIMEDI BR1-CTRL, instruments/COMMANDS.md).
+
+    Reads of the controller's own probes are *not* reference evidence: they
+    are what the system under test believes. Writes that change the process
+    need an operator login; a refusal raises
+    :class:`~mimedi_qual.lab.errors.CommandRefused` (``AccessDenied`` for
+    ``-203``) carrying the controller's reason.
+    """
+
+    # -- identity and configuration (IQ) -------------------------------
+    @abc.abstractmethod
+    def identify(self) -> str:
+        """``MIMEDI,BR1-CTRL,<serial>,<firmware>``."""
 
     @abc.abstractmethod
-    def identify(self) -> str: ...
+    def module_catalog(self) -> list[str]:
+        """Process modules of this controller, e.g. ``['SELECTION', 'TRANSDUCTION', ...]``."""
 
+    @abc.abstractmethod
+    def module_firmware(self, module: str) -> str:
+        """Firmware version of one module, e.g. ``'1.4.2'``."""
+
+    @abc.abstractmethod
+    def configuration_checksum(self) -> str:
+        """SHA-256 (hex) of the active controller configuration."""
+
+    @abc.abstractmethod
+    def controller_time_s(self) -> float:
+        """Seconds since the controller powered up (its own clock)."""
+
+    # -- setpoints -----------------------------------------------------
     @abc.abstractmethod
     def set_temperature_setpoint_c(self, setpoint_c: float) -> None: ...
 
@@ -54,11 +103,211 @@ class BioreactorProtocol(abc.ABC):
     def temperature_setpoint_c(self) -> float: ...
 
     @abc.abstractmethod
+    def set_ph_setpoint(self, setpoint_ph: float) -> None: ...
+
+    @abc.abstractmethod
+    def ph_setpoint(self) -> float: ...
+
+    @abc.abstractmethod
+    def set_do_setpoint_pct(self, setpoint_pct_air_sat: float) -> None: ...
+
+    @abc.abstractmethod
+    def do_setpoint_pct(self) -> float: ...
+
+    @abc.abstractmethod
+    def set_rocking_setpoint_rpm(self, setpoint_rpm: float) -> None: ...
+
+    @abc.abstractmethod
+    def rocking_setpoint_rpm(self) -> float: ...
+
+    @abc.abstractmethod
+    def set_co2_setpoint_pct(self, setpoint_pct: float) -> None: ...
+
+    @abc.abstractmethod
+    def co2_setpoint_pct(self) -> float: ...
+
+    # -- the controller's own probes and outputs -----------------------
+    @abc.abstractmethod
     def read_temperature_c(self) -> float:
         """The controller's own probe, °C (not reference evidence)."""
 
     @abc.abstractmethod
+    def read_ph(self) -> float: ...
+
+    @abc.abstractmethod
+    def read_do_pct(self) -> float:
+        """Dissolved oxygen, % air saturation."""
+
+    @abc.abstractmethod
+    def read_rocking_rpm(self) -> float: ...
+
+    @abc.abstractmethod
+    def read_weight_g(self) -> float:
+        """The load cell under the bag, g."""
+
+    @abc.abstractmethod
     def heater_output_pct(self) -> float: ...
+
+    @abc.abstractmethod
+    def co2_valve_pct(self) -> float: ...
+
+    @abc.abstractmethod
+    def o2_enrichment_pct(self) -> float: ...
+
+    @abc.abstractmethod
+    def base_flow_ml_min(self) -> float: ...
+
+    @abc.abstractmethod
+    def perfusion_flow_ml_min(self) -> float: ...
+
+    # -- pumps and modules ---------------------------------------------
+    @abc.abstractmethod
+    def dispense(self, pump: str, volume_ml: float, flow_ml_min: float) -> None:
+        """Run ``pump`` (FEED, BASE, PERFUSION, HARVEST) for ``volume_ml`` at ``flow_ml_min``."""
+
+    @abc.abstractmethod
+    def pump_state(self, pump: str) -> PumpState: ...
+
+    @abc.abstractmethod
+    def module_command(self, module: str, command: str) -> None:
+        """START COMPLETE PAUSE RESUME HOLD UNHOLD STOP ABORT RESET; refused → CommandRefused with reason."""
+
+    @abc.abstractmethod
+    def module_state(self, module: str) -> str:
+        """ISA-88/MTP state name: IDLE, STARTING, EXECUTE, HELD, ..."""
+
+    # -- alarms, interlocks, status --------------------------------------
+    @abc.abstractmethod
+    def active_alarms(self) -> list[str]:
+        """Names of active alarms; [] when none."""
+
+    @abc.abstractmethod
+    def unacknowledged_alarms(self) -> list[str]: ...
+
+    @abc.abstractmethod
+    def acknowledge_alarms(self) -> None:
+        """Acknowledge all alarms (operator level)."""
+
+    @abc.abstractmethod
+    def active_interlocks(self) -> list[str]:
+        """``DOOR_OPEN``, ``OVER_TEMPERATURE``, ``SENSOR_FAILED``; [] when none."""
+
+    @abc.abstractmethod
+    def operation_status(self) -> str:
+        """``RUNNING``, ``READY`` or ``RECOVERING`` (booting after power-up)."""
+
+    # -- access and audit trail ------------------------------------------
+    @abc.abstractmethod
+    def login(self, user: str, password: str) -> None:
+        """Log in; the password never appears in the report."""
+
+    @abc.abstractmethod
+    def logout(self) -> None: ...
+
+    @abc.abstractmethod
+    def access_level(self) -> str:
+        """``NONE``, ``OPERATOR``, ``SUPERVISOR`` or ``ADMIN``."""
+
+    @abc.abstractmethod
+    def audit_count(self) -> int: ...
+
+    @abc.abstractmethod
+    def audit_entry(self, number: int) -> AuditEntry:
+        """Entry ``number`` (1-based)."""
+
+    @abc.abstractmethod
+    def audit_entries(self, first: int = 1) -> list[AuditEntry]:
+        """Entries from ``first`` to the newest."""
+
+
+class PhMeterProtocol(abc.ABC):
+    """An offline/reference pH meter."""
+
+    @abc.abstractmethod
+    def identify(self) -> str: ...
+
+    @abc.abstractmethod
+    def read_ph(self) -> float: ...
+
+    @abc.abstractmethod
+    def read_temperature_c(self) -> float:
+        """Temperature of the sample at the probe (for pH compensation records)."""
+
+
+class DoMeterProtocol(abc.ABC):
+    """A reference dissolved-oxygen meter."""
+
+    @abc.abstractmethod
+    def identify(self) -> str: ...
+
+    @abc.abstractmethod
+    def read_do_pct(self) -> float:
+        """Dissolved oxygen, % air saturation."""
+
+
+class GasAnalyzerProtocol(abc.ABC):
+    """A CO2 gas analyser in the overlay gas."""
+
+    @abc.abstractmethod
+    def identify(self) -> str: ...
+
+    @abc.abstractmethod
+    def read_co2_pct(self) -> float:
+        """CO2, % by volume."""
+
+
+class SpeedSensorProtocol(abc.ABC):
+    """An optical tachometer on the rocker."""
+
+    @abc.abstractmethod
+    def identify(self) -> str: ...
+
+    @abc.abstractmethod
+    def read_speed_rpm(self) -> float: ...
+
+
+@dataclass(frozen=True)
+class Weighing:
+    """One balance reading: mass in g and whether the balance called it stable."""
+
+    mass_g: float
+    stable: bool
+
+
+class BalanceProtocol(abc.ABC):
+    """A laboratory balance (gravimetric pump-flow tests, ISO 8655-6 style)."""
+
+    @abc.abstractmethod
+    def identify(self) -> str:
+        """``METTLER TOLEDO,<model>,<serial>,<firmware>`` assembled from I2/I4/I3."""
+
+    @abc.abstractmethod
+    def read_stable_mass_g(self, timeout_s: float = 10.0) -> float:
+        """Wait for a stable weight (``S S``); a dynamic balance past ``timeout_s`` raises."""
+
+    @abc.abstractmethod
+    def read_immediate(self) -> Weighing:
+        """The weight now, stable or not (``SI``)."""
+
+    @abc.abstractmethod
+    def zero(self) -> None: ...
+
+    @abc.abstractmethod
+    def tare(self) -> float:
+        """Tare; returns the tare weight in g."""
+
+
+class MultimeterProtocol(abc.ABC):
+    """A DMM measuring utilities: mains voltage, gas-supply pressure transducers."""
+
+    @abc.abstractmethod
+    def identify(self) -> str: ...
+
+    @abc.abstractmethod
+    def read_ac_voltage_v(self) -> float: ...
+
+    @abc.abstractmethod
+    def read_dc_voltage_v(self, channel: int) -> float: ...
 
 
 class ClockProtocol(abc.ABC):

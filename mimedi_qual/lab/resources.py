@@ -2,6 +2,11 @@
 
 ``SCPITCPInstrument`` exists because labgrid's ``PyVISADriver`` cannot open a
 raw-socket resource (``host::port`` silently becomes VXI-11, TRAPS 7).
+``MTSICSTCPInstrument`` is a Mettler Toledo balance on a raw socket (MT-SICS,
+CR LF). ``SimulationControlPort`` is the simulated bench's simulation-only
+channel. All three are ``NetworkResource``s: an exporter publishes them as
+plain parameters (host, port) and a client only needs ``imports:
+[mimedi_qual.lab]`` to rebuild them (TRAPS 13).
 
 In an environment file::
 
@@ -50,3 +55,23 @@ class SimulationControlPort(NetworkResource):
     """The simulated bench's simulation-only channel (clock, bag, faults)."""
 
     port = attr.ib(validator=attr.validators.instance_of(int))
+
+
+@target_factory.reg_resource
+@attr.s(eq=False)
+class MTSICSTCPInstrument(NetworkResource):
+    """A balance speaking Mettler Toledo MT-SICS on a raw TCP socket (CR LF line ends).
+
+    Args:
+        host / port: where its socket is (a LAN interface or a serial-to-LAN server)
+        timeout_s: reply timeout in seconds
+        visa_library: PyVISA backend, as for :class:`SCPITCPInstrument`
+    """
+
+    port = attr.ib(validator=attr.validators.instance_of(int))
+    timeout_s = attr.ib(default=5.0, converter=float)
+    visa_library = attr.ib(default="@py", validator=attr.validators.instance_of(str))
+
+    @property
+    def visa_address(self) -> str:
+        return f"TCPIP0::{self.host}::{self.port}::SOCKET"

@@ -59,8 +59,10 @@ class Identity(StrictModel):
 class Instrument(StrictModel):
     """An instrument (or the bioreactor controller) on the bench."""
 
-    kind: Literal["bioreactor", "thermometer"]
-    transport: Literal["scpi-tcp"] = "scpi-tcp"
+    kind: Literal["bioreactor", "thermometer", "ph_do_meter", "gas_analyzer", "tachometer", "multimeter",
+                  "balance"]
+    # scpi-tcp: SCPI on a raw socket, LF; mt-sics-tcp: Mettler Toledo MT-SICS on a raw socket, CR LF.
+    transport: Literal["scpi-tcp", "mt-sics-tcp"] = "scpi-tcp"
     address: str = Field(description="host:port, or 'sim' on a simulated bench")
     identity: Identity
     calibration: Calibration | None = None
@@ -75,6 +77,43 @@ class Instrument(StrictModel):
         if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError(f"address must be 'host:port' or '{SIM_ADDRESS}', got {value!r}")
         return value
+
+
+class PowerOutlet(StrictModel):
+    """The PDU outlet that feeds the controller (labgrid ``NetworkPowerPort``).
+
+    ``address`` is the backend's URL template, e.g.
+    ``http://pdu-lab2.example:80/outlet/{index}`` for ``model: rest``; ``sim``
+    on a simulated bench (the simulator's PDU).
+    """
+
+    model: Literal["rest", "simplerest", "netio", "gude", "apc", "raritan", "sentry", "digitalloggers_http"] = "rest"
+    address: str
+    index: int = Field(ge=0)
+    delay_s: float = Field(default=2.0, gt=0, description="off time of a power cycle")
+
+
+class DigitalIO(StrictModel):
+    """The Modbus TCP I/O module of the bench rig (labgrid ``ModbusTCPCoil``)."""
+
+    address: str = Field(description="host:port, or 'sim'")
+    door_coil: int = Field(default=0, ge=0, description="1 = door open")
+    alarm_relay_coil: int = Field(default=1, ge=0, description="1 = unacknowledged alarm (read-only)")
+
+
+class ServiceConsole(StrictModel):
+    """The controller's service console (labgrid ``NetworkSerialPort``, ``protocol: raw``).
+
+    The password is never written in a profile: ``password_env`` names the
+    environment variable that holds it (the simulated bench's console accepts
+    the one in its own profile).
+    """
+
+    address: str = Field(description="host:port of the console server, or 'sim'")
+    user: str
+    password_env: str = "MIMEDI_CONSOLE_PASSWORD"
+    password: str | None = Field(default=None, description="simulated benches only")
+    boot_timeout_s: float = Field(default=60.0, gt=0)
 
 
 class SimulatedThermometer(StrictModel):
@@ -116,6 +155,9 @@ class BenchProfile(StrictModel):
     instruments: dict[str, Instrument]
     clock: Literal["simulated", "wall"]
     simulation: Simulation | None = None
+    power: PowerOutlet | None = None
+    digital_io: DigitalIO | None = None
+    console: ServiceConsole | None = None
 
     def instrument_of_kind(self, kind: str) -> tuple[str, Instrument]:
         """The (name, instrument) of the one instrument of ``kind``."""

@@ -13,7 +13,7 @@ from labgrid.driver.common import Driver
 from labgrid.factory import target_factory
 from labgrid.step import step
 
-from mimedi_qual.lab.errors import InstrumentError
+from mimedi_qual.lab.errors import AccessDenied, CommandRefused, InstrumentError
 from mimedi_qual.lab.protocols import SCPIProtocol
 
 MAX_ERRORS_DRAINED = 32
@@ -73,6 +73,15 @@ class SCPIDriver(Driver, SCPIProtocol):
         except (pyvisa.Error, OSError) as exc:
             raise InstrumentError(self.instrument_name, f"cannot send {command!r}: {exc}") from exc
 
+    @Driver.check_active
+    @step(title="scpi write", args=["shown"])
+    def write_redacted(self, command: str, shown: str) -> None:
+        """Send ``command`` but log (and report) ``shown``: for commands carrying a password."""
+        try:
+            self._session.write(command)
+        except (pyvisa.Error, OSError) as exc:
+            raise InstrumentError(self.instrument_name, f"cannot send {shown!r}: {exc}") from exc
+
     def identify(self) -> str:
         return self.query("*IDN?")
 
@@ -97,9 +106,37 @@ class SCPIDriver(Driver, SCPIProtocol):
             raise InstrumentError(self.instrument_name, f"NaN reply to {command!r}")
         return value
 
-    def write_checked(self, command: str) -> None:
-        """Write, then read the error queue: a refused command raises."""
-        self.write(command)
+    def write_checked(self, command: str, shown: str | None = None) -> None:
+        """Write, then read the error queue: a refused command raises :class:`CommandRefused`.
+
+        The first queued error decides the exception: ``-203`` (command
+        protected) is an :class:`AccessDenied`; any other code a
+        :class:`CommandRefused` carrying the device's reason (the text after
+        ``;`` in ``-221,"Settings conflict;module is HELD"``).
+        """
+        if shown is None:
+            self.write(command)
+        else:
+            self.write_redacted(command, shown)
         errors = self.pop_errors()
         if errors:
-            raise InstrumentError(self.instrument_name, f"{command!r} refused: {'; '.join(errors)}")
+            raise refusal(self.instrument_name, shown or command, errors)
+
+
+def refusal(instrument: str, command: str, errors: list[str]) -> CommandRefused:
+    """The exception for a command whose error queue held ``errors`` (first one decides).
+
+    >>> refusal("controller", "SOUR:TEMP 99", ['-224,"Illegal parameter value"']).code
+    -224
+    """
+    code_text, _, message = errors[0].partition(",")
+    message = message.strip().strip('"')
+    text, _, reason = message.partition(";")
+    try:
+        code = int(code_text)
+    except ValueError:
+        code = 0
+    if len(errors) > 1:
+        reason = "; ".join([reason] + errors[1:]) if reason else "; ".join(errors[1:])
+    cls = AccessDenied if code == -203 else CommandRefused
+    return cls(instrument, command, code, text, reason)

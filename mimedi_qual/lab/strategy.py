@@ -1,0 +1,238 @@
+"""BioreactorStrategy: ask for a bench state instead of scripting power-up.
+
+States, in order::
+
+    off ──► powered ──► ready ──► running
+
+* **off** — the PDU outlet feeding the controller is off.
+* **powered** — the outlet is on; the controller may still be booting.
+* **ready** — the service console answers ``status`` with ``state=READY`` (or
+  ``RUNNING``) after a console login, the door switch of the rig reads
+  *closed* (coil written, then read back: labgrid's ``ModbusCoilDriver.set``
+  does not notice a failed write, TRAPS 10), and no interlock is active.
+* **running** — ``STATus:OPERation?`` is ``RUNNING``; if it is not, the
+  strategy sends ``START`` to the run module (``EXPANSION`` by default),
+  which needs an operator login on the controller first.
+
+Built on labgrid's own drivers: ``NetworkPowerDriver`` (``rest`` backend on
+the simulated PDU), ``SerialDriver`` over a ``NetworkSerialPort`` with
+``protocol: raw`` (TRAPS 8) and ``ModbusCoilDriver``. A scenario asks::
+
+    strategy = bench.strategy()
+    strategy.transition("ready")
+
+Transitions upward pass through every state below them; asking for the state
+the bench is in does nothing. A failed transition leaves the strategy
+*broken* (labgrid's ``never_retry``): the scenario becomes a deviation, and
+the next scenario gets a clear ``StrategyError`` instead of a half-powered
+bench. Waiting for the boot uses the bench clock (virtual time on a simulated
+bench, wall time on a real one) and a wall-clock limit, so it ends on both.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+import time
+
+import attr
+from labgrid.factory import target_factory
+from labgrid.step import step
+from labgrid.strategy.common import Strategy, StrategyError, never_retry
+
+from mimedi_qual.lab.errors import InstrumentError
+
+CONSOLE_PROMPT = "mimedi> "
+STATUS_LINE = re.compile(rb"power=(?P<power>\w+) state=(?P<state>\w+) alarms=(?P<alarms>\d+)")
+POLL_S = 0.2
+CONSOLE_TIMEOUT_S = 5.0
+READY_STATES = ("READY", "RUNNING")
+
+
+class Status(enum.Enum):
+    unknown = 0
+    off = 1
+    powered = 2
+    ready = 3
+    running = 4
+
+
+@attr.s(frozen=True)
+class ConsoleStatus:
+    """What the console's ``status`` command says."""
+
+    power: str = attr.ib()
+    state: str = attr.ib()
+    alarms: int = attr.ib()
+
+
+def set_coil_checked(coil, value: bool, what: str) -> None:
+    """Write a Modbus coil and read it back; a write that did not take is an error (TRAPS 10)."""
+    try:
+        coil.set(value)
+    except Exception as exc:  # labgrid raises ExecutionError; pyModbusTCP may say nothing at all
+        raise StrategyError(f"{what}: writing coil to {int(value)} failed: {exc}") from exc
+    actual = coil.get()
+    if bool(actual) != bool(value):
+        raise StrategyError(f"{what}: coil written {int(value)} but reads back {int(actual)}")
+
+
+@target_factory.reg_driver
+@attr.s(eq=False)
+class BioreactorStrategy(Strategy):
+    """Move the bench between off, powered, ready and running.
+
+    Args (from the bench profile's ``console`` section):
+        console_user: service-console user name
+        console_password_env: environment variable holding the console password
+        console_password: the password itself (simulated benches only)
+        boot_timeout_s: wall-clock limit for the controller to become READY
+        run_module: the module started to reach ``running``
+    """
+
+    bindings = {
+        "power": "PowerProtocol",
+        "console": "ConsoleProtocol",
+        "controller": "BioreactorProtocol",
+        "door": {"DigitalOutputProtocol", None},
+        "clock": {"ClockProtocol", None},
+    }
+
+    console_user = attr.ib(default="service", validator=attr.validators.instance_of(str))
+    console_password_env = attr.ib(default="MIMEDI_CONSOLE_PASSWORD", validator=attr.validators.instance_of(str))
+    console_password = attr.ib(default=None, validator=attr.validators.optional(attr.validators.instance_of(str)))
+    boot_timeout_s = attr.ib(default=60.0, converter=float)
+    run_module = attr.ib(default="EXPANSION", validator=attr.validators.instance_of(str))
+    status = attr.ib(default=Status.unknown)
+
+    def __attrs_post_init__(self):
+        super().__attrs_post_init__()
+        self._console_logged_in = False
+
+    # -- transitions --------------------------------------------------------
+    @never_retry
+    @step(args=["status"])
+    def transition(self, status, *, step):  # pylint: disable=redefined-outer-name
+        if not isinstance(status, Status):
+            status = Status[status]
+        if status == Status.unknown:
+            raise StrategyError(f"can not transition to {status}")
+        if status == self.status:
+            step.skip("nothing to do")
+            return
+        if status == Status.off:
+            self.target.deactivate(self.console)
+            self._console_logged_in = False
+            self.target.activate(self.power)
+            self.power.off()
+        elif status == Status.powered:
+            self.target.activate(self.power)
+            self.power.on()
+        elif status == Status.ready:
+            if self.status not in (Status.powered, Status.running):
+                self.transition(Status.powered)
+            self._wait_until_ready()
+            self._close_door()
+            self._check_no_interlock()
+        elif status == Status.running:
+            if self.status != Status.ready:
+                self.transition(Status.ready)
+            self._start_run()
+        else:  # pragma: no cover - the enum has no other members
+            raise StrategyError(f"no transition to {status}")
+        self.status = status
+
+    @never_retry
+    @step(args=["status"])
+    def force(self, status, *, step):  # pylint: disable=redefined-outer-name
+        """Declare the bench to be in ``status`` without acting (it is known to be there)."""
+        if not isinstance(status, Status):
+            status = Status[status]
+        self.target.activate(self.power)
+        self.status = status
+
+    # -- the pieces ------------------------------------------------------------
+    def _password(self) -> str:
+        password = os.environ.get(self.console_password_env) or self.console_password
+        if password is None:
+            raise StrategyError(f"console password: set the environment variable {self.console_password_env}")
+        return password
+
+    def _console_login(self) -> None:
+        console = self.console
+        console.sendline("")
+        index, _, _, _ = console.expect([r"login: ", CONSOLE_PROMPT], timeout=CONSOLE_TIMEOUT_S)
+        if index == 0:
+            console.sendline(self.console_user)
+            console.expect(r"password: ", timeout=CONSOLE_TIMEOUT_S)
+            console.sendline(self._password())
+            index, _, _, _ = console.expect([CONSOLE_PROMPT, r"login: ", r"(?i)incorrect|denied"],
+                                            timeout=CONSOLE_TIMEOUT_S)
+            if index != 0:
+                raise StrategyError(f"console login as {self.console_user!r} refused")
+        self._console_logged_in = True
+
+    @step(result=True)
+    def console_status(self) -> ConsoleStatus:
+        """Log in to the service console if needed and parse its ``status`` line."""
+        self.target.activate(self.console)
+        if not self._console_logged_in:
+            self._console_login()
+        self.console.sendline("status")
+        _, _, match, _ = self.console.expect(STATUS_LINE.pattern.decode(), timeout=CONSOLE_TIMEOUT_S)
+        self.console.expect(CONSOLE_PROMPT, timeout=CONSOLE_TIMEOUT_S)
+        return ConsoleStatus(match.group("power").decode(), match.group("state").decode().upper(),
+                             int(match.group("alarms")))
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + self.boot_timeout_s
+        last = "no answer"
+        while True:
+            try:
+                status = self.console_status()
+                last = f"state={status.state}"
+                if status.state in READY_STATES:
+                    return
+            except Exception as exc:  # booting: the console may be silent or drop us
+                last = f"{type(exc).__name__}: {exc}"
+                self._console_logged_in = False
+                self.target.deactivate(self.console)
+            if time.monotonic() >= deadline:
+                raise StrategyError(f"controller not READY within {self.boot_timeout_s:g} s (last: {last})")
+            if self.clock is not None:
+                self.target.activate(self.clock)
+                self.clock.wait_s(POLL_S)
+            time.sleep(POLL_S)
+
+    def _close_door(self) -> None:
+        if self.door is None:
+            return
+        self.target.activate(self.door)
+        set_coil_checked(self.door, False, "door switch (close the door)")
+
+    def _check_no_interlock(self) -> None:
+        self.target.activate(self.controller)
+        interlocks = self.controller.active_interlocks()
+        if interlocks:
+            raise StrategyError(f"bench not ready: interlock(s) active: {', '.join(interlocks)}")
+
+    def _start_run(self) -> None:
+        controller = self.controller
+        self.target.activate(controller)
+        if controller.operation_status() == "RUNNING":
+            return
+        try:
+            controller.module_command(self.run_module, "START")
+        except InstrumentError as exc:
+            raise StrategyError(f"cannot start {self.run_module} to reach 'running' "
+                                f"(an operator must be logged in on the controller): {exc}") from exc
+        deadline = time.monotonic() + self.boot_timeout_s
+        while controller.operation_status() != "RUNNING":
+            if time.monotonic() >= deadline:
+                raise StrategyError(f"controller not RUNNING {self.boot_timeout_s:g} s after START of "
+                                    f"{self.run_module} (module state {controller.module_state(self.run_module)})")
+            if self.clock is not None:
+                self.target.activate(self.clock)
+                self.clock.wait_s(POLL_S)
+            time.sleep(POLL_S)
