@@ -157,10 +157,13 @@ class Culture:
                      volume_ml: float = 300.0, viable_cells_per_ml: float = 1.0e6,
                      viability: float = 0.95, temperature_c: float = 37.0,
                      co2_fraction: float = 0.05, pure_python: bool = False,
-                     rng: np.random.Generator | None = None) -> "Culture":
+                     rng: np.random.Generator | None = None,
+                     overrides: dict[str, float] | None = None) -> "Culture":
         """A freshly seeded bag: medium equilibrated with ``co2_fraction`` CO2 in air.
 
         ``seed`` (or an explicit ``rng``) draws the donor; neither gives the nominal donor.
+        ``overrides`` replaces kernel parameters by name (a bench profile's own
+        ``ua_w_per_k``, ``heater_max_w``, ``ambient_c`` ...); unknown names are refused.
         """
         if profile is None:
             profile = DEFAULT_PROFILE_PATH
@@ -171,6 +174,11 @@ class Culture:
             rng = np.random.default_rng(seed)
         if rng is not None:
             parameters = draw_donor(parameters, profile, rng)
+        if overrides:
+            unknown = set(overrides) - set(parameters)
+            if unknown:
+                raise KeyError(f"unknown culture parameters: {sorted(unknown)}; known: {', '.join(parameters)}")
+            parameters.update({k: float(v) for k, v in overrides.items()})
         p = parameters
         o2_fraction = (1.0 - co2_fraction) * p["air_o2_fraction"]
         dry_mmhg = p["atmospheric_pressure_mmhg"] - p["water_vapour_pressure_mmhg"]
@@ -219,6 +227,11 @@ class Culture:
         return frozenset(CultureFault(k) for k, v in self._kernel.get_faults().items() if v)
 
     # ------------------------------------------------------------ operations on the bag
+    def set_state(self, **values: float) -> None:
+        """Impose true state by name, e.g. a fresh bag at room temperature:
+        ``culture.set_state(temperature_c=22.0)`` (names: ``culture.state``)."""
+        self._kernel.set_state(values)
+
     def remove_volume(self, volume_ml: float) -> None:
         """Take liquid out (sample, harvest): concentrations unchanged, volume down."""
         s = self._kernel.get_state()

@@ -18,102 +18,6 @@ from libc.math cimport exp, log10, pow
 from libc.string cimport memset
 
 
-cdef struct Params:
-    double ua_w_per_k
-    double heater_max_w
-    double ambient_c
-    double medium_heat_capacity_j_per_g_k
-    double tray_heat_capacity_j_per_k
-    double door_open_ua_factor
-    double medium_density_g_per_ml
-    double headspace_ml
-    double rocking_rpm_max
-    double rocking_angle_max_deg
-    double kla_reference_per_h
-    double reference_rocking_rpm
-    double reference_rocking_angle_deg
-    double rocking_rpm_exponent
-    double rocking_angle_exponent
-    double kla_static_per_h
-    double kla_co2_to_o2_ratio
-    double o2_saturation_air_um
-    double air_o2_fraction
-    double ambient_co2_fraction
-    double gas_flow_ml_min
-    double passive_vent_ml_min
-    double co2_valve_full_scale_fraction
-    double atmospheric_pressure_mmhg
-    double water_vapour_pressure_mmhg
-    double pka_apparent
-    double co2_solubility_mm_per_mmhg
-    double medium_bicarbonate_mm
-    double base_bicarbonate_mm
-    double q_o2_pmol_per_cell_h
-    double k_o2_um
-    double respiratory_quotient
-    double yield_cells_per_mmol_glucose
-    double yield_lactate_per_glucose
-    double glucose_maintenance_pmol_per_cell_h
-    double medium_glucose_mm
-    double mu_max_per_d
-    double k_glucose_mm
-    double k_i_lactate_mm
-    double k_death_per_h
-    double k_stress_death_per_h
-    double k_lysis_per_d
-    double lag_h
-    double optimal_temperature_c
-    double temperature_tolerance_c
-    double optimal_ph
-    double ph_tolerance
-
-
-cdef struct State:
-    double time_s
-    double temperature_c
-    double volume_ml
-    double viable_cells_per_ml
-    double dead_cells_per_ml
-    double glucose_mm
-    double lactate_mm
-    double bicarbonate_mm
-    double dissolved_o2_um
-    double dissolved_co2_mm
-    double headspace_o2_fraction
-    double headspace_co2_fraction
-    double rocking_rpm
-    double rocking_angle_deg
-    double heater_w
-    double gas_inflow_ml_min
-    double base_flow_ml_min
-    double feed_flow_ml_min
-    double perfusion_flow_ml_min
-    double base_delivered_ml
-    double feed_delivered_ml
-    double perfusion_delivered_ml
-
-
-cdef struct Faults:
-    bint heater_failed
-    bint gas_supply_lost
-    bint door_open
-    bint power_lost
-    bint base_occluded
-    bint feed_occluded
-    bint perfusion_occluded
-
-
-cdef struct Actuators:
-    double heater_pct
-    double co2_valve_pct
-    double base_ml_min
-    double feed_ml_min
-    double perfusion_ml_min
-    double rocking_rpm
-    double rocking_angle_deg
-    double o2_enrichment_pct
-
-
 cdef double GAS_CONSTANT_L_ATM_PER_MOL_K = 0.082057
 cdef double MIN_CONCENTRATION_MM = 1e-9
 
@@ -124,6 +28,10 @@ cdef inline double clamp(double x, double lo, double hi) noexcept nogil:
 
 cdef inline double fmax(double a, double b) noexcept nogil:
     return a if a > b else b
+
+
+cdef inline double relax_by(double value, double equilibrium, double decay) noexcept nogil:
+    return equilibrium + (value - equilibrium) * decay
 
 
 cdef inline double relax(double value, double equilibrium, double rate_per_h, double dt_h) noexcept nogil:
@@ -139,49 +47,73 @@ cdef double kla_o2(const Params* p, double rpm, double angle_deg) noexcept nogil
     return kla
 
 
+cdef void step_inputs(StepInputs* c, const Params* p, const Faults* f, const Actuators* a,
+                      double dt_s) noexcept nogil:
+    """What the plant really receives from the actuators over steps of ``dt_s``, after faults,
+    with everything that stays constant while the actuators do (kLa and the decay factors)."""
+    cdef double heater_pct, enrichment
+    c.dt_s = dt_s
+    c.dt_h = dt_s / 3600.0
+    c.dt_min = dt_s / 60.0
+    heater_pct = clamp(a.heater_pct, 0.0, 100.0)
+    c.rpm = clamp(a.rocking_rpm, 0.0, p.rocking_rpm_max)
+    c.angle_deg = clamp(a.rocking_angle_deg, 0.0, p.rocking_angle_max_deg)
+    c.base = fmax(a.base_ml_min, 0.0)
+    c.feed = fmax(a.feed_ml_min, 0.0)
+    c.perf = fmax(a.perfusion_ml_min, 0.0)
+    if f.power_lost:
+        heater_pct = 0.0
+        c.rpm = 0.0
+        c.base = 0.0
+        c.feed = 0.0
+        c.perf = 0.0
+    if f.heater_failed:
+        heater_pct = 0.0
+    if f.base_occluded:
+        c.base = 0.0
+    if f.feed_occluded:
+        c.feed = 0.0
+    if f.perfusion_occluded:
+        c.perf = 0.0
+    c.heater_w = p.heater_max_w * heater_pct / 100.0
+    if f.gas_supply_lost or f.power_lost:
+        c.gas_in = p.passive_vent_ml_min
+        c.y_co2_in = p.ambient_co2_fraction
+        c.y_o2_in = p.air_o2_fraction
+    else:
+        c.gas_in = p.gas_flow_ml_min
+        c.y_co2_in = clamp(a.co2_valve_pct, 0.0, 100.0) / 100.0 * p.co2_valve_full_scale_fraction
+        enrichment = clamp(a.o2_enrichment_pct, 0.0, 100.0) / 100.0
+        c.y_o2_in = (1.0 - c.y_co2_in) * (p.air_o2_fraction + (1.0 - p.air_o2_fraction) * enrichment)
+    c.kla = kla_o2(p, c.rpm, c.angle_deg)
+    c.kla_co2 = p.kla_co2_to_o2_ratio * c.kla
+    c.decay_o2 = exp(-c.kla * c.dt_h)
+    c.decay_co2 = exp(-c.kla_co2 * c.dt_h)
+    c.k_gas = c.gas_in * 60.0 / p.headspace_ml
+    c.decay_gas = exp(-c.k_gas * c.dt_h)
+
+
 cdef void culture_step(State* s, const Params* p, const Faults* f, const Actuators* a,
                        double dt_s) noexcept nogil:
-    cdef double dt_h = dt_s / 3600.0
-    cdef double dt_min = dt_s / 60.0
-    cdef double heater_pct, rpm, angle_deg, base, feed, perf, heater_w
-    cdef double gas_in, y_co2_in, y_o2_in, enrichment
+    """One fixed step of the culture (see culture_reference.culture_step)."""
+    cdef StepInputs c
+    step_inputs(&c, p, f, a, dt_s)
+    culture_step_prepared(s, p, f, &c)
+
+
+cdef void culture_step_prepared(State* s, const Params* p, const Faults* f,
+                                const StepInputs* c) noexcept nogil:
+    """One fixed step with the inputs already prepared by ``step_inputs``."""
+    cdef double dt_h = c.dt_h
+    cdef double dt_min = c.dt_min
+    cdef double base = c.base, feed = c.feed, perf = c.perf
     cdef double volume_ml, volume_l, temperature_c, xv, xd, glc, lac, hco3, o2, co2
     cdef double ph, f_glc, f_lac, f_o2, dev_t, f_t, dev_ph, f_ph, lag, mu_per_h, stress, kd_per_h
     cdef double q_glc, glc_uptake, lac_production, our, cer
     cdef double d_medium, d_base, d_total, d_cells
-    cdef double kla, kla_co2, o2_star, dry_pressure, co2_star, otr, ctr
-    cdef double gas_mmol, k_gas, y_o2, y_co2, heat_capacity, ua, steady_c
-
-    heater_pct = clamp(a.heater_pct, 0.0, 100.0)
-    rpm = clamp(a.rocking_rpm, 0.0, p.rocking_rpm_max)
-    angle_deg = clamp(a.rocking_angle_deg, 0.0, p.rocking_angle_max_deg)
-    base = fmax(a.base_ml_min, 0.0)
-    feed = fmax(a.feed_ml_min, 0.0)
-    perf = fmax(a.perfusion_ml_min, 0.0)
-    if f.power_lost:
-        heater_pct = 0.0
-        rpm = 0.0
-        base = 0.0
-        feed = 0.0
-        perf = 0.0
-    if f.heater_failed:
-        heater_pct = 0.0
-    if f.base_occluded:
-        base = 0.0
-    if f.feed_occluded:
-        feed = 0.0
-    if f.perfusion_occluded:
-        perf = 0.0
-    heater_w = p.heater_max_w * heater_pct / 100.0
-    if f.gas_supply_lost or f.power_lost:
-        gas_in = p.passive_vent_ml_min
-        y_co2_in = p.ambient_co2_fraction
-        y_o2_in = p.air_o2_fraction
-    else:
-        gas_in = p.gas_flow_ml_min
-        y_co2_in = clamp(a.co2_valve_pct, 0.0, 100.0) / 100.0 * p.co2_valve_full_scale_fraction
-        enrichment = clamp(a.o2_enrichment_pct, 0.0, 100.0) / 100.0
-        y_o2_in = (1.0 - y_co2_in) * (p.air_o2_fraction + (1.0 - p.air_o2_fraction) * enrichment)
+    cdef double kla = c.kla, kla_co2 = c.kla_co2
+    cdef double o2_star, dry_pressure, co2_star, otr, ctr
+    cdef double gas_mmol, k_gas = c.k_gas, y_o2, y_co2, heat_capacity, ua, steady_c
 
     volume_ml = s.volume_ml
     volume_l = volume_ml / 1000.0
@@ -226,24 +158,21 @@ cdef void culture_step(State* s, const Params* p, const Faults* f, const Actuato
                                             + d_base * (p.base_bicarbonate_mm - hco3)), MIN_CONCENTRATION_MM)
 
     # gas transfer: liquid
-    kla = kla_o2(p, rpm, angle_deg)
-    kla_co2 = p.kla_co2_to_o2_ratio * kla
     o2_star = p.o2_saturation_air_um * s.headspace_o2_fraction / p.air_o2_fraction
     dry_pressure = p.atmospheric_pressure_mmhg - p.water_vapour_pressure_mmhg
     co2_star = p.co2_solubility_mm_per_mmhg * s.headspace_co2_fraction * dry_pressure
     otr = kla * (o2_star - o2) * volume_l / 1000.0
     ctr = kla_co2 * (co2 - co2_star) * volume_l
-    s.dissolved_o2_um = fmax(relax(o2, o2_star - our / kla, kla, dt_h), 0.0)
-    s.dissolved_co2_mm = fmax(relax(co2, co2_star + (cer + lac_production) / kla_co2, kla_co2, dt_h),
+    s.dissolved_o2_um = fmax(relax_by(o2, o2_star - our / kla, c.decay_o2), 0.0)
+    s.dissolved_co2_mm = fmax(relax_by(co2, co2_star + (cer + lac_production) / kla_co2, c.decay_co2),
                               MIN_CONCENTRATION_MM)
 
     # gas transfer: headspace
     gas_mmol = (p.atmospheric_pressure_mmhg / 760.0 * p.headspace_ml / 1000.0
                 / (GAS_CONSTANT_L_ATM_PER_MOL_K * (temperature_c + 273.15)) * 1000.0)
-    k_gas = gas_in * 60.0 / p.headspace_ml
     if k_gas > 0.0:
-        y_o2 = relax(s.headspace_o2_fraction, y_o2_in - otr / (gas_mmol * k_gas), k_gas, dt_h)
-        y_co2 = relax(s.headspace_co2_fraction, y_co2_in + ctr / (gas_mmol * k_gas), k_gas, dt_h)
+        y_o2 = relax_by(s.headspace_o2_fraction, c.y_o2_in - otr / (gas_mmol * k_gas), c.decay_gas)
+        y_co2 = relax_by(s.headspace_co2_fraction, c.y_co2_in + ctr / (gas_mmol * k_gas), c.decay_gas)
     else:
         y_o2 = s.headspace_o2_fraction - dt_h * otr / gas_mmol
         y_co2 = s.headspace_co2_fraction + dt_h * ctr / gas_mmol
@@ -254,7 +183,7 @@ cdef void culture_step(State* s, const Params* p, const Faults* f, const Actuato
     heat_capacity = (volume_ml * p.medium_density_g_per_ml * p.medium_heat_capacity_j_per_g_k
                      + p.tray_heat_capacity_j_per_k)
     ua = p.ua_w_per_k * (p.door_open_ua_factor if f.door_open else 1.0)
-    steady_c = p.ambient_c + heater_w / ua
+    steady_c = p.ambient_c + c.heater_w / ua
     s.temperature_c = relax(temperature_c, steady_c, ua / heat_capacity * 3600.0, dt_h)
 
     # volumes and pumps
@@ -262,22 +191,22 @@ cdef void culture_step(State* s, const Params* p, const Faults* f, const Actuato
     s.base_delivered_ml += base * dt_min
     s.feed_delivered_ml += feed * dt_min
     s.perfusion_delivered_ml += perf * dt_min
-    s.rocking_rpm = rpm
-    s.rocking_angle_deg = angle_deg
-    s.heater_w = heater_w
-    s.gas_inflow_ml_min = gas_in
+    s.rocking_rpm = c.rpm
+    s.rocking_angle_deg = c.angle_deg
+    s.heater_w = c.heater_w
+    s.gas_inflow_ml_min = c.gas_in
     s.base_flow_ml_min = base
     s.feed_flow_ml_min = feed
     s.perfusion_flow_ml_min = perf
-    s.time_s += dt_s
+    s.time_s += c.dt_s
 
 
 cdef class CultureKernel:
-    """Culture state + parameters in C; the compiled twin of ``CultureKernelReference``."""
+    """Culture state + parameters in C; the compiled twin of ``CultureKernelReference``.
 
-    cdef Params p
-    cdef State s
-    cdef Faults f
+    Compiled callers (a lockstep loop in the simulated bench) may step
+    ``&kernel.s`` with ``culture_step`` directly; see ``culture_kernel.pxd``.
+    """
 
     def __init__(self, dict params, dict state):
         names = list(_parameter_template())
@@ -318,6 +247,7 @@ cdef class CultureKernel:
                 double rocking_rpm, double rocking_angle_deg, double o2_enrichment_pct):
         """Run ``n_steps`` fixed steps of ``dt_s`` with constant actuators, GIL released."""
         cdef Actuators a
+        cdef StepInputs c
         cdef long i
         a.heater_pct = heater_pct
         a.co2_valve_pct = co2_valve_pct
@@ -328,8 +258,9 @@ cdef class CultureKernel:
         a.rocking_angle_deg = rocking_angle_deg
         a.o2_enrichment_pct = o2_enrichment_pct
         with nogil:
+            step_inputs(&c, &self.p, &self.f, &a, dt_s)   # constant while the actuators are
             for i in range(n_steps):
-                culture_step(&self.s, &self.p, &self.f, &a, dt_s)
+                culture_step_prepared(&self.s, &self.p, &self.f, &c)
 
 
 cdef dict _parameter_template():
