@@ -123,24 +123,96 @@ class SimulatedThermometer(StrictModel):
     noise_c: float = Field(ge=0.0)
 
 
+class SimulatedProbe(StrictModel):
+    """How one simulated measuring channel errs, in the channel's own unit."""
+
+    offset: float = 0.0
+    noise: float = Field(default=0.0, ge=0.0, description="standard deviation of one reading")
+
+
 class SimulatedPlant(StrictModel):
+    """The culture bag on the bench: thermal overrides of the twin and the seeded culture.
+
+    ``mass_g`` is the medium in the bag (volume = mass / medium density); the
+    rest of the culture's physics comes from the twin profile.
+    """
+
     mass_g: float = Field(gt=0)
     ua_w_per_k: float = Field(gt=0)
     heater_max_w: float = Field(gt=0)
     ambient_c: float
     initial_temperature_c: float
+    twin_profile: str | None = Field(default=None, description="twin parameters; default profiles/twin/default.yaml")
+    viable_cells_per_ml: float = Field(default=1.0e6, ge=0)
+    viability: float = Field(default=0.95, gt=0, le=1)
+    co2_fraction: float = Field(default=0.05, ge=0, le=1)
+    rocking_angle_deg: float = Field(default=6.0, ge=0)
+
+
+class ControllerAccount(StrictModel):
+    """A user account of the simulated controller's own access control."""
+
+    user: str
+    password: str
+    level: Literal["OPERATOR", "SUPERVISOR", "ADMIN"]
 
 
 class SimulatedController(StrictModel):
-    """Firmware configuration of the simulated controller (its PID tuning)."""
+    """Firmware configuration of the simulated controller.
+
+    The control core's parameters come from ``control_profile`` (default
+    ``profiles/control/controller.yaml``); ``initial_setpoint_c``,
+    ``control_period_s`` and, when given, ``kp``/``ki``/``kd`` override its
+    temperature loop.
+    """
 
     control_period_s: float = Field(gt=0)
     initial_setpoint_c: float
-    kp: float
-    ki: float
-    kd: float
+    kp: float | None = None
+    ki: float | None = None
+    kd: float | None = None
     probe_offset_c: float = 0.0
     probe_noise_c: float = Field(default=0.0, ge=0.0)
+    control_profile: str | None = None
+    ph_probe: SimulatedProbe = SimulatedProbe()
+    do_probe: SimulatedProbe = SimulatedProbe()
+    running_modules: list[str] = Field(default_factory=list,
+                                       description="modules started when the bench comes up")
+    boot_time_s: float = Field(default=20.0, ge=0)
+    power_recovery: Literal["resume", "safe"] = "resume"
+    require_login: bool = True
+    accounts: list[ControllerAccount] = Field(default_factory=list)
+    module_firmware: dict[str, str] = Field(default_factory=dict)
+
+
+class SimulatedBalance(StrictModel):
+    """The MT-SICS balance under the receiving vessel of a gravimetric pump test."""
+
+    capacity_g: float = Field(default=2200.0, gt=0)
+    readability_g: float = Field(default=0.001, gt=0)
+    noise_g: float = Field(default=0.002, ge=0)
+    settling_s: float = Field(default=5.0, ge=0)
+    vessel_g: float = Field(default=120.0, ge=0, description="empty receiving vessel on the pan")
+    liquid_density_g_per_ml: float = Field(default=0.998, gt=0)
+
+
+class SimulatedUtilities(StrictModel):
+    """What the DMM reads: mains and gas-supply pressure transducers (1 V per bar)."""
+
+    mains_v: float = 230.0
+    mains_noise_v: float = Field(default=0.3, ge=0)
+    co2_supply_bar: float = 1.5
+    o2_supply_bar: float = 1.5
+    pressure_noise_bar: float = Field(default=0.005, ge=0)
+
+
+class SimulatedServices(StrictModel):
+    """The simulated bench's PDU and service console (addresses: the simulator's)."""
+
+    pdu_outlets: int = Field(default=8, ge=1)
+    controller_outlet: int = Field(default=1, ge=0)
+    console_user: str = "service"
+    console_password: str = "mimedi"
 
 
 class Simulation(StrictModel):
@@ -148,6 +220,12 @@ class Simulation(StrictModel):
     plant: SimulatedPlant
     controller: SimulatedController
     thermometer: SimulatedThermometer
+    mode: Literal["virtual", "realtime"] = "virtual"
+    reference: dict[str, dict[str, SimulatedProbe]] = Field(
+        default_factory=dict, description="instrument name → quantity → error model")
+    balance: SimulatedBalance = SimulatedBalance()
+    utilities: SimulatedUtilities = SimulatedUtilities()
+    services: SimulatedServices = SimulatedServices()
 
 
 class BenchProfile(StrictModel):
