@@ -173,3 +173,31 @@ def test_unknown_fault_is_refused(profile):
     culture = Culture.from_profile(profile)
     with pytest.raises(ValueError):
         culture.inject("meteor_strike")
+
+
+# ---------------------------------------------------------------- construction and determinism
+
+def test_same_seed_same_donor_other_seed_plausibly_different(profile):
+    a, again, b = (Culture.from_profile(profile, seed=s) for s in (1, 1, 2))
+    nominal = Culture.from_profile(profile)
+    assert a.parameters == again.parameters
+    for name in ("mu_max_per_d", "lag_h", "q_o2_pmol_per_cell_h"):
+        assert a.parameters[name] != b.parameters[name]
+        assert 0.5 < a.parameters[name] / nominal.parameters[name] < 2.0
+    a.advance(86400.0, HOLD)
+    again.advance(86400.0, HOLD)
+    assert a.state == again.state
+
+
+def test_bench_overrides_and_imposed_state(profile):
+    culture = Culture.from_profile(profile, overrides={"ambient_c": 18.0, "ua_w_per_k": 3.0})
+    assert culture.parameters["ambient_c"] == 18.0
+    culture.set_state(temperature_c=22.0)
+    assert culture.temperature_c == 22.0
+    culture.inject(CultureFault.HEATER_FAILED)
+    culture.advance(48 * 3600.0, HOLD)
+    assert culture.temperature_c == pytest.approx(18.0, abs=0.05)
+    with pytest.raises(KeyError):
+        Culture.from_profile(profile, overrides={"ua": 3.0})
+    with pytest.raises(KeyError):
+        culture.set_state(temperature=22.0)
