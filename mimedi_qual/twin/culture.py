@@ -145,10 +145,12 @@ class Culture:
     """All state of the expansion culture, stepped under actuator commands."""
 
     def __init__(self, parameters: dict[str, float], initial_state: dict[str, float],
-                 *, bag_tare_g: float = 0.0, pure_python: bool = False):
+                 *, bag_tare_g: float = 0.0, working_volume_max_ml: float = math.inf,
+                 pure_python: bool = False):
         self._kernel = _kernel_class(pure_python)(dict(parameters), dict(initial_state))
         self._p = self._kernel.get_parameters()
         self.bag_tare_g = float(bag_tare_g)
+        self.working_volume_max_ml = float(working_volume_max_ml)
         self.pure_python = pure_python
 
     # ------------------------------------------------------------ construction
@@ -196,7 +198,8 @@ class Culture:
             "headspace_o2_fraction": o2_fraction,
             "headspace_co2_fraction": co2_fraction,
         }
-        return cls(parameters, state, bag_tare_g=profile.vessel.bag_tare_g.value, pure_python=pure_python)
+        return cls(parameters, state, bag_tare_g=profile.vessel.bag_tare_g.value,
+                   working_volume_max_ml=profile.vessel.working_volume_max_ml.value, pure_python=pure_python)
 
     # ------------------------------------------------------------ stepping
     def step(self, dt_s: float, actuators: Actuators) -> None:
@@ -294,6 +297,11 @@ class Culture:
     def mass_g(self) -> float:
         """What the load cell under the rocker carries: tare plus liquid."""
         return self.bag_tare_g + self._get("volume_ml") * self._p["medium_density_g_per_ml"]
+
+    @property
+    def overfilled(self) -> bool:
+        """Liquid above the bag's working volume (what a load-cell high alarm guards)."""
+        return self._get("volume_ml") > self.working_volume_max_ml
 
     @property
     def kla_per_h(self) -> float:

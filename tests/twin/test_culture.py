@@ -201,3 +201,11 @@ def test_bench_overrides_and_imposed_state(profile):
         Culture.from_profile(profile, overrides={"ua": 3.0})
     with pytest.raises(KeyError):
         culture.set_state(temperature=22.0)
+
+
+def test_overfilling_past_the_working_volume_is_visible(profile):
+    culture = Culture.from_profile(profile, volume_ml=990.0)
+    assert not culture.overfilled
+    culture.advance(120.0, Actuators(feed_ml_min=10.0))
+    assert culture.volume_ml == pytest.approx(1010.0)
+    assert culture.overfilled
