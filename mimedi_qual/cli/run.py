@@ -66,6 +66,12 @@ def run(
     stage: Annotated[list[str] | None, typer.Option(help="iq, oq or pq; repeat for several (default: all)")] = None,
     out: Annotated[Path | None, typer.Option(help="directory that receives <campaign-id>/ (default: reports/)")] = None,
     acceptance: Annotated[Path | None, typer.Option(help="acceptance criteria profile")] = None,
+    module: Annotated[list[str] | None, typer.Option(
+        help="only scenarios verifying URS requirements of this module (repeatable)")] = None,
+    risk: Annotated[list[str] | None, typer.Option(
+        help="only scenarios verifying URS requirements of this risk: high, medium, low (repeatable)")] = None,
+    tags: Annotated[str | None, typer.Option(
+        help="tag expression over Gherkin tags, e.g. \"URS-OQ-TEMP-001 or not power\"")] = None,
 ) -> None:
     """Run a qualification campaign (default: IQ, OQ and PQ on the simulated bench)."""
     import pytest
@@ -73,6 +79,8 @@ def run(
     from mimedi_qual.cli.progress import CampaignProgress
     from mimedi_qual.profiles import ProfileError, load_acceptance, load_bench, load_urs
     from mimedi_qual.qualification.protocol import ProtocolError, load_protocol
+    from mimedi_qual.qualification.selection import Selection, SelectionError, select
+    from mimedi_qual.qualification.traceability import check_traceability, load_requirements
 
     console = Console()
     root = project_root()
@@ -86,7 +94,7 @@ def run(
     # -- preflight: every input is checked before anything starts --------
     try:
         bench_profile = load_bench(bench_path)
-        load_acceptance(acceptance_path)
+        acceptance_profile = load_acceptance(acceptance_path)
         for urs_file in sorted((root / "profiles" / "urs").glob("*.yaml")):
             load_urs(urs_file)
         stage_dirs = [root / "features" / s for s in stages]
@@ -94,7 +102,15 @@ def run(
         if missing:
             raise ProtocolError(missing[0], None, "no such protocol directory")
         scenarios = load_protocol(stage_dirs)
-    except (ProfileError, ProtocolError) as exc:
+        # Traceability gate and selection (qualification/traceability.py, selection.py).
+        requirements = load_requirements(root / "profiles" / "urs")
+        gaps = check_traceability(requirements, load_protocol([root / "features"]), acceptance_profile)
+        if not gaps.ok:
+            raise _fail_input(console, "traceability gate: the protocol does not trace the URS\n" + gaps.message())
+        selected = select(scenarios, requirements, Selection(tuple(stages), tuple(module or ()),
+                                                             tuple(r.lower() for r in risk or ()), tags))
+        scenarios = selected.scenarios
+    except (ProfileError, ProtocolError, SelectionError) as exc:
         raise _fail_input(console, str(exc)) from None
 
     campaign_id = _campaign_id(bench_profile.bench.id)
@@ -117,6 +133,7 @@ def run(
         f"--campaign-dir={campaign_dir}",
         f"--alluredir={results_dir}",
         "-p", "no:terminal",
+        *(["-m", selected.marker_expression] if selected.marker_expression else []),
         *[str(d) for d in stage_dirs],
     ]
     started = dt.datetime.now(dt.timezone.utc)

@@ -116,6 +116,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             "Gherkin protocols were collected but no bench was given: pass --bench PROFILE "
             "(e.g. --bench profiles/benches/sim.yaml). Refusing to run them against nothing."
         )
+    if any(_is_scenario(i) for i in items):
+        _traceability_gate(config)
     if (getattr(config.option, "allure_report_dir", None)
             and not config.pluginmanager.has_plugin("allure_pytest_bdd")
             and any(_is_scenario(i) for i in items)):
@@ -125,6 +127,26 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             "pytest -c features/pytest.ini features/ --bench=PROFILE ... "
             "(write --bench=PROFILE with '=' so pytest does not take the profile for a test path)."
         )
+
+
+def _traceability_gate(config: pytest.Config) -> None:
+    """Plain pytest runs get the same gate as ``mimedi-qual run`` (qualification/traceability.py)."""
+    from mimedi_qual.profiles import ProfileError, load_acceptance
+    from mimedi_qual.qualification.protocol import ProtocolError, load_protocol
+    from mimedi_qual.qualification.traceability import check_traceability, load_requirements
+
+    profiles = profiles_dir(config)
+    features = profiles.parent / "features"
+    if not (profiles / "urs").is_dir() or not features.is_dir():
+        return
+    try:
+        acceptance_path = Path(config.getoption("--acceptance") or profiles / "acceptance" / "criteria.yaml")
+        acceptance = load_acceptance(acceptance_path) if acceptance_path.exists() else None
+        gaps = check_traceability(load_requirements(profiles / "urs"), load_protocol([features]), acceptance)
+    except (ProfileError, ProtocolError) as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if not gaps.ok:
+        raise pytest.UsageError("traceability gate: the protocol does not trace the URS\n" + gaps.message())
 
 
 @pytest.fixture(scope="session")

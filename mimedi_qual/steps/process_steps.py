@@ -59,6 +59,7 @@ def time_to_band(campaign: CampaignContext, process_run: ProcessRun, band_id: st
 
 @then(parsers.parse("every reading in the judged phases meets {criterion_id}"))
 def judged_phases_meet(campaign: CampaignContext, process_run: ProcessRun, criterion_id: str) -> None:
+    """Every reading taken in a phase marked ``judged`` lies inside the criterion's limits."""
     values = [value for _, _, judged, value in process_run.samples if judged]
     measurement = campaign.record(judge_series(criterion_id, campaign.criterion(criterion_id),
                                                values, process_run.instrument))
