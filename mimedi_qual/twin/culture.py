@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -72,7 +72,9 @@ class Actuators:
     o2_enrichment_pct: float = 0.0      # share of pure O2 in the overlay (rest air)
 
     def as_args(self) -> tuple[float, ...]:
-        return tuple(float(getattr(self, f.name)) for f in fields(self))
+        """Positional arguments of the kernel's ``advance`` (the order of the fields)."""
+        return (self.heater_pct, self.co2_valve_pct, self.base_ml_min, self.feed_ml_min,
+                self.perfusion_ml_min, self.rocking_rpm, self.rocking_angle_deg, self.o2_enrichment_pct)
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,7 @@ class Culture:
         self._p = self._kernel.get_parameters()
         self.bag_tare_g = float(bag_tare_g)
         self.working_volume_max_ml = float(working_volume_max_ml)
+        self._cached_state: dict[str, float] | None = None   # dropped whenever the kernel moves
         self.pure_python = pure_python
 
     # ------------------------------------------------------------ construction
@@ -204,6 +207,7 @@ class Culture:
     # ------------------------------------------------------------ stepping
     def step(self, dt_s: float, actuators: Actuators) -> None:
         """Advance one fixed step of ``dt_s`` seconds."""
+        self._cached_state = None
         self._kernel.advance(1, dt_s, *actuators.as_args())
 
     def advance(self, duration_s: float, actuators: Actuators, dt_s: float = 1.0) -> None:
@@ -213,6 +217,7 @@ class Culture:
         n_steps = int(duration_s // dt_s)
         rest_s = duration_s - n_steps * dt_s
         args = actuators.as_args()
+        self._cached_state = None
         if n_steps:
             self._kernel.advance(n_steps, dt_s, *args)
         if rest_s > 1e-9 * dt_s:
@@ -220,9 +225,11 @@ class Culture:
 
     # ------------------------------------------------------------ faults
     def inject(self, fault: CultureFault | str) -> None:
+        """Start a plant fault; it acts from the next step on."""
         self._kernel.set_fault(CultureFault(fault).value, True)
 
     def clear(self, fault: CultureFault | str) -> None:
+        """End a plant fault (repair, supply restored, door closed, power back)."""
         self._kernel.set_fault(CultureFault(fault).value, False)
 
     @property
@@ -233,27 +240,34 @@ class Culture:
     def set_state(self, **values: float) -> None:
         """Impose true state by name, e.g. a fresh bag at room temperature:
         ``culture.set_state(temperature_c=22.0)`` (names: ``culture.state``)."""
+        self._cached_state = None
         self._kernel.set_state(values)
 
     def remove_volume(self, volume_ml: float) -> None:
         """Take liquid out (sample, harvest): concentrations unchanged, volume down."""
-        s = self._kernel.get_state()
+        s = self._state()
         if not 0.0 <= volume_ml < s["volume_ml"]:
             raise ValueError(f"cannot remove {volume_ml} mL from {s['volume_ml']:.1f} mL")
+        self._cached_state = None
         self._kernel.set_state({"volume_ml": s["volume_ml"] - volume_ml})
 
     # ------------------------------------------------------------ true values
     @property
     def state(self) -> dict[str, float]:
-        """The raw integrator state (names carry units)."""
-        return self._kernel.get_state()
+        """The raw integrator state (names carry units); a copy."""
+        return dict(self._state())
 
     @property
     def parameters(self) -> dict[str, float]:
         return dict(self._p)
 
+    def _state(self) -> dict[str, float]:
+        if self._cached_state is None:
+            self._cached_state = self._kernel.get_state()
+        return self._cached_state
+
     def _get(self, name: str) -> float:
-        return self._kernel.get_state()[name]
+        return self._state()[name]
 
     time_s = property(lambda self: self._get("time_s"))
     temperature_c = property(lambda self: self._get("temperature_c"))
@@ -271,7 +285,7 @@ class Culture:
 
     @property
     def ph(self) -> float:
-        s = self._kernel.get_state()
+        s = self._state()
         return ph_of(self._p, s["bicarbonate_mm"], s["dissolved_co2_mm"])
 
     @property
@@ -284,13 +298,13 @@ class Culture:
 
     @property
     def viability(self) -> float:
-        s = self._kernel.get_state()
+        s = self._state()
         total = s["viable_cells_per_ml"] + s["dead_cells_per_ml"]
         return s["viable_cells_per_ml"] / total if total > 0 else 0.0
 
     @property
     def viable_cells(self) -> float:
-        s = self._kernel.get_state()
+        s = self._state()
         return s["viable_cells_per_ml"] * s["volume_ml"]
 
     @property
@@ -305,12 +319,12 @@ class Culture:
 
     @property
     def kla_per_h(self) -> float:
-        s = self._kernel.get_state()
+        s = self._state()
         return kla_o2_per_h(self._p, s["rocking_rpm"], s["rocking_angle_deg"])
 
     def reading(self) -> CultureReading:
         """All true values at once (one consistent instant)."""
-        s = self._kernel.get_state()
+        s = self._state()
         p = self._p
         total = s["viable_cells_per_ml"] + s["dead_cells_per_ml"]
         return CultureReading(
