@@ -59,7 +59,8 @@ StepStatus = Literal["passed", "failed", "broken", "skipped"]
 
 
 class _Payload(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+    # ser_json_inf_nan: keep NaN/inf as numbers here; the store turns them into text, never into null.
+    model_config = ConfigDict(extra="allow", frozen=True, ser_json_inf_nan="strings")
 
 
 class Equipment(_Payload):

@@ -130,6 +130,17 @@ def record_hash(seq: int, kind: str, utc: str, payload: Any, prev_hash: str) -> 
     return hashlib.sha256(canonical_json(envelope)).hexdigest()
 
 
+def _envelope_hash(seq: int, kind: str, utc: str, payload_json: str, prev_hash: str) -> str:
+    # Same bytes as record_hash() without serialising the payload again: the
+    # envelope's keys in sorted order, and kind / utc / prev_hash are plain
+    # ASCII (KIND_PATTERN, ISO time, hex) that JSON writes verbatim in quotes.
+    text = (
+        f'{{"kind":"{kind}","payload":{payload_json},"prev_hash":"{prev_hash}",'
+        f'"seq":{seq},"utc":"{utc}"}}'
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def utc_now() -> str:
     """Current UTC time as ISO 8601 with microseconds and a ``Z``."""
     return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
@@ -180,10 +191,10 @@ def _payload_to_json_value(payload: Any) -> Any:
     # pydantic models (mimedi_qual.evidence.schema) are dumped in JSON mode so
     # dates, enums and decimals become plain JSON values before hashing.
     if hasattr(payload, "model_dump"):
-        return _finite(payload.model_dump(mode="json", exclude_none=False))
+        return payload.model_dump(mode="json", exclude_none=False)
     if not isinstance(payload, Mapping):
         raise EvidenceStoreError(f"payload must be a mapping or pydantic model, not {type(payload).__name__}")
-    return _finite(payload)
+    return dict(payload)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -307,11 +318,10 @@ class EvidenceStore:
         try:
             row = db.execute("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1").fetchone()
             seq, prev_hash = (row[0], row[1]) if row else (0, GENESIS_HASH)
-            for kind, payload_value in prepared:
+            for kind, (_value, payload_json) in prepared:
                 seq += 1
                 utc = utc_now()
-                digest = record_hash(seq, kind, utc, payload_value, prev_hash)
-                payload_json = canonical_json(payload_value).decode("utf-8")
+                digest = _envelope_hash(seq, kind, utc, payload_json, prev_hash)
                 db.execute(
                     "INSERT INTO records (seq, kind, utc, payload, prev_hash, hash) VALUES (?,?,?,?,?,?)",
                     (seq, kind, utc, payload_json, prev_hash, digest),
@@ -324,7 +334,8 @@ class EvidenceStore:
             raise
         return records
 
-    def _prepare_payload(self, kind: str, payload: Any) -> Any:
+    def _prepare_payload(self, kind: str, payload: Any) -> tuple[Any, str]:
+        """Validate and serialise a payload once: (JSON value, canonical JSON text)."""
         if not KIND_PATTERN.match(kind):
             raise EvidenceStoreError(f"record kind {kind!r} must match {KIND_PATTERN.pattern}")
         value = _payload_to_json_value(payload)
@@ -333,8 +344,12 @@ class EvidenceStore:
             from mimedi_qual.evidence.schema import validate_payload
 
             value = validate_payload(kind, value)
-        canonical_json(value)  # fail before the transaction, not inside it
-        return value
+        try:
+            text = canonical_json(value)
+        except EvidenceStoreError:
+            value = _finite(value)  # NaN / Infinity -> text, see append()
+            text = canonical_json(value)
+        return value, text.decode("utf-8")
 
     def store_raw(self, data: bytes, suffix: str, *, description: str = "") -> str:
         """Store raw data as ``raw/<sha256>.<suffix>`` and record it; return the SHA-256.

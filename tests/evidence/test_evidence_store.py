@@ -8,6 +8,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mimedi_qual.evidence.store import (
     GENESIS_HASH,
@@ -16,6 +18,7 @@ from mimedi_qual.evidence.store import (
     NotACampaignError,
     canonical_json,
 )
+from mimedi_qual.evidence.verify import verify_campaign
 
 
 def _independent_hash(seq, kind, utc, payload, prev_hash) -> str:
@@ -157,3 +160,22 @@ def test_read_only_open_reads_and_refuses_appends(tmp_path: Path) -> None:
         assert [r.payload for r in store.records()] == [{"v": 1}]
         with pytest.raises(EvidenceStoreError, match="read-only"):
             store.append("note", {"v": 2})
+
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payload=st.dictionaries(st.text(), _json_values, max_size=5))
+def test_any_json_payload_round_trips_and_hashes_as_specified(tmp_path_factory, payload) -> None:
+    campaign = tmp_path_factory.mktemp("h") / "c"
+    with EvidenceStore.create(campaign) as store:
+        record = store.append("note", payload)
+        assert record.payload == payload
+        assert record.hash == _independent_hash(1, "note", record.utc, payload, GENESIS_HASH)
+    assert verify_campaign(campaign).ok
