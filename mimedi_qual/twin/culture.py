@@ -170,6 +170,10 @@ class Culture:
         ``overrides`` replaces kernel parameters by name (a bench profile's own
         ``ua_w_per_k``, ``heater_max_w``, ``ambient_c`` ...); unknown names are refused.
         """
+        if not volume_ml > 0.0:
+            raise ValueError(f"a culture needs liquid: volume_ml={volume_ml}")
+        if not 0.0 < viability <= 1.0 or viable_cells_per_ml < 0.0:
+            raise ValueError(f"need 0 < viability <= 1 and a density >= 0, got {viability}, {viable_cells_per_ml}")
         if profile is None:
             profile = DEFAULT_PROFILE_PATH
         if not isinstance(profile, TwinProfile):

@@ -209,3 +209,13 @@ def test_overfilling_past_the_working_volume_is_visible(profile):
     culture.advance(120.0, Actuators(feed_ml_min=10.0))
     assert culture.volume_ml == pytest.approx(1010.0)
     assert culture.overfilled
+
+
+def test_an_empty_bag_of_medium_is_a_valid_culture_and_nonsense_is_refused(profile):
+    medium = Culture.from_profile(profile, viable_cells_per_ml=0.0)
+    medium.advance(3600.0, HOLD)
+    assert medium.viability == 0.0 and medium.glucose_mm == profile.metabolism.medium_glucose_mm.value
+    with pytest.raises(ValueError):
+        Culture.from_profile(profile, volume_ml=0.0)
+    with pytest.raises(ValueError):
+        Culture.from_profile(profile, viability=0.0)
