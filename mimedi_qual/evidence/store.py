@@ -43,6 +43,7 @@ import math
 import os
 import re
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -222,6 +223,10 @@ class EvidenceStore:
         self._db = connection
         self._validate = validate
         self.read_only = read_only
+        # One connection shared by the threads of one campaign (a sampling
+        # thread and the step thread); SQLite serialises, the lock keeps each
+        # BEGIN…COMMIT ours alone.
+        self._lock = threading.RLock()
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -260,7 +265,9 @@ class EvidenceStore:
         if not db_path.is_file():
             raise NotACampaignError(f"{campaign_dir} is not a campaign directory (no {STORE_FILE_NAME})")
         if read_only:
-            connection = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+            connection = sqlite3.connect(
+                f"{db_path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+            )
         else:
             connection = cls._connect(db_path)
         try:
@@ -278,7 +285,7 @@ class EvidenceStore:
     @staticmethod
     def _connect(db_path: Path) -> sqlite3.Connection:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, one per record.
-        connection = sqlite3.connect(db_path, isolation_level=None, timeout=30.0)
+        connection = sqlite3.connect(db_path, isolation_level=None, timeout=30.0, check_same_thread=False)
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = FULL")
         return connection
@@ -312,6 +319,10 @@ class EvidenceStore:
         prepared = [(kind, self._prepare_payload(kind, payload)) for kind, payload in items]
         if not prepared:
             return []
+        with self._lock:
+            return self._append_prepared(prepared)
+
+    def _append_prepared(self, prepared: list[tuple[str, tuple[Any, str]]]) -> list[Record]:
         records: list[Record] = []
         db = self._db
         db.execute("BEGIN IMMEDIATE")
@@ -455,7 +466,9 @@ class EvidenceStore:
         if kind is not None:
             query += " WHERE kind = ?"
             params = (kind,)
-        for row in self._db.execute(query + " ORDER BY seq", params):
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY seq", params).fetchall()
+        for row in rows:
             yield Record(*row)
 
     def record(self, seq: int) -> Record | None:

@@ -59,3 +59,22 @@ def test_sigkill_mid_loop_leaves_a_verifiable_chain_with_every_committed_record(
         store.adopt_orphan_raw_files()
         store.append("interruption", {"last_seq_before": store.head.seq, "last_utc_before": store.head.utc})
     assert verify_campaign(campaign).ok
+
+
+def test_two_writer_processes_make_one_valid_chain(tmp_path: Path) -> None:
+    campaign = tmp_path / "C-SHARED"
+    EvidenceStore.create(campaign).close()
+    code = textwrap.dedent(
+        """
+        import sys
+        from mimedi_qual.evidence.store import EvidenceStore
+        with EvidenceStore.open(sys.argv[1]) as store:
+            for i in range(40):
+                store.append("note", {"writer": sys.argv[2], "i": i})
+        """
+    )
+    writers = [subprocess.Popen([sys.executable, "-c", code, str(campaign), name]) for name in ("a", "b")]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    report = verify_campaign(campaign)
+    assert report.ok, report.problems
+    assert report.records_checked == 80

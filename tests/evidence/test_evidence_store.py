@@ -179,3 +179,20 @@ def test_any_json_payload_round_trips_and_hashes_as_specified(tmp_path_factory, 
         assert record.payload == payload
         assert record.hash == _independent_hash(1, "note", record.utc, payload, GENESIS_HASH)
     assert verify_campaign(campaign).ok
+
+
+def test_appends_from_several_threads_make_one_chain(tmp_path: Path) -> None:
+    import threading
+
+    with EvidenceStore.create(tmp_path / "c") as store:
+        def writer(name: str) -> None:
+            for i in range(25):
+                store.append("note", {"writer": name, "i": i})
+
+        threads = [threading.Thread(target=writer, args=(f"t{n}",)) for n in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(store) == 75
+    assert verify_campaign(tmp_path / "c").ok
