@@ -151,6 +151,7 @@ cdef struct ControllerState:
     bint armed[N_SENSORS]            # limit alarms armed once the value entered its band
     unsigned int alarm_active_mask
     unsigned int alarm_unacked_mask
+    unsigned int alarm_busy_mask     # alarms with an on-delay running or active
     unsigned int interlock_mask
 
 

@@ -93,23 +93,30 @@ cdef inline int transition_target(int state, int command) noexcept nogil:
     return -1
 
 
+cdef int ACTING_COMPLETION[16]      # acting state → quiescent state; -1 for quiescent states
+
+
+cdef void _fill_acting_completion():
+    cdef int k
+    for k in range(16):
+        ACTING_COMPLETION[k] = -1
+    ACTING_COMPLETION[ST_STARTING] = ST_EXECUTE
+    ACTING_COMPLETION[ST_RESUMING] = ST_EXECUTE
+    ACTING_COMPLETION[ST_UNHOLDING] = ST_EXECUTE
+    ACTING_COMPLETION[ST_COMPLETING] = ST_COMPLETED
+    ACTING_COMPLETION[ST_PAUSING] = ST_PAUSED
+    ACTING_COMPLETION[ST_HOLDING] = ST_HELD
+    ACTING_COMPLETION[ST_STOPPING] = ST_STOPPED
+    ACTING_COMPLETION[ST_ABORTING] = ST_ABORTED
+    ACTING_COMPLETION[ST_RESETTING] = ST_IDLE
+
+
+_fill_acting_completion()
+
+
 cdef inline int acting_completion(int state) noexcept nogil:
     """Quiescent state an acting state completes into; -1 for quiescent states."""
-    if state == ST_STARTING or state == ST_RESUMING or state == ST_UNHOLDING:
-        return ST_EXECUTE
-    if state == ST_COMPLETING:
-        return ST_COMPLETED
-    if state == ST_PAUSING:
-        return ST_PAUSED
-    if state == ST_HOLDING:
-        return ST_HELD
-    if state == ST_STOPPING:
-        return ST_STOPPED
-    if state == ST_ABORTING:
-        return ST_ABORTED
-    if state == ST_RESETTING:
-        return ST_IDLE
-    return -1
+    return ACTING_COMPLETION[state & 15]
 
 
 cdef int ctl_command(ControllerState* c, int module, int command) noexcept nogil:
@@ -164,18 +171,23 @@ cdef inline bint limit_condition(AlarmState* a, double x, bint armed) noexcept n
     return x < a.limit
 
 
-cdef inline unsigned int alarm_update(AlarmState* a, bint condition, double dt_s) noexcept nogil:
-    """Advance the on-delay; return 1 when the alarm becomes active now, else 0."""
+cdef inline unsigned int alarm_update(AlarmState* a, bint condition, double dt_s,
+                                     unsigned int* active_mask, unsigned int bit) noexcept nogil:
+    """Advance the on-delay and the active mask; return ``bit`` when the alarm
+    becomes active now, else 0."""
     if not a.enabled or not condition:
-        a.pending_s = 0.0
-        a.active = False
+        if a.active or a.pending_s != 0.0:      # only write when something changes
+            a.pending_s = 0.0
+            a.active = False
+            active_mask[0] &= ~bit
         return 0
     if a.active:
         return 0
     a.pending_s += dt_s
     if a.pending_s >= a.on_delay_s:
         a.active = True
-        return 1
+        active_mask[0] |= bit
+        return bit
     return 0
 
 
@@ -205,7 +217,7 @@ cdef void ctl_step(ControllerState* c, const ControlInputs* inp, double dt_s,
     cdef double heater, co2, base, rocking, o2, perfusion, u, e, ph_meas, step_c, x
     cdef unsigned int new_alarms = 0
     cdef unsigned int hold_alarms = 0
-    cdef unsigned int shown
+    cdef unsigned int shown, conditions, work
     cdef unsigned int packed = 0
     cdef int best
 
@@ -330,23 +342,30 @@ cdef void ctl_step(ControllerState* c, const ControlInputs* inp, double dt_s,
             base = 0.0
             perfusion = 0.0
 
-    # 5. alarms
-    new_alarms = (
-        alarm_update(&c.alarms[0], regulating and limit_condition(&c.alarms[0], t, c.armed[0] and not t_failed), dt_s)
-        | (alarm_update(&c.alarms[1], regulating and limit_condition(&c.alarms[1], t, c.armed[0] and not t_failed), dt_s) << 1)
-        | (alarm_update(&c.alarms[2], regulating and limit_condition(&c.alarms[2], ph, c.armed[1] and not ph_failed), dt_s) << 2)
-        | (alarm_update(&c.alarms[3], regulating and limit_condition(&c.alarms[3], ph, c.armed[1] and not ph_failed), dt_s) << 3)
-        | (alarm_update(&c.alarms[4], regulating and limit_condition(&c.alarms[4], do_pct, c.armed[2] and not do_failed), dt_s) << 4)
-        | (alarm_update(&c.alarms[5], regulating and limit_condition(&c.alarms[5], do_pct, c.armed[2] and not do_failed), dt_s) << 5)
-        | (alarm_update(&c.alarms[6], t_failed, dt_s) << 6)
-        | (alarm_update(&c.alarms[7], ph_failed, dt_s) << 7)
-        | (alarm_update(&c.alarms[8], do_failed, dt_s) << 8)
-        | (alarm_update(&c.alarms[9], door and regulating, dt_s) << 9)
-        | (alarm_update(&c.alarms[10], c.over_temperature, dt_s) << 10))
+    # 5. alarms. Conditions first, as a bit mask; then only alarms with a
+    # condition, a running on-delay or an active state need updating (in a
+    # healthy culture: none, which keeps the step short).
+    conditions = (
+        (<unsigned int>(regulating and limit_condition(&c.alarms[0], t, c.armed[0] and not t_failed)))
+        | (<unsigned int>(regulating and limit_condition(&c.alarms[1], t, c.armed[0] and not t_failed)) << 1)
+        | (<unsigned int>(regulating and limit_condition(&c.alarms[2], ph, c.armed[1] and not ph_failed)) << 2)
+        | (<unsigned int>(regulating and limit_condition(&c.alarms[3], ph, c.armed[1] and not ph_failed)) << 3)
+        | (<unsigned int>(regulating and limit_condition(&c.alarms[4], do_pct, c.armed[2] and not do_failed)) << 4)
+        | (<unsigned int>(regulating and limit_condition(&c.alarms[5], do_pct, c.armed[2] and not do_failed)) << 5)
+        | (<unsigned int>t_failed << 6) | (<unsigned int>ph_failed << 7)
+        | (<unsigned int>do_failed << 8) | (<unsigned int>(door and regulating) << 9)
+        | (<unsigned int>c.over_temperature << 10))
+    work = conditions | c.alarm_busy_mask
+    if work:
+        for k in range(N_ALARMS):
+            if (work >> k) & 1u:
+                new_alarms |= alarm_update(&c.alarms[k], (conditions >> k) & 1u, dt_s,
+                                           &c.alarm_active_mask, 1u << k)
+                if c.alarms[k].active or c.alarms[k].pending_s != 0.0:
+                    c.alarm_busy_mask |= 1u << k
+                else:
+                    c.alarm_busy_mask &= ~(1u << k)
 
-    c.alarm_active_mask = 0
-    for k in range(N_ALARMS):
-        c.alarm_active_mask |= (<unsigned int>c.alarms[k].active) << k
     c.alarm_unacked_mask |= new_alarms
     shown = c.alarm_active_mask | c.alarm_unacked_mask
     best = 0
@@ -569,6 +588,7 @@ cdef class Controller:
             self.c.alarms[k].pending_s = 0.0
             self.c.alarms[k].active = False
         self.c.alarm_active_mask = 0
+        self.c.alarm_busy_mask = 0
         self.c.alarm_unacked_mask = 0
         self.c.interlock_mask = 0
         pid_clear(&self.c.temperature_pid)

@@ -38,7 +38,7 @@ cdef double pid_step(PidState* s, double setpoint, double measurement, double dt
     error = setpoint - measurement
     p = s.kp * error
     d = 0.0
-    if s.primed and dt_s > 0.0:
+    if s.kd != 0.0 and s.primed and dt_s > 0.0:    # skips a division in PI loops
         d = -s.kd * (measurement - s.prev_measurement) / dt_s
     s.prev_measurement = measurement
     s.primed = True

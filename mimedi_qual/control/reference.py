@@ -73,7 +73,7 @@ class ReferencePid:
         error = setpoint - measurement
         p = self.kp * error
         d = 0.0
-        if self.primed and dt_s > 0.0:
+        if self.kd != 0.0 and self.primed and dt_s > 0.0:
             d = -self.kd * (measurement - self.prev_measurement) / dt_s
         self.prev_measurement = measurement
         self.primed = True
