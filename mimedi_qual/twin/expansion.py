@@ -80,11 +80,10 @@ def expand(population: CellPopulation, recipe: Recipe, profile: TwinProfile, rng
     end = culture.reading()
     trajectory.append(end)
     fold = culture.viable_cells / start_viable
-    # Non-T cells do not proliferate under T-cell activation: they only die off.
-    days = end.time_s / 86400.0
-    other_survival = math.exp(-culture.parameters["k_death_per_h"] * 24.0 * days)
+    # Carried-over non-T cells (mostly NK) expand too under IL-2, a little slower than the T cells.
+    other_fold = fold ** profile.growth.nontarget_fold_exponent.value
     t_cells = population.t_cells * fold
-    product = replace(population, t_cells=t_cells, other_cells=population.other_cells * other_survival,
+    product = replace(population, t_cells=t_cells, other_cells=population.other_cells * other_fold,
                       dead_cells=end.dead_cells_per_ml * end.volume_ml, volume_ml=end.volume_ml)
     return ExpansionResult(
         product=product, fold_expansion=fold, duration_s=end.time_s,

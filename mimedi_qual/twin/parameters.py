@@ -158,6 +158,7 @@ class GrowthSection(_Section):
     donor_mu_cv: quantity("1")
     donor_lag_cv: quantity("1")
     donor_q_o2_cv: quantity("1")
+    nontarget_fold_exponent: quantity("1")
 
 
 class SelectionSection(_Section):

@@ -38,6 +38,7 @@ def test_reference_batch_meets_published_product_ranges(runs, seed):
     assert qc.endotoxin_eu_per_ml <= 0.5
     assert qc.sterility == "negative" and qc.mycoplasma == "negative"
     assert result.fill.dose_met
+    assert 0.79 <= result.fill.product.cd3_fraction <= 0.99   # [Zhu] CD3 purity 89 +/- 10 %
 
 
 def test_expansion_holds_its_setpoints(runs):
