@@ -158,14 +158,14 @@ cdef inline bint sensor_failed(SensorCheck* s, double x, double dt_s) noexcept n
     return s.failed
 
 
-cdef inline bint limit_condition(AlarmState* a, double x, bint armed) noexcept nogil:
+cdef inline bint high_condition(const AlarmState* a, double x) noexcept nogil:
     # The hysteresis keeps an active alarm on until the value is clearly back.
-    if not armed:
-        return False
-    if a.kind > 0:
-        if a.active:
-            return x > a.limit - a.hysteresis
-        return x > a.limit
+    if a.active:
+        return x > a.limit - a.hysteresis
+    return x > a.limit
+
+
+cdef inline bint low_condition(const AlarmState* a, double x) noexcept nogil:
     if a.active:
         return x < a.limit + a.hysteresis
     return x < a.limit
@@ -345,16 +345,20 @@ cdef void ctl_step(ControllerState* c, const ControlInputs* inp, double dt_s,
     # 5. alarms. Conditions first, as a bit mask; then only alarms with a
     # condition, a running on-delay or an active state need updating (in a
     # healthy culture: none, which keeps the step short).
-    conditions = (
-        (<unsigned int>(regulating and limit_condition(&c.alarms[0], t, c.armed[0] and not t_failed)))
-        | (<unsigned int>(regulating and limit_condition(&c.alarms[1], t, c.armed[0] and not t_failed)) << 1)
-        | (<unsigned int>(regulating and limit_condition(&c.alarms[2], ph, c.armed[1] and not ph_failed)) << 2)
-        | (<unsigned int>(regulating and limit_condition(&c.alarms[3], ph, c.armed[1] and not ph_failed)) << 3)
-        | (<unsigned int>(regulating and limit_condition(&c.alarms[4], do_pct, c.armed[2] and not do_failed)) << 4)
-        | (<unsigned int>(regulating and limit_condition(&c.alarms[5], do_pct, c.armed[2] and not do_failed)) << 5)
-        | (<unsigned int>t_failed << 6) | (<unsigned int>ph_failed << 7)
-        | (<unsigned int>do_failed << 8) | (<unsigned int>(door and regulating) << 9)
-        | (<unsigned int>c.over_temperature << 10))
+    conditions = 0
+    if regulating:
+        if c.armed[0] and not t_failed:
+            conditions |= (<unsigned int>high_condition(&c.alarms[0], t)
+                           | (<unsigned int>low_condition(&c.alarms[1], t) << 1))
+        if c.armed[1] and not ph_failed:
+            conditions |= ((<unsigned int>high_condition(&c.alarms[2], ph) << 2)
+                           | (<unsigned int>low_condition(&c.alarms[3], ph) << 3))
+        if c.armed[2] and not do_failed:
+            conditions |= ((<unsigned int>high_condition(&c.alarms[4], do_pct) << 4)
+                           | (<unsigned int>low_condition(&c.alarms[5], do_pct) << 5))
+        conditions |= <unsigned int>door << 9
+    conditions |= ((<unsigned int>t_failed << 6) | (<unsigned int>ph_failed << 7)
+                   | (<unsigned int>do_failed << 8) | (<unsigned int>c.over_temperature << 10))
     work = conditions | c.alarm_busy_mask
     if work:
         for k in range(N_ALARMS):
