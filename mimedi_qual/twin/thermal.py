@@ -10,6 +10,11 @@ the step), so any step length is stable:
     T_ss  = T_ambient + P / UA
     T(t+dt) = T_ss + (T(t) − T_ss) · exp(−dt · UA / (m·c_p))
 
+The expansion culture (``culture.py``) integrates this same balance inside
+its compiled step, with the heat capacity of its current liquid volume plus
+the tray, and a door-open fault multiplying ``UA``. This standalone model is
+what the simulated controller's thermal-only plant uses.
+
 >>> bag = ThermalModel(ThermalParameters(mass_g=1000, ua_w_per_k=1.5,
 ...                    heater_max_w=60, ambient_c=22.0), temperature_c=22.0)
 >>> bag.step(60.0, heater_w=30.0)
