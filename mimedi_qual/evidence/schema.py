@@ -25,8 +25,8 @@ Kinds and their models (record ``utc`` is always added by the store):
 kind                   model
 =====================  =====================================================
 campaign_started       :class:`CampaignStarted`
-protocol               :class:`ProtocolRecord` (approvals: ProtocolApproval
-                       payloads from :mod:`mimedi_qual.evidence.signatures`)
+protocol               :class:`ProtocolRecord` — write it with
+                       :func:`mimedi_qual.evidence.protocol.record_protocol`
 instrument_identity    :class:`InstrumentIdentity`
 scenario               :class:`ScenarioResult`
 step                   :class:`Step`
@@ -35,7 +35,8 @@ injected_fault         :class:`InjectedFault`
 interruption           :class:`Interruption`
 campaign_finished      :class:`CampaignFinished`
 audit_event            :class:`AuditEvent`
-deviation              written by :mod:`mimedi_qual.evidence.deviations`
+deviation,             written by :mod:`mimedi_qual.evidence.deviations`
+deviation_closure
 signature              written by :mod:`mimedi_qual.evidence.signatures`
 raw_data, artifact,    written by the store / :mod:`mimedi_qual.evidence.verify`
 allure_result

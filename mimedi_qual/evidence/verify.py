@@ -155,9 +155,8 @@ def _read_records(db_path: Path, report: VerificationReport) -> list[Record] | N
     return records
 
 
-def _check_chain(records: list[Record], report: VerificationReport) -> set[int]:
-    """Check hashes and links; return the seqs of records whose content is not what was hashed."""
-    altered: set[int] = set()
+def _check_chain(records: list[Record], report: VerificationReport) -> None:
+    """Check every record's hash, its link to the one before, and the sequence."""
     expected_seq = 1
     previous_hash = GENESIS_HASH
     previous_utc = ""
@@ -171,21 +170,17 @@ def _check_chain(records: list[Record], report: VerificationReport) -> set[int]:
             canonical = canonical_json(payload).decode("utf-8")
         except Exception as exc:  # noqa: BLE001 — any parse failure is an alteration
             report.add("altered", name, f"payload is not valid JSON ({exc.__class__.__name__})")
-            altered.add(record.seq)
         else:
             if canonical != record.payload_json:
                 report.add("altered", name, "payload bytes differ from their canonical form")
-                altered.add(record.seq)
             elif record_hash(record.seq, record.kind, record.utc, payload, record.prev_hash) != record.hash:
                 report.add("altered", name, "content does not match its hash")
-                altered.add(record.seq)
         if record.prev_hash != previous_hash:
             report.add(
                 "altered", name,
                 f"chain broken: prev_hash {record.prev_hash[:12]}… is not the hash of the record before "
                 f"({previous_hash[:12]}…)",
             )
-            altered.add(record.seq)
         if previous_utc and record.utc < previous_utc:
             report.warnings.append(f"{name}: timestamp {record.utc} is earlier than the record before")
         previous_hash = record.hash
@@ -193,7 +188,6 @@ def _check_chain(records: list[Record], report: VerificationReport) -> set[int]:
         expected_seq = record.seq + 1
     if records and records[0].kind != "campaign_started":
         report.warnings.append(f"record #1 is a {records[0].kind}, not campaign_started")
-    return altered
 
 
 def _payloads(records: Iterable[Record], kind: str) -> list[tuple[Record, dict]]:
