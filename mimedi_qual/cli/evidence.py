@@ -125,7 +125,9 @@ def verify(
 
 def summary(
     campaign_dir: Annotated[Path, typer.Argument(help="Campaign directory (reports/<campaign-id>).")],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="PDF path [default: summary.pdf in the campaign].")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="PDF path [default: summary.pdf in the campaign].")
+    ] = None,
 ) -> None:
     """Write the qualification summary report (PDF) from the campaign's evidence store."""
     from mimedi_qual.evidence.store import NotACampaignError

@@ -53,7 +53,6 @@ from mimedi_qual.evidence.users import (
     WrongPasswordError,
     key_fingerprint,
     public_key_b64,
-    verify_ed25519,
 )
 
 MAX_FAILED_ATTEMPTS = 3

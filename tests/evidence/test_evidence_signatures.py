@@ -37,13 +37,13 @@ from mimedi_qual.evidence.verify import verify_campaign
 PASSWORD = "correct horse battery"  # the conftest `signers` fixture's password
 
 
-def _sign(store: EvidenceStore, signers: Signers, user_id: str, role: Role, meaning: str = "reviewed",
+def _sign(store: EvidenceStore, signers, user_id: str, role: Role, meaning: str = "reviewed",
           password: str = PASSWORD):
     return sign_campaign(store, signers.registry, signers.keys_dir, user_id=user_id, password=password,
                          role=role, meaning=meaning)
 
 
-def _refusal(store: EvidenceStore, signers: Signers, user_id: str, role: Role, password: str = PASSWORD) -> str:
+def _refusal(store: EvidenceStore, signers, user_id: str, role: Role, password: str = PASSWORD) -> str:
     before = len(store)
     with pytest.raises(SignatureRefused) as refused:
         _sign(store, signers, user_id, role, password=password)
@@ -56,7 +56,7 @@ def _refusal(store: EvidenceStore, signers: Signers, user_id: str, role: Role, p
     return refused.value.reason_code
 
 
-def test_review_then_approval_signs_the_head_and_verifies(campaign_dir: Path, signers: Signers) -> None:
+def test_review_then_approval_signs_the_head_and_verifies(campaign_dir: Path, signers) -> None:
     with EvidenceStore.open(campaign_dir) as store:
         head = store.head
         review = _sign(store, signers, "rev.one", Role.REVIEWER, "reviewed")
@@ -73,14 +73,14 @@ def test_review_then_approval_signs_the_head_and_verifies(campaign_dir: Path, si
     assert report.signatures_checked == 2
 
 
-def test_executor_cannot_review_or_approve_own_campaign(campaign_dir: Path, signers: Signers) -> None:
+def test_executor_cannot_review_or_approve_own_campaign(campaign_dir: Path, signers) -> None:
     with EvidenceStore.open(campaign_dir) as store:
         # exec.ops executed the example campaign and holds the reviewer role too
         assert _refusal(store, signers, "exec.ops", Role.REVIEWER) == "executor_cannot_sign_role"
 
 
 def test_executor_may_sign_as_executor_only_for_own_campaign(
-    campaign_dir: Path, signers: Signers, tmp_path: Path
+    campaign_dir: Path, signers, tmp_path: Path
 ) -> None:
     with EvidenceStore.open(campaign_dir) as store:
         executed = _sign(store, signers, "exec.ops", Role.EXECUTOR, "executed")
@@ -93,29 +93,29 @@ def test_executor_may_sign_as_executor_only_for_own_campaign(
         _sign(store, signers, "exec.ops", Role.REVIEWER)
 
 
-def test_same_person_cannot_sign_two_roles(campaign_dir: Path, signers: Signers) -> None:
+def test_same_person_cannot_sign_two_roles(campaign_dir: Path, signers) -> None:
     with EvidenceStore.open(campaign_dir) as store:
         _sign(store, signers, "qa.both", Role.REVIEWER)
         assert _refusal(store, signers, "qa.both", Role.APPROVER) == "second_role"
         assert _refusal(store, signers, "qa.both", Role.REVIEWER) == "already_signed"
 
 
-def test_approval_needs_a_review_first(campaign_dir: Path, signers: Signers) -> None:
+def test_approval_needs_a_review_first(campaign_dir: Path, signers) -> None:
     with EvidenceStore.open(campaign_dir) as store:
         assert _refusal(store, signers, "appr.one", Role.APPROVER) == "not_reviewed"
 
 
-def test_role_not_held_is_refused(campaign_dir: Path, signers: Signers) -> None:
+def test_role_not_held_is_refused(campaign_dir: Path, signers) -> None:
     with EvidenceStore.open(campaign_dir) as store:
         assert _refusal(store, signers, "rev.one", Role.APPROVER) == "role_not_held"
 
 
-def test_unknown_user_is_refused(campaign_dir: Path, signers: Signers) -> None:
+def test_unknown_user_is_refused(campaign_dir: Path, signers) -> None:
     with EvidenceStore.open(campaign_dir) as store:
         assert _refusal(store, signers, "nobody", Role.REVIEWER) == "unknown_user"
 
 
-def test_wrong_password_is_refused_and_audited_then_locks(campaign_dir: Path, signers: Signers) -> None:
+def test_wrong_password_is_refused_and_audited_then_locks(campaign_dir: Path, signers) -> None:
     with EvidenceStore.open(campaign_dir) as store:
         for _ in range(MAX_FAILED_ATTEMPTS):
             assert _refusal(store, signers, "rev.one", Role.REVIEWER, password="wrong password") == "wrong_password"
@@ -128,19 +128,19 @@ def test_wrong_password_is_refused_and_audited_then_locks(campaign_dir: Path, si
     assert verify_campaign(campaign_dir, signers.registry).ok  # audit events are part of the chain
 
 
-def test_unlock_wrong_password_raises(signers: Signers) -> None:
+def test_unlock_wrong_password_raises(signers) -> None:
     with pytest.raises(WrongPasswordError):
         signers.registry.unlock("rev.one", "not the password", signers.keys_dir)
     assert signers.registry.unlock("rev.one", PASSWORD, signers.keys_dir) is not None
 
 
-def test_private_key_file_is_encrypted_and_private(signers: Signers) -> None:
+def test_private_key_file_is_encrypted_and_private(signers) -> None:
     path = signers.keys_dir / "rev.one.pem"
     assert path.read_bytes().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
     assert path.stat().st_mode & 0o077 == 0
 
 
-def test_create_user_refuses_duplicates_and_weak_passwords(signers: Signers) -> None:
+def test_create_user_refuses_duplicates_and_weak_passwords(signers) -> None:
     with pytest.raises(UserError, match="already exists"):
         create_user(signers.registry_path, signers.keys_dir, user_id="rev.one", printed_name="X",
                     roles=[Role.REVIEWER], password=PASSWORD)
@@ -170,7 +170,7 @@ def _rewrite_signature_and_rechain(campaign: Path, seq: int, change) -> None:
     db.close()
 
 
-def test_one_byte_changed_in_a_signature_is_named(campaign_dir: Path, signers: Signers) -> None:
+def test_one_byte_changed_in_a_signature_is_named(campaign_dir: Path, signers) -> None:
     with EvidenceStore.open(campaign_dir) as store:
         review = _sign(store, signers, "rev.one", Role.REVIEWER)
 
@@ -187,7 +187,7 @@ def test_one_byte_changed_in_a_signature_is_named(campaign_dir: Path, signers: S
     ]
 
 
-def test_changed_meaning_breaks_the_signature(campaign_dir: Path, signers: Signers) -> None:
+def test_changed_meaning_breaks_the_signature(campaign_dir: Path, signers) -> None:
     with EvidenceStore.open(campaign_dir) as store:
         review = _sign(store, signers, "rev.one", Role.REVIEWER, "reviewed")
     _rewrite_signature_and_rechain(campaign_dir, review.seq, lambda p: p.update(meaning="approved"))
@@ -195,7 +195,7 @@ def test_changed_meaning_breaks_the_signature(campaign_dir: Path, signers: Signe
     assert any("does not verify" in p.detail for p in report.problems)
 
 
-def test_forged_signature_with_an_unregistered_key_is_named(campaign_dir: Path, signers: Signers) -> None:
+def test_forged_signature_with_an_unregistered_key_is_named(campaign_dir: Path, signers) -> None:
     with EvidenceStore.open(campaign_dir) as store:
         review = _sign(store, signers, "rev.one", Role.REVIEWER)
     forger = Ed25519PrivateKey.generate()
@@ -212,7 +212,7 @@ def test_forged_signature_with_an_unregistered_key_is_named(campaign_dir: Path, 
     assert verify_campaign(campaign_dir).ok  # without the registry the forgery is invisible: use one
 
 
-def test_signature_moved_onto_other_records_is_named(campaign_dir: Path, signers: Signers) -> None:
+def test_signature_moved_onto_other_records_is_named(campaign_dir: Path, signers) -> None:
     with EvidenceStore.open(campaign_dir) as store:
         review = _sign(store, signers, "rev.one", Role.REVIEWER)
     _rewrite_signature_and_rechain(campaign_dir, review.seq, lambda p: p.update(signed_head_seq=3))
@@ -251,7 +251,7 @@ def test_protocol_hash_covers_names_and_contents_but_not_location(tmp_path: Path
     assert protocol_hash([moved / "features", moved / "profiles"], moved) != second
 
 
-def test_protocol_approval_round_trip_and_checks(tmp_path: Path, signers: Signers) -> None:
+def test_protocol_approval_round_trip_and_checks(tmp_path: Path, signers) -> None:
     root = _protocol(tmp_path)
     digest = protocol_hash([root / "features", root / "profiles"], root)
     approval = approve_protocol(signers.registry, signers.keys_dir, user_id="appr.one", password=PASSWORD,
@@ -268,6 +268,6 @@ def test_protocol_approval_round_trip_and_checks(tmp_path: Path, signers: Signer
                          protocol_id="MQ-OQ-001", protocol_version="1.0", protocol_hash_hex=digest)
 
 
-def test_unfinished_campaign_cannot_be_reviewed(tmp_path: Path, signers: Signers) -> None:
+def test_unfinished_campaign_cannot_be_reviewed(tmp_path: Path, signers) -> None:
     with write_example_campaign(tmp_path / "running", finish=False) as store:
         assert _refusal(store, signers, "rev.one", Role.REVIEWER) == "not_finished"
