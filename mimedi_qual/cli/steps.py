@@ -60,10 +60,10 @@ def _phrase_and_parameters(parser) -> tuple[str, tuple[str, ...]]:
 
 
 def step_modules() -> list[str]:
-    """The step modules the plugin loads (its ``pytest_plugins``)."""
-    from mimedi_qual import plugin
+    """The step modules the plugin loads (``pytest_plugins`` of :mod:`mimedi_qual.steps`)."""
+    import mimedi_qual.steps
 
-    return [name for name in plugin.pytest_plugins if ".steps." in name]
+    return list(mimedi_qual.steps.pytest_plugins)
 
 
 def vocabulary() -> list[StepPhrase]:

@@ -25,12 +25,8 @@ import pytest
 
 from mimedi_qual.plugin.collection import FeatureModule
 
-pytest_plugins = [
-    "mimedi_qual.steps.bench_steps",
-    "mimedi_qual.steps.identity_steps",
-    "mimedi_qual.steps.temperature_steps",
-    "mimedi_qual.steps.process_steps",
-]
+# The step vocabulary: mimedi_qual/steps/__init__.py lists its modules in its own pytest_plugins.
+pytest_plugins = ["mimedi_qual.steps"]
 
 URS_TAG = re.compile(r"^URS-[A-Za-z0-9-]+$")
 SEVERITY_FOR_RISK = {"high": "critical", "medium": "normal", "low": "minor"}

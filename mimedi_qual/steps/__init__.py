@@ -3,6 +3,16 @@
 Each module holds the steps about one subject. Steps reach the bench only
 through protocols (``campaign.bench.thermometer(name)``) and numbers only
 through acceptance criteria by id (``campaign.criterion("OQ-TEMP-ACC")``).
-They are registered by the plugin, so a new ``.feature`` file that uses them
-needs no Python.
+The plugin loads this package, and pytest loads every module listed in
+``pytest_plugins`` below, so a new ``.feature`` file that uses these steps
+needs no Python — and a new step module needs one line here.
+
+``mimedi-qual steps`` prints every phrase with its parameters and meaning.
 """
+
+pytest_plugins = [
+    "mimedi_qual.steps.bench_steps",
+    "mimedi_qual.steps.identity_steps",
+    "mimedi_qual.steps.sampling_steps",
+    "mimedi_qual.steps.process_steps",
+]

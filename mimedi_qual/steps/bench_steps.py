@@ -1,4 +1,14 @@
-"""Steps that prepare the bench: readiness, the bag, setpoints, letting time pass."""
+"""Steps that prepare the bench: readiness, the bag, setpoints, letting time pass.
+
+The bench is brought to a state by the bench's strategy (off → powered →
+ready → running) when the bench profile describes power and console; a
+setpoint is always the *target of an acceptance criterion*, so the number a
+scenario holds and the number it is judged against are one and the same::
+
+    Given the bench is ready
+    And the pH setpoint is the target of OQ-PH-ACC
+    And the culture has settled for 2 hours
+"""
 
 from __future__ import annotations
 
@@ -7,11 +17,33 @@ from pytest_bdd import given, parsers, when
 from mimedi_qual.plugin.context import CampaignContext
 
 SECONDS_PER_HOUR = 3600.0
+SECONDS_PER_MINUTE = 60.0
+
+#: quantity as a scenario names it → the BioreactorProtocol setter
+SETPOINTS = {
+    "temperature": "set_temperature_setpoint_c",
+    "pH": "set_ph_setpoint",
+    "DO": "set_do_setpoint_pct",
+    "rocking speed": "set_rocking_setpoint_rpm",
+    "CO2": "set_co2_setpoint_pct",
+}
+
+
+def controller(campaign: CampaignContext):
+    """The bench's bioreactor controller (BioreactorProtocol)."""
+    return campaign.bench.bioreactor()
+
+
+def has_strategy(campaign: CampaignContext) -> bool:
+    profile = campaign.bench.profile
+    return profile.power is not None and profile.console is not None
 
 
 @given("the bench is ready")
 def bench_is_ready(campaign: CampaignContext) -> None:
-    """Every instrument of the bench answers its identity query."""
+    """The controller is powered and READY, and every instrument answers its identity query."""
+    if has_strategy(campaign):
+        campaign.bench.ensure_state("ready")
     for name in campaign.bench.profile.instruments:
         campaign.bench.identify(name)
 
@@ -25,11 +57,19 @@ def fresh_bag_loaded(campaign: CampaignContext) -> None:
 @given(parsers.parse("the controller holds the target of {criterion_id}"))
 def controller_holds_target(campaign: CampaignContext, criterion_id: str) -> None:
     """Set the culture temperature setpoint to the criterion's target value."""
+    set_setpoint_to_target(campaign, "temperature", criterion_id)
+
+
+@given(parsers.re(r"the (?P<quantity>temperature|pH|DO|rocking speed|CO2) setpoint is the target of "
+                  r"(?P<criterion_id>[\w-]+)"))
+@when(parsers.re(r"the (?P<quantity>temperature|pH|DO|rocking speed|CO2) setpoint is changed to the target of "
+                 r"(?P<criterion_id>[\w-]+)"))
+def set_setpoint_to_target(campaign: CampaignContext, quantity: str, criterion_id: str) -> None:
+    """Set a controller setpoint (temperature, pH, DO, rocking speed, CO2) to the criterion's target."""
     criterion = campaign.criterion(criterion_id)
     if criterion.target is None:
         raise ValueError(f"{criterion_id} has no target value to hold")
-    controller = campaign.bench.bioreactor(campaign.bench.name_of_kind("bioreactor"))
-    controller.set_temperature_setpoint_c(criterion.target)
+    getattr(controller(campaign), SETPOINTS[quantity])(criterion.target)
 
 
 @given(parsers.re(r"the culture has settled for (?P<duration_h>[\d.]+) hours?"),
@@ -38,3 +78,9 @@ def controller_holds_target(campaign: CampaignContext, criterion_id: str) -> Non
 def time_passes(campaign: CampaignContext, duration_h: float) -> None:
     """Let bench time pass (sleeps on a real bench, advances a simulated one)."""
     campaign.bench.clock().wait_s(duration_h * SECONDS_PER_HOUR)
+
+
+@when(parsers.re(r"(?P<duration_min>[\d.]+) minutes? pass"), converters={"duration_min": float})
+def minutes_pass(campaign: CampaignContext, duration_min: float) -> None:
+    """Let a few minutes of bench time pass."""
+    campaign.bench.clock().wait_s(duration_min * SECONDS_PER_MINUTE)

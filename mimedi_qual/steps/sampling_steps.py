@@ -1,0 +1,152 @@
+"""Steps that sample a reference instrument over bench time and judge the series.
+
+A scenario names the instrument as the bench profile does (``thermometer``,
+``ph_do_meter``, ``tachometer``, ``gas_analyzer``) and, where an instrument
+measures several things, the quantity::
+
+    When the thermometer is read every 1 minute for 24 hours
+    When the pH is read on the ph_do_meter every 10 minutes for 12 hours
+    Then every reading meets OQ-PH-ACC
+    Then the mean reading meets OQ-ROCK-TYP
+
+Every series is attached to the report as CSV; the verdict goes to the
+evidence as a measurement against the criterion.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pytest_bdd import parsers, then, when
+
+from mimedi_qual.plugin.context import CampaignContext
+from mimedi_qual.qualification.measurement import judge_series, judge_value
+from mimedi_qual.report.allure_evidence import attach_series
+
+SECONDS_PER_MINUTE = 60.0
+SECONDS_PER_HOUR = 3600.0
+
+#: what an instrument of each kind reads when the scenario names no quantity
+DEFAULT_QUANTITY = {"thermometer": "temperature", "gas_analyzer": "CO2", "tachometer": "rocking speed",
+                    "ph_do_meter": "pH", "multimeter": "mains voltage", "bioreactor": "temperature"}
+
+
+def reader(campaign: CampaignContext, instrument: str, quantity: str | None = None) -> tuple[Callable[[], float], str]:
+    """A zero-argument function reading ``quantity`` on ``instrument``, and the column name with unit."""
+    bench = campaign.bench
+    kind = bench.register_entry(instrument).kind
+    quantity = quantity or DEFAULT_QUANTITY.get(kind, "")
+    table: dict[tuple[str, str], Callable[[], tuple[Callable[[], float], str]]] = {
+        ("thermometer", "temperature"): lambda: (bench.thermometer(instrument).read_temperature_c, "temperature_c"),
+        ("ph_do_meter", "pH"): lambda: (bench.ph_meter(instrument).read_ph, "ph"),
+        ("ph_do_meter", "DO"): lambda: (bench.do_meter(instrument).read_do_pct, "do_pct_air_sat"),
+        ("ph_do_meter", "temperature"): lambda: (bench.ph_meter(instrument).read_temperature_c, "temperature_c"),
+        ("gas_analyzer", "CO2"): lambda: (bench.gas_analyzer(instrument).read_co2_pct, "co2_pct"),
+        ("tachometer", "rocking speed"): lambda: (bench.speed_sensor(instrument).read_speed_rpm, "speed_rpm"),
+        ("multimeter", "mains voltage"): lambda: (bench.multimeter(instrument).read_ac_voltage_v, "mains_v"),
+        ("bioreactor", "temperature"): lambda: (bench.bioreactor(instrument).read_temperature_c, "temperature_c"),
+        ("bioreactor", "pH"): lambda: (bench.bioreactor(instrument).read_ph, "ph"),
+        ("bioreactor", "DO"): lambda: (bench.bioreactor(instrument).read_do_pct, "do_pct_air_sat"),
+        ("bioreactor", "weight"): lambda: (bench.bioreactor(instrument).read_weight_g, "weight_g"),
+        ("bioreactor", "rocking speed"): lambda: (bench.bioreactor(instrument).read_rocking_rpm, "speed_rpm"),
+    }
+    try:
+        return table[(kind, quantity)]()
+    except KeyError:
+        raise LookupError(f"the {instrument} ({kind}) cannot read '{quantity}'") from None
+
+
+@dataclass
+class Series:
+    """Readings of one quantity on one instrument: (seconds since the first request, value)."""
+
+    instrument: str
+    column: str
+    samples: list[tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def values(self) -> list[float]:
+        return [value for _, value in self.samples]
+
+    def __repr__(self) -> str:
+        return f"<{len(self.samples)} readings of {self.instrument}>"
+
+
+def sample(campaign: CampaignContext, instrument: str, quantity: str | None, interval_s: float,
+           duration_s: float) -> Series:
+    """Read ``quantity`` on ``instrument`` every ``interval_s`` for ``duration_s`` of bench time."""
+    clock = campaign.bench.clock()
+    read, column = reader(campaign, instrument, quantity)
+    series = Series(instrument, column)
+    start_s = clock.now_s()
+    for _ in range(int(round(duration_s / interval_s))):
+        clock.wait_s(interval_s)
+        series.samples.append((round(clock.now_s() - start_s, 3), read()))
+    label = f"{instrument} readings" if quantity is None else f"{quantity} readings on {instrument}"
+    attach_series(label, ["elapsed_s", column], series.samples)
+    return series
+
+
+@when(parsers.re(r"the (?P<instrument>[\w-]+) is read every (?P<interval_min>[\d.]+) minutes? "
+                 r"for (?P<duration_h>[\d.]+) hours?"),
+      converters={"interval_min": float, "duration_h": float},
+      target_fixture="readings")
+def read_every(campaign: CampaignContext, instrument: str, interval_min: float, duration_h: float) -> Series:
+    """Sample an instrument's main quantity at a fixed interval; the series is attached as CSV."""
+    return sample(campaign, instrument, None, interval_min * SECONDS_PER_MINUTE, duration_h * SECONDS_PER_HOUR)
+
+
+@when(parsers.re(r"the (?P<quantity>temperature|pH|DO|CO2|rocking speed|weight|mains voltage) is read on the "
+                 r"(?P<instrument>[\w-]+) every (?P<interval_min>[\d.]+) minutes? for (?P<duration_h>[\d.]+) hours?"),
+      converters={"interval_min": float, "duration_h": float},
+      target_fixture="readings")
+def read_quantity_every(campaign: CampaignContext, quantity: str, instrument: str, interval_min: float,
+                        duration_h: float) -> Series:
+    """Sample one named quantity of an instrument at a fixed interval; the series is attached as CSV."""
+    return sample(campaign, instrument, quantity, interval_min * SECONDS_PER_MINUTE, duration_h * SECONDS_PER_HOUR)
+
+
+@then(parsers.parse("every reading meets {criterion_id}"))
+def every_reading_meets(campaign: CampaignContext, readings: Series, criterion_id: str) -> None:
+    """All samples inside the criterion's limits; the worst one is the reported value."""
+    measurement = campaign.record(judge_series(
+        criterion_id, campaign.criterion(criterion_id), readings.values, readings.instrument))
+    assert measurement.passed, measurement.summary()
+
+
+@then(parsers.parse("the mean reading meets {criterion_id}"))
+def mean_reading_meets(campaign: CampaignContext, readings: Series, criterion_id: str) -> None:
+    """The mean of the samples inside the criterion's limits (for quantities judged on average)."""
+    criterion = campaign.criterion(criterion_id)
+    measurement = judge_value(criterion_id, criterion, statistics.fmean(readings.values), readings.instrument)
+    assert campaign.record(measurement).passed, measurement.summary()
+
+
+@then(parsers.parse("the time to return to the band of {band_id} meets {criterion_id}"))
+def time_to_return(campaign: CampaignContext, readings: Series, band_id: str, criterion_id: str) -> None:
+    """Minutes from the first reading to the reading after which every reading stays in the band."""
+    band = campaign.criterion(band_id)
+    last_outside = None
+    for elapsed_s, value in readings.samples:
+        if not band.low <= value <= band.high:
+            last_outside = elapsed_s
+    if last_outside is None:
+        minutes = 0.0
+    elif last_outside == readings.samples[-1][0]:
+        minutes = float("nan")  # never came back within the series
+    else:
+        minutes = next(t for t, _ in readings.samples if t > last_outside) / SECONDS_PER_MINUTE
+    measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id),
+                                              minutes, readings.instrument))
+    assert measurement.passed, measurement.summary()
+
+
+@then(parsers.re(r"the (?P<quantity>temperature|pH|DO|CO2|rocking speed|weight|mains voltage) on the "
+                 r"(?P<instrument>[\w-]+) meets (?P<criterion_id>[\w-]+)"))
+def single_reading_meets(campaign: CampaignContext, quantity: str, instrument: str, criterion_id: str) -> None:
+    """One reading of the quantity, now, inside the criterion's limits."""
+    read, _ = reader(campaign, instrument, quantity)
+    measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id), read(), instrument))
+    assert measurement.passed, measurement.summary()
