@@ -1,43 +1,242 @@
-"""SCPI command set of the simulated MiMédi bioreactor controller.
+"""SCPI command set of the simulated MiMédi bioreactor controller (MIMEDI BR1-CTRL).
 
-The controller's own interface, the same on the real machine:
+The controller's own interface, the same on the real machine; the contract
+is ``instruments/COMMANDS.md``. Behind it sits the real control core in
+lockstep with the culture twin (:mod:`.world`).
 
-==============================  =============================================
-``*IDN?``                       ``MIMEDI,BR1-CTRL,<serial>,<firmware>``
-``SOURce:TEMPerature <°C>``     set the culture temperature setpoint
-``SOURce:TEMPerature?``         the setpoint in °C
-``MEASure:TEMPerature?``        the controller's own probe, °C
-``OUTPut:HEATer?``              heater output, %
-``SYSTem:TIME?``                controller uptime in seconds
-==============================  =============================================
+* identity and configuration: ``*IDN?``, ``SYST:MOD:CAT?``, ``SYST:MOD:FIRM? <module>``,
+  ``SYST:CONF:CHECK?``, ``SYST:TIME?`` (seconds since power-up);
+* setpoints ``SOUR:TEMP|PH|DO|ROCK|CO2 <value>`` and their queries;
+* the controller's probes ``MEAS:TEMP? PH? DO? ROCK? WEIG?`` and outputs ``OUTP:HEAT? CO2? O2? BASE? PERF?``;
+* pumps ``PUMP:DISP <pump>,<mL>,<mL/min>``, ``PUMP:STAT? <pump>``;
+* modules ``MOD:COMM <module>,<command>`` (refused → ``-221,"Settings conflict;<reason>"``), ``MOD:STAT?``;
+* ``ALAR:ACT?``, ``ALAR:UNACK?``, ``ALAR:ACK``; ``INT:ACT?``; ``STAT:OPER?``;
+* ``ACC:LOG <user>,<password>``, ``ACC:LOGO``, ``ACC:LEV?``; ``AUD:COUN?``, ``AUD:ENTR? <n>``.
+
+Writes that change the process need ``OPERATOR`` or higher (``-203,"Command
+protected"`` otherwise) and each leaves an audit entry.
+
+>>> dev = ControllerDevice(identity, world)
+>>> dev.handle("SOUR:TEMP 36.5"); dev.handle("SYST:ERR?")
+'-203,"Command protected"'
+>>> dev.handle("ACC:LOG op1,secret;SOUR:TEMP 36.5;SOUR:TEMP?")
+'36.500'
 """
 
 from __future__ import annotations
 
+from mimedi_qual.control.codes import Alarm, Command, Interlock, Module
 from mimedi_qual.profiles.bench import Identity
-from mimedi_qual.simbench.scpi import ILLEGAL_PARAMETER, ScpiDevice, ScpiError, parse_float
-from mimedi_qual.simbench.world import SimulatedWorld
+from mimedi_qual.simbench.lockstep import PUMP_NAMES
+from mimedi_qual.simbench.scpi import (
+    COMMAND_PROTECTED,
+    ILLEGAL_PARAMETER,
+    SETTINGS_CONFLICT,
+    ScpiDevice,
+    ScpiError,
+    parse_float,
+)
+from mimedi_qual.simbench.world import Reading, SimulatedWorld, seeded_rng
+from mimedi_qual.profiles.bench import SimulatedProbe
 
-SETPOINT_RANGE_C = (4.0, 42.0)  # what the firmware accepts; outside → -224
+LEVELS = ("NONE", "OPERATOR", "SUPERVISOR", "ADMIN")
+SETPOINT_RANGES = {             # what the firmware accepts; outside → -224
+    "temperature_c": (4.0, 42.0),
+    "ph": (6.0, 8.0),
+    "do_pct": (0.0, 100.0),
+    "rocking_rpm": (0.0, 40.0),
+    "co2_pct": (0.0, 10.0),
+}
+MAX_PUMP_FLOW_ML_MIN = 100.0
+DEFAULT_MODULE_FIRMWARE = "1.0.0"
+
+
+def _names(mask: int, enum) -> str:
+    names = [member.name for member in enum if mask & (1 << member.value)]
+    return ",".join(names) if names else "NONE"
 
 
 class ControllerDevice(ScpiDevice):
-    def __init__(self, identity: Identity, world: SimulatedWorld):
+    def __init__(self, identity: Identity, world: SimulatedWorld, name: str = "controller"):
         super().__init__(idn=identity.as_idn())
         self.world = world
-        fw = world.firmware
-        self.register("SOURce:TEMPerature", self._set_setpoint)
-        self.register("SOURce:TEMPerature?", lambda a: f"{fw.setpoint_c:.3f}")
-        self.register("MEASure:TEMPerature?", lambda a: f"{fw.read_probe(world.plant.temperature_c):.3f}")
-        self.register("OUTPut:HEATer?", lambda a: f"{fw.heater_pct:.2f}")
-        self.register("SYSTem:TIME?", lambda a: f"{world.time_s:.1f}")
+        self.identity = identity
+        cfg = world.sim.controller
+        self.accounts = {a.user: a for a in cfg.accounts}
+        self.require_login = cfg.require_login
+        self.user = ""
+        self.level = "NONE"
+        errors = world.sim.reference.get(name, {})
+        self.weight = Reading(errors.get("weight_g", SimulatedProbe()), seeded_rng(world.seed, f"{name}:weight"))
+        self.rocking = Reading(errors.get("rocking_rpm", SimulatedProbe()), seeded_rng(world.seed, f"{name}:rocking"))
+        world.on_power_change.append(self._power_changed)
 
-    def _set_setpoint(self, args: list[str]) -> None:
-        value = parse_float(args[0], "setpoint")
-        low, high = SETPOINT_RANGE_C
-        if not low <= value <= high:
-            raise ScpiError(ILLEGAL_PARAMETER, f"setpoint {value} outside {low}..{high} °C")
-        self.world.firmware.setpoint_c = value
+        ctl = world.controller
+        self.register("SYSTem:MODule:CATalog?", lambda a: ",".join(m.name for m in Module))
+        self.register("SYSTem:MODule:FIRMware?", self._module_firmware)
+        self.register("SYSTem:CONFiguration:CHECKsum?", lambda a: world.configuration_checksum)
+        self.register("SYSTem:TIME?", lambda a: f"{ctl.time_s:.1f}")
+        for key, header, fmt in (("temperature_c", "TEMPerature", "{:.3f}"), ("ph", "PH", "{:.3f}"),
+                                 ("do_pct", "DO", "{:.2f}"), ("rocking_rpm", "ROCKing", "{:.2f}"),
+                                 ("co2_pct", "CO2", "{:.2f}")):
+            self.register(f"SOURce:{header}", lambda a, key=key: self._set_setpoint(key, a))
+            self.register(f"SOURce:{header}?", lambda a, key=key, fmt=fmt: self._setpoint(key, fmt))
+        self.register("MEASure:TEMPerature?", lambda a: f"{world.probe('TEMP'):.3f}")
+        self.register("MEASure:PH?", lambda a: f"{world.probe('PH'):.3f}")
+        self.register("MEASure:DO?", lambda a: f"{world.probe('DO'):.2f}")
+        self.register("MEASure:ROCKing?", lambda a: f"{self.rocking(world.culture.rocking_rpm):.2f}")
+        self.register("MEASure:WEIGht?", lambda a: f"{self.weight(world.culture.mass_g):.1f}")
+        outputs = world.core
+        self.register("OUTPut:HEATer?", lambda a: f"{outputs.outputs['heater_pct']:.2f}")
+        self.register("OUTPut:CO2?", lambda a: f"{outputs.outputs['co2_valve_pct']:.2f}")
+        self.register("OUTPut:O2?", lambda a: f"{outputs.outputs['o2_enrichment_pct']:.2f}")
+        self.register("OUTPut:BASE?", lambda a: f"{outputs.outputs['base_pump_ml_min']:.4f}")
+        self.register("OUTPut:PERFusion?", lambda a: f"{outputs.outputs['perfusion_ml_min']:.4f}")
+        self.register("PUMP:DISPense", self._dispense)
+        self.register("PUMP:STATe?", self._pump_state)
+        self.register("MODule:COMMand", self._module_command)
+        self.register("MODule:STATe?", lambda a: ctl.module_state(self._module(a[0])).name)
+        self.register("ALARm:ACTive?", lambda a: _names(ctl.alarm_active_mask, Alarm))
+        self.register("ALARm:UNACKnowledged?", lambda a: _names(ctl.alarm_unacked_mask, Alarm))
+        self.register("ALARm:ACKNowledge", self._acknowledge)
+        self.register("INTerlock:ACTive?", self._interlocks)
+        self.register("STATus:OPERation?", lambda a: world.operation_status())
+        self.register("ACCess:LOGin", self._login)
+        self.register("ACCess:LOGout", self._logout)
+        self.register("ACCess:LEVel?", lambda a: self.level)
+        self.register("AUDit:COUNt?", lambda a: str(world.audit.count))
+        self.register("AUDit:ENTRy?", self._audit_entry)
+
+    # ---------------------------------------------------------------- access
+    def _power_changed(self, powered: bool) -> None:
+        self.user, self.level = "", "NONE"   # a power cut logs everyone out
+
+    def _login(self, args: list[str]) -> None:
+        user, password = args[0], args[1]
+        account = self.accounts.get(user)
+        if account is None or account.password != password:
+            self.world.audit.append(self.world.controller.time_s, user, "LOGIN_FAILED", "", "", "wrong user or password")
+            raise ScpiError(ILLEGAL_PARAMETER, reason="wrong user or password")
+        self.user, self.level = user, account.level
+        self.world.audit.append(self.world.controller.time_s, user, "LOGIN", "", account.level, "")
+
+    def _logout(self, args: list[str]) -> None:
+        if self.user:
+            self.world.audit.append(self.world.controller.time_s, self.user, "LOGOUT", self.level, "NONE", "")
+        self.user, self.level = "", "NONE"
+
+    def _require(self, level: str = "OPERATOR") -> str:
+        """The user making a process change; refuses when the level is too low or the controller boots."""
+        if self.require_login and LEVELS.index(self.level) < LEVELS.index(level):
+            raise ScpiError(COMMAND_PROTECTED)
+        if self.world.booting:
+            raise ScpiError(SETTINGS_CONFLICT, reason="controller is recovering from a power cut")
+        return self.user or "ANONYMOUS"
+
+    def _audit(self, user: str, action: str, old: str, new: str, reason: str = "") -> None:
+        self.world.audit.append(self.world.controller.time_s, user, action, old, new, reason)
+
+    # ---------------------------------------------------------------- setpoints
+    def _setpoint(self, key: str, fmt: str) -> str:
+        value = self.world.nv_setpoints[key]
+        if value is None:  # CO2 follows the pH loop: report the blend it makes
+            full_scale_pct = 100.0 * self.world.culture.parameters["co2_valve_full_scale_fraction"]
+            value = self.world.core.outputs["co2_valve_pct"] * full_scale_pct / 100.0
+        return fmt.format(value)
+
+    def _set_setpoint(self, key: str, args: list[str]) -> None:
+        if key == "co2_pct" and args and args[0].upper() == "AUTO":
+            value = None
+        else:
+            value = parse_float(args[0], key)
+            low, high = SETPOINT_RANGES[key]
+            if not low <= value <= high:
+                raise ScpiError(ILLEGAL_PARAMETER, f"{key} {value} outside {low}..{high}")
+        user = self._require()
+        old = self.world.nv_setpoints[key]
+        self.world.set_setpoint(key, value)
+        self._audit(user, f"SETPOINT_{key.upper()}", "AUTO" if old is None else f"{old:g}",
+                    "AUTO" if value is None else f"{value:g}")
+
+    # ---------------------------------------------------------------- modules, pumps, alarms
+    @staticmethod
+    def _module(name: str) -> Module:
+        try:
+            return Module[name.strip().upper()]
+        except KeyError:
+            raise ScpiError(ILLEGAL_PARAMETER, f"no module {name!r}") from None
+
+    def _module_firmware(self, args: list[str]) -> str:
+        module = self._module(args[0])
+        return self.world.sim.controller.module_firmware.get(module.name, DEFAULT_MODULE_FIRMWARE)
+
+    def _module_command(self, args: list[str]) -> None:
+        module = self._module(args[0])
+        try:
+            command = Command[args[1].strip().upper()]
+        except KeyError:
+            raise ScpiError(ILLEGAL_PARAMETER, f"no command {args[1]!r}") from None
+        if command in (Command.NONE, Command.ACKNOWLEDGE):
+            raise ScpiError(ILLEGAL_PARAMETER, f"{command.name} is not a module command")
+        user = self._require()
+        old = self.world.controller.module_state(module).name
+        result = self.world.controller.command(module, command)
+        if not result.accepted:
+            self._audit(user, f"MODULE_{command.name}_REFUSED", old, old, result.reason)
+            raise ScpiError(SETTINGS_CONFLICT, reason=result.reason)
+        self._audit(user, f"MODULE_{command.name}", f"{module.name}:{old}",
+                    f"{module.name}:{self.world.controller.module_state(module).name}")
+
+    def _pump(self, name: str) -> int:
+        name = name.strip().upper()
+        for index, pump in enumerate(PUMP_NAMES):
+            if pump == name or pump[:4] == name:
+                return index
+        raise ScpiError(ILLEGAL_PARAMETER, f"no pump {name!r}")
+
+    def _dispense(self, args: list[str]) -> None:
+        pump = self._pump(args[0])
+        volume_ml = parse_float(args[1], "volume")
+        flow_ml_min = parse_float(args[2], "flow")
+        if not (0.0 < volume_ml <= 5000.0 and 0.0 < flow_ml_min <= MAX_PUMP_FLOW_ML_MIN):
+            raise ScpiError(ILLEGAL_PARAMETER, "volume 0..5000 mL, flow 0..100 mL/min")
+        user = self._require()
+        if self.world.door_open:
+            raise ScpiError(SETTINGS_CONFLICT, reason="DOOR_OPEN interlock: pumps are stopped")
+        if self.world.core.pump_state(pump)[0]:
+            raise ScpiError(SETTINGS_CONFLICT, reason=f"pump {PUMP_NAMES[pump]} is already running")
+        self.world.core.dispense(pump, volume_ml, flow_ml_min)
+        self._audit(user, f"PUMP_DISPENSE_{PUMP_NAMES[pump]}", "", f"{volume_ml:g} mL at {flow_ml_min:g} mL/min")
+
+    def _pump_state(self, args: list[str]) -> str:
+        running, dispensed_ml = self.world.core.pump_state(self._pump(args[0]))
+        return f"RUNNING,{dispensed_ml:.3f}" if running else "IDLE"
+
+    def _acknowledge(self, args: list[str]) -> None:
+        user = self._require()
+        old = _names(self.world.controller.alarm_unacked_mask, Alarm)
+        self.world.controller.acknowledge()
+        self._audit(user, "ALARM_ACKNOWLEDGE", old, _names(self.world.controller.alarm_unacked_mask, Alarm))
+
+    def _interlocks(self, args: list[str]) -> str:
+        mask = self.world.controller.interlock_mask
+        names = []
+        if mask & Interlock.DOOR_OPEN:
+            names.append("DOOR_OPEN")
+        if mask & Interlock.OVER_TEMPERATURE:
+            names.append("OVER_TEMPERATURE")
+        if mask & (Interlock.TEMPERATURE_SENSOR_FAILED | Interlock.PH_SENSOR_FAILED | Interlock.DO_SENSOR_FAILED):
+            names.append("SENSOR_FAILED")
+        return ",".join(names) if names else "NONE"
+
+    def _audit_entry(self, args: list[str]) -> str:
+        try:
+            n = int(args[0])
+        except ValueError:
+            raise ScpiError(ILLEGAL_PARAMETER, "entry number") from None
+        if not 1 <= n <= self.world.audit.count:
+            raise ScpiError(ILLEGAL_PARAMETER, f"entry {n} of {self.world.audit.count}")
+        return self.world.audit.entry(n)
 
     def reset(self) -> None:
-        self.world.firmware.setpoint_c = self.world.firmware.config.initial_setpoint_c
+        """``*RST`` changes nothing in the process: a bioreactor must not drop its culture."""

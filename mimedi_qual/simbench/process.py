@@ -2,11 +2,21 @@
 
 Started by :mod:`.launcher` (or ``python -m mimedi_qual.simbench --bench
 PROFILE``). Each device listens on its own loopback port; when all are up the
-process prints ONE line of JSON to stdout, ``{"controller": "127.0.0.1:41234",
-...}``, and serves until
+process prints ONE line of JSON to stdout, service name → address::
+
+    {"controller": "127.0.0.1:41234", "thermometer": "127.0.0.1:41235", ...,
+     "simctl": "127.0.0.1:41240", "pdu": "http://127.0.0.1:41241/outlet/{index}",
+     "modbus": "127.0.0.1:41242", "console": "127.0.0.1:41243"}
+
+Instruments are served under their name in the bench profile (one simulator
+per ``kind``); ``simctl``, ``pdu``, ``modbus`` and ``console`` are the bench's
+own services. The process serves until
 
 * its standard input closes (the parent died or let go: no orphans),
 * it receives SIGTERM or SIGINT.
+
+In real-time mode (``SIM:MODE REAL`` or ``simulation.mode: realtime``) a
+background task advances the world with the wall clock.
 """
 
 from __future__ import annotations
@@ -15,37 +25,107 @@ import asyncio
 import ctypes
 import json
 import os
+import shutil
 import signal
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 from mimedi_qual.profiles import load_bench
 from mimedi_qual.profiles.bench import BenchProfile
+from mimedi_qual.simbench.balance import BalanceDevice
+from mimedi_qual.simbench.console import ConsoleServer
 from mimedi_qual.simbench.controller import ControllerDevice
+from mimedi_qual.simbench.modbus_io import ModbusIoServer
+from mimedi_qual.simbench.multimeter import MultimeterDevice
+from mimedi_qual.simbench.pdu import PduServer
+from mimedi_qual.simbench.reference_meters import GasAnalyzerDevice, PhDoMeterDevice, TachometerDevice
 from mimedi_qual.simbench.server import LineServer
 from mimedi_qual.simbench.simctl import SimulationControlDevice
 from mimedi_qual.simbench.thermometer import ThermometerDevice
 from mimedi_qual.simbench.world import SimulatedWorld, seeded_rng
 
 SIMCTL = "simctl"
+PDU = "pdu"
+MODBUS = "modbus"
+CONSOLE = "console"
+REALTIME_TICK_S = 0.05
+MAX_REALTIME_CATCH_UP_S = 5.0
+
+_DEVICE_FOR_KIND = {
+    "ph_do_meter": PhDoMeterDevice,
+    "gas_analyzer": GasAnalyzerDevice,
+    "tachometer": TachometerDevice,
+    "multimeter": MultimeterDevice,
+    "balance": BalanceDevice,
+}
 
 
-def build_servers(bench: BenchProfile) -> tuple[SimulatedWorld, list[LineServer]]:
-    """One world, one server per instrument of the profile, plus the sim channel."""
-    world = SimulatedWorld.from_profile(bench)
-    sim = bench.simulation
-    servers = []
-    for name, instrument in bench.instruments.items():
-        if instrument.kind == "bioreactor":
-            device = ControllerDevice(instrument.identity, world)
-        elif instrument.kind == "thermometer":
-            device = ThermometerDevice(instrument.identity, sim.thermometer, world,
-                                       seeded_rng(sim.seed, f"instrument:{name}"))
-        else:  # pragma: no cover - the profile model forbids other kinds
-            raise ValueError(f"no simulator for instrument kind {instrument.kind!r}")
-        servers.append(LineServer(name, device))
-    servers.append(LineServer(SIMCTL, SimulationControlDevice(world)))
-    return world, servers
+class SimulatedBench:
+    """Every service of one simulated bench, around one world."""
+
+    def __init__(self, bench: BenchProfile, state_dir: Path):
+        self.world = SimulatedWorld.from_profile(bench, state_dir)
+        world = self.world
+        sim = bench.simulation
+        self.instruments: list[LineServer] = []
+        self.controller_servers: list[LineServer] = []
+        for name, instrument in bench.instruments.items():
+            if instrument.kind == "bioreactor":
+                server = LineServer(name, ControllerDevice(instrument.identity, world, name), world.faults)
+                self.controller_servers.append(server)
+            elif instrument.kind == "thermometer":
+                server = LineServer(name, ThermometerDevice(instrument.identity, sim.thermometer, world,
+                                                            seeded_rng(sim.seed, f"instrument:{name}")), world.faults)
+            else:
+                server = LineServer(name, _DEVICE_FOR_KIND[instrument.kind](instrument.identity, world, name),
+                                    world.faults)
+            self.instruments.append(server)
+        self.simctl = LineServer(SIMCTL, SimulationControlDevice(world))
+        self.pdu = PduServer(PDU, world, self.sync_power)
+        self.modbus = ModbusIoServer(MODBUS, world)
+        self.console = ConsoleServer(CONSOLE, world) if any(
+            i.kind == "bioreactor" for i in bench.instruments.values()) else None
+        world.on_power_change.append(self._power_changed)
+
+    @property
+    def services(self) -> list:
+        return [*self.instruments, self.simctl, self.pdu, self.modbus] + ([self.console] if self.console else [])
+
+    @property
+    def addresses(self) -> dict[str, str]:
+        return {s.name: s.address for s in self.services}
+
+    async def start(self) -> None:
+        for service in self.services:
+            await service.start()
+
+    async def stop(self) -> None:
+        for service in self.services:
+            await service.stop()
+
+    def _power_changed(self, powered: bool) -> None:
+        # Called from inside the world (PDU, POWER_LOSS fault): bring the ports in line soon.
+        asyncio.get_running_loop().create_task(self.sync_power())
+
+    async def sync_power(self) -> None:
+        """The controller's port is open exactly while it has power."""
+        powered = self.world.controller_powered
+        for server in self.controller_servers:
+            await server.set_online(powered)
+        if self.console is not None and powered:
+            await self.console.power_changed(True)
+
+    async def run_realtime(self, stop: asyncio.Event) -> None:
+        """Advance the world with the wall clock while in real-time mode."""
+        last = time.monotonic()
+        while not stop.is_set():
+            await asyncio.sleep(REALTIME_TICK_S)
+            now = time.monotonic()
+            if self.world.mode == "realtime":
+                self.world.advance(min(now - last, MAX_REALTIME_CATCH_UP_S))
+            last = now
 
 
 def _die_with_parent() -> None:
@@ -58,11 +138,10 @@ def _die_with_parent() -> None:
         pass
 
 
-async def serve(bench: BenchProfile) -> None:
-    _, servers = build_servers(bench)
-    for server in servers:
-        await server.start()
-    print(json.dumps({s.name: s.address for s in servers}), flush=True)
+async def serve(bench_profile: BenchProfile, state_dir: Path) -> None:
+    bench = SimulatedBench(bench_profile, state_dir)
+    await bench.start()
+    print(json.dumps(bench.addresses), flush=True)
 
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -70,9 +149,10 @@ async def serve(bench: BenchProfile) -> None:
         loop.add_signal_handler(sig, stop.set)
     # Parent gone (stdin EOF) → stop. Read stdin in a thread: it is a pipe.
     loop.run_in_executor(None, _wait_for_stdin_eof, loop, stop)
+    realtime = loop.create_task(bench.run_realtime(stop))
     await stop.wait()
-    for server in servers:
-        await server.stop()
+    await realtime
+    await bench.stop()
 
 
 def _wait_for_stdin_eof(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
@@ -89,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m mimedi_qual.simbench")
     parser.add_argument("--bench", type=Path, required=True, help="bench profile (YAML)")
+    parser.add_argument("--state-dir", type=Path, default=None,
+                        help="the controller's non-volatile memory (audit trail); default: a temporary dir")
     args = parser.parse_args(argv)
     from mimedi_qual.profiles import ProfileError
 
@@ -102,5 +184,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     _die_with_parent()
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
-    asyncio.run(serve(bench))
+    state_dir = args.state_dir
+    temporary = state_dir is None
+    if temporary:
+        state_dir = Path(tempfile.mkdtemp(prefix="mimedi-simbench-"))
+    try:
+        asyncio.run(serve(bench, state_dir))
+    finally:
+        if temporary:
+            shutil.rmtree(state_dir, ignore_errors=True)
     return 0

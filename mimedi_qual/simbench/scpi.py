@@ -29,6 +29,8 @@ COMMAND_ERROR = (-100, "Command error")
 SYNTAX_ERROR = (-102, "Syntax error")
 MISSING_PARAMETER = (-109, "Missing parameter")
 UNDEFINED_HEADER = (-113, "Undefined header")
+COMMAND_PROTECTED = (-203, "Command protected")
+SETTINGS_CONFLICT = (-221, "Settings conflict")
 ILLEGAL_PARAMETER = (-224, "Illegal parameter value")
 DEVICE_ERROR = (-300, "Device-specific error")
 QUEUE_OVERFLOW = (-350, "Queue overflow")
@@ -40,10 +42,16 @@ Handler = Callable[[list[str]], "str | None"]
 
 
 class ScpiError(Exception):
-    """Raised by a command handler to push a standard error into the queue."""
+    """Raised by a command handler to push a standard error into the queue.
 
-    def __init__(self, error: tuple[int, str], detail: str = ""):
+    ``reason``, when given, travels in the message after ``;`` as the
+    controller's contract asks: ``-221,"Settings conflict;door open"``.
+    """
+
+    def __init__(self, error: tuple[int, str], detail: str = "", reason: str = ""):
         self.code, self.message = error
+        if reason:
+            self.message = f"{self.message};{reason}"
         self.detail = detail
         super().__init__(f"{self.code},{self.message}" + (f"; {detail}" if detail else ""))
 

@@ -1,47 +1,85 @@
-"""Serve one simulated instrument on a loopback TCP port, one line per command.
+"""Serve one simulated device on a loopback TCP port, one line per command.
 
 Like a LAN instrument's raw SCPI socket (port 5025 on most vendors): commands
-end with LF (CR LF tolerated), replies end with LF. The port is picked by the
-OS (bind to port 0), so simulators never collide.
+end with LF (CR LF tolerated), replies end with the device's terminator (LF
+for SCPI, CR LF for MT-SICS). The port is picked by the OS (bind to port 0),
+so simulators never collide; it stays the same across a power cycle.
+
+Two things can take a device off the air, as on a real bench:
+
+* **power** (:meth:`LineServer.set_online`): the listening socket closes and
+  every open connection is dropped — a client sees a refused connection or a
+  reset, never a polite error;
+* **link faults** injected through the simulation channel
+  (``INSTRUMENT_TIMEOUT`` the device reads but never answers,
+  ``INSTRUMENT_GARBAGE`` it answers line noise, ``INSTRUMENT_DISCONNECT`` it
+  drops every connection and hangs up on new ones).
+
+>>> server = LineServer("thermometer", device, faults=world.faults)
+>>> await server.start(); server.address
+'127.0.0.1:40231'
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 
-from mimedi_qual.simbench.scpi import DEVICE_ERROR, ScpiDevice
+from mimedi_qual.simbench.faults import FaultLog
+from mimedi_qual.simbench.scpi import DEVICE_ERROR
 
 log = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
+GARBAGE_REPLY = b"\x15#\xfe?~\x07\x00!"
 
 
 class LineServer:
     """Host ``device`` on ``LOOPBACK``; ``address`` is ``host:port`` once started."""
 
-    def __init__(self, name: str, device: ScpiDevice, on_line: Callable[[str], None] | None = None):
+    def __init__(self, name: str, device, faults: FaultLog | None = None):
         self.name = name
         self.device = device
-        self.on_line = on_line
+        self.faults = faults
+        self.terminator: bytes = getattr(device, "terminator", b"\n")
         self._server: asyncio.AbstractServer | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
         self.port: int | None = None
+        self.online = False
 
     @property
     def address(self) -> str:
         return f"{LOOPBACK}:{self.port}"
 
     async def start(self, port: int = 0) -> None:
-        self._server = await asyncio.start_server(self._serve, LOOPBACK, port)
+        self._server = await asyncio.start_server(self._serve, LOOPBACK, port or self.port or 0)
         self.port = self._server.sockets[0].getsockname()[1]
+        self.online = True
 
     async def stop(self) -> None:
+        self.online = False
         if self._server is not None:
             self._server.close()
+            for writer in list(self._writers):
+                writer.close()
             await self._server.wait_closed()
+            self._server = None
+
+    async def set_online(self, online: bool) -> None:
+        """Power: off closes the port and drops every client; on listens again on the same port."""
+        if online and not self.online:
+            await self.start(self.port or 0)
+        elif not online and self.online:
+            await self.stop()
+
+    def _fault(self) -> str | None:
+        return self.faults.instrument_fault(self.name) if self.faults is not None else None
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._fault() == "INSTRUMENT_DISCONNECT":
+            writer.close()
+            return
+        self._writers.add(writer)
         try:
             while True:
                 raw = await reader.readline()
@@ -50,18 +88,26 @@ class LineServer:
                 line = raw.decode("ascii", errors="replace").strip()
                 if not line:
                     continue
-                if self.on_line:
-                    self.on_line(line)
+                fault = self._fault()
+                if fault == "INSTRUMENT_DISCONNECT":
+                    break
                 try:
                     reply = self.device.handle(line)
                 except Exception:  # a simulator bug must not kill the bench
                     log.exception("%s: error handling %r", self.name, line)
                     self.device.push_error(DEVICE_ERROR)
                     reply = None
+                if fault == "INSTRUMENT_TIMEOUT":
+                    continue
+                if fault == "INSTRUMENT_GARBAGE":
+                    writer.write(GARBAGE_REPLY + self.terminator)
+                    await writer.drain()
+                    continue
                 if reply is not None:
-                    writer.write(reply.encode("ascii") + b"\n")
+                    writer.write(reply.encode("ascii") + self.terminator)
                     await writer.drain()
         except (ConnectionResetError, BrokenPipeError):
             pass
         finally:
+            self._writers.discard(writer)
             writer.close()

@@ -1,26 +1,56 @@
-"""The simulated world: virtual clock, thermal twin and controller firmware in lockstep.
+"""The simulated world: virtual clock, control core and culture twin in lockstep, plus the bench around them.
 
-Time only moves when the simulation channel says so (``advance``). Each
-control period the controller firmware reads its own probe, the compiled PID
-computes the heater output, and the twin integrates the period with that
-power — the loop the real machine runs, on an accelerated clock. Every
-instrument reads the twin at the current virtual time.
+Time only moves when the simulation channel says so (``advance``), or with
+the wall clock in real-time mode. Each control period the real control core
+(:mod:`mimedi_qual.control`) reads its probes and drives the culture twin
+(:mod:`mimedi_qual.twin.culture`) — compiled together in :mod:`.lockstep`.
+Everything the bench's devices report is read from here, at the current
+virtual time: the reference instruments read the twin's true values through
+their own error models, the controller reads its own probes.
 
->>> world = SimulatedWorld.from_profile(load_bench("profiles/benches/sim.yaml"))
->>> world.advance(3600.0)
->>> round(world.plant.temperature_c, 1)
-37.0
+The world also holds what is *around* the controller: the PDU outlet and
+mains that power it (a cut stops the controller, the culture keeps evolving
+and cools), the door switch, the balance under the receiving vessel, the
+gas-supply pressures, and the record of injected faults.
+
+>>> world = SimulatedWorld.from_profile(load_bench("profiles/benches/sim.yaml"), state_dir)
+>>> world.load_fresh_bag(); world.advance(3 * 3600.0)
+>>> round(world.culture.temperature_c)
+37
+>>> world.inject_fault("HEATER_FAIL"); world.advance(3600.0)
+>>> world.culture.temperature_c < 36.0
+True
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import zlib
+from pathlib import Path
 
 import numpy as np
 
-from mimedi_qual.control import TemperaturePID
-from mimedi_qual.profiles.bench import BenchProfile, SimulatedController
-from mimedi_qual.twin.thermal import ThermalModel, ThermalParameters
+from mimedi_qual.control.codes import Command, Module, ModuleState
+from mimedi_qual.control.parameters import DEFAULT_PROFILE_PATH, build_controller, load_controller_profile
+from mimedi_qual.profiles.bench import BenchProfile, SimulatedProbe
+from mimedi_qual.simbench.audit import AuditTrail
+from mimedi_qual.simbench.faults import FAULT_TARGETS, INSTRUMENT_FAULTS, FaultLog
+from mimedi_qual.simbench.lockstep import PROBE_NAMES, PUMP_NAMES, LockstepCore
+from mimedi_qual.twin.culture import Culture, CultureFault
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+#: Module states in which a module counts as running (resumed after a power cut).
+ACTIVE_STATES = frozenset(ModuleState) - {ModuleState.IDLE, ModuleState.COMPLETED, ModuleState.STOPPED,
+                                          ModuleState.ABORTED, ModuleState.ABORTING, ModuleState.STOPPING}
+
+_CULTURE_PUMP_FAULT = {"BASE": CultureFault.BASE_PUMP_OCCLUDED, "FEED": CultureFault.FEED_PUMP_OCCLUDED,
+                       "PERFUSION": CultureFault.PERFUSION_PUMP_OCCLUDED}
+
+
+class FaultError(ValueError):
+    """A fault injection the world cannot carry out (unknown fault, bad target or value)."""
 
 
 def seeded_rng(seed: int, stream: str) -> np.random.Generator:
@@ -28,73 +58,320 @@ def seeded_rng(seed: int, stream: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(stream.encode())])
 
 
-class ControllerFirmware:
-    """The bioreactor controller's regulatory loop around the compiled core."""
+def _resolve_path(path: str | None, default: Path) -> Path:
+    if path is None:
+        return default
+    candidate = Path(path)
+    return candidate if candidate.is_absolute() else PROJECT_ROOT / candidate
 
-    def __init__(self, config: SimulatedController, rng: np.random.Generator):
-        self.config = config
+
+class Reading:
+    """One instrument channel's error model applied to a true value: offset + seeded noise."""
+
+    def __init__(self, probe: SimulatedProbe, rng: np.random.Generator):
+        self.probe = probe
         self.rng = rng
-        self.pid = TemperaturePID(config.kp, config.ki, config.kd, 0.0, 100.0)
-        self.setpoint_c = config.initial_setpoint_c
-        self.heater_pct = 0.0
-        self.probe_c = float("nan")
 
-    def read_probe(self, true_temperature_c: float) -> float:
-        noise = self.rng.normal(0.0, self.config.probe_noise_c) if self.config.probe_noise_c else 0.0
-        self.probe_c = true_temperature_c + self.config.probe_offset_c + noise
-        return self.probe_c
-
-    def control(self, true_temperature_c: float) -> float:
-        """One control period: read the probe, return the heater output in %."""
-        measured = self.read_probe(true_temperature_c)
-        self.heater_pct = self.pid.step(self.setpoint_c, measured, self.config.control_period_s)
-        return self.heater_pct
+    def __call__(self, true_value: float) -> float:
+        noise = self.rng.normal(0.0, self.probe.noise) if self.probe.noise else 0.0
+        return true_value + self.probe.offset + noise
 
 
 class SimulatedWorld:
     """Owner of virtual time; everything simulated reads its state."""
 
-    def __init__(self, plant: ThermalModel, firmware: ControllerFirmware, seed: int):
-        self.plant = plant
-        self.firmware = firmware
-        self.seed = seed
-        self.time_s = 0.0
-
-    @classmethod
-    def from_profile(cls, bench: BenchProfile) -> SimulatedWorld:
+    def __init__(self, bench: BenchProfile, state_dir: Path):
         sim = bench.simulation
         if sim is None:
             raise ValueError(f"bench {bench.bench.id} has no simulation section")
-        p = sim.plant
-        plant = ThermalModel(
-            ThermalParameters(
-                mass_g=p.mass_g,
-                ua_w_per_k=p.ua_w_per_k,
-                heater_max_w=p.heater_max_w,
-                ambient_c=p.ambient_c,
-            ),
-            temperature_c=p.initial_temperature_c,
-        )
-        firmware = ControllerFirmware(sim.controller, seeded_rng(sim.seed, "controller-probe"))
-        return cls(plant, firmware, sim.seed)
+        self.bench = bench
+        self.sim = sim
+        self.seed = sim.seed
+        self.time_s = 0.0
+        self.mode = sim.mode
+        self.faults = FaultLog()
+        cfg = sim.controller
 
+        # -- control core, from its profile with the bench's overrides
+        control_path = _resolve_path(cfg.control_profile, DEFAULT_PROFILE_PATH)
+        profile = load_controller_profile(control_path)
+        temperature = {"setpoint_c": cfg.initial_setpoint_c}
+        for name, key in (("kp", "kp_pct_per_c"), ("ki", "ki_pct_per_c_s"), ("kd", "kd_pct_s_per_c")):
+            if getattr(cfg, name) is not None:
+                temperature[key] = getattr(cfg, name)
+        profile = profile.model_copy(update={
+            "period_s": cfg.control_period_s,
+            "temperature": profile.temperature.model_copy(update=temperature),
+        })
+        self.control_profile = profile
+        self.period_s = cfg.control_period_s
+        self.controller = build_controller(profile)
+        self.configuration_checksum = hashlib.sha256(
+            json.dumps({"control": profile.model_dump(mode="json"),
+                        "firmware": cfg.model_dump(mode="json")}, sort_keys=True).encode()).hexdigest()
+
+        # -- culture twin, the bench's bag
+        plant = sim.plant
+        twin_path = _resolve_path(plant.twin_profile, PROJECT_ROOT / "profiles" / "twin" / "default.yaml")
+        self.culture = Culture.from_profile(
+            twin_path, rng=seeded_rng(self.seed, "donor"),
+            volume_ml=plant.mass_g / 1.007, viable_cells_per_ml=plant.viable_cells_per_ml,
+            viability=plant.viability, temperature_c=plant.initial_temperature_c,
+            co2_fraction=plant.co2_fraction,
+            overrides={"ua_w_per_k": plant.ua_w_per_k, "heater_max_w": plant.heater_max_w,
+                       "ambient_c": plant.ambient_c})
+        self.core = LockstepCore(self.controller, self.culture, rng=seeded_rng(self.seed, "controller-probes"),
+                                 rocking_angle_deg=plant.rocking_angle_deg)
+        self.core.set_probe(0, cfg.probe_offset_c, cfg.probe_noise_c)
+        self.core.set_probe(1, cfg.ph_probe.offset, cfg.ph_probe.noise)
+        self.core.set_probe(2, cfg.do_probe.offset, cfg.do_probe.noise)
+
+        # -- the controller's non-volatile memory: setpoints, running modules, audit trail
+        self.state_dir = Path(state_dir)
+        self.audit = AuditTrail(self.state_dir / "controller-audit.jsonl")
+        self.nv_setpoints = {"temperature_c": cfg.initial_setpoint_c, "ph": profile.ph.setpoint,
+                             "do_pct": profile.dissolved_oxygen.setpoint_pct,
+                             "rocking_rpm": profile.dissolved_oxygen.rocking_min_rpm, "co2_pct": None}
+        self.nv_running_modules: list[str] = []
+
+        # -- power: the PDU outlet feeding the controller, and the mains
+        self.outlets = {i: True for i in range(1, sim.services.pdu_outlets + 1)}
+        self.controller_outlet = sim.services.controller_outlet
+        self.outlets[self.controller_outlet] = True
+        self.mains_ok = True
+        self.boot_done_at_s: float | None = None     # set while booting
+        self.powered_off_at_s: float | None = None
+        self.on_power_change: list = []              # callbacks(powered: bool) for the servers
+
+        # -- the rig around the controller
+        self.door_open = False
+        self.gas_supply_ok = {"CO2": True, "O2": True}
+        self.balance_zero_g = 0.0
+
+        for name in cfg.running_modules:
+            self.controller.command(Module[name.upper()], Command.START)
+        self._apply_setpoints()
+
+    @classmethod
+    def from_profile(cls, bench: BenchProfile, state_dir: Path) -> SimulatedWorld:
+        return cls(bench, state_dir)
+
+    # ---------------------------------------------------------------- time
     def advance(self, duration_s: float) -> None:
         """Run controller and twin in lockstep for ``duration_s`` of virtual time."""
         if duration_s < 0:
             raise ValueError("time only moves forward")
-        period_s = self.firmware.config.control_period_s
         end_s = self.time_s + duration_s
-        plant, firmware = self.plant, self.firmware
-        while self.time_s + period_s <= end_s + 1e-9:
-            heater_pct = firmware.control(plant.temperature_c)
-            plant.step(period_s, plant.heater_power_w(heater_pct))
-            self.time_s += period_s
-        remainder_s = end_s - self.time_s
-        if remainder_s > 1e-9:
-            # A partial period: the heater keeps its last output (zero-order hold).
-            plant.step(remainder_s, plant.heater_power_w(firmware.heater_pct))
-            self.time_s = end_s
+        while end_s - self.time_s > 1e-9:
+            stop_s = end_s
+            if self.boot_done_at_s is not None and self.boot_done_at_s <= stop_s:
+                stop_s = self.boot_done_at_s
+            self._run_until(stop_s)
+            if self.boot_done_at_s is not None and self.time_s >= self.boot_done_at_s - 1e-9:
+                self._finish_boot()
 
+    def _run_until(self, stop_s: float) -> None:
+        n_steps = int((stop_s - self.time_s) / self.period_s + 1e-9)
+        if n_steps:
+            self.core.advance(n_steps, self.period_s)
+            self.time_s += n_steps * self.period_s
+        remainder_s = stop_s - self.time_s
+        if remainder_s > 1e-9:
+            # A partial period: the actuators hold their last output (zero-order hold).
+            self.core.advance(1, remainder_s)
+            self.time_s = stop_s
+        # The core stepped the culture's kernel behind the Culture's back: an empty
+        # set_state() is the public way to make it forget any cached true values.
+        self.culture.set_state()
+
+    # ---------------------------------------------------------------- the bag
     def load_fresh_bag(self) -> None:
         """A new bag, filled with medium at room temperature, is placed on the plate."""
-        self.plant.temperature_c = self.plant.params.ambient_c
+        self.culture.set_state(temperature_c=self.sim.plant.ambient_c)
+
+    # ---------------------------------------------------------------- power
+    @property
+    def controller_powered(self) -> bool:
+        return self.outlets[self.controller_outlet] and self.mains_ok
+
+    @property
+    def booting(self) -> bool:
+        return self.boot_done_at_s is not None
+
+    @property
+    def controller_answers(self) -> bool:
+        """The controller's interfaces are up (powered, booting or booted)."""
+        return self.controller_powered
+
+    def set_outlet(self, index: int, on: bool) -> None:
+        if index not in self.outlets:
+            raise KeyError(index)
+        was = self.controller_powered
+        self.outlets[index] = on
+        self._power_changed(was)
+
+    def _set_mains(self, ok: bool) -> None:
+        was = self.controller_powered
+        self.mains_ok = ok
+        self._power_changed(was)
+
+    def _power_changed(self, was_powered: bool) -> None:
+        now = self.controller_powered
+        if was_powered and not now:
+            self.nv_running_modules = [m.name for m in Module
+                                       if self.controller.module_state(m) in ACTIVE_STATES]
+            self.powered_off_at_s = self.time_s
+            self.boot_done_at_s = None
+            self.core.controller_powered = False
+            self.core.clear_outputs()
+            self.culture.inject(CultureFault.POWER_LOST)
+            self.audit.forget()
+        elif now and not was_powered:
+            self.boot_done_at_s = self.time_s + self.sim.controller.boot_time_s
+            self.audit.load()
+            self.controller.reset()
+            if self.boot_done_at_s <= self.time_s:
+                self._finish_boot()
+        if now != was_powered:
+            for callback in self.on_power_change:
+                callback(now)
+
+    def _finish_boot(self) -> None:
+        """End of boot: recover per the firmware's policy, then control again."""
+        self.boot_done_at_s = None
+        self.culture.clear(CultureFault.POWER_LOST)
+        self.controller.reset()
+        self._apply_setpoints()
+        off_s = self.time_s - (self.powered_off_at_s if self.powered_off_at_s is not None else self.time_s)
+        self.audit.append(self.controller.time_s, "SYSTEM", "POWER_FAILURE", "ON", "OFF",
+                          f"power restored after {off_s:.0f} s off")
+        resumed = []
+        if self.sim.controller.power_recovery == "resume":
+            for name in self.nv_running_modules:
+                if self.controller.command(Module[name], Command.START).accepted:
+                    resumed.append(name)
+        self.audit.append(self.controller.time_s, "SYSTEM", "RECOVERY", "",
+                          "+".join(resumed) or "SAFE_STATE", f"policy {self.sim.controller.power_recovery}")
+        self.core.controller_powered = True
+
+    def _apply_setpoints(self) -> None:
+        sp = self.nv_setpoints
+        self.controller.set_temperature_setpoint(sp["temperature_c"])
+        self.controller.set_ph_setpoint(sp["ph"])
+        self.controller.set_do_setpoint(sp["do_pct"])
+        self.core.set_rocking_min_rpm(sp["rocking_rpm"])
+        self._apply_co2(sp["co2_pct"])
+
+    def _apply_co2(self, co2_pct: float | None) -> None:
+        from mimedi_qual.control.codes import Loop
+
+        if co2_pct is None:
+            self.controller.set_auto(Loop.PH)
+            return
+        full_scale_pct = 100.0 * self.culture.parameters["co2_valve_full_scale_fraction"]
+        valve_pct = min(100.0, 100.0 * co2_pct / full_scale_pct)
+        # pH loop output −100..0 opens the CO2 valve proportionally (split range).
+        max_pct = self.control_profile.ph.co2_valve_max_pct
+        self.controller.set_manual(Loop.PH, -100.0 * valve_pct / max_pct if max_pct else 0.0)
+
+    def set_setpoint(self, name: str, value: float | None) -> None:
+        """Store a setpoint in non-volatile memory and apply it."""
+        self.nv_setpoints[name] = value
+        self._apply_setpoints()
+
+    # ---------------------------------------------------------------- status
+    def operation_status(self) -> str:
+        if self.booting:
+            return "RECOVERING"
+        running = any(self.controller.module_state(m) in ACTIVE_STATES for m in Module)
+        return "RUNNING" if running else "READY"
+
+    @property
+    def alarm_relay(self) -> bool:
+        """The controller's alarm relay: energised while an alarm is unacknowledged."""
+        return self.controller_powered and not self.booting and self.controller.alarm_unacked_mask != 0
+
+    def set_door(self, open_: bool) -> None:
+        self.door_open = bool(open_)
+        self.core.door_open = self.door_open
+        if self.door_open:
+            self.culture.inject(CultureFault.DOOR_OPEN)
+        else:
+            self.culture.clear(CultureFault.DOOR_OPEN)
+
+    def probe(self, name: str) -> float:
+        """The controller's latest reading of its own probe ``TEMP``, ``PH`` or ``DO``."""
+        return self.core.probe_reading(PROBE_NAMES.index(name))
+
+    # ---------------------------------------------------------------- balance
+    def balance_gross_g(self) -> float:
+        return self.sim.balance.vessel_g + self.core.balance_delivered_ml * self.sim.balance.liquid_density_g_per_ml
+
+    def balance_settled(self) -> bool:
+        pumping = any(self.core.pump_state(k)[0] and self.core.pump_route_to_balance(k)
+                      for k in range(len(PUMP_NAMES)))
+        return not pumping and self.time_s - self.core.balance_changed_at_s >= self.sim.balance.settling_s
+
+    def supply_pressure_bar(self, gas: str) -> float:
+        u = self.sim.utilities
+        nominal = u.co2_supply_bar if gas == "CO2" else u.o2_supply_bar
+        return nominal if self.gas_supply_ok[gas] else 0.0
+
+    # ---------------------------------------------------------------- faults
+    def inject_fault(self, fault: str, target: str = "", value: str = "") -> None:
+        fault, target = fault.upper(), target.upper() if fault.upper() not in INSTRUMENT_FAULTS else target
+        if fault not in FAULT_TARGETS:
+            raise FaultError(f"unknown fault {fault!r}; known: {', '.join(FAULT_TARGETS)}")
+        allowed = FAULT_TARGETS[fault]
+        if allowed is None and target:
+            raise FaultError(f"{fault} takes no target")
+        if allowed and target not in allowed:
+            raise FaultError(f"{fault} target must be one of {', '.join(allowed)}, got {target!r}")
+        if allowed == () and target not in self.bench.instruments:
+            raise FaultError(f"{fault}: no instrument {target!r} on this bench")
+        if fault == "SENSOR_DRIFT":
+            try:
+                rate = float(value)
+            except ValueError:
+                raise FaultError(f"SENSOR_DRIFT needs a rate in units per hour, got {value!r}") from None
+            self.core.set_probe_drift(PROBE_NAMES.index(target), rate)
+        elif fault == "SENSOR_FAIL":
+            self.core.set_probe_failed(PROBE_NAMES.index(target), True)
+        elif fault == "HEATER_FAIL":
+            self.culture.inject(CultureFault.HEATER_FAILED)
+        elif fault == "PUMP_OCCLUSION":
+            self.core.set_pump_occluded(PUMP_NAMES.index(target), True)
+            if target in _CULTURE_PUMP_FAULT:
+                self.culture.inject(_CULTURE_PUMP_FAULT[target])
+        elif fault == "DOOR_OPEN":
+            self.set_door(True)
+        elif fault == "GAS_LOSS":
+            self.gas_supply_ok[target] = False
+            self.culture.inject(CultureFault.GAS_SUPPLY_LOST)
+        elif fault == "POWER_LOSS":
+            self._set_mains(False)
+        self.faults.inject(self.time_s, fault, target, value)
+
+    def clear_fault(self, fault: str | None = None) -> None:
+        for record in self.faults.clear(self.time_s, fault.upper() if fault else None):
+            self._undo(record.fault, record.target)
+
+    def _undo(self, fault: str, target: str) -> None:
+        if fault == "SENSOR_DRIFT":
+            self.core.set_probe_drift(PROBE_NAMES.index(target), 0.0)
+        elif fault == "SENSOR_FAIL":
+            self.core.set_probe_failed(PROBE_NAMES.index(target), False)
+        elif fault == "HEATER_FAIL":
+            self.culture.clear(CultureFault.HEATER_FAILED)
+        elif fault == "PUMP_OCCLUSION":
+            self.core.set_pump_occluded(PUMP_NAMES.index(target), False)
+            if target in _CULTURE_PUMP_FAULT:
+                self.culture.clear(_CULTURE_PUMP_FAULT[target])
+        elif fault == "DOOR_OPEN":
+            self.set_door(False)
+        elif fault == "GAS_LOSS":
+            self.gas_supply_ok[target] = True
+            if all(self.gas_supply_ok.values()):
+                self.culture.clear(CultureFault.GAS_SUPPLY_LOST)
+        elif fault == "POWER_LOSS":
+            self._set_mains(True)
