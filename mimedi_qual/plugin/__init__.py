@@ -25,8 +25,12 @@ import pytest
 
 from mimedi_qual.plugin.collection import FeatureModule
 
-# The step vocabulary: mimedi_qual/steps/__init__.py lists its modules in its own pytest_plugins.
-pytest_plugins = ["mimedi_qual.steps"]
+pytest_plugins = [
+    "mimedi_qual.steps.bench_steps",
+    "mimedi_qual.steps.identity_steps",
+    "mimedi_qual.steps.temperature_steps",
+    "mimedi_qual.steps.process_steps",
+]
 
 URS_TAG = re.compile(r"^URS-[A-Za-z0-9-]+$")
 SEVERITY_FOR_RISK = {"high": "critical", "medium": "normal", "low": "minor"}
@@ -60,6 +64,18 @@ def pytest_configure(config: pytest.Config) -> None:
     _config = config
     _urs_cache = None
     config.addinivalue_line("markers", "urs(id): the user requirement a scenario verifies")
+    # Every labgrid step (device I/O) becomes an Allure sub-step of the running Gherkin step.
+    from mimedi_qual.report.labgrid_steps import LabgridStepReporter
+
+    reporter = LabgridStepReporter()
+    config.pluginmanager.register(reporter, "mimedi-labgrid-steps")
+    reporter.subscribe()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    reporter = config.pluginmanager.get_plugin("mimedi-labgrid-steps")
+    if reporter is not None:
+        reporter.unsubscribe()
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):

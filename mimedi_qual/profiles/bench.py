@@ -79,6 +79,16 @@ class Instrument(StrictModel):
         return value
 
 
+def host_port(value: str) -> str:
+    """Accept ``host:port`` or ``sim``; anything else is a profile error."""
+    if value == SIM_ADDRESS:
+        return value
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"address must be 'host:port' or '{SIM_ADDRESS}', got {value!r}")
+    return value
+
+
 class PowerOutlet(StrictModel):
     """The PDU outlet that feeds the controller (labgrid ``NetworkPowerPort``).
 
@@ -92,11 +102,19 @@ class PowerOutlet(StrictModel):
     index: int = Field(ge=0)
     delay_s: float = Field(default=2.0, gt=0, description="off time of a power cycle")
 
+    @field_validator("address")
+    @classmethod
+    def _url_or_sim(cls, value: str) -> str:
+        if value == SIM_ADDRESS or value.startswith(("http://", "https://")):
+            return value
+        return host_port(value)
+
 
 class DigitalIO(StrictModel):
     """The Modbus TCP I/O module of the bench rig (labgrid ``ModbusTCPCoil``)."""
 
     address: str = Field(description="host:port, or 'sim'")
+    _address_shape = field_validator("address")(classmethod(lambda cls, value: host_port(value)))
     door_coil: int = Field(default=0, ge=0, description="1 = door open")
     alarm_relay_coil: int = Field(default=1, ge=0, description="1 = unacknowledged alarm (read-only)")
 
@@ -110,6 +128,7 @@ class ServiceConsole(StrictModel):
     """
 
     address: str = Field(description="host:port of the console server, or 'sim'")
+    _address_shape = field_validator("address")(classmethod(lambda cls, value: host_port(value)))
     user: str
     password_env: str = "MIMEDI_CONSOLE_PASSWORD"
     password: str | None = Field(default=None, description="simulated benches only")
