@@ -98,6 +98,7 @@ class CampaignSummary:
     injected_faults: list[tuple[Record, dict[str, Any]]]
     interruptions: list[tuple[Record, dict[str, Any]]]
     raw_files: list[dict[str, Any]]
+    steps: list[tuple[Record, dict[str, Any]]]
     banners: list[str]
     conclusion: list[str]
 
@@ -220,6 +221,7 @@ def summarise(records: list[Record]) -> CampaignSummary:
         injected_faults=_payloads(records, "injected_fault"),
         interruptions=_payloads(records, "interruption"),
         raw_files=[p for _r, p in _payloads(records, "raw_data")],
+        steps=_payloads(records, "step"),
         banners=banners,
         conclusion=[],
     )
@@ -236,6 +238,15 @@ def _conclusion(s: CampaignSummary) -> list[str]:
         f"{len(s.deviations)} deviation(s) recorded, {len(open_devs)} open"
         + (f" ({', '.join(d.id for d in open_devs)})." if open_devs else "."),
     ]
+    not_calibrated = sorted(
+        {i.get("name") for i in s.instruments if i.get("calibration_certificate") and not i.get("in_calibration")}
+    )
+    used = sorted({m.get("instrument") for _r, m in s.measurements if m.get("instrument") in not_calibrated})
+    if used:
+        lines.append(
+            f"Measurements were taken with instruments past their calibration due date ({', '.join(used)}): "
+            "those results are not valid evidence."
+        )
     untested = [r.urs for r in s.traceability if r.result == "NOT TESTED"]
     if untested:
         lines.append(f"Requirements in scope not tested: {', '.join(untested)}.")
@@ -547,7 +558,50 @@ def _story(s: CampaignSummary, styles: _Styles) -> list:
         heading("Conclusion"),
     ]
     story += [Paragraph(escape(line), styles.body) for line in s.conclusion]
+    story += [
+        Paragraph("Appendix A. Measurement detail", styles.h1),
+        _table(
+            styles,
+            ["Record", "Criterion / URS", "Method / expected", "Result", "Taken (UTC) / raw data"],
+            [
+                [f"#{r.seq}",
+                 f"{_text(p.get('criterion_id'))}<br/>{escape(', '.join(p.get('urs') or [])) or '—'}",
+                 f"{_text(p.get('method') or p.get('description'))}<br/>expected: "
+                 f"{escape(p.get('expected') or _limits(p))}",
+                 f"{_number(p.get('value'))} {escape(p.get('unit', ''))} ({escape(str(p.get('verdict', '?')).upper())})"
+                 f"<br/>{escape(_statistics(p.get('statistics')))}",
+                 f"{utc_display(p.get('taken_at_utc') or r.utc)}<br/>"
+                 f"<font size=6>{escape(str(p.get('raw_sha256') or 'no raw file'))}</font>"]
+                for r, p in s.measurements
+            ],
+            [13, 32, 50, 35, 50],
+        ),
+        Paragraph("Appendix B. Executed steps", styles.h1),
+        _table(
+            styles,
+            ["Record", "UTC", "Scenario", "Step", "Status"],
+            [
+                [f"#{r.seq}", utc_display(r.utc), _text(p.get("scenario")),
+                 f"{escape(p.get('keyword', ''))} {escape(p.get('text', ''))}"
+                 + (f"<br/><font color='#b42318'>{escape(p.get('error', ''))}</font>" if p.get("error") else ""),
+                 _verdict_cell(styles, str(p.get("status", "?")))]
+                for r, p in s.steps
+            ],
+            [13, 33, 45, 72, 17],
+        ),
+        Paragraph(
+            f"Executed by {_text((s.started or {}).get('executor_printed_name'))}; verification of the executed "
+            "steps is the reviewer's signature under 'Electronic signatures'.",
+            styles.body,
+        ),
+    ]
     return story
+
+
+def _statistics(statistics: Any) -> str:
+    if not isinstance(statistics, dict) or not statistics:
+        return ""
+    return ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in statistics.items())
 
 
 def _page_decorator(s: CampaignSummary, styles: _Styles, generated_utc: str):

@@ -139,3 +139,34 @@ def test_equipment_falls_back_to_the_controller_identity(tmp_path: Path) -> None
         pdf = build_summary_pdf(store)
     text = " ".join(_pages(pdf))
     assert "Equipment / model bioreactor / MM-1" in text and "Serial / firmware MM1-000077 / 2.4.0" in text
+
+
+def test_appendices_list_every_measurement_and_step_with_time(tmp_path: Path) -> None:
+    store = write_example_campaign(tmp_path / "c")
+    steps = store.records(kind="step")
+    measurement = store.records(kind="measurement")[0]
+    pdf = build_summary_pdf(store)
+    store.close()
+    text = " ".join(_pages(pdf))
+    assert "Appendix A. Measurement detail" in text and "Appendix B. Executed steps" in text
+    assert measurement.payload["raw_sha256"] in text
+    for step in steps:
+        assert f"#{step.seq} {utc_display(step.utc)}" in text
+    assert "Then every reading meets OQ-TEMP-ACC" in text
+
+
+def test_instrument_past_calibration_is_called_out(tmp_path: Path) -> None:
+    from mimedi_qual.evidence.store import EvidenceStore
+
+    with EvidenceStore.create(tmp_path / "c") as store:
+        store.append("instrument_identity", {
+            "name": "ref-thermometer", "quantity": "temperature", "manufacturer": "Fluke", "model": "1524",
+            "serial": "B1", "calibration_certificate": "CAL-1", "calibration_due_date": "2020-01-01",
+            "in_calibration": False})
+        store.append("measurement", {
+            "criterion_id": "OQ-TEMP-ACC", "value": 37.0, "unit": "°C", "low": 36.5, "high": 37.5,
+            "verdict": "pass", "instrument": "ref-thermometer", "scenario": "hold"})
+        pdf = build_summary_pdf(store)
+    text = " ".join(_pages(pdf))
+    assert "PAST DUE" in text
+    assert "past their calibration due date (ref-thermometer)" in text
