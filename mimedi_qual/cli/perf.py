@@ -23,6 +23,11 @@ from rich.table import Table
 perf_app = typer.Typer(help="Performance benchmarks.", no_args_is_help=True)
 
 
+@perf_app.callback()
+def _perf() -> None:
+    """Performance benchmarks (kept a group even with a single command)."""
+
+
 @perf_app.command("control")
 def control(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object, nothing else."),
