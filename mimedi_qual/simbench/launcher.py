@@ -4,6 +4,11 @@
 ...     sim.addresses["thermometer"]
 '127.0.0.1:40231'
 
+``addresses`` maps every service to its address: instruments by their name
+in the bench profile (``host:port``), ``simctl``, ``modbus`` and ``console``
+(``host:port``) and ``pdu`` (the ``rest`` backend's URL template
+``http://127.0.0.1:PORT/outlet/{index}``).
+
 The child is tied to the parent three ways, so no simulator outlives a
 campaign that failed, was interrupted or was killed: its stdin is a pipe from
 us (EOF → it stops), the kernel sends it SIGTERM if we die (PR_SET_PDEATHSIG),
@@ -28,15 +33,19 @@ class SimulatedBenchError(RuntimeError):
 
 
 class SimulatedBenchProcess:
-    def __init__(self, bench_profile: str | Path):
+    def __init__(self, bench_profile: str | Path, state_dir: str | Path | None = None):
         self.bench_profile = Path(bench_profile)
+        self.state_dir = Path(state_dir) if state_dir is not None else None
         self.process: subprocess.Popen | None = None
         self.addresses: dict[str, str] = {}
 
     def start(self) -> dict[str, str]:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
+        command = [sys.executable, "-m", "mimedi_qual.simbench", "--bench", str(self.bench_profile)]
+        if self.state_dir is not None:
+            command += ["--state-dir", str(self.state_dir)]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "mimedi_qual.simbench", "--bench", str(self.bench_profile)],
+            command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
