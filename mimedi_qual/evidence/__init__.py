@@ -12,17 +12,29 @@ Modules, one noun each:
 * :mod:`~mimedi_qual.evidence.schema`     — payload models for each record kind
 * :mod:`~mimedi_qual.evidence.deviations` — deviations DEV-001… and their closure
 * :mod:`~mimedi_qual.evidence.users`      — signing users, roles, password-protected keys
-* :mod:`~mimedi_qual.evidence.signatures` — campaign signatures, protocol hash and approval
-* :mod:`~mimedi_qual.evidence.verify`     — :func:`verify_campaign`
+* :mod:`~mimedi_qual.evidence.signatures` — campaign signatures and their role rules
+* :mod:`~mimedi_qual.evidence.protocol`   — protocol hash, pre-approval, ``record_protocol``
+* :mod:`~mimedi_qual.evidence.verify`     — :func:`verify_campaign`, ``record_allure_results``
+* :mod:`~mimedi_qual.evidence.resume`     — carrying on after a crash
+* :mod:`~mimedi_qual.evidence.example_campaign` — the reference sequence of records
+* :mod:`~mimedi_qual.evidence.benchmark`  — records/s and verify time
 
-A campaign in six lines::
+Wiring a campaign run, in order (``example_campaign.py`` does all of it)::
 
-    store = EvidenceStore.create("reports/C-0001")
-    store.append("campaign_started", CampaignStarted(...))
-    store.append("measurement", Measurement(...))
-    record_deviation(store, "criterion_not_met", description=..., expected=..., actual=..., impact=...)
-    record_allure_results(store); store.append("campaign_finished", CampaignFinished(...))
-    assert verify_campaign("reports/C-0001").ok
+    store = EvidenceStore.create(campaign_dir)              # or resume_campaign(campaign_dir)
+    store.append("campaign_started", CampaignStarted(...))  # schema.py: who, bench, protocol hash
+    record_protocol(store, protocol_id=..., protocol_version=..., paths=[...], root=repo,
+                    approvals=load_approvals("profiles/approvals", pid, version), registry=registry)
+    store.append("instrument_identity", InstrumentIdentity(...))      # one per instrument
+    # per scenario: "step" records, store_raw(csv) + "measurement", "scenario";
+    # record_deviation(...) for every unmet criterion / instrument fault
+    # after the last write into allure-results/ (environment.properties, executor.json too):
+    record_allure_results(store)
+    store.append("campaign_finished", CampaignFinished(...))
+    store.record_artifact("report.html")                    # optional: views, hashed too
+    build_summary_pdf(store)                                # report/summary_pdf.py
+    assert verify_campaign(campaign_dir).ok
+
 """
 
 from mimedi_qual.evidence.store import (
