@@ -240,6 +240,8 @@ def _check_files(
 
 def _check_signatures(records: list[Record], registry: UserRegistry | None, report: VerificationReport) -> None:
     by_seq = {r.seq: r for r in records}
+    started = _payloads(records, "campaign_started")
+    campaign_id = started[0][1].get("campaign_id", "") if started else ""
     for record, payload in _payloads(records, "signature"):
         name = f"signature record #{record.seq} ({payload.get('printed_name', '?')}, {payload.get('role', '?')})"
         report.signatures_checked += 1
@@ -249,6 +251,8 @@ def _check_signatures(records: list[Record], registry: UserRegistry | None, repo
             report.add("invalid", name, f"signs record #{signed_seq}, which is not an earlier record")
         elif signed.hash != payload.get("signed_head_hash"):
             report.add("altered", name, f"signed head hash is not the hash of record #{signed_seq}")
+        if payload.get("campaign_id", "") != campaign_id:
+            report.add("invalid", name, f"signature is for campaign {payload.get('campaign_id')!r}, not {campaign_id!r}")
         if not verify_ed25519(
             str(payload.get("public_key_ed25519", "")),
             str(payload.get("signature_ed25519", "")),
