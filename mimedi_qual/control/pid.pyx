@@ -15,7 +15,11 @@ Two ways to drive it, same arithmetic (``pid_step`` below):
 
 >>> pid = TemperaturePID(kp=20.0, ki=0.02, kd=0.0, out_min=0.0, out_max=100.0)
 >>> heater_pct = pid.step(37.0, 36.2, 1.0)          # one call from Python
+>>> import numpy as np
+>>> setpoints, measurements = np.full(600, 37.0), np.linspace(36.0, 37.0, 600)
+>>> out = np.empty(600)
 >>> pid.step_batch(setpoints, measurements, out, 1.0)  # a C loop, GIL released
+600
 """
 
 from libc.math cimport isnan
