@@ -84,7 +84,7 @@ class ControllerDevice(ScpiDevice):
         self.register("MEASure:TEMPerature?", lambda a: f"{world.probe('TEMP'):.3f}")
         self.register("MEASure:PH?", lambda a: f"{world.probe('PH'):.3f}")
         self.register("MEASure:DO?", lambda a: f"{world.probe('DO'):.2f}")
-        self.register("MEASure:ROCKing?", lambda a: f"{self.rocking(world.culture.rocking_rpm):.2f}")
+        self.register("MEASure:ROCKing?", lambda a: f"{max(0.0, self.rocking(world.culture.rocking_rpm)):.2f}")
         self.register("MEASure:WEIGht?", lambda a: f"{self.weight(world.culture.mass_g):.1f}")
         outputs = world.core
         self.register("OUTPut:HEATer?", lambda a: f"{outputs.outputs['heater_pct']:.2f}")

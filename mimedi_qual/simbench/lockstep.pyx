@@ -224,6 +224,30 @@ cdef class LockstepCore:
         self.out.perfusion_ml_min = 0.0
         self.stop_pumps()
 
+    def refresh_probes(self):
+        """Read the probes now without stepping (at start-up, after the bag changed)."""
+        with nogil:
+            self._read_probes(0.0)
+
+    cdef void _read_probes(self, double dt_h) noexcept nogil:
+        cdef int k
+        cdef double true_value[N_PROBES]
+        cdef State* st = &self.kernel.s
+        cdef const Params* p = &self.kernel.p
+        true_value[0] = st.temperature_c
+        true_value[1] = (p.pka_apparent
+                         + log10(fmax(st.bicarbonate_mm, MIN_CONCENTRATION_MM)
+                                 / fmax(st.dissolved_co2_mm, MIN_CONCENTRATION_MM)))
+        true_value[2] = 100.0 * st.dissolved_o2_um / p.o2_saturation_air_um
+        for k in range(N_PROBES):
+            self.probes[k].drift += self.probes[k].drift_per_h * dt_h
+            if self.probes[k].failed:
+                self.probes[k].last = NAN
+            else:
+                self.probes[k].last = true_value[k] + self.probes[k].offset + self.probes[k].drift
+                if self.probes[k].noise_sd > 0.0:
+                    self.probes[k].last += self.probes[k].noise_sd * standard_normal(&self.noise)
+
     # ---------------------------------------------------------------- stepping
     def advance(self, long n_steps, double dt_s):
         """Run ``n_steps`` lockstep periods of ``dt_s`` with the GIL released."""
@@ -236,7 +260,6 @@ cdef class LockstepCore:
         cdef int k
         cdef ControlInputs inp
         cdef Actuators a
-        cdef double true_value[N_PROBES]
         cdef double flow, volume_ml, delivered
         cdef double dt_min = dt_s / 60.0
         cdef double dt_h = dt_s / 3600.0
@@ -244,19 +267,7 @@ cdef class LockstepCore:
         cdef const Params* p = &self.kernel.p
         cdef const Faults* f = &self.kernel.f
         for i in range(n):
-            true_value[0] = st.temperature_c
-            true_value[1] = (p.pka_apparent
-                             + log10(fmax(st.bicarbonate_mm, MIN_CONCENTRATION_MM)
-                                     / fmax(st.dissolved_co2_mm, MIN_CONCENTRATION_MM)))
-            true_value[2] = 100.0 * st.dissolved_o2_um / p.o2_saturation_air_um
-            for k in range(N_PROBES):
-                self.probes[k].drift += self.probes[k].drift_per_h * dt_h
-                if self.probes[k].failed:
-                    self.probes[k].last = NAN
-                else:
-                    self.probes[k].last = true_value[k] + self.probes[k].offset + self.probes[k].drift
-                    if self.probes[k].noise_sd > 0.0:
-                        self.probes[k].last += self.probes[k].noise_sd * standard_normal(&self.noise)
+            self._read_probes(dt_h)
             a.feed_ml_min = 0.0
             a.base_ml_min = 0.0
             a.perfusion_ml_min = 0.0

@@ -34,10 +34,15 @@ class ReferenceMeter(ScpiDevice):
         self.name = name
         self._errors = world.sim.reference.get(name, {})
 
-    def quantity(self, header: str, key: str, true_value, fmt: str) -> None:
+    def quantity(self, header: str, key: str, true_value, fmt: str, minimum: float | None = None) -> None:
         """Declare ``header`` as reading ``true_value()`` with the error model ``key``."""
         reading = Reading(self._errors.get(key, SimulatedProbe()), seeded_rng(self.world.seed, f"{self.name}:{key}"))
-        self.register(header, lambda args: fmt.format(reading(true_value())))
+
+        def read(args: list[str]) -> str:
+            value = reading(true_value())
+            return fmt.format(value if minimum is None else max(minimum, value))
+
+        self.register(header, read)
 
 
 class PhDoMeterDevice(ReferenceMeter):
@@ -60,4 +65,4 @@ class TachometerDevice(ReferenceMeter):
     def __init__(self, identity: Identity, world: SimulatedWorld, name: str):
         super().__init__(identity, world, name)
         culture = world.culture
-        self.quantity("MEASure:SPEed?", "speed_rpm", lambda: culture.rocking_rpm, "{:.2f}")
+        self.quantity("MEASure:SPEed?", "speed_rpm", lambda: culture.rocking_rpm, "{:.2f}", minimum=0.0)

@@ -151,6 +151,7 @@ class SimulatedWorld:
         for name in cfg.running_modules:
             self.controller.command(Module[name.upper()], Command.START)
         self._apply_setpoints()
+        self.core.refresh_probes()
 
     @classmethod
     def from_profile(cls, bench: BenchProfile, state_dir: Path) -> SimulatedWorld:
@@ -188,6 +189,7 @@ class SimulatedWorld:
     def load_fresh_bag(self) -> None:
         """A new bag, filled with medium at room temperature, is placed on the plate."""
         self.culture.set_state(temperature_c=self.sim.plant.ambient_c)
+        self.core.refresh_probes()
 
     # ---------------------------------------------------------------- power
     @property
