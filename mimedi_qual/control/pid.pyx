@@ -11,7 +11,7 @@ the integrator alone never leaves the output range. A long saturated heat-up
 therefore leaves neither a charged integrator behind (overshoot) nor one
 dragged far below zero by the proportional term (a crawl to the setpoint).
 
-Two ways to drive it, same arithmetic (``pid_step`` below):
+Two ways to drive it, same arithmetic (``pid_step`` in pid.pxd):
 
 >>> pid = TemperaturePID(kp=20.0, ki=0.02, kd=0.0, out_min=0.0, out_max=100.0)
 >>> heater_pct = pid.step(37.0, 36.2, 1.0)          # one call from Python
@@ -24,61 +24,9 @@ Two ways to drive it, same arithmetic (``pid_step`` below):
 
 from libc.math cimport isnan
 
-
-cdef double pid_step(PidState* s, double setpoint, double measurement, double dt_s) noexcept nogil:
-    cdef double error, p, d, u
-    cdef double manual_u
-    if s.manual:
-        manual_u = s.manual_output
-        if manual_u > s.out_max:
-            manual_u = s.out_max
-        elif manual_u < s.out_min:
-            manual_u = s.out_min
-        pid_track(s, setpoint, measurement, manual_u)
-        return manual_u
-    if isnan(measurement) or isnan(setpoint):
-        # A measurement we cannot trust must never drive the heater up.
-        return s.out_min
-    error = setpoint - measurement
-    p = s.kp * error
-    d = 0.0
-    if s.kd != 0.0 and s.primed and dt_s > 0.0:    # skips a division in PI loops
-        d = -s.kd * (measurement - s.prev_measurement) / dt_s
-    s.prev_measurement = measurement
-    s.primed = True
-    s.integral += s.ki * error * dt_s
-    u = p + s.integral + d
-    if u > s.out_max:
-        s.integral -= u - s.out_max
-        u = s.out_max
-    elif u < s.out_min:
-        s.integral += s.out_min - u
-        u = s.out_min
-    # A large proportional term during a long saturation would otherwise drag
-    # the integrator far outside the output range, from where it needs hours
-    # to come back: the integrator alone never leaves the output range.
-    if s.integral > s.out_max:
-        s.integral = s.out_max
-    elif s.integral < s.out_min:
-        s.integral = s.out_min
-    return u
-
-
-cdef void pid_track(PidState* s, double setpoint, double measurement, double output) noexcept nogil:
-    # Choose the integrator so that the next auto step, with the error
-    # unchanged, returns ``output``: the transfer is bumpless.
-    if isnan(measurement) or isnan(setpoint):
-        s.integral = output
-        return
-    s.integral = output - s.kp * (setpoint - measurement)
-    s.prev_measurement = measurement
-    s.primed = True
-
-
-cdef void pid_clear(PidState* s) noexcept nogil:
-    s.integral = 0.0
-    s.prev_measurement = 0.0
-    s.primed = False
+# pid_step, pid_track and pid_clear are defined inline in pid.pxd, so every
+# compiled loop (controller, lockstep) gets them inlined instead of calling
+# through a function pointer.
 
 
 cdef class TemperaturePID:
