@@ -45,7 +45,8 @@ from mimedi_qual.lab.errors import InstrumentError
 
 CONSOLE_PROMPT = "mimedi> "
 STATUS_LINE = re.compile(rb"power=(?P<power>\w+) state=(?P<state>\w+) alarms=(?P<alarms>\d+)")
-POLL_S = 0.2
+POLL_S = 0.2          # wall-clock pause between polls when the bench has no clock driver
+BOOT_POLL_S = 2.0     # bench time between polls of a booting controller
 CONSOLE_TIMEOUT_S = 5.0
 READY_STATES = ("READY", "RUNNING")
 
@@ -122,13 +123,14 @@ class BioreactorStrategy(Strategy):
             step.skip("nothing to do")
             return
         if status == Status.off:
-            self.target.deactivate(self.console)
-            self._console_logged_in = False
+            self._drop_connections()
             self.target.activate(self.power)
             self.power.off()
         elif status == Status.powered:
             self.target.activate(self.power)
-            self.power.on()
+            if not self.power.get():
+                self._drop_connections()
+                self.power.on()
         elif status == Status.ready:
             if self.status not in (Status.powered, Status.running):
                 self.transition(Status.powered)
@@ -152,7 +154,39 @@ class BioreactorStrategy(Strategy):
         self.target.activate(self.power)
         self.status = status
 
+    @never_retry
+    @step(args=["duration_s"])
+    def power_cut(self, duration_s: float) -> None:
+        """Cut the controller's power for ``duration_s`` of bench time, then restore it.
+
+        Leaves the bench *powered* (booting): ask for ``ready`` next to wait
+        for the boot. The controller's connections are dropped and reopened
+        on next use, as after any power cycle.
+        """
+        self._drop_connections()
+        self.target.activate(self.power)
+        self.power.off()
+        self.status = Status.off
+        self._bench_wait(duration_s)
+        self.power.on()
+        self.status = Status.powered
+
     # -- the pieces ------------------------------------------------------------
+    def _drop_connections(self) -> None:
+        """Close console and controller sessions: the device side closes them when power goes."""
+        self.target.deactivate(self.console)
+        self._console_logged_in = False
+        transport = getattr(self.controller, "scpi", None) or self.controller
+        self.target.deactivate(transport)
+
+    def _bench_wait(self, duration_s: float) -> None:
+        """Let bench time pass: the clock driver if the bench has one, else sleep."""
+        if self.clock is not None:
+            self.target.activate(self.clock)
+            self.clock.wait_s(duration_s)
+        else:
+            time.sleep(duration_s)
+
     def _password(self) -> str:
         password = os.environ.get(self.console_password_env) or self.console_password
         if password is None:
@@ -200,10 +234,7 @@ class BioreactorStrategy(Strategy):
                 self.target.deactivate(self.console)
             if time.monotonic() >= deadline:
                 raise StrategyError(f"controller not READY within {self.boot_timeout_s:g} s (last: {last})")
-            if self.clock is not None:
-                self.target.activate(self.clock)
-                self.clock.wait_s(POLL_S)
-            time.sleep(POLL_S)
+            self._poll_pause()
 
     def _close_door(self) -> None:
         if self.door is None:
@@ -232,7 +263,10 @@ class BioreactorStrategy(Strategy):
             if time.monotonic() >= deadline:
                 raise StrategyError(f"controller not RUNNING {self.boot_timeout_s:g} s after START of "
                                     f"{self.run_module} (module state {controller.module_state(self.run_module)})")
-            if self.clock is not None:
-                self.target.activate(self.clock)
-                self.clock.wait_s(POLL_S)
-            time.sleep(POLL_S)
+            self._poll_pause()
+
+    def _poll_pause(self) -> None:
+        """Between two polls: bench time passes (a booting simulated controller needs it), a little wall time too."""
+        if self.clock is not None:
+            self._bench_wait(BOOT_POLL_S)
+        time.sleep(POLL_S / 4)
