@@ -20,7 +20,7 @@ True
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from mimedi_qual.control import codes
 from mimedi_qual.control.codes import (ACTING_STATE_COMPLETION, INTERLOCKED_COMMANDS,
@@ -142,15 +142,12 @@ class ReferenceAlarm:
         return False
 
 
-@dataclass
 class ReferenceController:
-    """Same behaviour as the compiled ``Controller``; outputs are dicts."""
+    """Same behaviour as the compiled ``Controller``; ``step`` returns a dict
+    keyed by ``codes.OUTPUT_COLUMNS``."""
 
-    config: dict
-    modules: list[int] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        cfg = self.config
+    def __init__(self, config: dict) -> None:
+        cfg = self.config = config
         t, ph, dox = cfg["temperature"], cfg["ph"], cfg["dissolved_oxygen"]
         self.period_s = cfg["period_s"]
         self.temperature_target_c = t["setpoint_c"]
