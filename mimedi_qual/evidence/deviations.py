@@ -7,7 +7,9 @@ requirements it touches (Annex 15 §2.7–2.8). Four things raise one:
 * ``criterion_not_met`` — a measurement outside its acceptance limits;
 * ``instrument_fault``  — an instrument that failed, answered nonsense, or is past calibration;
 * ``interruption``      — the campaign process stopped and was resumed;
-* ``protocol_changed``  — the protocol run differs from the approved one (hash mismatch).
+* ``protocol_changed``  — the protocol run differs from the approved one (hash mismatch);
+* ``execution_error``   — a step could not be executed as written (undefined step,
+  unusable profile value, harness error): the protocol was not carried out.
 
 Ids are assigned in order, ``DEV-001``, ``DEV-002``, … from the deviations
 already in the store, so a resumed campaign continues the numbering::
@@ -41,6 +43,7 @@ class DeviationCategory(StrEnum):
     INSTRUMENT_FAULT = "instrument_fault"
     INTERRUPTION = "interruption"
     PROTOCOL_CHANGED = "protocol_changed"
+    EXECUTION_ERROR = "execution_error"
 
 
 @dataclass(frozen=True, slots=True)

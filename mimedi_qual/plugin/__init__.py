@@ -25,12 +25,8 @@ import pytest
 
 from mimedi_qual.plugin.collection import FeatureModule
 
-pytest_plugins = [
-    "mimedi_qual.steps.bench_steps",
-    "mimedi_qual.steps.identity_steps",
-    "mimedi_qual.steps.temperature_steps",
-    "mimedi_qual.steps.process_steps",
-]
+# The step vocabulary: mimedi_qual/steps/__init__.py lists its modules in its own pytest_plugins.
+pytest_plugins = ["mimedi_qual.steps"]
 
 URS_TAG = re.compile(r"^URS-[A-Za-z0-9-]+$")
 SEVERITY_FOR_RISK = {"high": "critical", "medium": "normal", "low": "minor"}
@@ -70,12 +66,66 @@ def pytest_configure(config: pytest.Config) -> None:
     reporter = LabgridStepReporter()
     config.pluginmanager.register(reporter, "mimedi-labgrid-steps")
     reporter.subscribe()
+    _start_evidence_record(config)
+
+
+EVIDENCE_PLUGIN = "mimedi-evidence"
+
+
+def _campaign_dir(config: pytest.Config) -> Path:
+    """--campaign-dir, or a fresh temporary directory for this run (remembered)."""
+    chosen = getattr(config, "_mimedi_campaign_dir", None)
+    if chosen is None:
+        import tempfile
+
+        option = config.getoption("--campaign-dir")
+        chosen = Path(option) if option else Path(tempfile.mkdtemp(prefix="mimedi-campaign-"))
+        chosen.mkdir(parents=True, exist_ok=True)
+        config._mimedi_campaign_dir = chosen
+    return chosen
+
+
+def _start_evidence_record(config: pytest.Config) -> None:
+    """With a bench, every run writes the campaign record (evidence store) as it goes."""
+    if config.getoption("--bench") is None or config.option.collectonly:
+        return
+    from mimedi_qual.plugin.campaign_record import open_or_create, record_campaign_start
+    from mimedi_qual.plugin.evidence_recorder import EvidenceRecorder
+    from mimedi_qual.profiles import load_bench
+
+    campaign_dir = _campaign_dir(config)
+    store = open_or_create(campaign_dir)
+    root = profiles_dir(config).resolve().parent
+    config._mimedi_owns_record = len(store) == 0
+    if config._mimedi_owns_record:
+        # Plain pytest run: nobody wrote the campaign's first records yet.
+        bench_path = Path(config.getoption("--bench"))
+        record_campaign_start(
+            store, root=root, campaign_id=campaign_dir.name, stages=["iq", "oq", "pq"],
+            bench=load_bench(bench_path), bench_path=bench_path,
+            acceptance_path=Path(config.getoption("--acceptance") or profiles_dir(config) / "acceptance" / "criteria.yaml"),
+        )
+    recorder = EvidenceRecorder(store, root)
+    config.pluginmanager.register(recorder, EVIDENCE_PLUGIN)
+    import allure_commons
+
+    allure_commons.plugin_manager.register(recorder, EVIDENCE_PLUGIN)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     reporter = config.pluginmanager.get_plugin("mimedi-labgrid-steps")
     if reporter is not None:
         reporter.unsubscribe()
+    recorder = config.pluginmanager.get_plugin(EVIDENCE_PLUGIN)
+    if recorder is not None:
+        import allure_commons
+
+        if getattr(config, "_mimedi_owns_record", False):
+            from mimedi_qual.plugin.campaign_record import record_campaign_finish
+
+            record_campaign_finish(recorder.store)
+        allure_commons.plugin_manager.unregister(name=EVIDENCE_PLUGIN)
+        recorder.store.close()
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):
@@ -174,15 +224,15 @@ def campaign(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         raise pytest.UsageError("--bench PROFILE is required")
     profiles = profiles_dir(config)
     acceptance_path = Path(config.getoption("--acceptance") or profiles / "acceptance" / "criteria.yaml")
-    campaign_dir = config.getoption("--campaign-dir")
-    if campaign_dir:
-        campaign_dir = Path(campaign_dir)
-        campaign_dir.mkdir(parents=True, exist_ok=True)
-    else:
-        campaign_dir = tmp_path_factory.mktemp("campaign")
+    campaign_dir = _campaign_dir(config)
+    recorder = config.pluginmanager.get_plugin(EVIDENCE_PLUGIN)
     bench_profile = load_bench(bench_path)
     acceptance = load_acceptance(acceptance_path)
     bench = Bench.open(bench_profile, Path(bench_path), campaign_dir)
+    if recorder is not None:
+        from mimedi_qual.plugin.campaign_record import record_instruments
+
+        record_instruments(recorder.store, bench)
     try:
         yield CampaignContext(
             bench=bench,
@@ -190,6 +240,7 @@ def campaign(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
             acceptance_path=acceptance_path,
             profiles_dir=profiles,
             campaign_dir=campaign_dir,
+            recorder=recorder,
         )
     finally:
         bench.close()

@@ -11,6 +11,7 @@ from mimedi_qual.profiles.acceptance import AcceptanceProfile
 from mimedi_qual.profiles.bench import BenchProfile
 from mimedi_qual.profiles.errors import ProfileError
 from mimedi_qual.profiles.process import ProcessRecipe
+from mimedi_qual.profiles.protocol import ProtocolDocument
 from mimedi_qual.profiles.urs import UrsProfile
 from mimedi_qual.profiles.yaml_lines import line_of, load_yaml_with_lines
 
@@ -57,3 +58,7 @@ def load_urs(path: str | Path) -> UrsProfile:
 
 def load_process(path: str | Path) -> ProcessRecipe:
     return load_model(path, ProcessRecipe)
+
+
+def load_protocol_document(path: str | Path) -> ProtocolDocument:
+    return load_model(path, ProtocolDocument)

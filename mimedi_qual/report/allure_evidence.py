@@ -38,3 +38,13 @@ def series_csv(columns: list[str], rows: list[tuple]) -> str:
 
 def attach_series(name: str, columns: list[str], rows: list[tuple]) -> None:
     allure.attach(series_csv(columns, rows), name=name, attachment_type=allure.attachment_type.CSV)
+
+
+def attach_plot(series_csv_bytes: bytes, measurement: Measurement) -> None:
+    """Attach a plot of the series the measurement judged, with its limits."""
+    from mimedi_qual.report.plots import series_plot_png
+
+    png = series_plot_png(series_csv_bytes, title=f"{measurement.criterion_id}: {measurement.description}",
+                          low=measurement.low, high=measurement.high, unit=measurement.unit)
+    if png is not None:
+        allure.attach(png, name=f"{measurement.criterion_id} plot", attachment_type=allure.attachment_type.PNG)

@@ -1,0 +1,168 @@
+"""The beginning and end of a campaign record: who, what protocol, which bench.
+
+Used by ``mimedi-qual run`` (before and after pytest) and by the plugin when
+the protocols run under plain pytest, so both leave the same record:
+
+``campaign_started`` → ``protocol`` (hash of the protocol files, valid
+approvals, requirements in scope; a ``protocol_changed`` deviation if approved
+but different) → ``instrument_identity`` per instrument (as found on the bench,
+with its calibration) → … steps, measurements, scenarios, deviations …
+→ ``allure_result`` per result file → ``campaign_finished``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+from mimedi_qual.evidence.deviations import deviations
+from mimedi_qual.evidence.protocol import load_approvals, record_protocol
+from mimedi_qual.evidence.store import EvidenceStore, NotACampaignError
+from mimedi_qual.profiles import load_urs
+from mimedi_qual.profiles.bench import BenchProfile
+from mimedi_qual.profiles.loader import load_protocol_document
+
+PROTOCOL_DOCUMENT = Path("profiles/protocol/mimedi-qualification.yaml")
+APPROVALS_DIR = Path("profiles/approvals")
+USERS_FILE = Path("profiles/users/users.yaml")
+TIME_SOURCE = "host system clock (UTC), as synchronised by the operating system"
+
+
+def open_or_create(campaign_dir: Path) -> EvidenceStore:
+    try:
+        return EvidenceStore.open(campaign_dir)
+    except NotACampaignError:
+        return EvidenceStore.create(campaign_dir, exist_ok=True)
+
+
+def git_commit(root: Path) -> str:
+    try:
+        return subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
+                              text=True, timeout=5).stdout.strip() or "unknown"
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+
+
+def harness_version() -> str:
+    try:
+        return metadata.version("mimedi-qual")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def executor_identity(root: Path, user_id: str | None) -> tuple[str, str]:
+    """(user id, printed name): from the user registry when the user is registered."""
+    user_id = user_id or getpass.getuser()
+    try:
+        from mimedi_qual.evidence.users import UserRegistry
+
+        registry = UserRegistry.load(root / USERS_FILE)
+        user = registry.get(user_id)
+        if user is not None:
+            return user.user_id, user.printed_name
+    except Exception:  # an absent or empty registry: the OS account is the executor
+        pass
+    return user_id, f"{user_id} (operating-system account, not in the user registry)"
+
+
+def record_campaign_start(store: EvidenceStore, *, root: Path, campaign_id: str, stages: list[str],
+                          bench: BenchProfile, bench_path: Path, acceptance_path: Path,
+                          executor_user_id: str | None = None) -> None:
+    """Write campaign_started and protocol records (the CLI calls this before running)."""
+    document = load_protocol_document(root / PROTOCOL_DOCUMENT)
+    user_id, printed_name = executor_identity(root, executor_user_id)
+    controller = next((i for i in bench.instruments.values() if i.kind == "bioreactor"), None)
+    equipment = None
+    if controller is not None:
+        equipment = {"name": "MiMédi bioreactor", "model": controller.identity.model,
+                     "serial": controller.identity.serial, "firmware": controller.identity.firmware}
+    requirements = []
+    for urs_file in sorted((root / "profiles" / "urs").glob("*.yaml")):
+        for req_id, req in load_urs(urs_file).requirements.items():
+            if req.stage.lower() in stages:
+                requirements.append({"id": req_id, "text": req.text, "risk": req.risk, "stage": req.stage})
+    paths = [root / f for f in document.files]
+    from mimedi_qual.evidence.protocol import protocol_hash
+
+    digest = protocol_hash(paths, root)
+    store.append("campaign_started", {
+        "campaign_id": campaign_id,
+        "stage": "+".join(s.upper() for s in stages),
+        "protocol_id": document.id,
+        "protocol_version": document.version,
+        "protocol_hash": digest,
+        "bench_profile": str(bench_path),
+        "bench_simulated": bench.bench.kind == "simulated",
+        "bench_id": bench.bench.id,
+        "executor_user_id": user_id,
+        "executor_printed_name": printed_name,
+        "site": bench.bench.site,
+        "equipment": equipment,
+        "harness_version": harness_version(),
+        "git_commit": git_commit(root),
+        "time_source": TIME_SOURCE,
+        "environment": {"python": platform.python_version(), "host": platform.node(),
+                        "acceptance_profile": str(acceptance_path),
+                        "started_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")},
+        "objective": document.objective,
+        "scope": document.scope,
+        "references": document.references,
+    })
+    registry = None
+    try:
+        from mimedi_qual.evidence.users import UserRegistry
+
+        registry = UserRegistry.load(root / USERS_FILE)
+    except Exception:
+        registry = None
+    approvals = load_approvals(root / APPROVALS_DIR, document.id, document.version)
+    record_protocol(store, protocol_id=document.id, protocol_version=document.version, paths=paths,
+                    root=root, approvals=approvals, registry=registry, requirements=requirements)
+
+
+def record_instruments(store: EvidenceStore, bench) -> None:
+    """One instrument_identity record per instrument, as it answers on the bench today."""
+    today = dt.datetime.now(dt.timezone.utc).date()
+    for name, instrument in bench.profile.instruments.items():
+        try:
+            idn = bench.identify(name)
+        except Exception as exc:  # recorded as found: the IQ scenario judges it
+            idn = f"no answer: {exc}"
+        cal = instrument.calibration
+        store.append("instrument_identity", {
+            "name": name,
+            "quantity": "controller" if instrument.kind == "bioreactor" else instrument.kind,
+            "manufacturer": instrument.identity.manufacturer,
+            "model": instrument.identity.model,
+            "serial": instrument.identity.serial,
+            "firmware": instrument.identity.firmware,
+            "idn": idn,
+            "calibration_certificate": cal.certificate if cal else "",
+            "calibration_due_date": cal.due_on.isoformat() if cal else None,
+            "in_calibration": bool(cal) and not cal.is_due(today),
+        })
+
+
+def record_campaign_finish(store: EvidenceStore) -> dict:
+    """campaign_finished from what the store holds (criteria judged, deviations)."""
+    measurements = [r.payload for r in store.records(kind="measurement")]
+    failed = [m for m in measurements if m.get("verdict") != "pass"]
+    devs = deviations(store)
+    scenarios = [r.payload for r in store.records(kind="scenario")]
+    ok = not devs and scenarios and all(s["status"] == "passed" for s in scenarios)
+    payload = {
+        "verdict": "criteria_met" if ok else "deviations",
+        "criteria_total": len(measurements),
+        "criteria_failed": len(failed),
+        "deviations": len(devs),
+        "conclusion": ("All acceptance criteria of the executed protocol were met." if ok else
+                       f"{len(devs)} deviation(s) recorded; {len(failed)} of {len(measurements)} criteria not met."),
+        "recommendation": ("Release to the next stage after review and approval." if ok else
+                           "Do not release: investigate and close the deviations first."),
+    }
+    store.append("campaign_finished", payload)
+    return payload

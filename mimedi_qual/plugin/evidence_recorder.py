@@ -1,0 +1,218 @@
+"""Write the campaign record into the evidence store while the campaign runs.
+
+A pytest plugin object (registered by the mimedi-qual plugin when a bench is
+given). Records are written as they are taken — each append is durable — so a
+campaign process killed mid-run loses nothing already recorded:
+
+* ``step`` — every Gherkin step with its status, duration and error;
+* ``measurement`` — every judged value (via :meth:`record_measurement`, which
+  ``CampaignContext.record`` calls), with scenario, feature, URS and the raw
+  series it was judged on;
+* ``raw_data`` — every Allure attachment (CSV series, plots, I/O logs) is also
+  stored under its SHA-256 in ``raw/``: the report and the record share one
+  original;
+* ``scenario`` — each scenario's outcome (the rows of the traceability
+  matrix), with its pytest node id so ``run --resume`` can skip it;
+* ``deviation`` — for a failed scenario: one per criterion not met, or the
+  instrument fault, or the execution error, with expected/actual/impact.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import allure_commons
+import pytest
+
+from mimedi_qual.evidence.deviations import DeviationCategory, record_deviation
+from mimedi_qual.evidence.store import EvidenceStore
+from mimedi_qual.qualification.measurement import Measurement
+
+STEP_STATUS_FAILED, STEP_STATUS_BROKEN = "failed", "broken"
+
+
+@dataclass
+class _Scenario:
+    nodeid: str
+    feature: str
+    name: str
+    urs: list[str]
+    raw: list[tuple[str, str, str]] = field(default_factory=list)  # (name, sha256, extension)
+    failed_measurements: list[dict] = field(default_factory=list)
+    error: BaseException | None = None
+    error_step: str = ""
+
+
+class EvidenceRecorder:
+    def __init__(self, store: EvidenceStore, root: Path):
+        self.store = store
+        self.root = root
+        self.current: _Scenario | None = None
+        self._step_started = 0.0
+
+    # -- helpers ---------------------------------------------------------
+    def _feature_path(self, filename: str) -> str:
+        try:
+            return str(Path(filename).resolve().relative_to(self.root))
+        except ValueError:
+            return str(filename)
+
+    def _step_payload(self, step, status: str, error: str = "") -> dict:
+        sc = self.current
+        return {
+            "feature": sc.feature if sc else "",
+            "scenario": sc.name if sc else "",
+            "keyword": step.keyword,
+            "text": step.name,
+            "status": status,
+            "urs": sc.urs if sc else [],
+            "duration_s": round(time.monotonic() - self._step_started, 6),
+            "error": error,
+            "line": step.line_number,
+        }
+
+    # -- pytest-bdd hooks -------------------------------------------------
+    @pytest.hookimpl
+    def pytest_bdd_before_scenario(self, request, feature, scenario):
+        urs = sorted(t for t in (scenario.tags | feature.tags) if t.startswith("URS-"))
+        self.current = _Scenario(request.node.nodeid, self._feature_path(feature.filename), scenario.name, urs)
+
+    @pytest.hookimpl
+    def pytest_bdd_before_step(self, request, feature, scenario, step, step_func):
+        self._step_started = time.monotonic()
+
+    @pytest.hookimpl
+    def pytest_bdd_after_step(self, request, feature, scenario, step, step_func, step_func_args):
+        self.store.append("step", self._step_payload(step, "passed"))
+
+    @pytest.hookimpl
+    def pytest_bdd_step_error(self, request, feature, scenario, step, step_func, step_func_args, exception):
+        status = STEP_STATUS_FAILED if isinstance(exception, AssertionError) else STEP_STATUS_BROKEN
+        message = f"{type(exception).__name__}: {exception}"
+        self.store.append("step", self._step_payload(step, status, message))
+        if self.current is not None and self.current.error is None:
+            self.current.error = exception
+            self.current.error_step = f"{step.keyword} {step.name}"
+
+    @pytest.hookimpl
+    def pytest_bdd_step_func_lookup_error(self, request, feature, scenario, step, exception):
+        self._step_started = time.monotonic()
+        self.store.append("step", self._step_payload(step, STEP_STATUS_BROKEN, f"no step definition: {exception}"))
+        if self.current is not None and self.current.error is None:
+            self.current.error = exception
+            self.current.error_step = f"{step.keyword} {step.name}"
+
+    # -- scenario outcome ----------------------------------------------------
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        sc = self.current
+        if sc is None or sc.nodeid != item.nodeid:
+            if report.when == "setup" and report.failed:
+                self._setup_failure(item, report)
+            return
+        if report.when != "call":
+            return
+        status = "passed" if report.passed else ("failed" if sc.failed_measurements or
+                                                 isinstance(sc.error, AssertionError) else "broken")
+        self.store.append("scenario", {
+            "feature": sc.feature, "scenario": sc.name, "urs": sc.urs, "status": status,
+            "duration_s": round(report.duration, 6), "nodeid": sc.nodeid,
+        })
+        if not report.passed:
+            self._deviations_for(sc, report)
+        self.current = None
+
+    def _setup_failure(self, item, report) -> None:
+        """The bench could not be brought up for this scenario: an instrument fault."""
+        message = report.longreprtext.strip().splitlines()[-1] if report.longreprtext else "setup failed"
+        record_deviation(
+            self.store, DeviationCategory.INSTRUMENT_FAULT,
+            description=f"Bench not available for {item.name}: {message}",
+            expected="bench reachable and ready", actual=message,
+            impact="scenario not executed; no evidence produced for it",
+            scenario=item.name,
+        )
+
+    def _deviations_for(self, sc: _Scenario, report) -> None:
+        for m in sc.failed_measurements:
+            limits = m.get("expected") or _limits(m)
+            record_deviation(
+                self.store, DeviationCategory.CRITERION_NOT_MET,
+                description=f"{m['criterion_id']} not met in '{sc.name}': {m.get('description', '')}",
+                expected=limits, actual=f"{m['value']} {m['unit']}".strip(),
+                impact=f"acceptance criterion {m['criterion_id']} not demonstrated; "
+                       f"requirement(s) {', '.join(sc.urs) or '-'} not verified",
+                scenario=sc.name, urs=sc.urs, criterion_id=m["criterion_id"],
+            )
+        if sc.failed_measurements:
+            return
+        error = sc.error
+        message = f"{type(error).__name__}: {error}" if error else (report.longreprtext.strip().splitlines() or ["failed"])[-1]
+        from mimedi_qual.lab.errors import InstrumentError
+
+        if isinstance(error, InstrumentError) or "instrument '" in message:
+            category = DeviationCategory.INSTRUMENT_FAULT
+            impact = "the scenario stopped at the fault; its criteria are not demonstrated"
+        else:
+            category = DeviationCategory.EXECUTION_ERROR
+            impact = "the protocol could not be executed as written; its criteria are not demonstrated"
+        record_deviation(
+            self.store, category,
+            description=f"'{sc.name}' stopped at step '{sc.error_step}'",
+            expected="step completes", actual=message[:2000], impact=impact,
+            scenario=sc.name, urs=sc.urs,
+        )
+
+    # -- measurements ----------------------------------------------------------
+    def record_measurement(self, measurement: Measurement) -> dict:
+        sc = self.current
+        payload = {
+            **measurement.as_dict(),
+            "scenario": sc.name if sc else "",
+            "feature": sc.feature if sc else "",
+            "urs": sc.urs if sc else [],
+        }
+        csvs = [sha for _, sha, ext in (sc.raw if sc else []) if ext == "csv"]
+        if csvs:
+            payload["raw_sha256"] = csvs[-1]
+        self.store.append("measurement", payload)
+        if sc is not None and measurement.verdict != "pass":
+            sc.failed_measurements.append(payload)
+        return payload
+
+    def last_series_csv(self) -> bytes | None:
+        sc = self.current
+        csvs = [sha for _, sha, ext in (sc.raw if sc else []) if ext == "csv"]
+        return self.store.raw_path(csvs[-1]).read_bytes() if csvs else None
+
+    # -- Allure attachments are raw evidence too -----------------------------------
+    @allure_commons.hookimpl
+    def attach_data(self, body, name, attachment_type, extension):
+        data = body if isinstance(body, bytes) else str(body).encode("utf-8")
+        ext = extension or (attachment_type.extension if attachment_type is not None else "bin")
+        scenario = self.current.name if self.current else ""
+        sha = self.store.store_raw(data, ext, description=f"{scenario}: {name}" if scenario else str(name))
+        if self.current is not None:
+            self.current.raw.append((str(name), sha, ext))
+
+    @allure_commons.hookimpl
+    def attach_file(self, source, name, attachment_type, extension):
+        path = Path(source)
+        if path.is_file():
+            self.attach_data(path.read_bytes(), name or path.name, attachment_type,
+                             extension or path.suffix.lstrip("."))
+
+
+def _limits(m: dict) -> str:
+    low, high, unit = m.get("low"), m.get("high"), m.get("unit", "")
+    if low is not None and high is not None:
+        return f"{low} … {high} {unit}".strip()
+    if low is not None:
+        return f"≥ {low} {unit}".strip()
+    if high is not None:
+        return f"≤ {high} {unit}".strip()
+    return "as registered"
