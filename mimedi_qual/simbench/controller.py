@@ -102,7 +102,8 @@ class ControllerDevice(ScpiDevice):
         self.register("INTerlock:ACTive?", self._interlocks)
         self.register("STATus:OPERation?", lambda a: world.operation_status())
         self.register("ACCess:LOGin", self._login)
-        self.register("ACCess:LOGout", self._logout)
+        # SCPI would give LOGin and LOGout the same short form; LOGO (as the lab driver sends) is it.
+        self.register("ACCess:LOGOut", self._logout)
         self.register("ACCess:LEVel?", lambda a: self.level)
         self.register("AUDit:COUNt?", lambda a: str(world.audit.count))
         self.register("AUDit:ENTRy?", self._audit_entry)

@@ -141,6 +141,7 @@ class SimulatedWorld:
         self.mains_ok = True
         self.boot_done_at_s: float | None = None     # set while booting
         self.powered_off_at_s: float | None = None
+        self.powered_on_at_s = 0.0
         self.on_power_change: list = []              # callbacks(powered: bool) for the servers
 
         # -- the rig around the controller
@@ -229,6 +230,7 @@ class SimulatedWorld:
             self.culture.inject(CultureFault.POWER_LOST)
             self.audit.forget()
         elif now and not was_powered:
+            self.powered_on_at_s = self.time_s
             self.boot_done_at_s = self.time_s + self.sim.controller.boot_time_s
             self.audit.load()
             self.controller.reset()
@@ -244,7 +246,7 @@ class SimulatedWorld:
         self.culture.clear(CultureFault.POWER_LOST)
         self.controller.reset()
         self._apply_setpoints()
-        off_s = self.time_s - (self.powered_off_at_s if self.powered_off_at_s is not None else self.time_s)
+        off_s = (self.powered_on_at_s - self.powered_off_at_s) if self.powered_off_at_s is not None else 0.0
         self.audit.append(self.controller.time_s, "SYSTEM", "POWER_FAILURE", "ON", "OFF",
                           f"power restored after {off_s:.0f} s off")
         resumed = []
@@ -310,9 +312,8 @@ class SimulatedWorld:
         return self.sim.balance.vessel_g + self.core.balance_delivered_ml * self.sim.balance.liquid_density_g_per_ml
 
     def balance_settled(self) -> bool:
-        pumping = any(self.core.pump_state(k)[0] and self.core.pump_route_to_balance(k)
-                      for k in range(len(PUMP_NAMES)))
-        return not pumping and self.time_s - self.core.balance_changed_at_s >= self.sim.balance.settling_s
+        """Stable once nothing has dripped into the vessel for the balance's settling time."""
+        return self.time_s - self.core.balance_changed_at_s >= self.sim.balance.settling_s
 
     def supply_pressure_bar(self, gas: str) -> float:
         u = self.sim.utilities

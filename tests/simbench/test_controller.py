@@ -1,0 +1,113 @@
+"""The simulated controller through pyvisa: its whole SCPI set, errors, access levels, audit trail."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import Sim, open_scpi, profile_with
+from mimedi_qual.simbench.launcher import SimulatedBenchProcess
+
+
+@pytest.fixture(scope="module")
+def ctl(bench, visa):
+    session = open_scpi(visa, bench.addresses["controller"])
+    yield session
+    session.close()
+
+
+@pytest.fixture(scope="module")
+def login_bench(tmp_path_factory):
+    path = profile_with(tmp_path_factory.mktemp("login"), {"require_login: false": "require_login: true"})
+    with SimulatedBenchProcess(path) as sim:
+        yield sim
+
+
+def test_identity_modules_firmware_and_checksum(ctl):
+    assert ctl.query("*IDN?") == "MIMEDI,BR1-CTRL,SIM-0001,0.1.0"
+    assert ctl.query("SYST:MOD:CAT?") == "SELECTION,TRANSDUCTION,EXPANSION,HARVEST"
+    assert ctl.query("SYSTem:MODule:FIRMware? expansion") == "2.1.0"
+    assert re.fullmatch(r"[0-9a-f]{64}", ctl.query("SYST:CONF:CHECK?"))
+    assert ctl.query("*OPC?") == "1"
+
+
+def test_long_short_and_lower_case_forms_agree(ctl):
+    forms = ["SOUR:TEMP?", "SOURce:TEMPerature?", "source:temperature?", ":sour:temp?"]
+    assert {ctl.query(f) for f in forms} == {"37.000"}
+
+
+def test_every_query_of_the_contract_answers(ctl):
+    for command in ("MEAS:TEMP?", "MEAS:PH?", "MEAS:DO?", "MEAS:ROCK?", "MEAS:WEIG?", "OUTP:HEAT?",
+                    "OUTP:CO2?", "OUTP:O2?", "OUTP:BASE?", "OUTP:PERF?", "SOUR:PH?", "SOUR:DO?",
+                    "SOUR:ROCK?", "SOUR:CO2?", "SYST:TIME?"):
+        float(ctl.query(command))
+    assert ctl.query("MOD:STAT? EXPANSION") in ("STARTING", "EXECUTE")
+    assert ctl.query("MOD:STAT? HARVEST") == "IDLE"
+    assert ctl.query("STAT:OPER?") == "RUNNING"
+    assert ctl.query("PUMP:STAT? FEED") == "IDLE"
+    assert ctl.query("SYST:ERR?") == '0,"No error"'
+
+
+def test_probe_reads_the_twin_with_its_offset(bench, ctl):
+    sim = Sim(bench.addresses["simctl"])
+    sim.advance(600)
+    true_c = sim.true("TEMP")
+    assert float(ctl.query("MEAS:TEMP?")) == pytest.approx(true_c + 0.05, abs=0.06)
+    assert float(ctl.query("MEAS:WEIG?")) == pytest.approx(sim.true("MASS"), abs=3.0)
+
+
+def test_undefined_header_and_illegal_parameter(ctl):
+    ctl.write("MEAS:PRESsure?")
+    assert ctl.query("SYST:ERR?") == '-113,"Undefined header"'
+    ctl.write("SOUR:TEMP 99")
+    ctl.write("SOUR:TEMP warm")
+    ctl.write("MOD:COMM FERMENTER,START")
+    ctl.write("PUMP:DISP FEED,10")
+    assert [ctl.query("SYST:ERR?") for _ in range(5)] == [
+        '-224,"Illegal parameter value"', '-224,"Illegal parameter value"',
+        '-224,"Illegal parameter value"', '-109,"Missing parameter"', '0,"No error"']
+
+
+def test_refused_module_command_carries_its_reason(ctl):
+    ctl.write("MOD:COMM HARVEST,UNHOLD")
+    assert ctl.query("SYST:ERR?") == '-221,"Settings conflict;UNHOLD not allowed for HARVEST in state IDLE"'
+
+
+def test_module_state_machine_through_scpi(bench, ctl):
+    sim = Sim(bench.addresses["simctl"])
+    ctl.write("MOD:COMM SELECTION,START")
+    assert ctl.query("SYST:ERR?") == '0,"No error"'
+    assert ctl.query("MOD:STAT? SELECTION") == "STARTING"
+    sim.advance(2)
+    assert ctl.query("MOD:STAT? SELECTION") == "EXECUTE"
+    ctl.write("MOD:COMM SELECTION,COMPLETE")
+    sim.advance(2)
+    assert ctl.query("MOD:STAT? SELECTION") == "COMPLETED"
+
+
+def test_writes_are_protected_until_an_operator_logs_in(login_bench, visa):
+    ctl = open_scpi(visa, login_bench.addresses["controller"])
+    try:
+        assert ctl.query("ACC:LEV?") == "NONE"
+        ctl.write("SOUR:TEMP 36.5")
+        ctl.write("ALAR:ACKN")
+        assert [ctl.query("SYST:ERR?") for _ in range(2)] == ['-203,"Command protected"'] * 2
+        assert ctl.query("SOUR:TEMP?") == "37.000"
+        ctl.write("ACC:LOG op1,wrong")
+        assert ctl.query("SYST:ERR?").startswith("-224,")
+        count = int(ctl.query("AUD:COUN?"))
+        ctl.write("ACC:LOG op1,op1-sim")
+        assert ctl.query("ACC:LEV?") == "OPERATOR"
+        ctl.write("SOUR:TEMP 36.5")
+        assert ctl.query("SYST:ERR?") == '0,"No error"'
+        assert ctl.query("SOUR:TEMP?") == "36.500"
+        assert int(ctl.query("AUD:COUN?")) == count + 2          # login, setpoint
+        n, time_s, user, action, old, new, reason = ctl.query(f"AUD:ENTR? {count + 2}").split(",")
+        assert (int(n), user, action, old, new) == (count + 2, "op1", "SETPOINT_TEMPERATURE_C", "37", "36.5")
+        ctl.write("ACC:LOGO")
+        assert ctl.query("ACC:LEV?") == "NONE"
+        ctl.write("AUD:ENTR? 9999")
+        assert ctl.query("SYST:ERR?").startswith("-224,")
+    finally:
+        ctl.close()
