@@ -72,6 +72,11 @@ def run(
         help="only scenarios verifying URS requirements of this risk: high, medium, low (repeatable)")] = None,
     tags: Annotated[str | None, typer.Option(
         help="tag expression over Gherkin tags, e.g. \"URS-OQ-TEMP-001 or not power\"")] = None,
+    executor: Annotated[str | None, typer.Option(
+        help="user id of the executor (profiles/users/users.yaml; default: the OS account)")] = None,
+    resume: Annotated[Path | None, typer.Option(
+        help="finish an interrupted campaign directory: record the interruption as a deviation, "
+             "run the scenarios that have no result yet")] = None,
 ) -> None:
     """Run a qualification campaign (default: IQ, OQ and PQ on the simulated bench)."""
     import pytest
@@ -84,6 +89,15 @@ def run(
 
     console = Console()
     root = project_root()
+    resumed = None
+    if resume is not None:
+        from mimedi_qual.cli.resume import ResumeError, resume_plan
+
+        try:
+            resumed = resume_plan(resume)
+        except ResumeError as exc:
+            raise _fail_input(console, str(exc)) from None
+        bench, acceptance, stage = resumed.bench_path, resumed.acceptance_path, resumed.stages
     bench_path = (bench or root / DEFAULT_BENCH)
     acceptance_path = acceptance or root / "profiles" / "acceptance" / "criteria.yaml"
     stages = [s.lower() for s in (stage or STAGES)]
@@ -113,10 +127,23 @@ def run(
     except (ProfileError, ProtocolError, SelectionError) as exc:
         raise _fail_input(console, str(exc)) from None
 
-    campaign_id = _campaign_id(bench_profile.bench.id)
-    campaign_dir = (out or root / "reports") / campaign_id
-    results_dir = campaign_dir / "allure-results"
-    results_dir.mkdir(parents=True)
+    from mimedi_qual.evidence.store import EvidenceStore
+    from mimedi_qual.plugin.campaign_record import record_campaign_start
+
+    if resumed is not None:
+        campaign_dir, campaign_id = resumed.campaign_dir, resumed.campaign_id
+        results_dir = campaign_dir / "allure-results"
+        results_dir.mkdir(parents=True, exist_ok=True)
+        resumed.record_interruption()
+    else:
+        campaign_id = _campaign_id(bench_profile.bench.id)
+        campaign_dir = (out or root / "reports") / campaign_id
+        results_dir = campaign_dir / "allure-results"
+        results_dir.mkdir(parents=True)
+        with EvidenceStore.create(campaign_dir, exist_ok=True) as store:
+            record_campaign_start(store, root=root, campaign_id=campaign_id, stages=stages, bench=bench_profile,
+                                  bench_path=bench_path, acceptance_path=acceptance_path,
+                                  executor_user_id=executor)
     simulated = bench_profile.bench.kind == "simulated"
     console.rule(f"[bold]MiMédi qualification campaign {campaign_id}")
     console.print(f"bench [bold]{bench_profile.bench.id}[/] ({bench_profile.bench.kind}) from {bench_path}; "
@@ -134,6 +161,7 @@ def run(
         f"--alluredir={results_dir}",
         "-p", "no:terminal",
         *(["-m", selected.marker_expression] if selected.marker_expression else []),
+        *[f"--deselect={nodeid}" for nodeid in (resumed.completed_nodeids if resumed else ())],
         *[str(d) for d in stage_dirs],
     ]
     started = dt.datetime.now(dt.timezone.utc)
@@ -147,6 +175,11 @@ def run(
     report_path = _write_report(console, root, campaign_id, campaign_dir, bench_profile, bench_path,
                                 acceptance_path, started, finished)
     exit_code = _exit_code(int(code), progress)
+    from mimedi_qual.cli.finish import finish_campaign
+
+    finished_record = finish_campaign(console, campaign_dir, report_path)
+    if finished_record is not None and finished_record["deviations"] and exit_code == EXIT_OK:
+        exit_code = EXIT_DEVIATIONS  # e.g. an interruption or a protocol change: not "all met"
     _print_summary(console, progress, campaign_dir, exit_code, simulated, report_path)
     raise typer.Exit(exit_code)
 
@@ -216,6 +249,17 @@ def _write_report(console, root, campaign_id, campaign_dir, bench_profile, bench
         return None
 
 
+def _recorded_deviations(campaign_dir: Path) -> list:
+    from mimedi_qual.evidence.deviations import deviations
+    from mimedi_qual.evidence.store import EvidenceStore, EvidenceStoreError
+
+    try:
+        with EvidenceStore.open(campaign_dir) as store:
+            return deviations(store)
+    except EvidenceStoreError:
+        return []
+
+
 def _print_summary(console, progress, campaign_dir, exit_code, simulated, report_path) -> None:
     table = Table(title="Scenarios", show_lines=False)
     for col in ("stage", "URS", "scenario", "result"):
@@ -243,15 +287,18 @@ def _print_summary(console, progress, campaign_dir, exit_code, simulated, report
 
     for error in progress.collection_errors:
         console.print(f"[red]collection error:[/] {error}", highlight=False)
-    deviations = [o for o in progress.outcomes.values() if o.outcome != "passed"]
-    for o in deviations:
-        console.print(f"[red]deviation[/] {o.stage} {o.name}: {o.message}", highlight=False, soft_wrap=True)
+    deviations = _recorded_deviations(campaign_dir)
+    for dev in deviations:
+        console.print(f"[red]{dev.id}[/] {dev.category.value}: {dev.description} — expected {dev.expected}, "
+                      f"actual {dev.actual}", highlight=False, soft_wrap=True)
     verdict = {EXIT_OK: "[bold green]ALL CRITERIA MET[/]", EXIT_DEVIATIONS: f"[bold red]{len(deviations)} DEVIATION(S)[/]",
                EXIT_BAD_INPUT: "[bold red]BAD INPUT[/]", EXIT_INTERRUPTED: "[bold yellow]INTERRUPTED[/]"}
     console.print(f"Result: {verdict.get(exit_code, f'[red]ERROR {exit_code}[/]')}"
                   + (" — simulated bench, engineering dry run" if simulated else ""))
     # Paths are printed unwrapped so they can be copied from any terminal width.
     console.print(f"Evidence: {campaign_dir}", highlight=False, soft_wrap=True)
+    if (campaign_dir / "summary.pdf").is_file():
+        console.print(f"Summary report: {campaign_dir / 'summary.pdf'}", highlight=False, soft_wrap=True)
     if report_path is not None:
         console.print(f"Report: {report_path}", highlight=False, soft_wrap=True)
     else:

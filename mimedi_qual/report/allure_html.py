@@ -108,3 +108,23 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+BANNER_STYLE = ("position:fixed;top:0;left:0;right:0;z-index:10000;background:#b00020;color:#fff;"
+                "font:bold 13px sans-serif;text-align:center;padding:4px 8px;letter-spacing:0.02em")
+
+
+def add_banner(report_path: Path, notices: list[str]) -> None:
+    """Put ``notices`` in a fixed banner on every view of the single-file report."""
+    import html as html_escape
+
+    text = " · ".join(html_escape.escape(n) for n in notices)
+    banner = f'<div id="mimedi-notice" style="{BANNER_STYLE}">{text}</div>'
+    page = report_path.read_text(encoding="utf-8")
+    if "mimedi-notice" in page:
+        return
+    marker = page.find("<body")
+    end = page.find(">", marker) + 1 if marker >= 0 else -1
+    if end <= 0:
+        raise ReportError(f"{report_path}: no <body> to put the notice in")
+    report_path.write_text(page[:end] + banner + page[end:], encoding="utf-8")
