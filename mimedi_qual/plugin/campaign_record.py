@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import os
 import platform
 import subprocess
 from importlib import metadata
@@ -54,13 +55,18 @@ def harness_version() -> str:
         return "unknown"
 
 
+def users_file(root: Path) -> Path:
+    """The user registry: $MIMEDI_QUAL_USERS (as for `mimedi-qual sign`), else profiles/users/users.yaml."""
+    return Path(os.environ.get("MIMEDI_QUAL_USERS") or root / USERS_FILE)
+
+
 def executor_identity(root: Path, user_id: str | None) -> tuple[str, str]:
     """(user id, printed name): from the user registry when the user is registered."""
     user_id = user_id or getpass.getuser()
     try:
         from mimedi_qual.evidence.users import UserRegistry
 
-        registry = UserRegistry.load(root / USERS_FILE)
+        registry = UserRegistry.load(users_file(root))
         user = registry.get(user_id)
         if user is not None:
             return user.user_id, user.printed_name
@@ -116,7 +122,7 @@ def record_campaign_start(store: EvidenceStore, *, root: Path, campaign_id: str,
     try:
         from mimedi_qual.evidence.users import UserRegistry
 
-        registry = UserRegistry.load(root / USERS_FILE)
+        registry = UserRegistry.load(users_file(root))
     except Exception:
         registry = None
     approvals = load_approvals(root / APPROVALS_DIR, document.id, document.version)

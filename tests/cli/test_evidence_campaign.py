@@ -1,0 +1,120 @@
+"""The campaign record as a new user meets it: run, sign, verify, tamper, kill, resume."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+PASSWORDS = {"erin.exec": "exec-pw-1", "rita.review": "review-pw-2", "adam.approve": "approve-pw-3"}
+ROLES = {"erin.exec": "executor", "rita.review": "reviewer", "adam.approve": "approver"}
+
+
+def cli(project_root: Path, env: dict, *args: str, stdin: str | None = None, timeout: int = 300):
+    return subprocess.run([sys.executable, "-m", "mimedi_qual.cli.main", *args], cwd=project_root, env=env,
+                          input=stdin, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def users_env(tmp_path, project_root):
+    env = dict(os.environ, MIMEDI_QUAL_USERS=str(tmp_path / "users" / "users.yaml"),
+               MIMEDI_QUAL_KEYS=str(tmp_path / "users" / "keys"))
+    for user, role in ROLES.items():
+        proc = cli(project_root, env, "user", "add", user, "--name", user.replace(".", " ").title(),
+                   "--role", role, "--password-stdin", stdin=PASSWORDS[user] + "\n")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    return env
+
+
+def campaign_dir_in(out: Path) -> Path:
+    (directory,) = [d for d in out.iterdir() if d.is_dir()]
+    return directory
+
+
+def test_run_review_approve_verify_then_tamper(project_root, tmp_path, users_env):
+    out = tmp_path / "out"
+    proc = cli(project_root, users_env, "run", "--stage", "iq", "--out", str(out), "--executor", "erin.exec")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    campaign = campaign_dir_in(out)
+    assert (campaign / "summary.pdf").is_file()
+
+    def sign(user: str, role: str, meaning: str):
+        return cli(project_root, users_env, "sign", str(campaign), "--user", user, "--role", role,
+                   "--meaning", meaning, "--password-stdin", stdin=PASSWORDS[user] + "\n")
+
+    # The executor may not review their own campaign; a wrong password is refused.
+    assert sign("erin.exec", "reviewer", "reviewed").returncode != 0
+    wrong = cli(project_root, users_env, "sign", str(campaign), "--user", "rita.review", "--role", "reviewer",
+                "--meaning", "reviewed", "--password-stdin", stdin="not-her-password\n")
+    assert wrong.returncode != 0
+    assert sign("rita.review", "reviewer", "reviewed").returncode == 0
+    assert sign("adam.approve", "approver", "approved: release to OQ").returncode == 0
+
+    verified = cli(project_root, users_env, "verify", str(campaign))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "INTACT" in verified.stdout
+
+    # One byte of one raw file changed: verify names that file.
+    raw = sorted((campaign / "raw").iterdir())[0]
+    data = bytearray(raw.read_bytes())
+    data[0] ^= 0x01
+    raw.write_bytes(bytes(data))
+    tampered = cli(project_root, users_env, "verify", str(campaign))
+    assert tampered.returncode == 1
+    assert raw.name in tampered.stdout.replace("\n", "")
+
+
+def test_killed_campaign_keeps_its_records_and_resumes(project_root, tmp_path, users_env):
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "mimedi_qual.cli.main", "run", "--stage", "iq", "--stage", "oq",
+                             "--stage", "pq", "--out", str(out)], cwd=project_root, env=users_env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    db = None
+    while time.monotonic() < deadline:
+        dirs = [d for d in out.iterdir() if d.is_dir()] if out.exists() else []
+        if dirs and (dirs[0] / "evidence.sqlite").exists():
+            db = dirs[0] / "evidence.sqlite"
+            try:
+                with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+                    if con.execute("select count(*) from records where kind='scenario'").fetchone()[0] >= 1:
+                        break
+            except sqlite3.Error:
+                pass
+        time.sleep(0.05)
+    else:
+        pytest.fail("campaign produced no scenario record in time")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    campaign = db.parent
+
+    # Everything committed before the kill verifies.
+    verified = cli(project_root, users_env, "verify", str(campaign))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+    resumed = cli(project_root, users_env, "run", "--resume", str(campaign))
+    assert resumed.returncode == 1, resumed.stdout + resumed.stderr  # the interruption is a deviation
+    assert "interruption" in resumed.stdout
+    with sqlite3.connect(f"file:{campaign / 'evidence.sqlite'}?mode=ro", uri=True) as con:
+        kinds = [k for (k,) in con.execute("select kind from records order by seq")]
+        scenarios = [s for (s,) in con.execute(
+            "select json_extract(payload, '$.scenario') from records where kind='scenario'")]
+    assert kinds.count("interruption") == 1
+    assert kinds[-1] in ("artifact", "campaign_finished")
+    assert len(scenarios) == len(set(scenarios)), "a completed scenario was run twice"
+    assert len(scenarios) >= 3
+    assert cli(project_root, users_env, "verify", str(campaign)).returncode == 0
+
+
+def test_resume_refuses_a_finished_or_foreign_directory(project_root, tmp_path, users_env):
+    proc = cli(project_root, users_env, "run", "--resume", str(tmp_path))
+    assert proc.returncode == 2
+    assert "not a campaign directory" in proc.stdout
