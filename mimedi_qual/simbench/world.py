@@ -179,7 +179,7 @@ class SimulatedWorld:
             self.time_s += n_steps * self.period_s
         remainder_s = stop_s - self.time_s
         if remainder_s > 1e-9:
-            # A partial period: the actuators hold their last output (zero-order hold).
+            # A partial period: one shorter lockstep step (the controller is told its dt).
             self.core.advance(1, remainder_s)
             self.time_s = stop_s
         # The core stepped the culture's kernel behind the Culture's back: an empty
