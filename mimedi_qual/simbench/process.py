@@ -29,6 +29,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -126,6 +127,68 @@ class SimulatedBench:
             if self.world.mode == "realtime":
                 self.world.advance(min(now - last, MAX_REALTIME_CATCH_UP_S))
             last = now
+
+
+class BenchThread:
+    """The whole simulated bench on a background thread of *this* process.
+
+    Same services, same sockets, same clients — only without the start-up
+    cost of a process (tests, notebooks). A campaign uses the separate
+    process (:mod:`.launcher`), so a crashing harness cannot take the bench
+    with it, nor the bench the harness.
+
+    >>> with BenchThread("profiles/benches/sim.yaml", tmp_path) as bench:
+    ...     bench.addresses["controller"]
+    '127.0.0.1:40001'
+    """
+
+    def __init__(self, bench_profile: str | Path, state_dir: str | Path):
+        self.profile = load_bench(bench_profile)
+        self.state_dir = Path(state_dir)
+        self.addresses: dict[str, str] = {}
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="simbench", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._serve())
+        except BaseException as exc:  # reported to the starting thread
+            self._error = exc
+            self._ready.set()
+
+    async def _serve(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        bench = SimulatedBench(self.profile, self.state_dir)
+        await bench.start()
+        self.addresses = bench.addresses
+        self._ready.set()
+        realtime = self._loop.create_task(bench.run_realtime(self._stop))
+        await self._stop.wait()
+        await realtime
+        await bench.stop()
+
+    def start(self) -> dict[str, str]:
+        self._thread.start()
+        self._ready.wait()
+        if self._error is not None:
+            raise self._error
+        return self.addresses
+
+    def close(self) -> None:
+        if self._loop is not None and self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._stop.set)
+            self._thread.join()
+
+    def __enter__(self) -> BenchThread:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def _die_with_parent() -> None:

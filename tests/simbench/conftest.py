@@ -3,8 +3,10 @@
 Every simulator is checked the way the harness (or a person) reaches it:
 pyvisa ``@py`` TCPIP SOCKET for SCPI devices, pyModbusTCP for the I/O
 module, plain sockets for the console and the MT-SICS balance, HTTP for the
-PDU. A bench process is started per test module (``bench``), or fresh per
-test where a test changes the world for good (``fresh_bench``).
+PDU. The bench runs on a thread of the test process (same services, same
+sockets, no start-up cost; the bench *process* and its no-orphan guarantees
+are tested in ``test_bench_process``): one per test module (``bench``), or a
+fresh one per test that changes the world for good (``fresh_bench``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 import pytest
 import pyvisa
 
-from mimedi_qual.simbench.launcher import SimulatedBenchProcess
+from mimedi_qual.simbench.process import BenchThread
 
 ROOT = Path(__file__).resolve().parents[2]
 SIM_PROFILE = ROOT / "profiles" / "benches" / "sim.yaml"
@@ -81,14 +83,16 @@ def profile_with(tmp_path: Path, replacements: dict[str, str]) -> Path:
 
 
 @pytest.fixture(scope="module")
-def bench():
-    with SimulatedBenchProcess(SIM_PROFILE) as sim:
+def bench(tmp_path_factory):
+    """One bench for a whole test module (the process itself is tested in test_bench_process)."""
+    with BenchThread(SIM_PROFILE, tmp_path_factory.mktemp("bench-state")) as sim:
         yield sim
 
 
 @pytest.fixture
-def fresh_bench():
-    with SimulatedBenchProcess(SIM_PROFILE) as sim:
+def fresh_bench(tmp_path):
+    """A bench of its own for a test that changes the world for good (same sockets, in a thread: fast)."""
+    with BenchThread(SIM_PROFILE, tmp_path / "bench-state") as sim:
         yield sim
 
 

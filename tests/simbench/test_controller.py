@@ -7,7 +7,7 @@ import re
 import pytest
 
 from conftest import Sim, open_scpi, profile_with
-from mimedi_qual.simbench.launcher import SimulatedBenchProcess
+from mimedi_qual.simbench.process import BenchThread
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,7 @@ def ctl(bench, visa):
 @pytest.fixture(scope="module")
 def login_bench(tmp_path_factory):
     path = profile_with(tmp_path_factory.mktemp("login"), {"require_login: false": "require_login: true"})
-    with SimulatedBenchProcess(path) as sim:
+    with BenchThread(path, path.parent / "state") as sim:
         yield sim
 
 
