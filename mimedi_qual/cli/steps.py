@@ -24,6 +24,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 _NAMED_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?:[^()]|\([^()]*\))*\)")
 
@@ -43,7 +44,8 @@ def _readable(pattern: str) -> str:
     """A regex step pattern as a phrase: named groups become ``{name}``."""
     text = _NAMED_GROUP.sub(lambda m: "{" + m.group("name") + "}", pattern)
     text = re.sub(r"(\w+)s\?", r"\1(s)", text)            # hours? → hour(s)
-    text = re.sub(r"\(\?:([^()]*)\)\??", r"[\1]", text)    # (?:a|b) → [a|b]
+    text = re.sub(r"\(\?:([^()]*)\)\?", r"(\1)", text)      # (?:es)? → (es)
+    text = re.sub(r"\(\?:([^()]*)\)", lambda m: m.group(1).replace("|", "/"), text)  # (?:a|b) → a/b
     text = text.replace("\\.", ".").replace("\\(", "(").replace("\\)", ")").replace("\\", "")
     return text.strip("^$")
 
@@ -106,7 +108,7 @@ def steps(
             doc = (importlib.import_module(p.module).__doc__ or "").strip().splitlines()
             console.print(f"\n[bold]{p.module.rsplit('.', 1)[-1]}[/] — {doc[0] if doc else ''}", soft_wrap=True)
         params = f"   [dim]parameters: {', '.join(p.parameters)}[/]" if p.parameters else ""
-        console.print(f"  [cyan]{p.keyword:<5}[/] {p.phrase}{params}", soft_wrap=True, markup=True)
+        console.print(f"  [cyan]{p.keyword:<5}[/] {escape(p.phrase)}{params}", soft_wrap=True, markup=True)
         console.print(f"        {p.meaning}", soft_wrap=True, markup=False)
     console.print(f"\n{len(phrases)} step phrases. Parameters in {{braces}}; "
                   "criterion ids come from profiles/acceptance/.", soft_wrap=True)

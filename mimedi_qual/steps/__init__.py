@@ -14,5 +14,13 @@ pytest_plugins = [
     "mimedi_qual.steps.bench_steps",
     "mimedi_qual.steps.identity_steps",
     "mimedi_qual.steps.sampling_steps",
+    "mimedi_qual.steps.utility_steps",
+    "mimedi_qual.steps.door_steps",
+    "mimedi_qual.steps.access_steps",
+    "mimedi_qual.steps.alarm_steps",
+    "mimedi_qual.steps.power_steps",
+    "mimedi_qual.steps.pump_steps",
+    "mimedi_qual.steps.load_cell_steps",
+    "mimedi_qual.steps.module_steps",
     "mimedi_qual.steps.process_steps",
 ]

@@ -34,6 +34,14 @@ def controller(campaign: CampaignContext):
     return campaign.bench.bioreactor()
 
 
+def ensure_operator(campaign: CampaignContext) -> None:
+    """Process writes need an OPERATOR login: log one in unless someone with rights already is."""
+    from mimedi_qual.steps.access_steps import log_in_as
+
+    if controller(campaign).access_level() == "NONE":
+        log_in_as(campaign, "OPERATOR")
+
+
 def has_strategy(campaign: CampaignContext) -> bool:
     profile = campaign.bench.profile
     return profile.power is not None and profile.console is not None
@@ -69,18 +77,44 @@ def set_setpoint_to_target(campaign: CampaignContext, quantity: str, criterion_i
     criterion = campaign.criterion(criterion_id)
     if criterion.target is None:
         raise ValueError(f"{criterion_id} has no target value to hold")
+    ensure_operator(campaign)
     getattr(controller(campaign), SETPOINTS[quantity])(criterion.target)
+
+
+@given(parsers.re(r"the (?P<quantity>temperature|pH|DO|rocking speed|CO2) setpoint is set to (?P<value>[\d.]+)"
+                  r"(?: (?P<unit>°C|% air saturation|rpm|%))?"),
+       converters={"value": float})
+@when(parsers.re(r"the (?P<quantity>temperature|pH|DO|rocking speed|CO2) setpoint is changed to (?P<value>[\d.]+)"
+                 r"(?: (?P<unit>°C|% air saturation|rpm|%))?"),
+      converters={"value": float})
+def set_setpoint(campaign: CampaignContext, quantity: str, value: float, unit: str | None) -> None:
+    """Set a controller setpoint to a stated value (a test condition, not an acceptance limit)."""
+    ensure_operator(campaign)
+    getattr(controller(campaign), SETPOINTS[quantity])(value)
+
+
+@given("the CO2 supply follows the pH loop")
+@when("the CO2 supply is returned to the pH loop")
+def co2_follows_ph_loop(campaign: CampaignContext) -> None:
+    """Give the CO2 valve back to the pH controller (no fixed CO2 blend)."""
+    ensure_operator(campaign)
+    automatic = getattr(controller(campaign), "set_co2_automatic", None)
+    if automatic is not None:
+        automatic()
+    else:  # BioreactorProtocol has no verb for it yet: the controller's own command (COMMANDS.md)
+        name = campaign.bench.name_of_kind("bioreactor")
+        campaign.bench.target.get_driver("SCPIDriver", name=name).write_checked("SOUR:CO2 AUTO")
 
 
 @given(parsers.re(r"the culture has settled for (?P<duration_h>[\d.]+) hours?"),
        converters={"duration_h": float})
-@when(parsers.re(r"(?P<duration_h>[\d.]+) hours? pass"), converters={"duration_h": float})
+@when(parsers.re(r"(?P<duration_h>[\d.]+) hours? pass(?:es)?"), converters={"duration_h": float})
 def time_passes(campaign: CampaignContext, duration_h: float) -> None:
     """Let bench time pass (sleeps on a real bench, advances a simulated one)."""
     campaign.bench.clock().wait_s(duration_h * SECONDS_PER_HOUR)
 
 
-@when(parsers.re(r"(?P<duration_min>[\d.]+) minutes? pass"), converters={"duration_min": float})
+@when(parsers.re(r"(?P<duration_min>[\d.]+) minutes? pass(?:es)?"), converters={"duration_min": float})
 def minutes_pass(campaign: CampaignContext, duration_min: float) -> None:
     """Let a few minutes of bench time pass."""
     campaign.bench.clock().wait_s(duration_min * SECONDS_PER_MINUTE)

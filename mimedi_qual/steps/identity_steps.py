@@ -35,3 +35,36 @@ def calibration_in_date(campaign: CampaignContext, instrument: str, criterion_id
         f"in date (certificate {cal.certificate}, due {cal.due_on.isoformat()}, checked {today.isoformat()})",
         instrument))
     assert measurement.passed, measurement.summary()
+
+
+def equipment_register(campaign: CampaignContext):
+    """The approved equipment register beside the acceptance profile in use (else the project's)."""
+    from mimedi_qual.qualification.register import load_register, register_path
+
+    path = register_path(campaign.acceptance_path)
+    if not path.exists():
+        path = register_path(campaign.profiles_dir / "acceptance" / "criteria.yaml")
+    return load_register(path)
+
+
+@then(parsers.parse("the firmware of every process module matches the equipment register ({criterion_id})"))
+def module_firmware_matches(campaign: CampaignContext, criterion_id: str) -> None:
+    """Each module in the controller's catalog reports the registered firmware, and none is missing or extra."""
+    expected = equipment_register(campaign).controller.module_firmware
+    controller = campaign.bench.bioreactor()
+    catalog = controller.module_catalog()
+    actual = {module: controller.module_firmware(module) for module in catalog}
+    as_text = lambda versions: ", ".join(f"{m}={v}" for m, v in sorted(versions.items()))  # noqa: E731
+    measurement = campaign.record(judge_exact(criterion_id, campaign.criterion(criterion_id),
+                                              as_text(actual), as_text(expected), "controller"))
+    assert measurement.passed, measurement.summary()
+
+
+@then(parsers.parse("the configuration checksum of the controller matches the equipment register ({criterion_id})"))
+def configuration_checksum_matches(campaign: CampaignContext, criterion_id: str) -> None:
+    """SHA-256 of the active controller configuration equals the approved one."""
+    expected = equipment_register(campaign).controller.configuration_checksum.lower()
+    actual = campaign.bench.bioreactor().configuration_checksum().lower()
+    measurement = campaign.record(judge_exact(criterion_id, campaign.criterion(criterion_id),
+                                              actual, expected, "controller"))
+    assert measurement.passed, measurement.summary()

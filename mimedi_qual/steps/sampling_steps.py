@@ -36,6 +36,7 @@ DEFAULT_QUANTITY = {"thermometer": "temperature", "gas_analyzer": "CO2", "tachom
 def reader(campaign: CampaignContext, instrument: str, quantity: str | None = None) -> tuple[Callable[[], float], str]:
     """A zero-argument function reading ``quantity`` on ``instrument``, and the column name with unit."""
     bench = campaign.bench
+    instrument = resolve_instrument(campaign, instrument)
     kind = bench.register_entry(instrument).kind
     quantity = quantity or DEFAULT_QUANTITY.get(kind, "")
     table: dict[tuple[str, str], Callable[[], tuple[Callable[[], float], str]]] = {
@@ -56,6 +57,13 @@ def reader(campaign: CampaignContext, instrument: str, quantity: str | None = No
         return table[(kind, quantity)]()
     except KeyError:
         raise LookupError(f"the {instrument} ({kind}) cannot read '{quantity}'") from None
+
+
+def resolve_instrument(campaign: CampaignContext, name_or_kind: str) -> str:
+    """An instrument's bench name from its name or its kind (``gas_analyzer`` → ``co2``)."""
+    if name_or_kind in campaign.bench.profile.instruments:
+        return name_or_kind
+    return campaign.bench.name_of_kind(name_or_kind)
 
 
 @dataclass
@@ -79,6 +87,7 @@ def sample(campaign: CampaignContext, instrument: str, quantity: str | None, int
     """Read ``quantity`` on ``instrument`` every ``interval_s`` for ``duration_s`` of bench time."""
     clock = campaign.bench.clock()
     read, column = reader(campaign, instrument, quantity)
+    instrument = resolve_instrument(campaign, instrument)
     series = Series(instrument, column)
     start_s = clock.now_s()
     for _ in range(int(round(duration_s / interval_s))):
@@ -148,5 +157,16 @@ def time_to_return(campaign: CampaignContext, readings: Series, band_id: str, cr
 def single_reading_meets(campaign: CampaignContext, quantity: str, instrument: str, criterion_id: str) -> None:
     """One reading of the quantity, now, inside the criterion's limits."""
     read, _ = reader(campaign, instrument, quantity)
-    measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id), read(), instrument))
+    measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id), read(),
+                                              resolve_instrument(campaign, instrument)))
+    assert measurement.passed, measurement.summary()
+
+
+@then(parsers.parse("the mean reading above the rocking speed setpoint meets {criterion_id}"))
+def mean_above_rocking_setpoint(campaign: CampaignContext, readings: Series, criterion_id: str) -> None:
+    """Mean speed minus the base rocking setpoint, rpm: how much faster the DO cascade rocks."""
+    base_rpm = campaign.bench.bioreactor().rocking_setpoint_rpm()
+    excess_rpm = statistics.fmean(readings.values) - base_rpm
+    measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id), excess_rpm,
+                                              readings.instrument))
     assert measurement.passed, measurement.summary()

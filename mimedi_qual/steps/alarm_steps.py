@@ -1,0 +1,143 @@
+"""OQ steps: alarms and interlocks, forced by causing their condition.
+
+A fault is injected on the bench (simulated bench: the simulation channel;
+real bench: the engineer is prompted), then the controller must annunciate
+the alarm within the criterion's delay, raise the alarm relay, engage the
+interlock where one is specified, log it in the audit trail, and let an
+operator acknowledge it::
+
+    When the fault HEATER_FAIL is injected
+    Then the alarm TEMP_LOW is annunciated within OQ-ALARM-TEMP-DELAY
+    And the alarm relay is energised
+    And the interlock OVER_TEMPERATURE is active
+    When the faults are cleared
+    And the operator acknowledges the alarms
+    Then no alarm is left unacknowledged
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pytest_bdd import given, parsers, then, when
+
+from mimedi_qual.lab.drivers.faults import fault_injector
+from mimedi_qual.plugin.context import CampaignContext
+from mimedi_qual.qualification.measurement import judge_value
+from mimedi_qual.steps.access_steps import log_in_as
+
+#: How often the controller's alarm list is polled while waiting, in bench seconds.
+POLL_S = 5.0
+#: Polling stops this many times past the criterion's limit (the delay is then reported as not met).
+POLL_HORIZON_FACTOR = 3.0
+
+
+@dataclass
+class FaultEvent:
+    """When a fault was caused (bench time) and the audit-trail length then."""
+
+    fault: str
+    injected_at_s: float
+    audit_count_before: int
+
+    def __repr__(self) -> str:
+        return f"<fault {self.fault} at {self.injected_at_s:.0f} s>"
+
+
+def _inject(campaign: CampaignContext, fault: str, target: str = "", value: str = "") -> FaultEvent:
+    controller = campaign.bench.bioreactor()
+    audit_before = controller.audit_count()
+    fault_injector(campaign.bench).inject(fault, target, value)
+    return FaultEvent(",".join(p for p in (fault, target, value) if p), campaign.bench.clock().now_s(), audit_before)
+
+
+@when(parsers.re(r"the fault (?P<fault>[A-Z_]+) is injected"), target_fixture="fault_event")
+def inject_fault(campaign: CampaignContext, fault: str) -> FaultEvent:
+    """Cause a fault that has no target (HEATER_FAIL, DOOR_OPEN, POWER_LOSS)."""
+    return _inject(campaign, fault)
+
+
+@when(parsers.re(r"the fault (?P<fault>[A-Z_]+) is injected on (?P<target>[\w-]+)"), target_fixture="fault_event")
+def inject_fault_on(campaign: CampaignContext, fault: str, target: str) -> FaultEvent:
+    """Cause a fault on one target (SENSOR_FAIL on TEMP, PUMP_OCCLUSION on BASE, GAS_LOSS on CO2)."""
+    return _inject(campaign, fault, target)
+
+
+@when(parsers.re(r"the fault (?P<fault>[A-Z_]+) is injected on (?P<target>[\w-]+) at (?P<value>[-\d.]+)"),
+      target_fixture="fault_event")
+def inject_fault_with_value(campaign: CampaignContext, fault: str, target: str, value: str) -> FaultEvent:
+    """Cause a fault with a magnitude (SENSOR_DRIFT on PH at 0.2 — units per hour)."""
+    return _inject(campaign, fault, target, value)
+
+
+@when("the faults are cleared")
+def clear_faults(campaign: CampaignContext) -> None:
+    """Remove every injected fault."""
+    fault_injector(campaign.bench).clear()
+
+
+@then(parsers.re(r"the alarm (?P<alarm>[A-Z_]+) is annunciated within (?P<criterion_id>[\w-]+)"))
+def alarm_annunciated_within(campaign: CampaignContext, fault_event: FaultEvent, alarm: str,
+                             criterion_id: str) -> None:
+    """Seconds from the fault to the alarm appearing in the controller's active alarms, judged (max delay)."""
+    criterion = campaign.criterion(criterion_id)
+    controller = campaign.bench.bioreactor()
+    clock = campaign.bench.clock()
+    horizon_s = (criterion.high or criterion.low or 600.0) * POLL_HORIZON_FACTOR
+    delay_s = float("nan")
+    while clock.now_s() - fault_event.injected_at_s <= horizon_s:
+        if alarm in controller.active_alarms():
+            delay_s = clock.now_s() - fault_event.injected_at_s
+            break
+        clock.wait_s(POLL_S)
+    measurement = campaign.record(judge_value(criterion_id, criterion, delay_s, "controller"))
+    assert measurement.passed, measurement.summary() + f" (alarms: {controller.active_alarms()})"
+
+
+@then("the alarm relay is energised")
+def alarm_relay_energised(campaign: CampaignContext) -> None:
+    """The controller's alarm relay coil reads 1 (an unacknowledged alarm is signalled to the plant)."""
+    assert campaign.bench.alarm_relay().get(), "alarm relay coil reads 0 while an alarm is unacknowledged"
+
+
+@then("the alarm relay is released")
+def alarm_relay_released(campaign: CampaignContext) -> None:
+    """The alarm relay coil reads 0 (nothing left unacknowledged)."""
+    assert not campaign.bench.alarm_relay().get(), "alarm relay coil still reads 1"
+
+
+@then(parsers.re(r"the interlock (?P<interlock>[A-Z_]+) is active"))
+def interlock_active(campaign: CampaignContext, interlock: str) -> None:
+    """The controller reports the interlock among its active interlocks."""
+    active = campaign.bench.bioreactor().active_interlocks()
+    assert interlock in active, f"interlock {interlock} not active (active: {active or 'none'})"
+
+
+@then("no interlock is active")
+def no_interlock_active(campaign: CampaignContext) -> None:
+    """The controller reports no active interlock."""
+    active = campaign.bench.bioreactor().active_interlocks()
+    assert not active, f"interlocks still active: {active}"
+
+
+@then(parsers.re(r"the alarm (?P<alarm>[A-Z_]+) is in the audit trail"))
+def alarm_in_audit_trail(campaign: CampaignContext, fault_event: FaultEvent, alarm: str) -> None:
+    """An audit-trail entry written since the fault names the alarm."""
+    entries = campaign.bench.bioreactor().audit_entries(fault_event.audit_count_before + 1)
+    assert any(alarm in " ".join((e.action, e.new_value, e.reason)) for e in entries), \
+        f"no audit entry about {alarm} among {len(entries)} new entries"
+
+
+@given("the operator acknowledges the alarms")
+@when("the operator acknowledges the alarms")
+def operator_acknowledges(campaign: CampaignContext) -> None:
+    """An OPERATOR logs in and acknowledges every alarm."""
+    log_in_as(campaign, "OPERATOR")
+    campaign.bench.bioreactor().acknowledge_alarms()
+
+
+@then("no alarm is left unacknowledged")
+def none_unacknowledged(campaign: CampaignContext) -> None:
+    """The controller lists no latched, unacknowledged alarm."""
+    left = campaign.bench.bioreactor().unacknowledged_alarms()
+    assert not left, f"still unacknowledged: {left}"

@@ -1,0 +1,89 @@
+"""OQ steps: the load cell under the bag, checked against the reference balance.
+
+Instead of test weights on the bag plate, the bag is weighed *through the
+process*: a pump moves liquid out of the bag into the vessel on the balance
+in steps; each step's loss on the load cell must equal the balance's gain::
+
+    When 200 mL are pumped from the bag onto the balance by the HARVEST pump in 4 steps
+    Then the load cell error against the balance meets OQ-LOADCELL-ERR
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+from pytest_bdd import parsers, then, when
+
+from mimedi_qual.plugin.context import CampaignContext
+from mimedi_qual.qualification.measurement import judge_series
+from mimedi_qual.report.allure_evidence import attach_series
+from mimedi_qual.steps.pump_steps import PUMP_GRACE_S, SETTLE_S
+
+#: Load-cell readings averaged per weighing (the bag rocks: one reading is noisy).
+LOAD_CELL_READINGS = 10
+#: Flow used to move the liquid, mL/min (how the test is run, not an acceptance number).
+TRANSFER_FLOW_ML_MIN = 20.0
+SECONDS_PER_MINUTE = 60.0
+
+
+@dataclass
+class LoadCellComparison:
+    """Per step: (load-cell loss g, balance gain g)."""
+
+    balance: str
+    steps: list[tuple[float, float]] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"<{len(self.steps)} load-cell steps>"
+
+    @property
+    def errors_g(self) -> list[float]:
+        return [loss - gain for loss, gain in self.steps]
+
+
+def _load_cell_g(campaign: CampaignContext) -> float:
+    controller = campaign.bench.bioreactor()
+    clock = campaign.bench.clock()
+    readings = []
+    for _ in range(LOAD_CELL_READINGS):
+        readings.append(controller.read_weight_g())
+        clock.wait_s(1.0)
+    return statistics.fmean(readings)
+
+
+@when(parsers.re(r"(?P<volume_ml>[\d.]+) mL are pumped from the bag onto the balance by the "
+                 r"(?P<pump>FEED|BASE|PERFUSION|HARVEST) pump in (?P<steps>\d+) steps"),
+      converters={"volume_ml": float, "steps": int}, target_fixture="load_cell_comparison")
+def pump_bag_to_balance(campaign: CampaignContext, volume_ml: float, pump: str, steps: int) -> LoadCellComparison:
+    """Move liquid out of the bag in equal steps; weigh each on the load cell and on the balance."""
+    clock = campaign.bench.clock()
+    balance = campaign.bench.balance()
+    controller = campaign.bench.bioreactor()
+    comparison = LoadCellComparison(campaign.bench.name_of_kind("balance"))
+    step_ml = volume_ml / steps
+    clock.wait_s(SETTLE_S)
+    bag_g, vessel_g = _load_cell_g(campaign), balance.read_stable_mass_g()
+    for _ in range(steps):
+        controller.dispense(pump, step_ml, TRANSFER_FLOW_ML_MIN)
+        clock.wait_s(step_ml / TRANSFER_FLOW_ML_MIN * SECONDS_PER_MINUTE)
+        waited_s = 0.0
+        while controller.pump_state(pump).running and waited_s < PUMP_GRACE_S:
+            clock.wait_s(1.0)
+            waited_s += 1.0
+        clock.wait_s(SETTLE_S)
+        new_bag_g, new_vessel_g = _load_cell_g(campaign), balance.read_stable_mass_g()
+        comparison.steps.append((bag_g - new_bag_g, new_vessel_g - vessel_g))
+        bag_g, vessel_g = new_bag_g, new_vessel_g
+    attach_series("load cell against balance", ["load_cell_loss_g", "balance_gain_g"],
+                  [(round(a, 4), round(b, 4)) for a, b in comparison.steps])
+    return comparison
+
+
+@then(parsers.parse("the load cell error against the balance meets {criterion_id}"))
+def load_cell_error_meets(campaign: CampaignContext, load_cell_comparison: LoadCellComparison,
+                          criterion_id: str) -> None:
+    """Every step's load-cell loss minus balance gain (g) within the criterion; the worst is reported."""
+    measurement = campaign.record(judge_series(criterion_id, campaign.criterion(criterion_id),
+                                               load_cell_comparison.errors_g, load_cell_comparison.balance))
+    assert measurement.passed, measurement.summary()

@@ -1,0 +1,108 @@
+"""OQ steps: the process modules' state machines (ISA-88 / NAMUR MTP).
+
+A table drives one module through commands; each row says the state the
+module must reach, or ``refused`` when the command is not allowed in the
+state it is in (the controller answers ``-221 Settings conflict`` with a
+reason)::
+
+    When the EXPANSION module is driven through these commands
+      | command  | expected |
+      | START    | EXECUTE  |
+      | HOLD     | HELD     |
+      | START    | refused  |
+    Then every command had its expected outcome (OQ-MODULE-SM)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import allure
+from pytest_bdd import given, parsers, then, when
+
+from mimedi_qual.lab.errors import CommandRefused
+from mimedi_qual.plugin.context import CampaignContext
+from mimedi_qual.qualification.measurement import judge_value
+from mimedi_qual.report.allure_evidence import series_csv
+from mimedi_qual.steps.access_steps import log_in_as
+
+REFUSED = "refused"
+#: Bench seconds given to a transient state (STARTING, HOLDING ...) to settle, polled each second.
+SETTLE_LIMIT_S = 120.0
+
+
+@dataclass
+class ModuleRun:
+    """Rows of (command, expected outcome, actual outcome) for one module."""
+
+    module: str
+    rows: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"<{len(self.rows)} commands to {self.module}>"
+
+    @property
+    def mismatches(self) -> list[tuple[str, str, str]]:
+        return [row for row in self.rows if row[1].upper() != row[2].upper()]
+
+
+def settle(campaign: CampaignContext, module: str, expected: str) -> str:
+    """Wait (bench time) until the module reaches ``expected`` or stops changing; return its state."""
+    controller = campaign.bench.bioreactor()
+    clock = campaign.bench.clock()
+    waited_s = 0.0
+    state = controller.module_state(module)
+    while state != expected.upper() and waited_s < SETTLE_LIMIT_S:
+        clock.wait_s(1.0)
+        waited_s += 1.0
+        state = controller.module_state(module)
+    return state
+
+
+@given(parsers.re(r"the (?P<module>[A-Z]+) module is (?P<state>[A-Z]+)"))
+def module_is_in_state(campaign: CampaignContext, module: str, state: str) -> None:
+    """Bring a module to IDLE (STOP/ABORT then RESET as needed) or check it is already in ``state``."""
+    controller = campaign.bench.bioreactor()
+    log_in_as(campaign, "OPERATOR")
+    if state == "IDLE":
+        for command in ("STOP", "ABORT", "RESET"):
+            if controller.module_state(module) == "IDLE":
+                break
+            try:
+                controller.module_command(module, command)
+            except CommandRefused:
+                continue
+            settle(campaign, module, "IDLE" if command == "RESET" else "STOPPED")
+    actual = controller.module_state(module)
+    assert actual == state, f"{module} is {actual}, not {state}"
+
+
+@when(parsers.re(r"the (?P<module>[A-Z]+) module is driven through these commands"), target_fixture="module_run")
+def drive_module(campaign: CampaignContext, module: str, datatable) -> ModuleRun:
+    """Send each command of the table (columns: command, expected) and note the outcome."""
+    controller = campaign.bench.bioreactor()
+    log_in_as(campaign, "OPERATOR")
+    header, *rows = datatable
+    columns = [c.strip().lower() for c in header]
+    run = ModuleRun(module)
+    for row in rows:
+        cells = dict(zip(columns, (c.strip() for c in row)))
+        command, expected = cells["command"].upper(), cells["expected"]
+        try:
+            controller.module_command(module, command)
+            actual = settle(campaign, module, expected)
+        except CommandRefused as refused:
+            actual = REFUSED
+            allure.attach(str(refused), name=f"{command} refused", attachment_type=allure.attachment_type.TEXT)
+        run.rows.append((command, expected, actual))
+    allure.attach(series_csv(["command", "expected", "actual"], run.rows), name=f"{module} state machine",
+                  attachment_type=allure.attachment_type.CSV)
+    return run
+
+
+@then(parsers.parse("every command had its expected outcome ({criterion_id})"))
+def every_command_as_expected(campaign: CampaignContext, module_run: ModuleRun, criterion_id: str) -> None:
+    """Count the commands whose outcome differs from the table (judged, max)."""
+    measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id),
+                                              float(len(module_run.mismatches)), "controller"))
+    assert measurement.passed, measurement.summary() + f" (mismatches: {module_run.mismatches})"
