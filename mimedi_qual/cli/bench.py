@@ -53,18 +53,31 @@ def _print_addresses(addresses: dict[str, str], as_json: bool) -> None:
     print("simulated bench up; Ctrl-C or `mimedi-qual bench down` stops it", flush=True)
 
 
-def _publish(addresses: dict[str, str]) -> list:
-    """Hook for making the bench reachable beyond this shell (labgrid exporter: ``--export``).
+def _publish(addresses: dict[str, str], export: str | None = None, place: str | None = None,
+             profile=None) -> list:
+    """Make the bench reachable beyond this shell: with ``--export``, as a labgrid place.
 
-    Returns things to close when the bench goes down. Nothing to publish yet.
+    Starts a labgrid exporter publishing every service under its name, creates
+    the place on the coordinator (tagged with the bench id) and returns it, so
+    ``bench up`` withdraws it when the bench goes down
+    (:class:`mimedi_qual.lab.places.ExportedBench`).
     """
-    return []
+    if export is None:
+        return []
+    from mimedi_qual.lab.places import ExportedBench, resource_classes
+
+    exported = ExportedBench(export, place, addresses, resource_classes(profile), bench_id=profile.bench.id).start()
+    print(f"exported as place {place} on coordinator {export}", flush=True)
+    return [exported]
 
 
 @bench_app.command("up")
 def up(
     bench: Annotated[Path | None, typer.Option(help="bench profile (default: the simulated bench)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="first line: one JSON object, service → address")] = False,
+    export: Annotated[str | None, typer.Option(
+        help="labgrid coordinator HOST:PORT: export the bench there as a place (needs --place)")] = None,
+    place: Annotated[str | None, typer.Option(help="name of the place to export the bench as")] = None,
 ) -> None:
     """Start the simulated bench, print every service's address, serve until interrupted."""
     from mimedi_qual.profiles import ProfileError, load_bench
@@ -78,6 +91,9 @@ def up(
         raise typer.Exit(2) from None
     if profile.bench.kind != "simulated":
         typer.echo(f"error: {bench_path}: bench kind is {profile.bench.kind!r}, not simulated", err=True)
+        raise typer.Exit(2)
+    if (export is None) != (place is None):
+        typer.echo("error: --export COORDINATOR and --place NAME go together", err=True)
         raise typer.Exit(2)
 
     pid_file = runtime_dir() / f"bench-{os.getpid()}.json"
@@ -98,7 +114,11 @@ def up(
         pid_file.write_text(json.dumps({"pid": os.getpid(), "simulator_pid": sim.process.pid,
                                         "bench": str(bench_path), "addresses": addresses}))
         _print_addresses(addresses, as_json)
-        published = _publish(addresses)
+        try:
+            published = _publish(addresses, export, place, profile)
+        except Exception as exc:  # PlaceError, or no coordinator: say so, stop the bench
+            typer.echo(f"error: cannot export the bench as place {place} on {export}: {exc}", err=True)
+            raise typer.Exit(1) from None
         code = sim.process.wait()
         typer.echo(f"simulated bench stopped by itself (exit {code})", err=True)
         raise typer.Exit(1)

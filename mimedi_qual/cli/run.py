@@ -72,6 +72,12 @@ def run(
         help="only scenarios verifying URS requirements of this risk: high, medium, low (repeatable)")] = None,
     tags: Annotated[str | None, typer.Option(
         help="tag expression over Gherkin tags, e.g. \"URS-OQ-TEMP-001 or not power\"")] = None,
+    coordinator: Annotated[str | None, typer.Option(
+        help="labgrid coordinator HOST:PORT: run on a place (bench) acquired there; needs --place")] = None,
+    place: Annotated[str | None, typer.Option(
+        help="labgrid place to acquire for the campaign and release after it")] = None,
+    wait: Annotated[float, typer.Option(
+        help="seconds to wait for a place someone else holds (default 0: fail at once, naming the holder)")] = 0.0,
     executor: Annotated[str | None, typer.Option(
         help="user id of the executor (profiles/users/users.yaml; default: the OS account)")] = None,
     resume: Annotated[Path | None, typer.Option(
@@ -127,6 +133,8 @@ def run(
     except (ProfileError, ProtocolError, SelectionError) as exc:
         raise _fail_input(console, str(exc)) from None
 
+    lease = _acquire_place(console, coordinator, place, wait, bench_profile)
+
     from mimedi_qual.evidence.store import EvidenceStore
     from mimedi_qual.plugin.campaign_record import record_campaign_start
 
@@ -166,7 +174,7 @@ def run(
     ]
     started = dt.datetime.now(dt.timezone.utc)
     try:
-        code = pytest.main(args, plugins=[progress])
+        code = _run_pytest(pytest, args, progress, lease, campaign_dir)
     except Exception as exc:  # a harness bug: say so plainly, keep the evidence written so far
         console.print(f"[bold red]harness error:[/] {type(exc).__name__}: {exc}", highlight=False)
         code = pytest.ExitCode.INTERNAL_ERROR
@@ -201,6 +209,52 @@ def pytest_exit():
     import pytest
 
     return pytest.ExitCode
+
+
+EXIT_BENCH_UNAVAILABLE = 4
+PLACE_ADDRESSES_FILE = "place-addresses.json"
+
+
+def _acquire_place(console, coordinator: str | None, place: str | None, wait_s: float, bench_profile):
+    """With --coordinator/--place: acquire the place (waiting up to ``wait_s``); None without them.
+
+    A place held by someone else, unknown, or of another bench ends the run
+    with exit 4 and a message naming the reason; nothing is executed.
+    """
+    if coordinator is None and place is None:
+        return None
+    if not (coordinator and place):
+        raise _fail_input(console, "--coordinator and --place go together: name the coordinator and the place")
+    from mimedi_qual.lab.places import PlaceError, PlaceLease
+
+    lease = PlaceLease(coordinator, place, wait_s=wait_s, expected_bench=bench_profile.bench.id,
+                       on_wait=lambda message: console.print(f"[yellow]waiting:[/] {message}", highlight=False))
+    try:
+        lease.acquire()
+    except PlaceError as exc:
+        console.print(f"[bold red]bench unavailable:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BENCH_UNAVAILABLE) from None
+    console.print(f"acquired place [bold]{place}[/] on coordinator {coordinator}", highlight=False)
+    return lease
+
+
+def _run_pytest(pytest, args: list[str], progress, lease, campaign_dir: Path) -> int:
+    """pytest.main, on the acquired place if there is one; the place is released whatever happens.
+
+    SIGTERM becomes KeyboardInterrupt for the run, so pytest stops cleanly
+    (exit INTERRUPTED) and the place is released, as on Ctrl-C.
+    """
+    if lease is None:
+        return pytest.main(args, plugins=[progress])
+    from mimedi_qual.lab.places import sigterm_as_interrupt
+
+    addresses_file = campaign_dir / PLACE_ADDRESSES_FILE
+    addresses_file.write_text(json.dumps(lease.addresses, indent=2), encoding="utf-8")
+    try:
+        with sigterm_as_interrupt():
+            return pytest.main([*args, f"--bench-addresses={addresses_file}"], plugins=[progress])
+    finally:
+        lease.release()
 
 
 def _write_report(console, root, campaign_id, campaign_dir, bench_profile, bench_path, acceptance_path,

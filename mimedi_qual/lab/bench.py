@@ -73,7 +73,8 @@ class Bench:
         try:
             import mimedi_qual.lab  # noqa: F401  (register our labgrid classes)
 
-            env = write_environment(environment_config(profile, sim_addresses), campaign_dir / ENVIRONMENT_FILE)
+            config = environment_config(profile, sim_addresses, prefer_given=addresses is not None)
+            env = write_environment(config, campaign_dir / ENVIRONMENT_FILE)
             target = env.get_target(TARGET_NAME)
         except BaseException:
             if simulator:

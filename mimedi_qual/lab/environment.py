@@ -78,12 +78,15 @@ def _split(address: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def _resolve(what: str, address: str, keys: tuple[str, ...], sim_addresses: dict[str, str]) -> str:
-    if address != SIM_ADDRESS:
+def _resolve(what: str, address: str, keys: tuple[str, ...], sim_addresses: dict[str, str],
+             prefer_given: bool = False) -> str:
+    if address != SIM_ADDRESS and not prefer_given:
         return address
     for key in keys:
         if key in sim_addresses:
             return sim_addresses[key]
+    if address != SIM_ADDRESS:
+        return address
     raise ValueError(f"{what} has address 'sim' but the simulated bench did not report "
                      f"{' or '.join(repr(k) for k in keys)} (it reported: {', '.join(sorted(sim_addresses)) or 'nothing'})")
 
@@ -99,14 +102,21 @@ def pdu_url(address: str) -> str:
     return f"http://{address}/outlet/{{index}}"
 
 
-def environment_config(bench: BenchProfile, sim_addresses: dict[str, str] | None = None) -> dict[str, Any]:
-    """The labgrid environment (as a dict) for ``bench``."""
+def environment_config(bench: BenchProfile, sim_addresses: dict[str, str] | None = None,
+                       prefer_given: bool = False) -> dict[str, Any]:
+    """The labgrid environment (as a dict) for ``bench``.
+
+    ``sim_addresses`` fill in the profile's ``sim`` addresses. With
+    ``prefer_given`` (a place acquired from a coordinator) they replace the
+    profile's address of every device they name, ``sim`` or not.
+    """
     sim_addresses = sim_addresses or {}
+    given = prefer_given
     resources: list[dict] = []
     drivers: list[dict] = []
     controller_name = None
     for name, instrument in bench.instruments.items():
-        address = _resolve(f"instrument '{name}'", instrument.address, (name,), sim_addresses)
+        address = _resolve(f"instrument '{name}'", instrument.address, (name,), sim_addresses, given)
         host, port = _split(address)
         kind_driver: dict[str, Any] = {"name": name}
         if instrument.calibration is not None:
@@ -139,19 +149,19 @@ def environment_config(bench: BenchProfile, sim_addresses: dict[str, str] | None
         drivers.append({"ManualOperatorDriver": {"name": "operator"}})
 
     if bench.power is not None:
-        url = pdu_url(_resolve("power", bench.power.address, SIM_KEYS["power"], sim_addresses))
+        url = pdu_url(_resolve("power", bench.power.address, SIM_KEYS["power"], sim_addresses, given))
         resources.append({"NetworkPowerPort": {"name": "power", "model": bench.power.model, "host": url,
                                                "index": str(bench.power.index)}})
         drivers.append({"NetworkPowerDriver": {"name": "power", "bindings": {"port": "power"},
                                                "delay": float(bench.power.delay_s)}})
     if bench.digital_io is not None:
-        address = _resolve("digital_io", bench.digital_io.address, SIM_KEYS["digital_io"], sim_addresses)
+        address = _resolve("digital_io", bench.digital_io.address, SIM_KEYS["digital_io"], sim_addresses, given)
         for coil_name, coil in (("door", bench.digital_io.door_coil),
                                 ("alarm_relay", bench.digital_io.alarm_relay_coil)):
             resources.append({"ModbusTCPCoil": {"name": coil_name, "host": address, "coil": coil}})
             drivers.append({"ModbusCoilDriver": {"name": coil_name, "bindings": {"coil": coil_name}}})
     if bench.console is not None:
-        host, port = _split(_resolve("console", bench.console.address, SIM_KEYS["console"], sim_addresses))
+        host, port = _split(_resolve("console", bench.console.address, SIM_KEYS["console"], sim_addresses, given))
         resources.append({"NetworkSerialPort": {"name": "console", "host": host, "port": port,
                                                 "protocol": "raw"}})  # TRAPS 8: default is rfc2217
         drivers.append({"SerialDriver": {"name": "console", "bindings": {"port": "console"}}})

@@ -18,6 +18,7 @@ What it adds to any pytest run:
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -44,6 +45,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="acceptance criteria profile (default: <profiles>/acceptance/criteria.yaml)")
     group.addoption("--campaign-dir", metavar="DIR", default=None,
                     help="directory for this campaign's evidence (default: a temporary directory)")
+    group.addoption("--bench-addresses", metavar="JSON", default=None,
+                    help="device name → address map (JSON file) of a bench already running: the output of "
+                         "`mimedi-qual bench up --json`, or of an acquired labgrid place (mimedi-qual run "
+                         "--coordinator ... --place ... writes it). Nothing is started locally.")
     parser.addini("mimedi_profiles", type="paths", default=[],
                   help="the profiles directory (URS, acceptance, process recipes)")
 
@@ -228,7 +233,9 @@ def campaign(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     recorder = config.pluginmanager.get_plugin(EVIDENCE_PLUGIN)
     bench_profile = load_bench(bench_path)
     acceptance = load_acceptance(acceptance_path)
-    bench = Bench.open(bench_profile, Path(bench_path), campaign_dir)
+    addresses_file = config.getoption("--bench-addresses")
+    addresses = json.loads(Path(addresses_file).read_text()) if addresses_file else None
+    bench = Bench.open(bench_profile, Path(bench_path), campaign_dir, addresses=addresses)
     if recorder is not None:
         from mimedi_qual.plugin.campaign_record import record_instruments
 
