@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from conftest import Sim, host_port, open_scpi
+from bench_clients import Sim, host_port, open_scpi
 
 WEIGHT_RE = re.compile(r"^S (?P<status>[SD]) +(?P<value>-?\d+\.\d+) g$")
 

@@ -12,7 +12,7 @@ import time
 import requests
 from pyModbusTCP.client import ModbusClient
 
-from conftest import host_port, query
+from bench_clients import host_port, query
 
 CLI = [sys.executable, "-c", "from mimedi_qual.cli import main; main()"]
 

@@ -7,7 +7,7 @@ import time
 
 import requests
 
-from conftest import host_port
+from bench_clients import host_port
 
 
 class Console:

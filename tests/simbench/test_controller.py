@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import Sim, open_scpi, profile_with
+from bench_clients import Sim, open_scpi, profile_with
 from mimedi_qual.simbench.process import BenchThread
 
 

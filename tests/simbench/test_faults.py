@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import Sim, host_port, open_scpi, query
+from bench_clients import Sim, host_port, open_scpi, query
 
 
 def test_heater_failure_cools_the_culture_and_is_recorded(fresh_bench, visa):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pyModbusTCP.client import ModbusClient
 
-from conftest import Sim, host_port, open_scpi
+from bench_clients import Sim, host_port, open_scpi
 
 DOOR_COIL, ALARM_RELAY_COIL = 0, 1
 ILLEGAL_DATA_ADDRESS = 2

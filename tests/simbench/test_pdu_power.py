@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from conftest import Sim, host_port, open_scpi, query
+from bench_clients import Sim, host_port, open_scpi, query
 
 BOOT_TIME_S = 20.0   # simulation.controller.boot_time_s in sim.yaml
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Sim, open_scpi
+from bench_clients import Sim, open_scpi
 
 
 @pytest.fixture(scope="module")

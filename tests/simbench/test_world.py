@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import SIM_PROFILE
+from bench_clients import SIM_PROFILE
 from mimedi_qual.profiles import load_bench
 from mimedi_qual.simbench.process import SimulatedBench
 
