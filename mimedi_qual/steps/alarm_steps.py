@@ -17,8 +17,10 @@ operator acknowledge it::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+import pytest
 from pytest_bdd import given, parsers, then, when
 
 from mimedi_qual.lab.drivers.faults import fault_injector
@@ -30,6 +32,39 @@ from mimedi_qual.steps.access_steps import log_in_as
 POLL_S = 5.0
 #: Polling stops this many times past the criterion's limit (the delay is then reported as not met).
 POLL_HORIZON_FACTOR = 3.0
+
+
+class BenchCleanup:
+    """Undo actions a scenario registered (clear faults, close the door), run when it ends.
+
+    A scenario that fails halfway must not leave the bench faulted for the next
+    one: the fault steps register their undo here and the fixture runs them
+    whatever the outcome.
+    """
+
+    def __init__(self) -> None:
+        self.actions: dict[str, Callable[[], None]] = {}
+
+    def __repr__(self) -> str:
+        return f"<cleanup: {', '.join(self.actions) or 'nothing'}>"
+
+    def register(self, name: str, action: Callable[[], None]) -> None:
+        self.actions.setdefault(name, action)
+
+    def run(self) -> None:
+        for action in reversed(list(self.actions.values())):
+            try:
+                action()
+            except Exception:  # noqa: BLE001 - cleanup must try every action; the scenario's own error matters
+                pass
+
+
+@pytest.fixture
+def bench_cleanup(campaign: CampaignContext):
+    """Per scenario: undo what fault and door steps did, even when the scenario fails."""
+    cleanup = BenchCleanup()
+    yield cleanup
+    cleanup.run()
 
 
 @dataclass
@@ -44,30 +79,34 @@ class FaultEvent:
         return f"<fault {self.fault} at {self.injected_at_s:.0f} s>"
 
 
-def _inject(campaign: CampaignContext, fault: str, target: str = "", value: str = "") -> FaultEvent:
+def _inject(campaign: CampaignContext, cleanup: BenchCleanup, fault: str, target: str = "",
+            value: str = "") -> FaultEvent:
     controller = campaign.bench.bioreactor()
     audit_before = controller.audit_count()
-    fault_injector(campaign.bench).inject(fault, target, value)
+    injector = fault_injector(campaign.bench)
+    cleanup.register("clear faults", injector.clear)
+    injector.inject(fault, target, value)
     return FaultEvent(",".join(p for p in (fault, target, value) if p), campaign.bench.clock().now_s(), audit_before)
 
 
 @when(parsers.re(r"the fault (?P<fault>[A-Z_]+) is injected"), target_fixture="fault_event")
-def inject_fault(campaign: CampaignContext, fault: str) -> FaultEvent:
+def inject_fault(campaign: CampaignContext, bench_cleanup: BenchCleanup, fault: str) -> FaultEvent:
     """Cause a fault that has no target (HEATER_FAIL, DOOR_OPEN, POWER_LOSS)."""
-    return _inject(campaign, fault)
+    return _inject(campaign, bench_cleanup, fault)
 
 
 @when(parsers.re(r"the fault (?P<fault>[A-Z_]+) is injected on (?P<target>[\w-]+)"), target_fixture="fault_event")
-def inject_fault_on(campaign: CampaignContext, fault: str, target: str) -> FaultEvent:
+def inject_fault_on(campaign: CampaignContext, bench_cleanup: BenchCleanup, fault: str, target: str) -> FaultEvent:
     """Cause a fault on one target (SENSOR_FAIL on TEMP, PUMP_OCCLUSION on BASE, GAS_LOSS on CO2)."""
-    return _inject(campaign, fault, target)
+    return _inject(campaign, bench_cleanup, fault, target)
 
 
 @when(parsers.re(r"the fault (?P<fault>[A-Z_]+) is injected on (?P<target>[\w-]+) at (?P<value>[-\d.]+)"),
       target_fixture="fault_event")
-def inject_fault_with_value(campaign: CampaignContext, fault: str, target: str, value: str) -> FaultEvent:
+def inject_fault_with_value(campaign: CampaignContext, bench_cleanup: BenchCleanup, fault: str, target: str,
+                            value: str) -> FaultEvent:
     """Cause a fault with a magnitude (SENSOR_DRIFT on PH at 0.2 — units per hour)."""
-    return _inject(campaign, fault, target, value)
+    return _inject(campaign, bench_cleanup, fault, target, value)
 
 
 @when("the faults are cleared")

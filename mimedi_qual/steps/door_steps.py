@@ -16,6 +16,7 @@ from pytest_bdd import parsers, when
 
 from mimedi_qual.lab.strategy import set_coil_checked
 from mimedi_qual.plugin.context import CampaignContext
+from mimedi_qual.steps.alarm_steps import BenchCleanup, FaultEvent
 
 SECONDS_PER_MINUTE = 60.0
 
@@ -32,11 +33,10 @@ class DoorOpening:
 
 
 @when("the door is opened", target_fixture="fault_event")
-def door_opened(campaign: CampaignContext):
+def door_opened(campaign: CampaignContext, bench_cleanup: BenchCleanup) -> FaultEvent:
     """Open the door (rig coil to 1); alarm steps measure their delay from this moment."""
-    from mimedi_qual.steps.alarm_steps import FaultEvent
-
     audit_before = campaign.bench.bioreactor().audit_count()
+    bench_cleanup.register("close the door", lambda: set_coil_checked(campaign.bench.door(), False, "door switch"))
     set_coil_checked(campaign.bench.door(), True, "door switch")
     return FaultEvent("door opened", campaign.bench.clock().now_s(), audit_before)
 
@@ -48,8 +48,9 @@ def door_closed(campaign: CampaignContext) -> None:
 
 
 @when(parsers.re(r"the door is opened for (?P<duration_min>[\d.]+) minutes?"), converters={"duration_min": float})
-def door_opened_for(campaign: CampaignContext, duration_min: float) -> None:
+def door_opened_for(campaign: CampaignContext, bench_cleanup: BenchCleanup, duration_min: float) -> None:
     """Open the door, let the time pass, close it again."""
+    bench_cleanup.register("close the door", lambda: set_coil_checked(campaign.bench.door(), False, "door switch"))
     set_coil_checked(campaign.bench.door(), True, "door switch")
     campaign.bench.clock().wait_s(duration_min * SECONDS_PER_MINUTE)
     set_coil_checked(campaign.bench.door(), False, "door switch")

@@ -1,0 +1,140 @@
+"""Every acceptance criterion can fail: tightened below what the twin achieves, its scenario fails.
+
+For each stage the protocol is run with a tightened copy of the acceptance
+profile, and ``measurements.jsonl`` must show a *failed* measurement of every
+targeted criterion:
+
+* ``band`` → tolerance 0 (only the exact target would pass);
+* ``max``  → limit −1 (below any duration, count or error the twin achieves);
+* ``min``  → limit 10⁹ (above anything);
+* ``exact`` → the register is altered instead: the equipment register beside
+  the tightened profile names other firmware and another checksum, and the
+  ``tamper_register`` plugin gives every instrument another serial number and
+  an expired calibration.
+
+A scenario stops at its first failed step, so one run can only prove the first
+judged criterion of each scenario. The runs are therefore grouped in
+*rounds*: round k tightens the k-th judged criterion of every scenario (the
+last criterion id of each Then step is the judged one) and runs only the
+scenarios that have one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mimedi_qual.profiles import load_acceptance
+from mimedi_qual.qualification.protocol import load_protocol
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+CRITERION_ID = re.compile(r"\b(?:IQ|OQ|PQ)-[A-Z0-9]+(?:-[A-Z0-9]+)*\b")
+
+
+def acceptance_ids() -> set[str]:
+    return set(load_acceptance(ROOT / "profiles" / "acceptance" / "criteria.yaml").criteria)
+
+
+def judged_criteria(stage: str) -> list[tuple[frozenset[str], list[str]]]:
+    """Per scenario (outline examples expanded): its URS tags and its judged criteria, in order."""
+    from pytest_bdd.parser import FeatureParser
+
+    known = acceptance_ids()
+    found = []
+    for path in sorted((ROOT / "features" / stage).rglob("*.feature")):
+        feature = FeatureParser(str(path.parent), path.name).parse()
+        for template in feature.scenarios.values():
+            tags = frozenset(template.tags | feature.tags)
+            rows = [dict(zip(ex.example_params, row)) for ex in template.examples
+                    for row in ex.examples] if template.examples else [{}]
+            for row in rows:
+                judged = []
+                for step in template.steps:
+                    if step.type != "then":
+                        continue
+                    text = step.name
+                    for key, value in row.items():
+                        text = text.replace(f"<{key}>", value)
+                    ids = [i for i in CRITERION_ID.findall(text) if i in known]
+                    if ids:
+                        judged.append(ids[-1])
+                found.append((tags, judged))
+    return found
+
+
+def rounds(stage: str) -> list[tuple[set[str], set[str]]]:
+    """Round k: (criteria tightened, URS tags of the scenarios to run)."""
+    scenarios = judged_criteria(stage)
+    depth = max((len(judged) for _, judged in scenarios), default=0)
+    result = []
+    for k in range(depth):
+        targets = {judged[k] for _, judged in scenarios if len(judged) > k}
+        tags = {t for tags, judged in scenarios if len(judged) > k for t in tags if t.startswith("URS-")}
+        result.append((targets, tags))
+    return result
+
+
+def tightened_profile(directory: Path, targets: set[str]) -> Path:
+    """A copy of the acceptance profile with ``targets`` tightened, and an altered equipment register."""
+    data = yaml.safe_load((ROOT / "profiles" / "acceptance" / "criteria.yaml").read_text())
+    for cid in targets:
+        criterion = data["criteria"][cid]
+        if criterion["kind"] == "band":
+            criterion["tolerance"] = 0.0
+        elif criterion["kind"] == "max":
+            criterion["limit"] = -1.0
+        elif criterion["kind"] == "min":
+            criterion["limit"] = 1.0e9
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "criteria.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    register = yaml.safe_load((ROOT / "profiles" / "acceptance" / "equipment-register.yaml").read_text())
+    register["controller"]["module_firmware"] = {m: v + ".1" for m, v in register["controller"]["module_firmware"].items()}
+    register["controller"]["configuration_checksum"] = "0" * 64
+    (directory / "equipment-register.yaml").write_text(yaml.safe_dump(register, sort_keys=False))
+    return path
+
+
+def run_tightened(stage: str, targets: set[str], tags: set[str], tmp_path: Path) -> list[dict]:
+    acceptance = tightened_profile(tmp_path / "acceptance", targets)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
+           "PYTEST_PLUGINS": "tamper_register"}
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "mimedi_qual.cli.main", "run", "--stage", stage, "--out", str(out),
+                           "--acceptance", str(acceptance), "--tags", " or ".join(sorted(tags))],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
+    campaign = next(d for d in out.iterdir() if d.is_dir())
+    lines = (campaign / "measurements.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines]
+
+
+CASES = [(stage, k) for stage in ("iq", "oq", "pq") for k in range(len(rounds(stage)))]
+
+
+@pytest.mark.parametrize("stage, round_index", CASES, ids=[f"{s}-round{k + 1}" for s, k in CASES])
+def test_tightened_criteria_fail(stage: str, round_index: int, tmp_path: Path):
+    targets, tags = rounds(stage)[round_index]
+    measurements = run_tightened(stage, targets, tags, tmp_path)
+    failed = {m["criterion_id"] for m in measurements if m["verdict"] == "fail"}
+    not_failed = sorted(targets - failed)
+    assert not not_failed, f"tightened but not failed: {not_failed}"
+
+
+def test_every_criterion_is_tightened_in_some_round():
+    targeted = {cid for stage in ("iq", "oq", "pq") for targets, _ in rounds(stage) for cid in targets}
+    assert acceptance_ids() - targeted == set(), "criteria no scenario judges"
+
+
+def test_every_stage_has_scenarios():
+    assert all(load_protocol([ROOT / "features" / stage]) for stage in ("iq", "oq", "pq"))
