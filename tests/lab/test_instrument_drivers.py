@@ -127,3 +127,19 @@ def test_balance_that_never_settles_times_out(line_device):
     with pytest.raises(InstrumentError, match="no stable weight within 0.3 s"):
         balance.read_stable_mass_g(timeout_s=0.3)
     balance.target.cleanup()
+
+
+def test_reconnecting_one_instrument_leaves_the_others_connected(line_device):
+    """PyVISA shares one ResourceManager per backend: deactivating one driver must not close it."""
+    gas = line_device(ScpiDevice({"MEAS:CO2?": "5.02"}))
+    tach = line_device(ScpiDevice({"MEAS:SPE?": "10.1"}))
+    first, second = scpi_target(gas, ScpiGasAnalyzerDriver), scpi_target(tach, ScpiTachometerDriver)
+    analyzer = first.get_driver("GasAnalyzerProtocol")
+    tachometer = second.get_driver("SpeedSensorProtocol")
+    assert analyzer.read_co2_pct() == pytest.approx(5.02)
+    assert tachometer.read_speed_rpm() == pytest.approx(10.1)
+    first.deactivate(first.get_driver("SCPIDriver", activate=False))
+    assert tachometer.read_speed_rpm() == pytest.approx(10.1)
+    assert first.get_driver("GasAnalyzerProtocol").read_co2_pct() == pytest.approx(5.02)  # reconnects
+    first.cleanup()
+    second.cleanup()

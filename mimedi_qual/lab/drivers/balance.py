@@ -64,12 +64,12 @@ class MTSICSBalanceDriver(CalibratedMixin, Driver, BalanceProtocol):
             raise InstrumentError(self._name, f"cannot connect to {res.host}:{res.port}: {exc}") from exc
 
     def on_deactivate(self):
-        for closable in (self._session, self._rm):
-            if closable is not None:
-                try:
-                    closable.close()
-                except (pyvisa.Error, OSError):
-                    pass
+        if self._session is not None:
+            try:
+                self._session.close()
+            except (pyvisa.Error, OSError):
+                pass
+        # The ResourceManager is shared by every instrument of the process: never close it here.
         self._session = self._rm = None
 
     @Driver.check_active

@@ -53,6 +53,7 @@ class SimulatedClockDriver(Driver, ClockProtocol):
         return float(self._scpi.query("SIM:TIME?"))
 
     @Driver.check_active
+    @step(title="wait (virtual time)", args=["duration_s"])
     def wait_s(self, duration_s: float) -> None:
         # One line: the reply to TIME? arrives only after ADV has finished.
         self._scpi.query(f"SIM:ADV {duration_s:.6f};SIM:TIME?")

@@ -53,8 +53,8 @@ class SCPIDriver(Driver, SCPIProtocol):
             except (pyvisa.Error, OSError):
                 pass
         self._session = None
-        if self._rm is not None:
-            self._rm.close()
+        # Not rm.close(): PyVISA shares one ResourceManager per backend in a process, and closing
+        # it would close every other instrument's session too (e.g. after a controller power cut).
         self._rm = None
 
     @Driver.check_active
