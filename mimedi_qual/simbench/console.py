@@ -114,7 +114,7 @@ class ConsoleServer:
                     else:
                         writer.write(f"unknown command: {text}\r\n{PROMPT}".encode())
                 await writer.drain()
-        except (ConnectionResetError, BrokenPipeError):
+        except (ConnectionResetError, BrokenPipeError, asyncio.CancelledError):
             pass
         finally:
             self._sessions.discard(writer)

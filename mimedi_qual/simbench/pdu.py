@@ -65,7 +65,8 @@ class PduServer:
             writer.write(f"HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {len(payload)}\r\n"
                          f"Connection: close\r\n\r\n".encode() + payload)
             await writer.drain()
-        except (ConnectionResetError, BrokenPipeError, asyncio.IncompleteReadError, ValueError):
+        except (ConnectionResetError, BrokenPipeError, asyncio.IncompleteReadError, ValueError,
+                asyncio.CancelledError):
             pass
         finally:
             writer.close()

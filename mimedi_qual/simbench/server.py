@@ -46,6 +46,7 @@ class LineServer:
         self._writers: set[asyncio.StreamWriter] = set()
         self.port: int | None = None
         self.online = False
+        self._power_lock = asyncio.Lock()   # PDU and world callbacks may switch at once
 
     @property
     def address(self) -> str:
@@ -67,10 +68,11 @@ class LineServer:
 
     async def set_online(self, online: bool) -> None:
         """Power: off closes the port and drops every client; on listens again on the same port."""
-        if online and not self.online:
-            await self.start(self.port or 0)
-        elif not online and self.online:
-            await self.stop()
+        async with self._power_lock:
+            if online and not self.online:
+                await self.start(self.port or 0)
+            elif not online and self.online:
+                await self.stop()
 
     def _fault(self) -> str | None:
         return self.faults.instrument_fault(self.name) if self.faults is not None else None
@@ -108,6 +110,8 @@ class LineServer:
                     await writer.drain()
         except (ConnectionResetError, BrokenPipeError):
             pass
+        except asyncio.CancelledError:
+            pass  # the bench is shutting down; end quietly (a cancelled handler task is reported noisily)
         finally:
             self._writers.discard(writer)
             writer.close()
