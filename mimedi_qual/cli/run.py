@@ -235,6 +235,17 @@ def _acquire_place(console, coordinator: str | None, place: str | None, wait_s: 
         console.print(f"[bold red]bench unavailable:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BENCH_UNAVAILABLE) from None
     console.print(f"acquired place [bold]{place}[/] on coordinator {coordinator}", highlight=False)
+    # From here on the place is released however the run ends: normally (_run_pytest), on an
+    # exception or Ctrl-C anywhere (atexit), on SIGTERM (turned into KeyboardInterrupt). Only a
+    # SIGKILL leaves it held: `labgrid-client -x COORDINATOR -p PLACE release` frees it.
+    import atexit
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    atexit.register(lease.release)
     return lease
 
 

@@ -147,3 +147,37 @@ def test_exporter_config_and_env_round_trip():
     import yaml
 
     assert addresses_from_env(yaml.safe_dump(env)) == addresses
+
+
+def test_a_campaign_waits_for_a_place_until_it_is_released(lab):
+    """--wait: poll until the holder lets go, then take the place."""
+    from mimedi_qual.lab.places import PlaceLease
+
+    client(lab, "acquire", place="bench-a")
+    waits: list[str] = []
+    releaser = threading.Timer(3.0, lambda: client(lab, "release", place="bench-a"))
+    releaser.start()
+    try:
+        with PlaceLease(lab, "bench-a", wait_s=30, expected_bench="SIM-BENCH-01", on_wait=waits.append) as lease:
+            assert "controller" in lease.addresses and "simctl" in lease.addresses
+            assert _acquired_by(lab, "bench-a") != "None"
+        assert waits and "already acquired" in waits[0]
+        assert _acquired_by(lab, "bench-a") == "None"
+    finally:
+        releaser.join()
+
+
+def test_a_place_of_another_bench_is_refused(lab):
+    from mimedi_qual.lab.places import PlaceError, PlaceLease
+
+    with pytest.raises(PlaceError, match="place bench-b is bench SIM-BENCH-01, but the bench profile describes "
+                                         "BENCH-LAB2-03"):
+        PlaceLease(lab, "bench-b", expected_bench="BENCH-LAB2-03").acquire()
+    assert _acquired_by(lab, "bench-b") == "None"
+
+
+def test_an_unknown_place_is_named(lab):
+    from mimedi_qual.lab.places import PlaceError, PlaceLease
+
+    with pytest.raises(PlaceError, match="place bench-z on coordinator"):
+        PlaceLease(lab, "bench-z").acquire()
