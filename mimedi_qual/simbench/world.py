@@ -152,6 +152,7 @@ class SimulatedWorld:
         for name in cfg.running_modules:
             self.controller.command(Module[name.upper()], Command.START)
         self._apply_setpoints()
+        self._handover_pending = bool(cfg.running_modules) and self._hand_over_warm()
         self.core.refresh_probes()
 
     @classmethod
@@ -172,8 +173,30 @@ class SimulatedWorld:
             if self.boot_done_at_s is not None and self.time_s >= self.boot_done_at_s - 1e-9:
                 self._finish_boot()
 
+    def _hand_over_warm(self) -> bool:
+        """A bench handed over *running* has its temperature loop warm, not cold-started.
+
+        The heater output that holds the setpoint follows from the plant (UA,
+        heater power, room): hold it in manual for the first period, then back
+        to automatic — bumpless, the integrator has tracked it.
+        """
+        from mimedi_qual.control.codes import Loop
+
+        p = self.culture.parameters
+        holding_pct = 100.0 * p["ua_w_per_k"] * (self.nv_setpoints["temperature_c"] - p["ambient_c"]) / p["heater_max_w"]
+        self.controller.set_manual(Loop.TEMPERATURE, min(100.0, max(0.0, holding_pct)))
+        return True
+
     def _run_until(self, stop_s: float) -> None:
         n_steps = int((stop_s - self.time_s) / self.period_s + 1e-9)
+        if n_steps and self._handover_pending:
+            from mimedi_qual.control.codes import Loop
+
+            self.core.advance(1, self.period_s)
+            self.time_s += self.period_s
+            self.controller.set_auto(Loop.TEMPERATURE)
+            self._handover_pending = False
+            n_steps -= 1
         if n_steps:
             self.core.advance(n_steps, self.period_s)
             self.time_s += n_steps * self.period_s
