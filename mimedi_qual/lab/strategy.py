@@ -44,7 +44,10 @@ from labgrid.strategy.common import Strategy, StrategyError, never_retry
 from mimedi_qual.lab.errors import InstrumentError
 
 CONSOLE_PROMPT = "mimedi> "
-STATUS_LINE = re.compile(rb"power=(?P<power>\w+) state=(?P<state>\w+) alarms=(?P<alarms>\d+)")
+# Both end at the line end: pexpect matches as soon as it can, so an open-ended pattern would match a
+# line still arriving ("alarms=1" of "alarms=12").
+STATUS_LINE = re.compile(rb"power=(?P<power>\w+) state=(?P<state>\w+) alarms=(?P<alarms>\d+)\r?\n")
+VERSION_LINE = re.compile(rb"firmware (?P<firmware>\S+) modules (?P<modules>[^\r\n]*)\r?\n")
 POLL_S = 0.2          # wall-clock pause between polls when the bench has no clock driver
 BOOT_POLL_S = 2.0     # bench time between polls of a booting controller
 CONSOLE_TIMEOUT_S = 5.0
@@ -77,6 +80,14 @@ def set_coil_checked(coil, value: bool, what: str) -> None:
     actual = coil.get()
     if bool(actual) != bool(value):
         raise StrategyError(f"{what}: coil written {int(value)} but reads back {int(actual)}")
+
+
+@attr.s(frozen=True)
+class ConsoleVersion:
+    """What the console's ``version`` command says: ``MiMedi BR1 firmware 2.3.0 modules SELECTION=1.4.2 ...``."""
+
+    firmware: str = attr.ib()
+    modules: dict = attr.ib()
 
 
 @target_factory.reg_driver
@@ -218,6 +229,18 @@ class BioreactorStrategy(Strategy):
         self.console.expect(CONSOLE_PROMPT, timeout=CONSOLE_TIMEOUT_S)
         return ConsoleStatus(match.group("power").decode(), match.group("state").decode().upper(),
                              int(match.group("alarms")))
+
+    @step(result=True)
+    def console_version(self) -> ConsoleVersion:
+        """The console's ``version`` line: controller firmware and each module's firmware (IQ evidence)."""
+        self.target.activate(self.console)
+        if not self._console_logged_in:
+            self._console_login()
+        self.console.sendline("version")
+        _, _, match, _ = self.console.expect(VERSION_LINE.pattern.decode(), timeout=CONSOLE_TIMEOUT_S)
+        self.console.expect(CONSOLE_PROMPT, timeout=CONSOLE_TIMEOUT_S)
+        modules = dict(part.split("=", 1) for part in match.group("modules").decode().split() if "=" in part)
+        return ConsoleVersion(match.group("firmware").decode(), modules)
 
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + self.boot_timeout_s

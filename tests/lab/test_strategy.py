@@ -69,3 +69,12 @@ def test_strategy_needs_power_and_console_sections():
     facade = Bench(profile, TEMPLATE, target=None, env=None)
     with pytest.raises(LookupError, match="needs both a 'power' and a 'console' section"):
         facade.strategy()
+
+
+def test_console_version_names_controller_and_module_firmware(bench):
+    bench.ensure_state("ready")
+    version = bench.strategy().console_version()
+    controller = bench.register_entry("controller")
+    assert version.firmware == controller.identity.firmware
+    assert set(version.modules) == set(bench.bioreactor().module_catalog())
+    assert version.modules["EXPANSION"] == bench.bioreactor().module_firmware("EXPANSION")
