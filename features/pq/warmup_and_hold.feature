@@ -5,6 +5,7 @@ Feature: Performance qualification — process run
   @URS-PQ-001
   Scenario: Warm-up and hold run of recipe warmup-and-hold
     Given the bench is ready
+    And the EXPANSION module is executing
     And a fresh culture bag is loaded
     When the process recipe "warmup-and-hold" runs, sampled by the thermometer
     Then the time to reach the band of PQ-TEMP-RUN meets PQ-HEATUP-TIME

@@ -107,8 +107,10 @@ def tightened_profile(directory: Path, targets: set[str]) -> Path:
 
 def run_tightened(stage: str, targets: set[str], tags: set[str], tmp_path: Path) -> list[dict]:
     acceptance = tightened_profile(tmp_path / "acceptance", targets)
+    tamper = [what for what, prefix in (("identity", "IQ-ID-"), ("calibration", "IQ-CAL-"))
+              if any(t.startswith(prefix) for t in targets)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
-           "PYTEST_PLUGINS": "tamper_register"}
+           "PYTEST_PLUGINS": "tamper_register", "MIMEDI_TAMPER": ",".join(tamper)}
     out = tmp_path / "out"
     proc = subprocess.run([sys.executable, "-m", "mimedi_qual.cli.main", "run", "--stage", stage, "--out", str(out),
                            "--acceptance", str(acceptance), "--tags", " or ".join(sorted(tags))],

@@ -1,0 +1,34 @@
+Feature: Performance qualification — CAR-T-like batches
+  The whole process runs on the machine as in production: selection,
+  activation and transduction, expansion in the rocking bag, harvest and fill.
+  Three consecutive batches of the recipe, then a worst-case batch, each
+  judged on the culture through the expansion, the module steps and the fill.
+  QC release of the filled bags (counts, viability, CD3+, CAR+, vector copies,
+  endotoxin, sterility) is the QC laboratory's and is not part of this protocol.
+
+  @URS-PQ-002
+  Scenario Outline: Consecutive batch <run> of recipe car-t-14d
+    Given the bench is ready
+    When the batch recipe "car-t-14d" runs as batch <run>
+    Then the temperature through the batch meets PQ-TEMP-RUN
+    And the pH through the batch meets PQ-PH-RUN
+    And the DO through the batch meets PQ-DO-RUN
+    And every module command of the batch had its expected outcome (PQ-MODULES)
+    And every filled bag meets PQ-FILL-VOL
+
+    Examples:
+      | run |
+      | 1   |
+      | 2   |
+      | 3   |
+
+  @URS-PQ-003
+  Scenario: Worst-case batch of recipe car-t-worst-case
+    Given the bench is ready
+    When the batch recipe "car-t-worst-case" runs as the worst-case batch
+    Then the temperature recovers from every challenge back into PQ-TEMP-RUN within PQ-CHALLENGE-RECOVERY
+    And the temperature through the batch meets PQ-TEMP-RUN
+    And the pH through the batch meets PQ-PH-RUN
+    And the DO through the batch meets PQ-DO-RUN
+    And every module command of the batch had its expected outcome (PQ-MODULES)
+    And every filled bag meets PQ-FILL-VOL
