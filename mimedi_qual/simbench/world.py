@@ -31,13 +31,14 @@ from pathlib import Path
 
 import numpy as np
 
-from mimedi_qual.control.codes import Command, Module, ModuleState
+from mimedi_qual.control.codes import Command, Loop, Module, ModuleState
 from mimedi_qual.control.parameters import DEFAULT_PROFILE_PATH, build_controller, load_controller_profile
 from mimedi_qual.profiles.bench import BenchProfile, SimulatedProbe
 from mimedi_qual.simbench.audit import AuditTrail
 from mimedi_qual.simbench.faults import FAULT_TARGETS, INSTRUMENT_FAULTS, FaultLog
 from mimedi_qual.simbench.lockstep import PROBE_NAMES, PUMP_NAMES, LockstepCore
 from mimedi_qual.twin.culture import Culture, CultureFault
+from mimedi_qual.twin.parameters import load_twin_profile
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -112,10 +113,11 @@ class SimulatedWorld:
 
         # -- culture twin, the bench's bag
         plant = sim.plant
-        twin_path = _resolve_path(plant.twin_profile, PROJECT_ROOT / "profiles" / "twin" / "default.yaml")
+        twin = load_twin_profile(_resolve_path(plant.twin_profile, PROJECT_ROOT / "profiles" / "twin" / "default.yaml"))
         self.culture = Culture.from_profile(
-            twin_path, rng=seeded_rng(self.seed, "donor"),
-            volume_ml=plant.mass_g / 1.007, viable_cells_per_ml=plant.viable_cells_per_ml,
+            twin, rng=seeded_rng(self.seed, "donor"),
+            volume_ml=plant.mass_g / twin.vessel.medium_density_g_per_ml.value,
+            viable_cells_per_ml=plant.viable_cells_per_ml,
             viability=plant.viability, temperature_c=plant.initial_temperature_c,
             co2_fraction=plant.co2_fraction,
             overrides={"ua_w_per_k": plant.ua_w_per_k, "heater_max_w": plant.heater_max_w,
@@ -180,8 +182,6 @@ class SimulatedWorld:
         heater power, room): hold it in manual for the first period, then back
         to automatic — bumpless, the integrator has tracked it.
         """
-        from mimedi_qual.control.codes import Loop
-
         p = self.culture.parameters
         holding_pct = 100.0 * p["ua_w_per_k"] * (self.nv_setpoints["temperature_c"] - p["ambient_c"]) / p["heater_max_w"]
         self.controller.set_manual(Loop.TEMPERATURE, min(100.0, max(0.0, holding_pct)))
@@ -190,8 +190,6 @@ class SimulatedWorld:
     def _run_until(self, stop_s: float) -> None:
         n_steps = int((stop_s - self.time_s) / self.period_s + 1e-9)
         if n_steps and self._handover_pending:
-            from mimedi_qual.control.codes import Loop
-
             self.core.advance(1, self.period_s)
             self.time_s += self.period_s
             self.controller.set_auto(Loop.TEMPERATURE)
@@ -290,8 +288,6 @@ class SimulatedWorld:
         self._apply_co2(sp["co2_pct"])
 
     def _apply_co2(self, co2_pct: float | None) -> None:
-        from mimedi_qual.control.codes import Loop
-
         if co2_pct is None:
             self.controller.set_auto(Loop.PH)
             return
