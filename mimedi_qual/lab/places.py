@@ -36,6 +36,7 @@ version (all components must match, TRAPS 13).
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import signal
 import socket
@@ -65,14 +66,18 @@ def _labgrid_tool(name: str) -> str:
 
 
 def client(coordinator: str, *args: str, place: str | None = None, check: bool = True,
-           timeout_s: float = CLIENT_TIMEOUT_S) -> subprocess.CompletedProcess:
-    """Run ``labgrid-client -x COORDINATOR [-p PLACE] ARGS``; a failure raises PlaceError with its message."""
+           timeout_s: float = CLIENT_TIMEOUT_S, user: str | None = None) -> subprocess.CompletedProcess:
+    """Run ``labgrid-client -x COORDINATOR [-p PLACE] ARGS``; a failure raises PlaceError with its message.
+
+    ``user`` acts as another lab user (labgrid's ``LG_USERNAME``), e.g. in tests.
+    """
     command = [_labgrid_tool("labgrid-client"), "-x", coordinator]
     if place:
         command += ["-p", place]
     command += list(args)
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
+        env = dict(os.environ, LG_USERNAME=user) if user else None
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, env=env)
     except subprocess.TimeoutExpired:
         raise PlaceError(f"labgrid-client {' '.join(args)}: no answer from coordinator {coordinator} "
                          f"within {timeout_s:g} s") from None
@@ -342,6 +347,11 @@ class PlaceLease:
             message = _client_message(result)
             held = "already acquired" in message
             if not held or time.monotonic() >= deadline:
+                if held and "You have already acquired" in message:
+                    raise PlaceError(
+                        f"place {self.place} is already held by this user on this host: another campaign here, "
+                        f"or one that was killed (then free it: labgrid-client -x {self.coordinator} "
+                        f"-p {self.place} release); waited {self.wait_s:g} s")
                 if held:
                     raise PlaceError(f"place {self.place} is held by someone else ({message.split(': ', 1)[-1]}); "
                                      f"waited {self.wait_s:g} s. Use --wait SECONDS to wait longer, or another place.")

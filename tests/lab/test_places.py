@@ -110,15 +110,16 @@ def test_two_campaigns_on_two_places_at_once(lab, tmp_path):
 
 
 def test_a_place_held_by_someone_else_is_refused_with_the_holder(lab, tmp_path):
-    client(lab, "acquire", place="bench-a")
+    client(lab, "acquire", place="bench-a", user="anna")
     try:
         run = _run(lab, "bench-a", tmp_path, "--wait", "0")
         output = run.communicate(timeout=60)[0]
         assert run.returncode == 4, output
         assert "bench unavailable" in output and "place bench-a is held by someone else" in output
+        assert "/anna" in output  # the holder, as host/user
         assert not list(tmp_path.glob("*/allure-results")), "nothing may run on a bench we do not hold"
     finally:
-        client(lab, "release", place="bench-a")
+        client(lab, "release", place="bench-a", user="anna")
 
 
 def test_the_place_is_released_when_the_campaign_is_terminated(lab, tmp_path):
