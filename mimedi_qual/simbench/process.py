@@ -119,13 +119,21 @@ class SimulatedBench:
             await self.console.power_changed(True)
 
     async def run_realtime(self, stop: asyncio.Event) -> None:
-        """Advance the world with the wall clock while in real-time mode."""
+        """Advance the world with the wall clock while in real-time mode, whole control periods at a time."""
         last = time.monotonic()
+        pending_s = 0.0
+        period_s = self.world.period_s
         while not stop.is_set():
             await asyncio.sleep(REALTIME_TICK_S)
             now = time.monotonic()
             if self.world.mode == "realtime":
-                self.world.advance(min(now - last, MAX_REALTIME_CATCH_UP_S))
+                pending_s = min(pending_s + now - last, MAX_REALTIME_CATCH_UP_S)
+                periods = int(pending_s / period_s)
+                if periods:
+                    self.world.advance(periods * period_s)
+                    pending_s -= periods * period_s
+            else:
+                pending_s = 0.0
             last = now
 
 

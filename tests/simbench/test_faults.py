@@ -94,9 +94,9 @@ def test_realtime_mode_follows_the_wall_clock(fresh_bench):
     assert sim.query("SIM:MODE?") == "VIRTUAL"
     sim.write("SIM:MODE REAL")
     t0 = float(sim.query("SIM:TIME?"))
-    time.sleep(0.5)
+    time.sleep(1.6)
     elapsed_s = float(sim.query("SIM:TIME?")) - t0
-    assert 0.2 < elapsed_s < 2.0
+    assert 1.0 <= elapsed_s <= 3.0                 # whole control periods of 1 s
     sim.write("SIM:MODE VIRT")
     t1 = float(sim.query("SIM:TIME?"))
     time.sleep(0.2)
