@@ -80,6 +80,8 @@ def run(
         help="seconds to wait for a place someone else holds (default 0: fail at once, naming the holder)")] = 0.0,
     executor: Annotated[str | None, typer.Option(
         help="user id of the executor (profiles/users/users.yaml; default: the OS account)")] = None,
+    details: Annotated[bool, typer.Option(
+        "--details", help="also print every scenario and every measurement with its limits")] = False,
     resume: Annotated[Path | None, typer.Option(
         help="finish an interrupted campaign directory: record the interruption as a deviation, "
              "run the scenarios that have no result yet")] = None,
@@ -188,7 +190,7 @@ def run(
     finished_record = finish_campaign(console, campaign_dir, report_path)
     if finished_record is not None and finished_record["deviations"] and exit_code == EXIT_OK:
         exit_code = EXIT_DEVIATIONS  # e.g. an interruption or a protocol change: not "all met"
-    _print_summary(console, progress, campaign_dir, exit_code, simulated, report_path)
+    _print_summary(console, progress, campaign_dir, exit_code, simulated, report_path, details)
     raise typer.Exit(exit_code)
 
 
@@ -325,37 +327,45 @@ def _recorded_deviations(campaign_dir: Path) -> list:
         return []
 
 
-def _print_summary(console, progress, campaign_dir, exit_code, simulated, report_path) -> None:
-    table = Table(title="Scenarios", show_lines=False)
-    for col in ("stage", "URS", "scenario", "result"):
-        table.add_column(col)
-    style = {"passed": "green", "failed": "red", "error": "red", "skipped": "yellow", "not run": "yellow"}
-    for o in progress.outcomes.values():
-        table.add_row(o.stage, ", ".join(o.urs), o.name, f"[{style[o.outcome]}]{o.outcome}[/]")
-    console.print(table)
+MAX_DEVIATION_LINES = 8
 
+
+def _print_summary(console, progress, campaign_dir, exit_code, simulated, report_path,
+                   details: bool = False) -> None:
+    """One screen: per stage, scenarios passed and criteria met; deviations; where the evidence is."""
+    measurements = []
     measurements_file = campaign_dir / "measurements.jsonl"
     if measurements_file.exists():
-        mt = Table(title="Measurements against acceptance criteria")
-        for col in ("criterion", "value", "limits", "instrument", "verdict"):
-            mt.add_column(col)
-        for line in measurements_file.read_text(encoding="utf-8").splitlines():
-            m = json.loads(line)
-            if m["low"] is not None or m["high"] is not None:
-                limits = f"{m['low'] if m['low'] is not None else '-∞'} … {m['high'] if m['high'] is not None else '+∞'} {m['unit']}"
-                value = f"{m['value']} {m['unit']}"
-            else:
-                limits, value = "as registered", str(m["value"])[:40]
-            verdict = "[green]PASS[/]" if m["verdict"] == "pass" else "[red]FAIL[/]"
-            mt.add_row(m["criterion_id"], value, limits, m["instrument"], verdict)
-        console.print(mt)
+        measurements = [json.loads(line) for line in measurements_file.read_text(encoding="utf-8").splitlines()]
+    if details:
+        _print_details(console, progress, measurements)
+    table = Table(title="Campaign", show_lines=False)
+    for col in ("stage", "scenarios passed", "criteria met", "not run / failed"):
+        table.add_column(col)
+    stages: dict[str, list] = {}
+    for o in progress.outcomes.values():
+        stages.setdefault(o.stage or "-", []).append(o)
+    criteria_by_scenario: dict[str, list] = {}
+    for m in measurements:
+        criteria_by_scenario.setdefault(m.get("scenario", ""), []).append(m)
+    for stage_name, outcomes in stages.items():
+        judged = [m for name in {o.name for o in outcomes} for m in criteria_by_scenario.get(name, [])]
+        passed = sum(o.outcome == "passed" for o in outcomes)
+        bad = [o.name for o in outcomes if o.outcome != "passed"]
+        met = sum(m["verdict"] == "pass" for m in judged)
+        colour = "green" if passed == len(outcomes) else "red"
+        table.add_row(stage_name, f"[{colour}]{passed}/{len(outcomes)}[/]", f"{met}/{len(judged)}",
+                      ", ".join(bad)[:60] or "-")
+    console.print(table)
 
     for error in progress.collection_errors:
         console.print(f"[red]collection error:[/] {error}", highlight=False)
     deviations = _recorded_deviations(campaign_dir)
-    for dev in deviations:
-        console.print(f"[red]{dev.id}[/] {dev.category.value}: {dev.description} — expected {dev.expected}, "
-                      f"actual {dev.actual}", highlight=False, soft_wrap=True)
+    for dev in deviations[:MAX_DEVIATION_LINES]:
+        console.print(f"[red]{dev.id}[/] {dev.category.value}: {dev.description[:100]} — expected "
+                      f"{dev.expected[:40]}, actual {dev.actual[:60]}", highlight=False, soft_wrap=True)
+    if len(deviations) > MAX_DEVIATION_LINES:
+        console.print(f"… and {len(deviations) - MAX_DEVIATION_LINES} more deviation(s): see summary.pdf")
     verdict = {EXIT_OK: "[bold green]ALL CRITERIA MET[/]", EXIT_DEVIATIONS: f"[bold red]{len(deviations)} DEVIATION(S)[/]",
                EXIT_BAD_INPUT: "[bold red]BAD INPUT[/]", EXIT_INTERRUPTED: "[bold yellow]INTERRUPTED[/]"}
     console.print(f"Result: {verdict.get(exit_code, f'[red]ERROR {exit_code}[/]')}"
@@ -369,3 +379,27 @@ def _print_summary(console, progress, campaign_dir, exit_code, simulated, report
     else:
         console.print(f"Report: not generated (results in {campaign_dir / 'allure-results'})",
                       highlight=False, soft_wrap=True)
+
+
+def _print_details(console, progress, measurements: list[dict]) -> None:
+    """--details: every scenario and every measurement with its limits."""
+    table = Table(title="Scenarios")
+    for col in ("stage", "URS", "scenario", "result"):
+        table.add_column(col)
+    style = {"passed": "green", "failed": "red", "error": "red", "skipped": "yellow", "not run": "yellow"}
+    for o in progress.outcomes.values():
+        table.add_row(o.stage, ", ".join(o.urs), o.name, f"[{style[o.outcome]}]{o.outcome}[/]")
+    console.print(table)
+    mt = Table(title="Measurements against acceptance criteria")
+    for col in ("criterion", "value", "limits", "instrument", "verdict"):
+        mt.add_column(col)
+    for m in measurements:
+        if m["low"] is not None or m["high"] is not None:
+            low = m["low"] if m["low"] is not None else "-∞"
+            high = m["high"] if m["high"] is not None else "+∞"
+            limits, value = f"{low} … {high} {m['unit']}", f"{m['value']} {m['unit']}"
+        else:
+            limits, value = "as registered", str(m["value"])[:40]
+        verdict = "[green]PASS[/]" if m["verdict"] == "pass" else "[red]FAIL[/]"
+        mt.add_row(m["criterion_id"], value, limits, m["instrument"], verdict)
+    console.print(mt)
