@@ -104,6 +104,7 @@ def up(
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)   # also when started in the background (SIGINT ignored)
     published: list = []
     try:
         try:

@@ -50,6 +50,8 @@ class SimulatedBenchProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=env,
+            # Its own session: a Ctrl-C at the terminal reaches only us, and we close it in order.
+            start_new_session=True,
         )
         line = self._read_first_line()
         if not line:
