@@ -231,14 +231,9 @@ def _acquire_place(console, coordinator: str | None, place: str | None, wait_s: 
 
     lease = PlaceLease(coordinator, place, wait_s=wait_s, expected_bench=bench_profile.bench.id,
                        on_wait=lambda message: console.print(f"[yellow]waiting:[/] {message}", highlight=False))
-    try:
-        lease.acquire()
-    except PlaceError as exc:
-        console.print(f"[bold red]bench unavailable:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_BENCH_UNAVAILABLE) from None
-    console.print(f"acquired place [bold]{place}[/] on coordinator {coordinator}", highlight=False)
-    # From here on the place is released however the run ends: normally (_run_pytest), on an
-    # exception or Ctrl-C anywhere (atexit), on SIGTERM (turned into KeyboardInterrupt). Only a
+    # The place is released however the run ends: normally (_run_pytest), on an exception or
+    # Ctrl-C anywhere (atexit), on SIGTERM (turned into KeyboardInterrupt) — installed *before*
+    # acquiring, so no signal can land between acquiring and being ready to release. Only a
     # SIGKILL leaves it held: `labgrid-client -x COORDINATOR -p PLACE release` frees it.
     import atexit
     import signal
@@ -248,6 +243,12 @@ def _acquire_place(console, coordinator: str | None, place: str | None, wait_s: 
 
     signal.signal(signal.SIGTERM, interrupt)
     atexit.register(lease.release)
+    try:
+        lease.acquire()
+    except PlaceError as exc:
+        console.print(f"[bold red]bench unavailable:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BENCH_UNAVAILABLE) from None
+    console.print(f"acquired place [bold]{place}[/] on coordinator {coordinator}", highlight=False)
     return lease
 
 

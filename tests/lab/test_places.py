@@ -105,6 +105,10 @@ def test_two_campaigns_on_two_places_at_once(lab, tmp_path):
     addresses = [json.loads(next((tmp_path / place).glob("*/place-addresses.json")).read_text())
                  for place in ("bench-a", "bench-b")]
     assert addresses[0]["controller"] != addresses[1]["controller"]
+    campaigns = [next((tmp_path / place).glob("*/allure-results")).parent for place in ("bench-a", "bench-b")]
+    assert campaigns[0].name != campaigns[1].name
+    for campaign_dir in campaigns:
+        assert list((campaign_dir / "allure-results").glob("*-result.json")), f"no results in {campaign_dir}"
     for place in ("bench-a", "bench-b"):
         assert _acquired_by(lab, place) == "None"  # released after the campaign
 
@@ -126,14 +130,17 @@ def test_the_place_is_released_when_the_campaign_is_terminated(lab, tmp_path):
     run = subprocess.Popen([*CLI, "run", "--coordinator", lab, "--place", "bench-b", "--stage", "oq",
                             "--out", str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            text=True)
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(run.stdout), daemon=True).start()
     deadline = time.monotonic() + 60
-    while _acquired_by(lab, "bench-b") == "None":
-        assert run.poll() is None and time.monotonic() < deadline, run.stdout.read()
-        time.sleep(0.2)
-    time.sleep(1.0)
+    while not any("acquired place bench-b" in line for line in lines):
+        assert run.poll() is None and time.monotonic() < deadline, "".join(lines)
+        time.sleep(0.1)
+    assert _acquired_by(lab, "bench-b") != "None"
+    time.sleep(1.0)  # the campaign is running its scenarios now
     run.send_signal(signal.SIGTERM)
-    run.communicate(timeout=60)
-    assert _acquired_by(lab, "bench-b") == "None"
+    run.wait(timeout=90)
+    assert _acquired_by(lab, "bench-b") == "None", "".join(lines)
 
 
 def test_exporter_config_and_env_round_trip():
