@@ -63,3 +63,47 @@ Feature: Operational qualification — alarms and interlocks
     And the operator acknowledges the alarms
     Then no alarm is left unacknowledged
     And no interlock is active
+
+  @URS-OQ-ALARM-004
+  Scenario: A lost CO2 supply raises the high-pH alarm
+    Given the bench is ready
+    And the CO2 supply follows the pH loop
+    And the pH setpoint is the target of OQ-PH-ACC
+    And the culture has settled for 2 hours
+    When the fault GAS_LOSS is injected on CO2
+    Then the alarm PH_HIGH is annunciated within OQ-ALARM-PH-HIGH-DELAY
+    And the alarm relay is energised
+    When the faults are cleared
+    And 8 hours pass
+    And the operator acknowledges the alarms
+    Then no alarm is left unacknowledged
+
+  @URS-OQ-ALARM-005
+  Scenario: An over-temperature is alarmed and trips the heater interlock
+    Given the bench is ready
+    And the temperature setpoint is the target of OQ-TEMP-ACC
+    And the culture has settled for 1 hour
+    When the temperature setpoint is forced to 38.5 °C beyond its alarm limit
+    Then the alarm TEMPERATURE_HIGH is annunciated within OQ-ALARM-TEMP-HIGH-DELAY
+    When the temperature setpoint is forced to 41 °C beyond its alarm limit
+    Then the alarm OVER_TEMPERATURE is annunciated within OQ-ALARM-OVERTEMP-DELAY
+    And the interlock OVER_TEMPERATURE is active
+    And the alarm relay is energised
+    When the temperature setpoint is changed to the target of OQ-TEMP-ACC
+    And 4 hours pass
+    And the operator acknowledges the alarms
+    Then no alarm is left unacknowledged
+    And no interlock is active
+
+  @URS-OQ-ALARM-006
+  Scenario: A dissolved oxygen above its limit raises the high-DO alarm
+    Given the bench is ready
+    And the DO setpoint is the target of OQ-DO-ACC
+    And the culture has settled for 1 hour
+    When the DO setpoint is forced to 98 % air saturation beyond its alarm limit
+    Then the alarm DO_HIGH is annunciated within OQ-ALARM-DO-HIGH-DELAY
+    And the alarm relay is energised
+    When the DO setpoint is changed to the target of OQ-DO-ACC
+    And 4 hours pass
+    And the operator acknowledges the alarms
+    Then no alarm is left unacknowledged

@@ -180,3 +180,28 @@ def none_unacknowledged(campaign: CampaignContext) -> None:
     """The controller lists no latched, unacknowledged alarm."""
     left = campaign.bench.bioreactor().unacknowledged_alarms()
     assert not left, f"still unacknowledged: {left}"
+
+
+@when(parsers.re(r"the (?P<quantity>temperature|pH|DO) setpoint is forced to (?P<value>[\d.]+)"
+                 r"(?: (?P<unit>°C|% air saturation))? beyond its alarm limit"),
+      converters={"value": float}, target_fixture="fault_event")
+def setpoint_forced_beyond_limit(campaign: CampaignContext, bench_cleanup: BenchCleanup, quantity: str,
+                                 value: float, unit: str | None) -> FaultEvent:
+    """Drive the culture past an alarm limit through its setpoint (for conditions no fault can cause).
+
+    The heater cannot be made to fail *on*, so a high-temperature condition is
+    caused by asking for it; the old setpoint is restored when the scenario ends.
+    """
+    from mimedi_qual.steps.bench_steps import SETPOINTS, ensure_operator
+
+    controller = campaign.bench.bioreactor()
+    ensure_operator(campaign)
+    getter = {"temperature": controller.temperature_setpoint_c, "pH": controller.ph_setpoint,
+              "DO": controller.do_setpoint_pct}[quantity]
+    setter = getattr(controller, SETPOINTS[quantity])
+    old_value = getter()
+    bench_cleanup.register(f"restore the {quantity} setpoint",
+                           lambda: getattr(campaign.bench.bioreactor(), SETPOINTS[quantity])(old_value))
+    audit_before = controller.audit_count()
+    setter(value)
+    return FaultEvent(f"{quantity} setpoint {value:g}", campaign.bench.clock().now_s(), audit_before)

@@ -116,7 +116,9 @@ def _module_to(campaign: CampaignContext, run: BatchRun, module: str, command: s
         campaign.bench.bioreactor().module_command(module, command)
         actual = settle(campaign, module, expected)
     except CommandRefused as refused:
-        actual = f"refused ({refused.reason})"
+        controller = campaign.bench.bioreactor()
+        actual = (f"refused ({refused.reason}; interlocks: {','.join(controller.active_interlocks()) or 'none'}; "
+                  f"alarms: {','.join(controller.active_alarms()) or 'none'})")
     run.module_outcomes.append((module, command, expected, actual))
 
 

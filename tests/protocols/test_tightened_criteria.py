@@ -12,11 +12,11 @@ targeted criterion:
   ``tamper_register`` plugin gives every instrument another serial number and
   an expired calibration.
 
-A scenario stops at its first failed step, so one run can only prove the first
-judged criterion of each scenario. The runs are therefore grouped in
-*rounds*: round k tightens the k-th judged criterion of every scenario (the
-last criterion id of each Then step is the judged one) and runs only the
-scenarios that have one.
+A scenario stops at its first failed step, so one run proves, per scenario,
+only the first of its judged criteria that is tightened (the last criterion id
+of each Then step is the judged one). The runs are therefore grouped in
+*rounds*, each tightening as many criteria as it can without one hiding
+another, and running only the scenarios that prove something.
 """
 
 from __future__ import annotations
@@ -73,15 +73,53 @@ def judged_criteria(stage: str) -> list[tuple[frozenset[str], list[str]]]:
 
 
 def rounds(stage: str) -> list[tuple[set[str], set[str]]]:
-    """Round k: (criteria tightened, URS tags of the scenarios to run)."""
+    """Rounds of (criteria tightened, URS tags of the scenarios to run) that prove every judged criterion.
+
+    A scenario proves, in a round, the first of its judged criteria that is
+    tightened in that round. Criteria are added to a round greedily, earliest
+    judged first, as long as none already proven in it is shadowed.
+    """
     scenarios = judged_criteria(stage)
-    depth = max((len(judged) for _, judged in scenarios), default=0)
+
+    runs_per_tag: dict[str, int] = {}
+    for tags, _ in scenarios:
+        for tag in tags:
+            runs_per_tag[tag] = runs_per_tag.get(tag, 0) + 1
+
+    def proven_by(tightened: set[str]) -> dict[str, set[str]]:
+        """criterion → URS tags of the cheapest scenario proving it (fewest scenarios share the tags)."""
+        proven: dict[str, set[str]] = {}
+        for tags, judged in scenarios:
+            first = next((c for c in judged if c in tightened), None)
+            if first is not None:
+                urs = {t for t in tags if t.startswith("URS-")}
+                cost = sum(runs_per_tag[t] for t in urs)
+                if first not in proven or cost < sum(runs_per_tag[t] for t in proven[first]):
+                    proven[first] = urs
+        return proven
+
+    def earliest(cid: str) -> int:
+        return min(judged.index(cid) for _, judged in scenarios if cid in judged)
+
+    remaining = {c for _, judged in scenarios for c in judged}
     result = []
-    for k in range(depth):
-        targets = {judged[k] for _, judged in scenarios if len(judged) > k}
-        tags = {t for tags, judged in scenarios if len(judged) > k for t in tags if t.startswith("URS-")}
-        result.append((targets, tags))
-    return result
+    while remaining:
+        tightened: set[str] = set()
+        for cid in sorted(remaining, key=lambda c: (earliest(c), c)):
+            before = set(proven_by(tightened))
+            if before <= set(proven_by(tightened | {cid})):
+                tightened.add(cid)
+        proven = proven_by(tightened)
+        remaining -= set(proven)
+        result.append((set(proven), {t for tags in proven.values() for t in tags}, tightened))
+    return [(tightened, tags) for _, tags, tightened in result]
+
+
+def proven_in(stage: str, round_index: int) -> set[str]:
+    """The criteria round ``round_index`` must show failing."""
+    scenarios = judged_criteria(stage)
+    tightened, _ = rounds(stage)[round_index]
+    return {next(c for c in judged if c in tightened) for _, judged in scenarios if set(judged) & tightened}
 
 
 def tightened_profile(directory: Path, targets: set[str]) -> Path:
@@ -126,15 +164,15 @@ CASES = [(stage, k) for stage in ("iq", "oq", "pq") for k in range(len(rounds(st
 
 @pytest.mark.parametrize("stage, round_index", CASES, ids=[f"{s}-round{k + 1}" for s, k in CASES])
 def test_tightened_criteria_fail(stage: str, round_index: int, tmp_path: Path):
-    targets, tags = rounds(stage)[round_index]
-    measurements = run_tightened(stage, targets, tags, tmp_path)
+    tightened, tags = rounds(stage)[round_index]
+    measurements = run_tightened(stage, tightened, tags, tmp_path)
     failed = {m["criterion_id"] for m in measurements if m["verdict"] == "fail"}
-    not_failed = sorted(targets - failed)
+    not_failed = sorted(proven_in(stage, round_index) - failed)
     assert not not_failed, f"tightened but not failed: {not_failed}"
 
 
 def test_every_criterion_is_tightened_in_some_round():
-    targeted = {cid for stage in ("iq", "oq", "pq") for targets, _ in rounds(stage) for cid in targets}
+    targeted = {cid for stage in ("iq", "oq", "pq") for k in range(len(rounds(stage))) for cid in proven_in(stage, k)}
     assert acceptance_ids() - targeted == set(), "criteria no scenario judges"
 
 
