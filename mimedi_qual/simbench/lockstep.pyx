@@ -30,7 +30,7 @@ from mimedi_qual.control.controller cimport (Controller, ControllerState, Contro
 from mimedi_qual.twin.culture_kernel cimport (CultureKernel, Params, State, Faults, Actuators,
                                               culture_step)
 
-from libc.math cimport NAN, log10, log, sqrt, cos, sin, M_PI
+from libc.math cimport INFINITY, NAN, log10, log, sqrt, cos, sin, M_PI
 from libc.stdint cimport uint64_t
 
 cdef double MIN_CONCENTRATION_MM = 1e-9
@@ -85,6 +85,7 @@ cdef inline double standard_normal(NormalStream* g) noexcept nogil:
 
 cdef struct Probe:
     double offset          # calibration offset, in the probe's unit
+    double floor           # bottom of the transmitter's range (a DO probe reads no less than 0 %)
     double noise_sd        # standard deviation of the reading noise
     double drift_per_h     # injected drift rate (unit per hour)
     double drift           # accumulated drift
@@ -135,7 +136,8 @@ cdef class LockstepCore:
         self.balance_changed_at_s = -1e30
         cdef int k
         for k in range(N_PROBES):
-            self.probes[k] = Probe(0.0, 0.0, 0.0, 0.0, False, NAN)
+            self.probes[k] = Probe(0.0, -INFINITY, 0.0, 0.0, 0.0, False, NAN)
+        self.probes[2].floor = 0.0     # DO: % air saturation cannot be negative
         for k in range(N_PUMPS):
             self.pumps[k] = Pump(0.0, 0.0, 0.0, False, False, False)
         self.pumps[PUMP_HARVEST].to_balance = True
@@ -247,6 +249,8 @@ cdef class LockstepCore:
                 self.probes[k].last = true_value[k] + self.probes[k].offset + self.probes[k].drift
                 if self.probes[k].noise_sd > 0.0:
                     self.probes[k].last += self.probes[k].noise_sd * standard_normal(&self.noise)
+                if self.probes[k].last < self.probes[k].floor:
+                    self.probes[k].last = self.probes[k].floor
 
     # ---------------------------------------------------------------- stepping
     def advance(self, long n_steps, double dt_s):

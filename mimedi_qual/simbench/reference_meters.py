@@ -50,7 +50,7 @@ class PhDoMeterDevice(ReferenceMeter):
         super().__init__(identity, world, name)
         culture = world.culture
         self.quantity("MEASure:PH?", "ph", lambda: culture.ph, "{:.3f}")
-        self.quantity("MEASure:DO?", "do_pct", lambda: culture.do_pct_air_sat, "{:.2f}")
+        self.quantity("MEASure:DO?", "do_pct", lambda: culture.do_pct_air_sat, "{:.2f}", minimum=0.0)
         self.quantity("MEASure:TEMPerature?", "temperature_c", lambda: culture.temperature_c, "{:.2f}")
 
 
@@ -58,7 +58,8 @@ class GasAnalyzerDevice(ReferenceMeter):
     def __init__(self, identity: Identity, world: SimulatedWorld, name: str):
         super().__init__(identity, world, name)
         culture = world.culture
-        self.quantity("MEASure:CO2?", "co2_pct", lambda: 100.0 * culture.state["headspace_co2_fraction"], "{:.3f}")
+        self.quantity("MEASure:CO2?", "co2_pct", lambda: 100.0 * culture.state["headspace_co2_fraction"], "{:.3f}",
+                      minimum=0.0)
 
 
 class TachometerDevice(ReferenceMeter):
