@@ -25,6 +25,7 @@ import json
 from pathlib import Path
 
 from mimedi_qual.lab.calibration import today_utc
+from mimedi_qual.lab.drivers.operator import terminal_prompt
 from mimedi_qual.lab.environment import (
     PROTOCOL_FOR_KIND, TARGET_NAME, environment_config, write_environment,
 )
@@ -75,6 +76,7 @@ class Bench:
 
             config = environment_config(profile, sim_addresses, prefer_given=addresses is not None)
             env = write_environment(config, campaign_dir / ENVIRONMENT_FILE)
+            env.interact = terminal_prompt  # not input(): pytest captures stdin (TRAPS 11)
             target = env.get_target(TARGET_NAME)
         except BaseException:
             if simulator:

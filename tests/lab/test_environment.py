@@ -89,3 +89,27 @@ def test_simulated_pdu_address_becomes_a_rest_url():
     config = environment_config(bench, {"pdu": "127.0.0.1:40100"})
     resources = {cls: args for entry in config["targets"][TARGET_NAME]["resources"] for cls, args in entry.items()}
     assert resources["NetworkPowerPort"]["host"] == "http://127.0.0.1:40100/outlet/{index}"
+
+
+def test_operator_prompts_go_to_the_terminal_not_to_captured_stdin(tmp_path, monkeypatch):
+    """TRAPS 11: labgrid's default interact is input(); a real bench asks through the terminal."""
+    from mimedi_qual.lab.drivers import operator
+    from mimedi_qual.lab.errors import InstrumentError
+
+    bench = load_bench(TEMPLATE)
+    monkeypatch.setattr(operator, "TERMINAL", str(tmp_path / "no-such-tty"))
+    with Bench.open(bench, TEMPLATE, tmp_path) as facade:
+        assert facade.env.interact is operator.terminal_prompt
+        with pytest.raises(InstrumentError, match="needs an operator at a terminal"):
+            facade.operator().load_fresh_bag()
+    import os
+
+    controller_side, operator_side = os.openpty()  # a real pseudo-terminal stands in for the operator's
+    try:
+        monkeypatch.setattr(operator, "TERMINAL", os.ttyname(operator_side))
+        os.write(controller_side, b"done\n")
+        assert operator.terminal_prompt("load the bag") == "done"
+        assert b"OPERATOR: load the bag" in os.read(controller_side, 4096)
+    finally:
+        os.close(controller_side)
+        os.close(operator_side)
