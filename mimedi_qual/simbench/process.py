@@ -80,8 +80,10 @@ class SimulatedBench:
                 server = LineServer(name, ThermometerDevice(instrument.identity, sim.thermometer, world,
                                                             seeded_rng(sim.seed, f"instrument:{name}")), world.faults)
             else:
-                server = LineServer(name, _DEVICE_FOR_KIND[instrument.kind](instrument.identity, world, name),
-                                    world.faults)
+                device = _DEVICE_FOR_KIND[instrument.kind](instrument.identity, world, name)
+                if hasattr(device, "check_error_models"):
+                    device.check_error_models()
+                server = LineServer(name, device, world.faults)
             self.instruments.append(server)
         self.simctl = LineServer(SIMCTL, SimulationControlDevice(world))
         self.pdu = PduServer(PDU, world, self.sync_power)

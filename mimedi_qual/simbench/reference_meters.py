@@ -33,9 +33,11 @@ class ReferenceMeter(ScpiDevice):
         self.world = world
         self.name = name
         self._errors = world.sim.reference.get(name, {})
+        self.quantities: set[str] = set()
 
     def quantity(self, header: str, key: str, true_value, fmt: str, minimum: float | None = None) -> None:
         """Declare ``header`` as reading ``true_value()`` with the error model ``key``."""
+        self.quantities.add(key)
         reading = Reading(self._errors.get(key, SimulatedProbe()), seeded_rng(self.world.seed, f"{self.name}:{key}"))
 
         def read(args: list[str]) -> str:
@@ -43,6 +45,14 @@ class ReferenceMeter(ScpiDevice):
             return fmt.format(value if minimum is None else max(minimum, value))
 
         self.register(header, read)
+
+
+    def check_error_models(self) -> None:
+        """Every error model in the profile must belong to a quantity this meter reads."""
+        unknown = sorted(set(self._errors) - self.quantities)
+        if unknown:
+            raise ValueError(f"simulation.reference.{self.name}: {', '.join(unknown)} not read by this instrument "
+                             f"(it reads {', '.join(sorted(self.quantities))})")
 
 
 class PhDoMeterDevice(ReferenceMeter):

@@ -92,6 +92,9 @@ class SimulatedWorld:
         self.mode = sim.mode
         self.faults = FaultLog()
         cfg = sim.controller
+        unknown = sorted(set(sim.reference) - set(bench.instruments))
+        if unknown:  # a typo would silently give a perfect instrument
+            raise ValueError(f"simulation.reference names no instrument of the bench: {', '.join(unknown)}")
 
         # -- control core, from its profile with the bench's overrides
         control_path = _resolve_path(cfg.control_profile, DEFAULT_PROFILE_PATH)

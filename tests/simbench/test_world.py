@@ -53,3 +53,14 @@ def test_fractional_advance_holds_the_last_output(tmp_path):
     bench.world.advance(0.75)
     assert bench.world.time_s == pytest.approx(11.0)
     assert bench.world.controller.time_s == pytest.approx(11.0)
+
+
+def test_error_models_must_name_real_instruments_and_quantities(tmp_path):
+    from bench_clients import profile_with
+
+    typo = profile_with(tmp_path, {"    co2: {co2_pct:": "    c02: {co2_pct:"})
+    with pytest.raises(ValueError, match="c02"):
+        SimulatedBench(load_bench(typo), tmp_path / "a")
+    wrong_quantity = profile_with(tmp_path, {"tachometer: {speed_rpm:": "tachometer: {speed:"})
+    with pytest.raises(ValueError, match="speed"):
+        SimulatedBench(load_bench(wrong_quantity), tmp_path / "b")
