@@ -18,6 +18,7 @@ from pytest_bdd import parsers, then, when
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_series
 from mimedi_qual.report.allure_evidence import attach_series
+from mimedi_qual.steps.bench_steps import ensure_operator
 from mimedi_qual.steps.pump_steps import PUMP_GRACE_S, SETTLE_S
 
 #: Load-cell readings averaged per weighing (the bag rocks: one reading is noisy).
@@ -61,6 +62,7 @@ def pump_bag_to_balance(campaign: CampaignContext, volume_ml: float, pump: str, 
     balance = campaign.bench.balance()
     controller = campaign.bench.bioreactor()
     comparison = LoadCellComparison(campaign.bench.name_of_kind("balance"))
+    ensure_operator(campaign)
     step_ml = volume_ml / steps
     clock.wait_s(SETTLE_S)
     bag_g, vessel_g = _load_cell_g(campaign), balance.read_stable_mass_g()

@@ -21,6 +21,7 @@ from pytest_bdd import parsers, then, when
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
 from mimedi_qual.report.allure_evidence import attach_series
+from mimedi_qual.steps.bench_steps import ensure_operator
 
 SECONDS_PER_MINUTE = 60.0
 #: Density of water at 22 °C, g/mL (ISO 8655-6 Annex: the test liquid is water; physics, not acceptance).
@@ -76,6 +77,7 @@ def deliver_onto_balance(campaign: CampaignContext, pump: str, volume_ml: float,
                          replicates: int) -> GravimetricRun:
     """Weigh ``replicates`` deliveries of the pump (stable weight before and after each); attached as CSV."""
     run = GravimetricRun(pump, flow_ml_min, campaign.bench.name_of_kind("balance"))
+    ensure_operator(campaign)
     for _ in range(replicates):
         run.deliveries.append(deliver_once(campaign, pump, volume_ml, flow_ml_min))
     attach_series(f"{pump} pump deliveries", ["delivered_ml", "flow_ml_min"],
