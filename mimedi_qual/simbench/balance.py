@@ -60,7 +60,7 @@ class BalanceDevice:
             return f"{prefix} -"
         status = stable_word if self.world.balance_settled() else "D"
         value = round(self._net_g() / self.spec.readability_g) * self.spec.readability_g
-        return f"{prefix} {status} {value:11.3f} g"
+        return f"{prefix} {status} {value:10.3f} g"
 
     def handle(self, line: str) -> str:
         command, _, rest = line.strip().partition(" ")
@@ -85,9 +85,9 @@ class BalanceDevice:
             if self.world.balance_gross_g() - self.zero_g <= 0.0:
                 return "EL"
             self.tare_g = self.world.balance_gross_g() - self.zero_g
-            return f"T S {self.tare_g:11.3f} g"
+            return f"T S {self.tare_g:10.3f} g"
         if command == "TA":
-            return f"TA A {self.tare_g:11.3f} g"
+            return f"TA A {self.tare_g:10.3f} g"
         if command == "@":
             self.tare_g = 0.0
             return f'I4 A "{self.identity.serial}"'

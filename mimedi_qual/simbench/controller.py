@@ -17,7 +17,7 @@ Writes that change the process need ``OPERATOR`` or higher (``-203,"Command
 protected"`` otherwise) and each leaves an audit entry.
 
 >>> dev = ControllerDevice(identity, world)
->>> dev.handle("SOUR:TEMP 36.5"); dev.handle("SYST:ERR?")
+>>> dev.handle("SOUR:TEMP 36.5"); dev.handle("SYST:ERR?")          # with require_login: true
 '-203,"Command protected"'
 >>> dev.handle("ACC:LOG op1,secret;SOUR:TEMP 36.5;SOUR:TEMP?")
 '36.500'
