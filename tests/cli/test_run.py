@@ -101,11 +101,13 @@ def test_tightened_tolerance_fails_the_oq_scenario(project_root, tmp_path):
 
 def test_broken_profile_is_bad_input_and_nothing_runs(project_root, tmp_path):
     bench = tmp_path / "bench.yaml"
-    bench.write_text((project_root / "profiles/benches/sim.yaml").read_text().replace("clock: simulated", "clock: sundial"))
+    text = (project_root / "profiles/benches/sim.yaml").read_text().replace("clock: simulated", "clock: sundial")
+    bench.write_text(text)
+    line = next(n for n, content in enumerate(text.splitlines(), 1) if content.startswith("clock: sundial"))
     out = tmp_path / "out"
     proc = run_cli(project_root, "--bench", str(bench), "--out", str(out))
     assert proc.returncode == 2
-    assert f"{bench}:10" in proc.stdout.replace("\n", "")
+    assert f"{bench}:{line}:" in proc.stdout.replace("\n", "")
     assert not out.exists()
 
 

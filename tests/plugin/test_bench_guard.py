@@ -24,5 +24,8 @@ def test_a_single_feature_file_runs_directly(project_root, tmp_path):
         cwd=project_root, capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "1 passed" in proc.stdout
-    assert (tmp_path / "measurements.jsonl").read_text().count('"verdict": "pass"') == 3
+    assert " passed" in proc.stdout and "failed" not in proc.stdout
+    measurements = (tmp_path / "measurements.jsonl").read_text()
+    assert measurements.count('"verdict": "pass"') >= 3
+    assert '"verdict": "fail"' not in measurements
+    assert (tmp_path / "evidence.sqlite").is_file()  # plain pytest runs keep a campaign record too
