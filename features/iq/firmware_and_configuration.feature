@@ -11,3 +11,8 @@ Feature: Installation qualification — firmware and configuration of the contro
   Scenario: The controller runs the approved configuration
     Given the bench is ready
     Then the configuration checksum of the controller matches the equipment register (IQ-CFG-CHECKSUM)
+
+  @URS-IQ-002
+  Scenario: The service console reports the registered controller and module firmware
+    Given the bench is ready
+    Then the service console reports the registered firmware of the controller and every module (IQ-FW-CONSOLE)

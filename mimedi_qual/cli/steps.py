@@ -40,9 +40,17 @@ class StepPhrase:
     module: str           # defining module, e.g. "bench_steps"
 
 
+def _placeholder(match: re.Match) -> str:
+    """``(?P<quantity>temperature|pH)`` → ``{quantity: temperature|pH}``; any other group → ``{name}``."""
+    body = match.group(0)[len(match.group("name")) + 5:-1]
+    if re.fullmatch(r"[\w °%/]+(\|[\w °%/]+)+", body):
+        return "{" + match.group("name") + ": " + body + "}"
+    return "{" + match.group("name") + "}"
+
+
 def _readable(pattern: str) -> str:
     """A regex step pattern as a phrase: named groups become ``{name}``."""
-    text = _NAMED_GROUP.sub(lambda m: "{" + m.group("name") + "}", pattern)
+    text = _NAMED_GROUP.sub(_placeholder, pattern)
     text = re.sub(r"(\w+)s\?", r"\1(s)", text)            # hours? → hour(s)
     text = re.sub(r"\(\?:([^()]*)\)\?", r"(\1)", text)      # (?:es)? → (es)
     text = re.sub(r"\(\?:([^()]*)\)", lambda m: m.group(1).replace("|", "/"), text)  # (?:a|b) → a/b

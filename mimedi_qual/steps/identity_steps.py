@@ -68,3 +68,19 @@ def configuration_checksum_matches(campaign: CampaignContext, criterion_id: str)
     measurement = campaign.record(judge_exact(criterion_id, campaign.criterion(criterion_id),
                                               actual, expected, "controller"))
     assert measurement.passed, measurement.summary()
+
+
+@then(parsers.parse("the service console reports the registered firmware of the controller and every module "
+                    "({criterion_id})"))
+def console_firmware_matches(campaign: CampaignContext, criterion_id: str) -> None:
+    """The console's ``version`` line (controller and module firmware) equals the registers, a second path to SCPI."""
+    version = campaign.bench.strategy().console_version()
+    controller_name = campaign.bench.name_of_kind("bioreactor")
+    expected_controller = campaign.bench.register_entry(controller_name).identity.firmware
+    expected_modules = equipment_register(campaign).controller.module_firmware
+    as_text = lambda firmware, modules: (  # noqa: E731
+        f"controller={firmware}; " + ", ".join(f"{m}={v}" for m, v in sorted(modules.items())))
+    measurement = campaign.record(judge_exact(
+        criterion_id, campaign.criterion(criterion_id), as_text(version.firmware, version.modules),
+        as_text(expected_controller, expected_modules), "console"))
+    assert measurement.passed, measurement.summary()
