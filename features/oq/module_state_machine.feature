@@ -1,7 +1,8 @@
 Feature: Operational qualification — process module state machine
   Each process module follows the ISA-88 / NAMUR MTP state machine: a command
   allowed in the current state leads to the specified state, any other is
-  refused with a reason.
+  refused with a reason. The expansion module, which runs the culture, is
+  started again at the end of each scenario.
 
   @URS-OQ-MODULE-001
   Scenario Outline: The <module> module follows the state machine
@@ -26,9 +27,11 @@ Feature: Operational qualification — process module state machine
       | ABORT    | ABORTED   |
       | RESET    | IDLE      |
     Then every command had its expected outcome (OQ-MODULE-SM)
+    When the EXPANSION module is started again
 
     Examples:
       | module       |
       | SELECTION    |
       | TRANSDUCTION |
+      | EXPANSION    |
       | HARVEST      |

@@ -295,6 +295,7 @@ def fill_volumes_meet(campaign: CampaignContext, batch_run: BatchRun, criterion_
 
 
 @given(parsers.re(r"the (?P<module>[A-Z]+) module is executing"))
+@when(parsers.re(r"the (?P<module>[A-Z]+) module is started again"))
 def module_executing(campaign: CampaignContext, module: str) -> None:
     """Make sure the module runs (reset and start it if it is not in EXECUTE)."""
     from mimedi_qual.steps.access_steps import log_in_as

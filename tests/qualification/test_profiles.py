@@ -1,0 +1,56 @@
+"""The qualification profiles hang together: URS ↔ criteria ↔ registers ↔ recipes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mimedi_qual.profiles import ProfileError, load_acceptance
+from mimedi_qual.qualification.recipe import load_recipe
+from mimedi_qual.qualification.register import load_register
+from mimedi_qual.qualification.traceability import load_requirements
+
+
+@pytest.fixture
+def profiles(project_root: Path) -> Path:
+    return project_root / "profiles"
+
+
+def test_every_criterion_verifies_a_requirement_and_names_its_source(profiles):
+    acceptance = load_acceptance(profiles / "acceptance" / "criteria.yaml")
+    used = {cid for req in load_requirements(profiles / "urs").values() for cid in req.criteria}
+    assert set(acceptance.criteria) - used == set(), "criteria no requirement asks for"
+    assert all(c.source.strip() for c in acceptance.criteria.values())
+
+
+def test_requirements_carry_stage_module_and_risk(profiles):
+    requirements = load_requirements(profiles / "urs")
+    assert len(requirements) >= 20
+    assert {r.stage for r in requirements.values()} == {"IQ", "OQ", "PQ"}
+    for rid, req in requirements.items():
+        assert rid.startswith(f"URS-{req.stage}-"), rid
+        assert req.criteria, rid
+
+
+def test_equipment_register_and_recipes_load(profiles):
+    register = load_register(profiles / "acceptance" / "equipment-register.yaml")
+    assert set(register.controller.module_firmware) == {"SELECTION", "TRANSDUCTION", "EXPANSION", "HARVEST"}
+    assert len(register.controller.configuration_checksum) == 64
+    for name in ("car-t-14d", "car-t-worst-case"):
+        recipe = load_recipe(profiles / "process" / f"{name}.yaml")
+        assert [s.module for s in recipe.steps] == ["SELECTION", "TRANSDUCTION", "EXPANSION", "HARVEST"]
+        expansion = next(s for s in recipe.steps if s.module == "EXPANSION")
+        assert 13 * 24 <= expansion.duration_h <= 14 * 24  # [Zhu] ~13 d, [Ghassemi] 9-14 d
+    worst = load_recipe(profiles / "process" / "car-t-worst-case.yaml")
+    assert {c.event for c in worst.challenges} == {"door_open", "power_cut"}
+
+
+def test_a_broken_recipe_is_named_with_its_line(profiles, tmp_path):
+    broken = tmp_path / "recipe.yaml"
+    text = (profiles / "process" / "car-t-14d.yaml").read_text()
+    broken.write_text(text.replace("module: HARVEST", "module: CENTRIFUGE"))
+    with pytest.raises(ProfileError) as error:
+        load_recipe(broken)
+    line = next(i for i, row in enumerate(broken.read_text().splitlines(), 1) if "CENTRIFUGE" in row)
+    assert f"{broken}:{line}" in str(error.value)
