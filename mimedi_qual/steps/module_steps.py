@@ -59,7 +59,24 @@ def settle(campaign: CampaignContext, module: str, expected: str) -> str:
     return state
 
 
+def restart_if_running(campaign: CampaignContext, bench_cleanup, module: str) -> None:
+    """If ``module`` executes now, have it executing again when the scenario ends, whatever happens."""
+    if campaign.bench.bioreactor().module_state(module) == "EXECUTE":
+        from mimedi_qual.steps.process_steps import module_executing
+
+        bench_cleanup.register(f"restart {module}", lambda: module_executing(campaign, module))
+
+
 @given(parsers.re(r"the (?P<module>[A-Z]+) module is (?P<state>[A-Z]+)"))
+def module_is_idle(campaign: CampaignContext, bench_cleanup, module: str, state: str) -> None:
+    """Bring a module to IDLE (STOP/ABORT then RESET as needed) or check it is already in ``state``.
+
+    A module that was executing is started again when the scenario ends.
+    """
+    restart_if_running(campaign, bench_cleanup, module)
+    module_is_in_state(campaign, module, state)
+
+
 def module_is_in_state(campaign: CampaignContext, module: str, state: str) -> None:
     """Bring a module to IDLE (STOP/ABORT then RESET as needed) or check it is already in ``state``."""
     controller = campaign.bench.bioreactor()

@@ -188,6 +188,9 @@ def run_batch(campaign: CampaignContext, bench_cleanup, recipe_name: str, label:
     readers = {column: (lambda kind=kind, quantity=quantity: reader(campaign, bench.name_of_kind(kind), quantity)[0]())
                for column, (kind, quantity) in BATCH_QUANTITIES.items()}
     run = BatchRun(recipe.name, label)
+    from mimedi_qual.steps.module_steps import restart_if_running
+
+    restart_if_running(campaign, bench_cleanup, "EXPANSION")  # leave the bench's culture as it was found
     for step in recipe.steps:
         _idle(campaign, step.module)
     start_s = clock.now_s()
