@@ -236,11 +236,11 @@ def campaign(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     addresses_file = config.getoption("--bench-addresses")
     addresses = json.loads(Path(addresses_file).read_text()) if addresses_file else None
     bench = Bench.open(bench_profile, Path(bench_path), campaign_dir, addresses=addresses)
-    if recorder is not None:
-        from mimedi_qual.plugin.campaign_record import record_instruments
-
-        record_instruments(recorder.store, bench)
     try:
+        if recorder is not None:
+            from mimedi_qual.plugin.campaign_record import record_instruments
+
+            record_instruments(recorder.store, bench)
         yield CampaignContext(
             bench=bench,
             acceptance=acceptance,
