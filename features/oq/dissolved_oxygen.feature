@@ -23,3 +23,15 @@ Feature: Operational qualification — dissolved oxygen control and its cascade
     Then the mean reading above the rocking speed setpoint meets OQ-DO-CASCADE
     When the DO setpoint is changed to the target of OQ-DO-ACC
     And 2 hours pass
+
+  @URS-OQ-DO-001
+  Scenario: Beyond the fastest rocking the cascade enriches the overlay with O2
+    Given the bench is ready
+    And the rocking speed setpoint is the target of OQ-ROCK-TYP
+    And the DO setpoint is set to 90 % air saturation
+    And the culture has settled for 4 hours
+    When the O2 enrichment is read on the controller every 10 minutes for 2 hours
+    Then the mean reading meets OQ-DO-O2-ENRICH
+    When the DO setpoint is changed to the target of OQ-DO-ACC
+    And 2 hours pass
+    And the operator acknowledges the alarms

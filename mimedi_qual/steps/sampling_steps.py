@@ -52,6 +52,8 @@ def reader(campaign: CampaignContext, instrument: str, quantity: str | None = No
         ("bioreactor", "DO"): lambda: (bench.bioreactor(instrument).read_do_pct, "do_pct_air_sat"),
         ("bioreactor", "weight"): lambda: (bench.bioreactor(instrument).read_weight_g, "weight_g"),
         ("bioreactor", "rocking speed"): lambda: (bench.bioreactor(instrument).read_rocking_rpm, "speed_rpm"),
+        ("bioreactor", "O2 enrichment"): lambda: (bench.bioreactor(instrument).o2_enrichment_pct, "o2_enrichment_pct"),
+        ("bioreactor", "heater output"): lambda: (bench.bioreactor(instrument).heater_output_pct, "heater_pct"),
     }
     try:
         return table[(kind, quantity)]()
@@ -107,7 +109,8 @@ def read_every(campaign: CampaignContext, instrument: str, interval_min: float, 
     return sample(campaign, instrument, None, interval_min * SECONDS_PER_MINUTE, duration_h * SECONDS_PER_HOUR)
 
 
-@when(parsers.re(r"the (?P<quantity>temperature|pH|DO|CO2|rocking speed|weight|mains voltage) is read on the "
+@when(parsers.re(r"the (?P<quantity>temperature|pH|DO|CO2|rocking speed|weight|mains voltage|O2 enrichment|"
+                 r"heater output) is read on the "
                  r"(?P<instrument>[\w-]+) every (?P<interval_min>[\d.]+) minutes? for (?P<duration_h>[\d.]+) hours?"),
       converters={"interval_min": float, "duration_h": float},
       target_fixture="readings")
