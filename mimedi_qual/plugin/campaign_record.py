@@ -111,9 +111,7 @@ def record_campaign_start(store: EvidenceStore, *, root: Path, campaign_id: str,
         "harness_version": harness_version(),
         "git_commit": git_commit(root),
         "time_source": TIME_SOURCE,
-        "environment": {"python": platform.python_version(), "host": platform.node(),
-                        "acceptance_profile": str(acceptance_path),
-                        "started_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")},
+        "environment": _environment(bench, acceptance_path),
         "objective": document.objective,
         "scope": document.scope,
         "references": document.references,
@@ -128,6 +126,18 @@ def record_campaign_start(store: EvidenceStore, *, root: Path, campaign_id: str,
     approvals = load_approvals(root / APPROVALS_DIR, document.id, document.version)
     record_protocol(store, protocol_id=document.id, protocol_version=document.version, paths=paths,
                     root=root, approvals=approvals, registry=registry, requirements=requirements)
+
+
+def _environment(bench: BenchProfile, acceptance_path: Path) -> dict:
+    """Conditions of execution (DOMAIN.md record item 8) and the software environment."""
+    environment = {"python": platform.python_version(), "host": platform.node(),
+                   "acceptance_profile": str(acceptance_path),
+                   "started_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    if bench.simulation is not None:
+        # On the twin the room is part of the simulation; a real bench records its own readings.
+        environment["ambient_temperature_c"] = bench.simulation.plant.ambient_c
+        environment["ambient_conditions_source"] = "simulated bench profile (digital twin)"
+    return environment
 
 
 def record_instruments(store: EvidenceStore, bench) -> None:

@@ -40,6 +40,7 @@ class _Scenario:
     name: str
     urs: list[str]
     raw: list[tuple[str, str, str]] = field(default_factory=list)  # (name, sha256, extension)
+    steps: list[str] = field(default_factory=list)  # Gherkin steps executed so far: the method
     failed_measurements: list[dict] = field(default_factory=list)
     error: BaseException | None = None
     error_step: str = ""
@@ -82,6 +83,8 @@ class EvidenceRecorder:
     @pytest.hookimpl
     def pytest_bdd_before_step(self, request, feature, scenario, step, step_func):
         self._step_started = time.monotonic()
+        if self.current is not None:
+            self.current.steps.append(f"{step.keyword} {step.name}")
 
     @pytest.hookimpl
     def pytest_bdd_after_step(self, request, feature, scenario, step, step_func, step_func_args):
@@ -179,6 +182,11 @@ class EvidenceRecorder:
         csvs = [sha for _, sha, ext in (sc.raw if sc else []) if ext == "csv"]
         if csvs:
             payload["raw_sha256"] = csvs[-1]
+        # DOMAIN.md record item 5: every result carries its method and expected result.
+        if not payload.get("method") and sc is not None:
+            payload["method"] = " → ".join(sc.steps)
+        if not payload.get("expected"):
+            payload["expected"] = _limits(payload)
         self.store.append("measurement", payload)
         if sc is not None and measurement.verdict != "pass":
             sc.failed_measurements.append(payload)
