@@ -620,10 +620,9 @@ def _page_decorator(s: CampaignSummary, styles: _Styles, generated_utc: str):
             y -= 6.2 * mm
         canvas.setFillColor(colors.HexColor("#4a5563"))
         canvas.setFont(_FONT, 7)
-        canvas.drawString(
-            12 * mm, 8 * mm,
-            f"Campaign {campaign_id} · record head #{s.head_seq} {s.head_hash[:24]}… · generated {generated_utc}",
-        )
+        # Two lines: a long campaign id must never run into "page N of M" on the right.
+        canvas.drawString(12 * mm, 11 * mm, f"Campaign {campaign_id} · generated {generated_utc}")
+        canvas.drawString(12 * mm, 8 * mm, f"record head #{s.head_seq} {s.head_hash[:32]}…")
         canvas.restoreState()
 
     return decorate
