@@ -52,6 +52,19 @@ class PumpState:
 
 
 @dataclass(frozen=True)
+class ControlTiming:
+    """What ``DIAGnostic:TIMing? <periods>`` says about the control core run at its real-time period on wall time."""
+
+    period_s: float
+    periods: int
+    period_jitter_p99_us: float
+    period_jitter_max_us: float
+    step_latency_p99_us: float
+    step_latency_max_us: float
+    missed_deadlines: int
+
+
+@dataclass(frozen=True)
 class AuditEntry:
     """One audit-trail entry of the controller (Annex 11 §9: who, what, when, old, new, why)."""
 
@@ -218,6 +231,14 @@ class BioreactorProtocol(abc.ABC):
     @abc.abstractmethod
     def audit_entries(self, first: int = 1) -> list[AuditEntry]:
         """Entries from ``first`` to the newest."""
+
+    # -- diagnostics (OQ control-core timing) ------------------------------
+    @abc.abstractmethod
+    def control_timing(self, periods: int) -> ControlTiming:
+        """Run the control core at its real-time period for ``periods`` periods; its timing statistics.
+
+        Takes ``periods`` × the period of wall time (the controller answers when done).
+        """
 
 
 class PhMeterProtocol(abc.ABC):

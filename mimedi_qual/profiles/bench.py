@@ -186,6 +186,9 @@ class SimulatedController(StrictModel):
     """
 
     control_period_s: float = Field(gt=0)
+    realtime_period_s: float = Field(default=0.1, gt=0, le=1.0,
+                                     description="period of the control core's real-time timing "
+                                                 "diagnostic (DIAGnostic:TIMing?), on wall time")
     initial_setpoint_c: float
     kp: float | None = None
     ki: float | None = None

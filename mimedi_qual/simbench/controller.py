@@ -11,7 +11,16 @@ lockstep with the culture twin (:mod:`.world`).
 * pumps ``PUMP:DISP <pump>,<mL>,<mL/min>``, ``PUMP:STAT? <pump>``;
 * modules ``MOD:COMM <module>,<command>`` (refused → ``-221,"Settings conflict;<reason>"``), ``MOD:STAT?``;
 * ``ALAR:ACT?``, ``ALAR:UNACK?``, ``ALAR:ACK``; ``INT:ACT?``; ``STAT:OPER?``;
-* ``ACC:LOG <user>,<password>``, ``ACC:LOGO``, ``ACC:LEV?``; ``AUD:COUN?``, ``AUD:ENTR? <n>``.
+* ``ACC:LOG <user>,<password>``, ``ACC:LOGO``, ``ACC:LEV?``; ``AUD:COUN?``, ``AUD:ENTR? <n>``;
+* the control core's own scheduler statistics ``DIAG:TIM:PER?``, ``DIAG:TIM? <periods>`` (below).
+
+``DIAG:TIM? <periods>`` is what a firmware reports about its own scheduler: the
+compiled control core (same parameters as the running one, a separate instance so
+the culture's control is not disturbed) is stepped at ``realtime_period_s`` of the
+bench profile on wall time for ``periods`` periods (:func:`~mimedi_qual.control.realtime.run_realtime`,
+inputs held at the probes' current readings), and the reply is
+``<jitter p99 µs>,<jitter max µs>,<latency p99 µs>,<latency max µs>,<missed deadlines>``.
+The query blocks the controller's interface for that long, at most ``MAX_TIMING_WALL_S``.
 
 Writes that change the process need ``OPERATOR`` or higher (``-203,"Command
 protected"`` otherwise) and each leaves an audit entry.
@@ -26,6 +35,8 @@ protected"`` otherwise) and each leaves an audit entry.
 from __future__ import annotations
 
 from mimedi_qual.control.codes import Alarm, Command, Interlock, Module
+from mimedi_qual.control.parameters import build_controller
+from mimedi_qual.control.realtime import NominalCulture, run_realtime
 from mimedi_qual.profiles.bench import Identity
 from mimedi_qual.simbench.lockstep import PUMP_NAMES
 from mimedi_qual.simbench.scpi import (
@@ -49,6 +60,7 @@ SETPOINT_RANGES = {             # what the firmware accepts; outside → -224
 }
 MAX_PUMP_FLOW_ML_MIN = 100.0
 DEFAULT_MODULE_FIRMWARE = "1.0.0"
+MAX_TIMING_WALL_S = 30.0        # DIAG:TIM? runs at most this long on wall time
 
 
 def _names(mask: int, enum) -> str:
@@ -107,6 +119,8 @@ class ControllerDevice(ScpiDevice):
         self.register("ACCess:LEVel?", lambda a: self.level)
         self.register("AUDit:COUNt?", lambda a: str(world.audit.count))
         self.register("AUDit:ENTRy?", self._audit_entry)
+        self.register("DIAGnostic:TIMing:PERiod?", lambda a: f"{self.world.sim.controller.realtime_period_s:.6g}")
+        self.register("DIAGnostic:TIMing?", self._timing)
 
     # ---------------------------------------------------------------- access
     def _power_changed(self, powered: bool) -> None:
@@ -238,6 +252,25 @@ class ControllerDevice(ScpiDevice):
         if not 1 <= n <= self.world.audit.count:
             raise ScpiError(ILLEGAL_PARAMETER, f"entry {n} of {self.world.audit.count}")
         return self.world.audit.entry(n)
+
+    # ---------------------------------------------------------------- diagnostics
+    def _timing(self, args: list[str]) -> str:
+        """Run the control core in real-time mode for N periods; its timing statistics."""
+        period_s = self.world.sim.controller.realtime_period_s
+        try:
+            periods = int(args[0]) if args else 0
+        except ValueError:
+            raise ScpiError(ILLEGAL_PARAMETER, "periods") from None
+        if not 2 <= periods <= int(MAX_TIMING_WALL_S / period_s):
+            raise ScpiError(ILLEGAL_PARAMETER, f"periods 2..{int(MAX_TIMING_WALL_S / period_s)}")
+        profile = self.world.control_profile.model_copy(update={"period_s": period_s})
+        core = build_controller(profile)
+        world = self.world
+        inputs = NominalCulture(temperature_c=world.probe("TEMP"), ph=world.probe("PH"), do_pct=world.probe("DO"),
+                                cell_density_e6_per_ml=world.culture.viable_cells_per_ml / 1e6)
+        report = run_realtime(core, period_s=period_s, periods=periods, read_inputs=inputs)
+        return (f"{report.period_jitter_us.p99:.1f},{report.period_jitter_us.max:.1f},"
+                f"{report.step_latency_us.p99:.1f},{report.step_latency_us.max:.1f},{report.missed_deadlines}")
 
     def reset(self) -> None:
         """``*RST`` changes nothing in the process: a bioreactor must not drop its culture."""

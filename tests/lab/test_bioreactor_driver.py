@@ -150,3 +150,19 @@ def test_malformed_checksum_is_an_instrument_error(controller):
     controller.fake.answers["SYST:CONF:CHECK?"] = "not-a-hash"
     with pytest.raises(InstrumentError, match="not a SHA-256"):
         controller.configuration_checksum()
+
+
+def test_control_timing_parses_the_controllers_report(controller):
+    controller.fake.answers["DIAG:TIM:PER?"] = "0.1"
+    controller.fake.answers["DIAG:TIM? 30"] = "812.4,1530.0,35.2,61.7,0"
+    timing = controller.control_timing(30)
+    assert (timing.period_s, timing.periods, timing.missed_deadlines) == (0.1, 30, 0)
+    assert (timing.period_jitter_p99_us, timing.period_jitter_max_us) == (812.4, 1530.0)
+    assert (timing.step_latency_p99_us, timing.step_latency_max_us) == (35.2, 61.7)
+
+
+def test_malformed_timing_report_is_an_instrument_error(controller):
+    controller.fake.answers["DIAG:TIM:PER?"] = "0.1"
+    controller.fake.answers["DIAG:TIM? 5"] = "812.4,1530.0"
+    with pytest.raises(InstrumentError, match="malformed timing report"):
+        controller.control_timing(5)

@@ -111,3 +111,14 @@ def test_writes_are_protected_until_an_operator_logs_in(login_bench, visa):
         assert ctl.query("SYST:ERR?").startswith("-224,")
     finally:
         ctl.close()
+
+
+def test_control_core_timing_report_has_its_fields(ctl):
+    """DIAG:TIM? answers five fields at the profile's real-time period; the figures are judged by OQ, not here."""
+    assert float(ctl.query("DIAG:TIM:PER?")) == pytest.approx(0.1)
+    fields = ctl.query("DIAGnostic:TIMing? 3").split(",")
+    assert len(fields) == 5
+    assert all(float(f) >= 0 for f in fields[:4]) and int(fields[4]) >= 0
+    assert ctl.query("SYST:ERR?") == '0,"No error"'
+    ctl.write("DIAG:TIM? 0")
+    assert ctl.query("SYST:ERR?").startswith("-224")

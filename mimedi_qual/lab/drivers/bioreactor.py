@@ -22,10 +22,11 @@ from labgrid.factory import target_factory
 from labgrid.step import step
 
 from mimedi_qual.lab.errors import InstrumentError
-from mimedi_qual.lab.protocols import AuditEntry, BioreactorProtocol, PumpState
+from mimedi_qual.lab.protocols import AuditEntry, BioreactorProtocol, ControlTiming, PumpState
 
 NONE_LIST = "NONE"
 PUMPS = ("FEED", "BASE", "PERFUSION", "HARVEST")
+TIMING_MARGIN_S = 5.0   # DIAG:TIM? answers after its periods; this much more before it is a timeout
 MODULE_COMMANDS = ("START", "COMPLETE", "PAUSE", "RESUME", "HOLD", "UNHOLD", "STOP", "ABORT", "RESET")
 
 
@@ -244,6 +245,29 @@ class BioreactorDriver(Driver, BioreactorProtocol):
 
     def audit_entries(self, first: int = 1) -> list[AuditEntry]:
         return [self.audit_entry(n) for n in range(first, self.audit_count() + 1)]
+
+    # -- diagnostics ------------------------------------------------------------
+    @Driver.check_active
+    @step(title="control core timing", args=["periods"], result=True)
+    def control_timing(self, periods: int) -> ControlTiming:
+        period_s = self._float("DIAG:TIM:PER?")
+        if period_s <= 0:
+            raise InstrumentError(self._name, f"real-time period {period_s} s")
+        reply = self.scpi.query_slow(f"DIAG:TIM? {int(periods)}", timeout_s=periods * period_s + TIMING_MARGIN_S)
+        return parse_control_timing(self._name, period_s, int(periods), reply)
+
+
+def parse_control_timing(instrument: str, period_s: float, periods: int, reply: str) -> ControlTiming:
+    """``'812.4,1530.0,35.2,61.7,0'`` → :class:`ControlTiming` (µs, µs, µs, µs, count)."""
+    parts = [p.strip() for p in reply.split(",")]
+    try:
+        if len(parts) != 5:
+            raise ValueError
+        jitter_p99, jitter_max, latency_p99, latency_max = (float(p) for p in parts[:4])
+        missed = int(parts[4])
+    except ValueError:
+        raise InstrumentError(instrument, f"malformed timing report {reply!r}") from None
+    return ControlTiming(period_s, periods, jitter_p99, jitter_max, latency_p99, latency_max, missed)
 
 
 def parse_audit_entry(instrument: str, reply: str) -> AuditEntry:

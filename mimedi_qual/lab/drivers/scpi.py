@@ -66,6 +66,19 @@ class SCPIDriver(Driver, SCPIProtocol):
             raise InstrumentError(self.instrument_name, f"no reply to {command!r}: {exc}") from exc
 
     @Driver.check_active
+    @step(title="scpi query", args=["command", "timeout_s"], result=True)
+    def query_slow(self, command: str, timeout_s: float) -> str:
+        """A query the instrument takes long to answer: the read waits up to ``timeout_s`` (this one only)."""
+        previous = self._session.timeout
+        self._session.timeout = int(max(timeout_s, self.instrument.timeout_s) * 1000)
+        try:
+            return self._session.query(command).strip()
+        except (pyvisa.Error, OSError) as exc:
+            raise InstrumentError(self.instrument_name, f"no reply to {command!r} within {timeout_s:g} s: {exc}") from exc
+        finally:
+            self._session.timeout = previous
+
+    @Driver.check_active
     @step(title="scpi write", args=["command"])
     def write(self, command: str) -> None:
         try:
