@@ -39,6 +39,7 @@ from mimedi_qual.lab.protocols import (
     MultimeterProtocol,
     OperatorProtocol,
     PhMeterProtocol,
+    QcLabProtocol,
     SpeedSensorProtocol,
     TemperatureSensorProtocol,
 )
@@ -133,6 +134,10 @@ class Bench:
 
     def multimeter(self, name: str | None = None) -> MultimeterProtocol:
         return self.target.get_driver("MultimeterProtocol", name=self._named("multimeter", name))
+
+    def qc_lab(self, name: str | None = None) -> QcLabProtocol:
+        """The QC release laboratory the batch samples go to."""
+        return self.target.get_driver("QcLabProtocol", name=self._named("qc_lab", name))
 
     def clock(self) -> ClockProtocol:
         return self.target.get_driver("ClockProtocol", name="clock")

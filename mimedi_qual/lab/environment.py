@@ -61,6 +61,7 @@ DRIVER_FOR_KIND = {
     "tachometer": "ScpiTachometerDriver",
     "multimeter": "ScpiMultimeterDriver",
     "balance": "MTSICSBalanceDriver",
+    "qc_lab": "QcLabDriver",
 }
 PROTOCOL_FOR_KIND = {
     "bioreactor": "BioreactorProtocol",
@@ -70,6 +71,7 @@ PROTOCOL_FOR_KIND = {
     "tachometer": "SpeedSensorProtocol",
     "multimeter": "MultimeterProtocol",
     "balance": "BalanceProtocol",
+    "qc_lab": "QcLabProtocol",
 }
 
 

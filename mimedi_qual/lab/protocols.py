@@ -349,3 +349,34 @@ class OperatorProtocol(abc.ABC):
     @abc.abstractmethod
     def load_fresh_bag(self) -> None:
         """A new bag of medium at room temperature is placed on the heater plate."""
+
+
+@dataclass(frozen=True)
+class QcRelease:
+    """QC release results of one sample, as the QC laboratory reports them."""
+
+    sample_id: str
+    viable_cells_per_ml: float
+    viability_pct: float
+    cd3_pct: float                  # of the viable cells
+    car_pct: float                  # of the viable cells
+    vector_copies_per_cell: float
+    endotoxin_eu_per_ml: float
+    sterility: str                  # "NEGATIVE" | "POSITIVE"
+    mycoplasma: str                 # "NEGATIVE" | "POSITIVE"
+    fold_expansion: float
+
+
+class QcLabProtocol(abc.ABC):
+    """The QC release laboratory (or its LIMS): a sample of a batch in, release results out."""
+
+    @abc.abstractmethod
+    def identify(self) -> str: ...
+
+    @abc.abstractmethod
+    def submit_sample(self, sample_id: str) -> None:
+        """Hand over the sample of the product just filled, labelled ``sample_id``."""
+
+    @abc.abstractmethod
+    def results(self, sample_id: str) -> QcRelease:
+        """The release results of ``sample_id`` (raises if the lab has none)."""

@@ -60,7 +60,7 @@ class Instrument(StrictModel):
     """An instrument (or the bioreactor controller) on the bench."""
 
     kind: Literal["bioreactor", "thermometer", "ph_do_meter", "gas_analyzer", "tachometer", "multimeter",
-                  "balance"]
+                  "balance", "qc_lab"]
     # scpi-tcp: SCPI on a raw socket, LF; mt-sics-tcp: Mettler Toledo MT-SICS on a raw socket, CR LF.
     transport: Literal["scpi-tcp", "mt-sics-tcp"] = "scpi-tcp"
     address: str = Field(description="host:port, or 'sim' on a simulated bench")

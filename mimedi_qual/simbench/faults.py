@@ -31,6 +31,7 @@ FAULT_TARGETS: dict[str, tuple[str, ...] | None] = {
     "INSTRUMENT_GARBAGE": (),
     "INSTRUMENT_DISCONNECT": (),
     "POWER_LOSS": None,
+    "CONTAMINATION": None,         # the bag's closure breached: its product fails sterility at QC
 }
 
 #: Faults of an instrument's link (target: the instrument's name on the bench).

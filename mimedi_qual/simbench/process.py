@@ -41,6 +41,7 @@ from mimedi_qual.simbench.controller import ControllerDevice
 from mimedi_qual.simbench.modbus_io import ModbusIoServer
 from mimedi_qual.simbench.multimeter import MultimeterDevice
 from mimedi_qual.simbench.pdu import PduServer
+from mimedi_qual.simbench.qc_lab import QcLabDevice
 from mimedi_qual.simbench.reference_meters import GasAnalyzerDevice, PhDoMeterDevice, TachometerDevice
 from mimedi_qual.simbench.server import LineServer
 from mimedi_qual.simbench.simctl import SimulationControlDevice
@@ -60,6 +61,7 @@ _DEVICE_FOR_KIND = {
     "tachometer": TachometerDevice,
     "multimeter": MultimeterDevice,
     "balance": BalanceDevice,
+    "qc_lab": QcLabDevice,
 }
 
 

@@ -125,6 +125,9 @@ class SimulatedWorld:
             co2_fraction=plant.co2_fraction,
             overrides={"ua_w_per_k": plant.ua_w_per_k, "heater_max_w": plant.heater_max_w,
                        "ambient_c": plant.ambient_c})
+        # -- the batch record of the bag: when it was loaded, the plant faults it lived through
+        self.bag_loaded_at_s = 0.0
+        self.plant_events: list[tuple[float, CultureFault, bool]] = []   # (time s, fault, active)
         self.core = LockstepCore(self.controller, self.culture, rng=seeded_rng(self.seed, "controller-probes"),
                                  rocking_angle_deg=plant.rocking_angle_deg)
         self.core.set_probe(0, cfg.probe_offset_c, cfg.probe_noise_c)
@@ -215,6 +218,18 @@ class SimulatedWorld:
         """A new bag, filled with medium at room temperature, is placed on the plate."""
         self.culture.set_state(temperature_c=self.sim.plant.ambient_c)
         self.core.refresh_probes()
+        self.bag_loaded_at_s = self.time_s
+        self.plant_events = [(self.time_s, f, True) for f in self.culture.active_faults]
+
+    def _plant_fault(self, fault: CultureFault, active: bool) -> None:
+        """Inject or clear a plant fault in the culture, and note it in the bag's batch record."""
+        (self.culture.inject if active else self.culture.clear)(fault)
+        self.plant_events.append((self.time_s, CultureFault(fault), active))
+
+    def batch_record(self) -> tuple[float, tuple[tuple[float, CultureFault, bool], ...]]:
+        """(seconds the current bag has been on the plate, its plant faults as (s since load, fault, active))."""
+        start = self.bag_loaded_at_s
+        return self.time_s - start, tuple((max(t - start, 0.0), f, a) for t, f, a in self.plant_events)
 
     # ---------------------------------------------------------------- power
     @property
@@ -251,7 +266,7 @@ class SimulatedWorld:
             self.boot_done_at_s = None
             self.core.controller_powered = False
             self.core.clear_outputs()
-            self.culture.inject(CultureFault.POWER_LOST)
+            self._plant_fault(CultureFault.POWER_LOST, True)
             self.audit.forget()
         elif now and not was_powered:
             self.powered_on_at_s = self.time_s
@@ -267,7 +282,7 @@ class SimulatedWorld:
     def _finish_boot(self) -> None:
         """End of boot: recover per the firmware's policy, then control again."""
         self.boot_done_at_s = None
-        self.culture.clear(CultureFault.POWER_LOST)
+        self._plant_fault(CultureFault.POWER_LOST, False)
         self.controller.reset()
         self._apply_setpoints()
         off_s = (self.powered_on_at_s - self.powered_off_at_s) if self.powered_off_at_s is not None else 0.0
@@ -321,9 +336,9 @@ class SimulatedWorld:
         self.door_open = bool(open_)
         self.core.door_open = self.door_open
         if self.door_open:
-            self.culture.inject(CultureFault.DOOR_OPEN)
+            self._plant_fault(CultureFault.DOOR_OPEN, True)
         else:
-            self.culture.clear(CultureFault.DOOR_OPEN)
+            self._plant_fault(CultureFault.DOOR_OPEN, False)
 
     def probe(self, name: str) -> float:
         """The controller's latest reading of its own probe ``TEMP``, ``PH`` or ``DO``."""
@@ -363,16 +378,16 @@ class SimulatedWorld:
         elif fault == "SENSOR_FAIL":
             self.core.set_probe_failed(PROBE_NAMES.index(target), True)
         elif fault == "HEATER_FAIL":
-            self.culture.inject(CultureFault.HEATER_FAILED)
+            self._plant_fault(CultureFault.HEATER_FAILED, True)
         elif fault == "PUMP_OCCLUSION":
             self.core.set_pump_occluded(PUMP_NAMES.index(target), True)
             if target in _CULTURE_PUMP_FAULT:
-                self.culture.inject(_CULTURE_PUMP_FAULT[target])
+                self._plant_fault(_CULTURE_PUMP_FAULT[target], True)
         elif fault == "DOOR_OPEN":
             self.set_door(True)
         elif fault == "GAS_LOSS":
             self.gas_supply_ok[target] = False
-            self.culture.inject(CultureFault.GAS_SUPPLY_LOST)
+            self._plant_fault(CultureFault.GAS_SUPPLY_LOST, True)
         elif fault == "POWER_LOSS":
             self._set_mains(False)
         self.faults.inject(self.time_s, fault, target, value)
@@ -387,16 +402,16 @@ class SimulatedWorld:
         elif fault == "SENSOR_FAIL":
             self.core.set_probe_failed(PROBE_NAMES.index(target), False)
         elif fault == "HEATER_FAIL":
-            self.culture.clear(CultureFault.HEATER_FAILED)
+            self._plant_fault(CultureFault.HEATER_FAILED, False)
         elif fault == "PUMP_OCCLUSION":
             self.core.set_pump_occluded(PUMP_NAMES.index(target), False)
             if target in _CULTURE_PUMP_FAULT:
-                self.culture.clear(_CULTURE_PUMP_FAULT[target])
+                self._plant_fault(_CULTURE_PUMP_FAULT[target], False)
         elif fault == "DOOR_OPEN":
             self.set_door(False)
         elif fault == "GAS_LOSS":
             self.gas_supply_ok[target] = True
             if all(self.gas_supply_ok.values()):
-                self.culture.clear(CultureFault.GAS_SUPPLY_LOST)
+                self._plant_fault(CultureFault.GAS_SUPPLY_LOST, False)
         elif fault == "POWER_LOSS":
             self._set_mains(True)

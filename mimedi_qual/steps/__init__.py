@@ -23,5 +23,6 @@ pytest_plugins = [
     "mimedi_qual.steps.load_cell_steps",
     "mimedi_qual.steps.module_steps",
     "mimedi_qual.steps.process_steps",
+    "mimedi_qual.steps.product_steps",
     "mimedi_qual.steps.timing_steps",
 ]

@@ -14,9 +14,12 @@ targeted criterion:
 
 A scenario stops at its first failed step, so one run proves, per scenario,
 only the first of its judged criteria that is tightened (the last criterion id
-of each Then step is the judged one). The runs are therefore grouped in
-*rounds*, each tightening as many criteria as it can without one hiding
-another, and running only the scenarios that prove something.
+of each Then step is the judged one) — except in a step that judges several
+results at once and fails only after recording them all (``Then the QC
+release of the batch meets viability PQ-VIABILITY, CD3+ PQ-CD3, ...``): there
+every tightened id of the step is proven together. The runs are therefore
+grouped in *rounds*, each tightening as many criteria as it can without one
+hiding another, and running only the scenarios that prove something.
 """
 
 from __future__ import annotations
@@ -39,14 +42,19 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 CRITERION_ID = re.compile(r"\b(?:IQ|OQ|PQ)-[A-Z0-9]+(?:-[A-Z0-9]+)*\b")
+#: Then steps that record every criterion they list before failing (mimedi_qual/steps/product_steps.py).
+JUDGES_ALL = re.compile(r"^the QC release of the batch meets ")
 
 
 def acceptance_ids() -> set[str]:
     return set(load_acceptance(ROOT / "profiles" / "acceptance" / "criteria.yaml").criteria)
 
 
-def judged_criteria(stage: str) -> list[tuple[frozenset[str], list[str]]]:
-    """Per scenario (outline examples expanded): its URS tags and its judged criteria, in order."""
+def judged_criteria(stage: str) -> list[tuple[frozenset[str], list[tuple[str, ...]]]]:
+    """Per scenario (outline examples expanded): its URS tags and its judged criteria, in order.
+
+    Each Then step is one group: the criteria it judges before it can fail (mostly just one).
+    """
     from pytest_bdd.parser import FeatureParser
 
     known = acceptance_ids()
@@ -66,14 +74,16 @@ def judged_criteria(stage: str) -> list[tuple[frozenset[str], list[str]]]:
                     for key, value in row.items():
                         text = text.replace(f"<{key}>", value)
                     ids = [i for i in CRITERION_ID.findall(text) if i in known]
-                    if ids:
-                        judged.append(ids[-1])
+                    if ids and JUDGES_ALL.search(text):
+                        judged.append(tuple(ids))
+                    elif ids:
+                        judged.append((ids[-1],))
                 found.append((tags, judged))
     return found
 
 
 def rounds(stage: str) -> list[tuple[set[str], set[str]]]:
-    """Rounds of (criteria tightened, URS tags of the scenarios to run) that prove every judged criterion.
+    """Rounds of (criteria tightened, URS tag sets of the scenarios to run) that prove every judged criterion.
 
     A scenario proves, in a round, the first of its judged criteria that is
     tightened in that round. Criteria are added to a round greedily, earliest
@@ -90,18 +100,17 @@ def rounds(stage: str) -> list[tuple[set[str], set[str]]]:
         """criterion → URS tags of the cheapest scenario proving it (fewest scenarios share the tags)."""
         proven: dict[str, set[str]] = {}
         for tags, judged in scenarios:
-            first = next((c for c in judged if c in tightened), None)
-            if first is not None:
-                urs = {t for t in tags if t.startswith("URS-")}
-                cost = sum(runs_per_tag[t] for t in urs)
-                if first not in proven or cost < sum(runs_per_tag[t] for t in proven[first]):
-                    proven[first] = urs
+            urs = {t for t in tags if t.startswith("URS-")}
+            cost = sum(runs_per_tag[t] for t in urs)
+            for cid in first_failing(judged, tightened):
+                if cid not in proven or cost < sum(runs_per_tag[t] for t in proven[cid]):
+                    proven[cid] = urs
         return proven
 
     def earliest(cid: str) -> int:
-        return min(judged.index(cid) for _, judged in scenarios if cid in judged)
+        return min(i for _, judged in scenarios for i, group in enumerate(judged) if cid in group)
 
-    remaining = {c for _, judged in scenarios for c in judged}
+    remaining = {c for _, judged in scenarios for group in judged for c in group}
     result = []
     while remaining:
         tightened: set[str] = set()
@@ -111,15 +120,26 @@ def rounds(stage: str) -> list[tuple[set[str], set[str]]]:
                 tightened.add(cid)
         proven = proven_by(tightened)
         remaining -= set(proven)
-        result.append((set(proven), {t for tags in proven.values() for t in tags}, tightened))
+        result.append((set(proven), {frozenset(tags) for tags in proven.values()}, tightened))
     return [(tightened, tags) for _, tags, tightened in result]
+
+
+def tag_expression(tags: set[frozenset[str]]) -> str:
+    """Run exactly the scenarios carrying all URS tags of one of the proving scenarios."""
+    return " or ".join(sorted("(" + " and ".join(sorted(group)) + ")" for group in tags))
+
+
+def first_failing(judged: list[tuple[str, ...]], tightened: set[str]) -> set[str]:
+    """The tightened criteria of the first step (group) of ``judged`` that holds any: what the scenario proves."""
+    group = next((g for g in judged if set(g) & tightened), ())
+    return set(group) & tightened
 
 
 def proven_in(stage: str, round_index: int) -> set[str]:
     """The criteria round ``round_index`` must show failing."""
     scenarios = judged_criteria(stage)
     tightened, _ = rounds(stage)[round_index]
-    return {next(c for c in judged if c in tightened) for _, judged in scenarios if set(judged) & tightened}
+    return {c for _, judged in scenarios for c in first_failing(judged, tightened)}
 
 
 def tightened_profile(directory: Path, targets: set[str]) -> Path:
@@ -143,7 +163,7 @@ def tightened_profile(directory: Path, targets: set[str]) -> Path:
     return path
 
 
-def run_tightened(stage: str, targets: set[str], tags: set[str], tmp_path: Path) -> list[dict]:
+def run_tightened(stage: str, targets: set[str], tags: set[frozenset[str]], tmp_path: Path) -> list[dict]:
     acceptance = tightened_profile(tmp_path / "acceptance", targets)
     tamper = [what for what, prefix in (("identity", "IQ-ID-"), ("calibration", "IQ-CAL-"))
               if any(t.startswith(prefix) for t in targets)]
@@ -151,7 +171,7 @@ def run_tightened(stage: str, targets: set[str], tags: set[str], tmp_path: Path)
            "PYTEST_PLUGINS": "tamper_register", "MIMEDI_TAMPER": ",".join(tamper)}
     out = tmp_path / "out"
     proc = subprocess.run([sys.executable, "-m", "mimedi_qual.cli.main", "run", "--stage", stage, "--out", str(out),
-                           "--acceptance", str(acceptance), "--tags", " or ".join(sorted(tags))],
+                           "--acceptance", str(acceptance), "--tags", tag_expression(tags)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
     campaign = next(d for d in out.iterdir() if d.is_dir())

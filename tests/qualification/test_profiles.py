@@ -54,3 +54,37 @@ def test_a_broken_recipe_is_named_with_its_line(profiles, tmp_path):
         load_recipe(broken)
     line = next(i for i, row in enumerate(broken.read_text().splitlines(), 1) if "CENTRIFUGE" in row)
     assert f"{broken}:{line}" in str(error.value)
+
+
+PRODUCT_CRITERIA = {"PQ-VIABILITY", "PQ-CD3", "PQ-CAR", "PQ-VCN", "PQ-ENDOTOXIN", "PQ-STERILITY", "PQ-MYCOPLASMA",
+                    "PQ-FOLD-EXPANSION"}
+
+
+def test_pq_product_criteria_follow_the_published_ranges(profiles, project_root):
+    """DOMAIN.md: viability, CD3+ ≥70–80 %; CAR+ ≥10–20 %; endotoxin ≤0.5–5 EU/mL; VCN ≤5; sterile [Castella, CD20, Kym]."""
+    c = load_acceptance(profiles / "acceptance" / "criteria.yaml").criteria
+    assert PRODUCT_CRITERIA <= set(c)
+    assert c["PQ-VIABILITY"].kind == c["PQ-CD3"].kind == "min" and 70.0 <= c["PQ-VIABILITY"].limit <= 80.0
+    assert 70.0 <= c["PQ-CD3"].limit <= 80.0 and 10.0 <= c["PQ-CAR"].limit <= 20.0
+    assert c["PQ-VCN"].kind == "max" and c["PQ-VCN"].limit <= 5.0
+    assert c["PQ-ENDOTOXIN"].kind == "max" and 0.5 <= c["PQ-ENDOTOXIN"].limit <= 5.0
+    assert c["PQ-STERILITY"].limit == c["PQ-MYCOPLASMA"].limit == 0
+    assert 0 < c["PQ-FOLD-EXPANSION"].limit <= 30.0                    # ~30-fold [Zhu]
+    for cid in PRODUCT_CRITERIA - {"PQ-FOLD-EXPANSION"}:
+        assert all(ref in c[cid].source for ref in ("Castella", "CD20", "Kym")), cid
+    assert "Zhu" in c["PQ-FOLD-EXPANSION"].source
+    # every PQ batch, the worst case included, is judged on all of them
+    requirements = load_requirements(profiles / "urs")
+    assert PRODUCT_CRITERIA <= set(requirements["URS-PQ-004"].criteria)
+    feature = (project_root / "features" / "pq" / "car_t_batches.feature").read_text()
+    assert feature.count("@URS-PQ-004") == 2
+    for cid in PRODUCT_CRITERIA:
+        assert feature.count(cid) == 2, cid
+
+
+def test_the_simulated_bench_has_a_qc_lab(project_root):
+    from mimedi_qual.profiles import load_bench
+
+    bench = load_bench(project_root / "profiles" / "benches" / "sim.yaml")
+    name, lab = bench.instrument_of_kind("qc_lab")
+    assert lab.identity.serial and lab.calibration is None   # a laboratory, not a calibrated instrument

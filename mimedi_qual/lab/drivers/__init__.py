@@ -8,6 +8,7 @@ from mimedi_qual.lab.drivers import (  # noqa: F401  (registration with labgrid'
     multimeter,
     operator,
     phdo_meter,
+    qc_lab,
     scpi,
     tachometer,
     thermometer,

@@ -1,0 +1,91 @@
+"""PQ product steps: a sample of the filled product goes to the QC laboratory, its release results are judged.
+
+After a batch (``When the batch recipe ... runs as batch 1``) the product in
+the filled bags is sampled and submitted to the QC release laboratory
+(``campaign.bench.qc_lab()``: a LIMS on a real bench, the simulated QC lab on
+the simulated one — which computes the results from what the bench did to
+this batch). Every result is judged against its criterion by id::
+
+    Then the QC release of the batch meets viability PQ-VIABILITY, CD3+ PQ-CD3, sterility PQ-STERILITY
+    Then the viability of the product meets PQ-VIABILITY
+
+The first form judges (and records) every listed result before it fails, so
+one batch shows all its out-of-specification results at once. Results:
+viability, CD3+, CAR+ (% of viable cells), vector copies (per cell),
+endotoxin (EU/mL), sterility and mycoplasma (positive tests: 0 or 1),
+fold expansion, viable count (cells/mL).
+"""
+
+from __future__ import annotations
+
+import re
+
+from pytest_bdd import parsers, then
+
+from mimedi_qual.lab.protocols import QcRelease
+from mimedi_qual.plugin.context import CampaignContext
+from mimedi_qual.qualification.measurement import Measurement, judge_value
+from mimedi_qual.report.allure_evidence import attach_series
+
+#: result name in a step phrase → how to read it from the QC release (in the criterion's unit)
+RESULTS = {
+    "viability": lambda r: r.viability_pct,
+    "CD3+": lambda r: r.cd3_pct,
+    "CAR+": lambda r: r.car_pct,
+    "vector copies": lambda r: r.vector_copies_per_cell,
+    "endotoxin": lambda r: r.endotoxin_eu_per_ml,
+    "sterility": lambda r: 1.0 if r.sterility == "POSITIVE" else 0.0,
+    "mycoplasma": lambda r: 1.0 if r.mycoplasma == "POSITIVE" else 0.0,
+    "fold expansion": lambda r: r.fold_expansion,
+    "viable count": lambda r: r.viable_cells_per_ml,
+}
+_PAIR = re.compile(r"^\s*(?P<result>.+?)\s+(?P<criterion>(?:IQ|OQ|PQ)-[A-Z0-9]+(?:-[A-Z0-9]+)*)\s*$")
+
+
+def _sample_id(batch_run, clock) -> str:
+    """The label on the sample: recipe, batch and the bench time it was drawn (unique on a bench)."""
+    label = re.sub(r"[^A-Za-z0-9]+", "-", f"{batch_run.recipe}-{batch_run.label}").strip("-").upper()
+    return f"{label}-T{int(clock.now_s())}"
+
+
+def qc_release(campaign: CampaignContext, batch_run) -> QcRelease:
+    """The QC release of the batch's product: sampled and submitted once, the results kept on the run."""
+    release = getattr(batch_run, "qc_release", None)
+    if release is None:
+        lab = campaign.bench.qc_lab()
+        sample_id = _sample_id(batch_run, campaign.bench.clock())
+        lab.submit_sample(sample_id)
+        release = lab.results(sample_id)
+        batch_run.qc_release = release
+        rows = [(name, read(release)) for name, read in RESULTS.items()]
+        attach_series(f"{batch_run.label}: QC release of sample {sample_id}", ["result", "value"], rows)
+    return release
+
+
+def _judge(campaign: CampaignContext, batch_run, result: str, criterion_id: str) -> Measurement:
+    if result not in RESULTS:
+        raise ValueError(f"no QC result {result!r}; known: {', '.join(RESULTS)}")
+    value = RESULTS[result](qc_release(campaign, batch_run))
+    return campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id), value,
+                                       campaign.bench.name_of_kind("qc_lab")))
+
+
+@then(parsers.parse("the QC release of the batch meets {pairs}"))
+def qc_release_meets(campaign: CampaignContext, batch_run, pairs: str) -> None:
+    """Judge every listed QC result (``<result> <criterion id>``, comma-separated) against its criterion; fail after all."""
+    judged = []
+    for item in pairs.split(","):
+        match = _PAIR.match(item)
+        if match is None:
+            raise ValueError(f"expected '<result> <criterion id>', got {item.strip()!r}")
+        judged.append(_judge(campaign, batch_run, match["result"], match["criterion"]))
+    failed = [m.summary() for m in judged if not m.passed]
+    assert not failed, f"{batch_run.label}: " + "; ".join(failed)
+
+
+@then(parsers.re(r"the (?P<result>viability|CD3\+|CAR\+|vector copies|endotoxin|sterility|mycoplasma|"
+                 r"fold expansion|viable count) of the product meets (?P<criterion_id>[\w-]+)"))
+def product_result_meets(campaign: CampaignContext, batch_run, result: str, criterion_id: str) -> None:
+    """One QC release result of the batch's product against its criterion."""
+    measurement = _judge(campaign, batch_run, result, criterion_id)
+    assert measurement.passed, f"{batch_run.label}: " + measurement.summary()
