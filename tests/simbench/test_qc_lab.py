@@ -96,9 +96,11 @@ def test_no_product_in_a_bag_just_loaded(fresh_bench):
 
 
 def test_the_product_follows_what_the_bench_did(tmp_path):
-    """Same sample id, same seed: a contaminated bag fails sterility; a heater failure costs expansion."""
+    """Same sample id, same seed: a contaminated bag fails sterility; a heater failure or a day-long
+    power cut (mains lost: controller off, the bag cools) costs expansion."""
     found = {}
-    for case, faults in (("nominal", ()), ("contaminated", ("CONTAMINATION",)), ("heater", ("HEATER_FAIL",))):
+    for case, faults in (("nominal", ()), ("contaminated", ("CONTAMINATION",)), ("heater", ("HEATER_FAIL",)),
+                         ("power", ("POWER_LOSS",))):
         with BenchThread(SIM_PROFILE, tmp_path / case) as bench:
             sim = Sim(bench.addresses["simctl"])
             sim.write("SIM:BAG:LOAD")
@@ -114,6 +116,8 @@ def test_the_product_follows_what_the_bench_did(tmp_path):
     assert found["contaminated"]["STERILITY"] == "POSITIVE"
     assert found["contaminated"]["FOLD"] == found["nominal"]["FOLD"]
     assert float(found["heater"]["FOLD"]) < 0.9 * float(found["nominal"]["FOLD"])
+    assert float(found["power"]["FOLD"]) < 0.9 * float(found["nominal"]["FOLD"])
+    assert found["power"]["STERILITY"] == "NEGATIVE"
 
 
 def driver(address: str) -> QcLabDriver:
