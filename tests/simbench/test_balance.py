@@ -53,6 +53,7 @@ def test_gravimetric_dispense_is_dynamic_then_stable(fresh_bench, balance, visa)
     assert status == "S" and empty_g == pytest.approx(120.0, abs=0.01)   # the receiving vessel
     assert balance.query("T").startswith("T S")
     ctl = open_scpi(visa, fresh_bench.addresses["controller"])
+    ctl.write("ACC:LOG op1,op1-sim")                # process writes need an operator (require_login)
     try:
         ctl.write("PUMP:DISP HARV,10,5")
         assert ctl.query("SYST:ERR?") == '0,"No error"'
@@ -75,6 +76,7 @@ def test_occluded_pump_delivers_nothing(fresh_bench, balance, visa):
     sim = Sim(fresh_bench.addresses["simctl"])
     sim.write("SIM:FAULT:INJ PUMP_OCCLUSION,HARVEST")
     ctl = open_scpi(visa, fresh_bench.addresses["controller"])
+    ctl.write("ACC:LOG op1,op1-sim")                # process writes need an operator (require_login)
     try:
         ctl.write("PUMP:DISP HARV,10,5")
         sim.advance(300)

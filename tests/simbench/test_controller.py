@@ -6,21 +6,22 @@ import re
 
 import pytest
 
-from bench_clients import Sim, open_scpi, profile_with
+from bench_clients import SIM_PROFILE, Sim, open_scpi
 from mimedi_qual.simbench.process import BenchThread
 
 
 @pytest.fixture(scope="module")
 def ctl(bench, visa):
     session = open_scpi(visa, bench.addresses["controller"])
+    session.write("ACC:LOG op1,op1-sim")     # process writes need an operator (require_login)
     yield session
     session.close()
 
 
 @pytest.fixture(scope="module")
 def login_bench(tmp_path_factory):
-    path = profile_with(tmp_path_factory.mktemp("login"), {"require_login: false": "require_login: true"})
-    with BenchThread(path, path.parent / "state") as sim:
+    """A bench of its own, nobody logged in (the default bench requires a login)."""
+    with BenchThread(SIM_PROFILE, tmp_path_factory.mktemp("login") / "state") as sim:
         yield sim
 
 

@@ -22,6 +22,7 @@ def io(fresh_bench):
 def test_door_open_stops_pumps_sets_interlock_alarm_and_relay(fresh_bench, io, visa):
     sim = Sim(fresh_bench.addresses["simctl"])
     ctl = open_scpi(visa, fresh_bench.addresses["controller"])
+    ctl.write("ACC:LOG op1,op1-sim")                # process writes need an operator (require_login)
     try:
         assert io.read_coils(DOOR_COIL, 2) == [False, False]
         ctl.write("PUMP:DISP FEED,50,5")

@@ -45,6 +45,7 @@ def test_power_cut_silences_the_controller_and_the_culture_cools(fresh_bench, vi
     outlet = fresh_bench.addresses["pdu"].format(index=1)
     sim.advance(3 * 3600)                        # past the loops' cold start
     ctl = open_scpi(visa, ctl_address)
+    ctl.write("ACC:LOG op1,op1-sim")                # process writes need an operator (require_login)
     ctl.write("MOD:COMM SELECTION,START")        # leaves an audit entry
     audit_before = int(ctl.query("AUD:COUN?"))
     held_c = sim.true("TEMP")
