@@ -317,6 +317,21 @@ def _write_report(console, root, campaign_id, campaign_dir, bench_profile, bench
         return None
 
 
+def _stage_of_feature(feature: str) -> str:
+    parts = [p.upper() for p in Path(feature).parts[:-1]]
+    return next((p for p in reversed(parts) if p in ("IQ", "OQ", "PQ")), "-")
+
+
+def _recorded_measurements(campaign_dir: Path) -> list[dict]:
+    from mimedi_qual.evidence.store import EvidenceStore, EvidenceStoreError
+
+    try:
+        with EvidenceStore.open(campaign_dir) as store:
+            return [r.payload for r in store.records(kind="measurement")]
+    except EvidenceStoreError:
+        return []
+
+
 def _recorded_deviations(campaign_dir: Path) -> list:
     from mimedi_qual.evidence.deviations import deviations
     from mimedi_qual.evidence.store import EvidenceStore, EvidenceStoreError
@@ -341,16 +356,16 @@ def _print_summary(console, progress, campaign_dir, exit_code, simulated, report
     if details:
         _print_details(console, progress, measurements)
     table = Table(title="Campaign", show_lines=False)
-    for col in ("stage", "scenarios passed", "criteria met", "not run / failed"):
+    for col in ("stage", "scenarios passed", "measurements within criteria", "not run / failed"):
         table.add_column(col)
     stages: dict[str, list] = {}
     for o in progress.outcomes.values():
         stages.setdefault(o.stage or "-", []).append(o)
-    criteria_by_scenario: dict[str, list] = {}
-    for m in measurements:
-        criteria_by_scenario.setdefault(m.get("scenario", ""), []).append(m)
+    criteria_by_stage: dict[str, list] = {}
+    for m in _recorded_measurements(campaign_dir):
+        criteria_by_stage.setdefault(_stage_of_feature(m.get("feature", "")), []).append(m)
     for stage_name, outcomes in stages.items():
-        judged = [m for name in {o.name for o in outcomes} for m in criteria_by_scenario.get(name, [])]
+        judged = criteria_by_stage.get(stage_name, [])
         passed = sum(o.outcome == "passed" for o in outcomes)
         bad = [o.name for o in outcomes if o.outcome != "passed"]
         met = sum(m["verdict"] == "pass" for m in judged)
