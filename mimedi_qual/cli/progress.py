@@ -83,7 +83,14 @@ def _scenario_name(item) -> str | None:
     from pytest_bdd.scenario import scenario_wrapper_template_registry
 
     template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))
-    return template.name if template is not None else None
+    if template is None:
+        return None
+    name = template.name
+    # A Scenario Outline: fill its <placeholders> with this example's values.
+    example = getattr(getattr(item, "callspec", None), "params", {}).get("_pytest_bdd_example") or {}
+    for key, value in example.items():
+        name = name.replace(f"<{key}>", str(value))
+    return name
 
 
 def _short_message(report) -> str:
