@@ -205,10 +205,34 @@ def user_add(
     )
 
 
+def close_deviation_command(
+    campaign_dir: Annotated[Path, typer.Argument(help="Campaign directory.")],
+    deviation_id: Annotated[str, typer.Argument(help="Deviation id, e.g. DEV-001.")],
+    root_cause: Annotated[str, typer.Option("--root-cause", help="Why it happened.")],
+    action: Annotated[str, typer.Option("--action", help="Corrective / preventive action taken.")],
+    user: Annotated[str, typer.Option("--user", help="Who closes it (user id).")],
+) -> None:
+    """Close a deviation: record root cause, action and who closed it (the deviation itself is never edited)."""
+    from mimedi_qual.evidence.deviations import close_deviation
+    from mimedi_qual.evidence.store import EvidenceStore, EvidenceStoreError, NotACampaignError
+
+    try:
+        with EvidenceStore.open(campaign_dir) as store:
+            record = close_deviation(store, deviation_id, root_cause=root_cause, action=action, closed_by=user)
+    except NotACampaignError:
+        typer.echo(f"error: {campaign_dir}: not a campaign directory", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except EvidenceStoreError as exc:
+        typer.echo(f"error: {campaign_dir}: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    typer.echo(f"{deviation_id} closed by {user} (record #{record.seq}); rebuild the PDF with `mimedi-qual summary`")
+
+
 def register(app: typer.Typer) -> None:
     """Add the evidence commands to the ``mimedi-qual`` application."""
     app.command("sign")(sign)
     app.command("verify")(verify)
     app.command("summary")(summary)
     app.command("approve-protocol")(approve_protocol_command)
+    app.command("close-deviation")(close_deviation_command)
     app.add_typer(user_app, name="user")

@@ -80,6 +80,8 @@ def run(
         help="seconds to wait for a place someone else holds (default 0: fail at once, naming the holder)")] = 0.0,
     executor: Annotated[str | None, typer.Option(
         help="user id of the executor (profiles/users/users.yaml; default: the OS account)")] = None,
+    prerequisite: Annotated[list[Path] | None, typer.Option(
+        help="campaign directory that released the earlier stage (IQ for OQ, OQ for PQ); repeatable")] = None,
     details: Annotated[bool, typer.Option(
         "--details", help="also print every scenario and every measurement with its limits")] = False,
     resume: Annotated[Path | None, typer.Option(
@@ -153,7 +155,7 @@ def run(
         with EvidenceStore.create(campaign_dir, exist_ok=True) as store:
             record_campaign_start(store, root=root, campaign_id=campaign_id, stages=stages, bench=bench_profile,
                                   bench_path=bench_path, acceptance_path=acceptance_path,
-                                  executor_user_id=executor)
+                                  executor_user_id=executor, prerequisite_dirs=list(prerequisite or []))
     simulated = bench_profile.bench.kind == "simulated"
     console.rule(f"[bold]MiMédi qualification campaign {campaign_id}")
     console.print(f"bench [bold]{bench_profile.bench.id}[/] ({bench_profile.bench.kind}) from {bench_path}; "

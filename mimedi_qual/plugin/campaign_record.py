@@ -23,6 +23,7 @@ from pathlib import Path
 from mimedi_qual.evidence.deviations import deviations
 from mimedi_qual.evidence.protocol import load_approvals, record_protocol
 from mimedi_qual.evidence.store import EvidenceStore, NotACampaignError
+from mimedi_qual.plugin.prerequisites import stage_prerequisites
 from mimedi_qual.profiles import load_urs
 from mimedi_qual.profiles.bench import BenchProfile
 from mimedi_qual.profiles.loader import load_protocol_document
@@ -77,7 +78,8 @@ def executor_identity(root: Path, user_id: str | None) -> tuple[str, str]:
 
 def record_campaign_start(store: EvidenceStore, *, root: Path, campaign_id: str, stages: list[str],
                           bench: BenchProfile, bench_path: Path, acceptance_path: Path,
-                          executor_user_id: str | None = None) -> None:
+                          executor_user_id: str | None = None,
+                          prerequisite_dirs: list[Path] | None = None) -> None:
     """Write campaign_started and protocol records (the CLI calls this before running)."""
     document = load_protocol_document(root / PROTOCOL_DOCUMENT)
     user_id, printed_name = executor_identity(root, executor_user_id)
@@ -114,6 +116,8 @@ def record_campaign_start(store: EvidenceStore, *, root: Path, campaign_id: str,
         "environment": _environment(bench, acceptance_path),
         "objective": document.objective,
         "scope": document.scope,
+        "system_boundary": document.system_boundary,
+        "prerequisites": stage_prerequisites(stages, list(prerequisite_dirs or [])),
         "references": document.references,
     })
     registry = None

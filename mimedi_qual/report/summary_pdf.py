@@ -414,6 +414,8 @@ def _story(s: CampaignSummary, styles: _Styles) -> list:
                 ("Protocol approved", "yes" if BANNER_UNAPPROVED not in s.banners else "NO"),
                 ("Objective", st.get("objective")),
                 ("Scope", st.get("scope")),
+                ("System boundary", st.get("system_boundary")),
+                ("Prerequisites", "; ".join(st.get("prerequisites") or []) or None),
                 ("References", ", ".join(st.get("references") or [])),
                 ("Equipment / model", " / ".join(
                     str(equipment.get(k)) for k in ("name", "model") if equipment.get(k)) or None),

@@ -62,6 +62,17 @@ def test_run_review_approve_verify_then_tamper(project_root, tmp_path, users_env
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "INTACT" in verified.stdout
 
+    # The approved IQ campaign is the prerequisite an OQ campaign names (DOMAIN.md record item 4).
+    oq_out = tmp_path / "oq"
+    oq = cli(project_root, users_env, "run", "--stage", "oq", "--tags", "URS-OQ-TEMP-002", "--out", str(oq_out),
+             "--prerequisite", str(campaign))
+    assert oq.returncode == 0, oq.stdout + oq.stderr
+    with sqlite3.connect(f"file:{campaign_dir_in(oq_out) / 'evidence.sqlite'}?mode=ro", uri=True) as con:
+        (prerequisites,) = con.execute("select json_extract(payload, '$.prerequisites') from records "
+                                       "where kind='campaign_started'").fetchone()
+    assert "OQ requires IQ released: released by campaign" in prerequisites
+    assert "Adam Approve" in prerequisites
+
     # One byte of one raw file changed: verify names that file.
     raw = sorted((campaign / "raw").iterdir())[0]
     data = bytearray(raw.read_bytes())
@@ -108,6 +119,12 @@ def test_killed_campaign_keeps_its_records_and_resumes(project_root, tmp_path, u
         scenarios = [s for (s,) in con.execute(
             "select json_extract(payload, '$.scenario') from records where kind='scenario'")]
     assert kinds.count("interruption") == 1
+    closed = cli(project_root, users_env, "close-deviation", str(campaign), "DEV-001", "--root-cause",
+                 "test killed the campaign process", "--action", "resumed; no data lost", "--user", "rita.review")
+    assert closed.returncode == 0, closed.stdout + closed.stderr
+    unknown = cli(project_root, users_env, "close-deviation", str(campaign), "DEV-999", "--root-cause", "x",
+                  "--action", "y", "--user", "rita.review")
+    assert unknown.returncode == 2
     assert kinds[-1] in ("artifact", "campaign_finished")
     assert len(scenarios) == len(set(scenarios)), "a completed scenario was run twice"
     assert len(scenarios) >= 3
