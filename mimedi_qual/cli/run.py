@@ -46,11 +46,9 @@ def _campaign_id(bench_id: str) -> str:
 
 
 def _git_commit(root: Path) -> str:
-    try:
-        return subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, timeout=5).stdout.strip() or "unknown"
-    except (OSError, subprocess.TimeoutExpired):
-        return "unknown"
+    from mimedi_qual.plugin.campaign_record import git_commit
+
+    return git_commit(root)
 
 
 def _version(dist: str) -> str:
@@ -319,11 +317,6 @@ def _write_report(console, root, campaign_id, campaign_dir, bench_profile, bench
         return None
 
 
-def _stage_of_feature(feature: str) -> str:
-    parts = [p.upper() for p in Path(feature).parts[:-1]]
-    return next((p for p in reversed(parts) if p in ("IQ", "OQ", "PQ")), "-")
-
-
 def _recorded_measurements(campaign_dir: Path) -> list[dict]:
     from mimedi_qual.evidence.store import EvidenceStore, EvidenceStoreError
 
@@ -363,9 +356,11 @@ def _print_summary(console, progress, campaign_dir, exit_code, simulated, report
     stages: dict[str, list] = {}
     for o in progress.outcomes.values():
         stages.setdefault(o.stage or "-", []).append(o)
+    from mimedi_qual.qualification.protocol import stage_of
+
     criteria_by_stage: dict[str, list] = {}
     for m in _recorded_measurements(campaign_dir):
-        criteria_by_stage.setdefault(_stage_of_feature(m.get("feature", "")), []).append(m)
+        criteria_by_stage.setdefault(stage_of(Path(m.get("feature", ""))) or "-", []).append(m)
     for stage_name, outcomes in stages.items():
         judged = criteria_by_stage.get(stage_name, [])
         passed = sum(o.outcome == "passed" for o in outcomes)

@@ -15,14 +15,7 @@ import types
 
 import pytest
 
-STAGES = ("iq", "oq", "pq")
-
-
-def stage_of(path) -> str | None:
-    for part in reversed(path.parts[:-1]):
-        if part.lower() in STAGES:
-            return part.upper()
-    return None
+from mimedi_qual.qualification.protocol import stage_of
 
 
 class FeatureModule(pytest.Module):

@@ -40,7 +40,8 @@ class ScenarioRef:
         return sorted(t for t in self.tags if t.startswith("URS-"))
 
 
-def _stage_of(path: Path) -> str | None:
+def stage_of(path: Path) -> str | None:
+    """The stage (IQ/OQ/PQ) a feature file belongs to: the nearest stage folder above it."""
     for part in reversed(path.parts[:-1]):
         if part.upper() in STAGES:
             return part.upper()
@@ -69,7 +70,7 @@ def parse_feature(path: Path) -> list[ScenarioRef]:
     refs = []
     for scenario in feature.scenarios.values():
         tags = frozenset(scenario.tags | feature.tags)
-        refs.append(ScenarioRef(path, scenario.line_number, feature.name, scenario.name, tags, _stage_of(path)))
+        refs.append(ScenarioRef(path, scenario.line_number, feature.name, scenario.name, tags, stage_of(path)))
     if not refs:
         raise ProtocolError(path, 1, "feature has no scenario")
     return refs
