@@ -690,6 +690,21 @@ cdef class Controller:
     def set_ph_setpoint(self, double ph):
         self.c.ph_setpoint = ph
 
+    def alarm_limit(self, int alarm):
+        """The limit of a limit alarm (``codes.Alarm``), in the alarmed variable's unit."""
+        if not 0 <= alarm < N_ALARMS or self.c.alarms[alarm].kind == 0:
+            raise ValueError(f"alarm {alarm} has no limit")
+        return self.c.alarms[alarm].limit
+
+    def set_alarm_limit(self, int alarm, double limit):
+        """Move a limit alarm's limit. An alarm already active stays active until its
+        condition clears against the new limit (with its hysteresis)."""
+        if not 0 <= alarm < N_ALARMS or self.c.alarms[alarm].kind == 0:
+            raise ValueError(f"alarm {alarm} has no limit")
+        if isnan(limit):
+            raise ValueError("an alarm limit must be a number")
+        self.c.alarms[alarm].limit = limit
+
     def set_do_setpoint(self, double do_pct):
         self.c.do_setpoint_pct = do_pct
 

@@ -249,6 +249,18 @@ class ReferenceController:
     def set_auto(self, loop: int) -> None:
         (self.temperature_pid, self.ph_pid, self.do_pid)[loop].manual = False
 
+    def alarm_limit(self, alarm: int) -> float:
+        if not 0 <= alarm < len(self.alarms) or self.alarms[alarm].kind == 0:
+            raise ValueError(f"alarm {alarm} has no limit")
+        return self.alarms[alarm].limit
+
+    def set_alarm_limit(self, alarm: int, limit: float) -> None:
+        if not 0 <= alarm < len(self.alarms) or self.alarms[alarm].kind == 0:
+            raise ValueError(f"alarm {alarm} has no limit")
+        if math.isnan(limit):
+            raise ValueError("an alarm limit must be a number")
+        self.alarms[alarm].limit = limit
+
     # ------------------------------------------------------------ the step
 
     def _in_band(self, high_alarm: int, x: float) -> bool:

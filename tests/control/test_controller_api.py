@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from mimedi_qual.control import codes
-from mimedi_qual.control.codes import Command, Module, ModuleState, Rejection
+from mimedi_qual.control.codes import Alarm, Command, Module, ModuleState, Rejection
 
 
 def test_batch_step_allocates_nothing_per_step(controller):
@@ -76,3 +76,19 @@ def test_reset_returns_to_power_on(controller):
     assert controller.module_state(Module.EXPANSION) is ModuleState.IDLE
     assert controller.alarm_unacked_mask == 0 and controller.interlock_mask == 0
     assert controller.time_s == 0.0
+
+
+@pytest.mark.parametrize("build", ["compiled", "reference"])
+def test_alarm_limits_can_be_read_and_moved_for_limit_alarms_only(build):
+    from mimedi_qual.control.parameters import build_controller, build_reference
+
+    ctl = build_controller() if build == "compiled" else build_reference()
+    assert ctl.alarm_limit(Alarm.TEMPERATURE_HIGH) == 37.5
+    ctl.set_alarm_limit(Alarm.TEMPERATURE_HIGH, 37.8)
+    assert ctl.alarm_limit(Alarm.TEMPERATURE_HIGH) == 37.8
+    with pytest.raises(ValueError, match="has no limit"):
+        ctl.alarm_limit(Alarm.DOOR_OPEN)
+    with pytest.raises(ValueError, match="has no limit"):
+        ctl.set_alarm_limit(Alarm.DOOR_OPEN, 1.0)
+    with pytest.raises(ValueError, match="must be a number"):
+        ctl.set_alarm_limit(Alarm.PH_LOW, float("nan"))
