@@ -12,7 +12,31 @@ lockstep with the culture twin (:mod:`.world`).
 * modules ``MOD:COMM <module>,<command>`` (refused → ``-221,"Settings conflict;<reason>"``), ``MOD:STAT?``;
 * ``ALAR:ACT?``, ``ALAR:UNACK?``, ``ALAR:ACK``; ``INT:ACT?``; ``STAT:OPER?``;
 * ``ACC:LOG <user>,<password>``, ``ACC:LOGO``, ``ACC:LEV?``; ``AUD:COUN?``, ``AUD:ENTR? <n>``;
+* SUPERVISOR: alarm limits ``ALAR:LIM <alarm>,<value>`` / ``ALAR:LIM? <alarm>`` and loop modes
+  ``LOOP:MODE <TEMP|PH|DO>,MAN,<output %>`` / ``LOOP:MODE <loop>,AUTO`` / ``LOOP:MODE? <loop>``;
+* ADMIN: accounts ``ACC:USER:ADD <user>,<password>,<level>``, ``ACC:USER:DEL <user>``, ``ACC:USER:LIST?``;
+* nobody: ``AUD:CLE`` (refused for every level, the attempt recorded);
 * the control core's own scheduler statistics ``DIAG:TIM:PER?``, ``DIAG:TIM? <periods>`` (below).
+
+Access levels, each including the one below: *anyone* reads (every query but
+``ACC:USER:LIST?``); ``OPERATOR`` changes the process (setpoints, module
+commands, pump runs, alarm acknowledgement); ``SUPERVISOR`` changes alarm limits
+and loop modes; ``ADMIN`` manages accounts (:mod:`.accounts`: non-volatile,
+survive a power cut; never your own account, never the last ADMIN). Nobody
+clears or edits the audit trail. A command refused for a too-low level answers
+``-203,"Command protected;needs <LEVEL> or higher"`` and leaves
+``<ACTION>_DENIED`` in the audit trail — who (``ANONYMOUS`` if nobody is logged
+in: an attempt without a login is recorded too, like a failed login), the level
+they had (old) and the level needed (new). Parameters are checked before the
+level (-224 first); account commands check the level before the account.
+
+The pH loop's manual output has two owners: ``SOUR:CO2 <n>`` (an operator's
+fixed CO2 blend) and ``LOOP:MODE PH,MAN`` (a supervisor's). They exclude each
+other: while one holds the loop, the other is refused (-221 naming the holder).
+Loop modes are kept like setpoints: a supervisor's manual mode survives setpoint
+changes and a power cut (the world re-applies it at boot and the ``RECOVERY``
+audit entry names the loops kept in manual), as do alarm limits (the core keeps
+them over its reset) — after a power cut the controller is as it was left.
 
 ``DIAG:TIM? <periods>`` is what a firmware reports about its own scheduler: the
 compiled control core (same parameters as the running one, a separate instance so
@@ -22,26 +46,27 @@ inputs held at the probes' current readings), and the reply is
 ``<jitter p99 µs>,<jitter max µs>,<latency p99 µs>,<latency max µs>,<missed deadlines>``.
 The query blocks the controller's interface for that long, at most ``MAX_TIMING_WALL_S``.
 
-Writes that change the process need ``OPERATOR`` or higher (``-203,"Command
-protected"`` otherwise) and each leaves an audit entry.
+Every change leaves an audit entry (who, what, old, new, reason).
 
 >>> dev = ControllerDevice(identity, world)
 >>> dev.handle("SOUR:TEMP 36.5"); dev.handle("SYST:ERR?")          # with require_login: true
-'-203,"Command protected"'
+'-203,"Command protected;needs OPERATOR or higher"'
 >>> dev.handle("ACC:LOG op1,secret;SOUR:TEMP 36.5;SOUR:TEMP?")
 '36.500'
 """
 
 from __future__ import annotations
 
-from mimedi_qual.control.codes import Alarm, Command, Interlock, Module
+from mimedi_qual.control.codes import Alarm, Command, Interlock, Loop, Module
 from mimedi_qual.control.parameters import build_controller
 from mimedi_qual.control.realtime import NominalCulture, run_realtime
 from mimedi_qual.profiles.bench import Identity
+from mimedi_qual.simbench.accounts import AccountError, AccountStore
 from mimedi_qual.simbench.lockstep import PUMP_NAMES
 from mimedi_qual.simbench.scpi import (
     COMMAND_PROTECTED,
     ILLEGAL_PARAMETER,
+    MISSING_PARAMETER,
     SETTINGS_CONFLICT,
     ScpiDevice,
     ScpiError,
@@ -51,6 +76,18 @@ from mimedi_qual.simbench.world import Reading, SimulatedWorld, seeded_rng
 from mimedi_qual.profiles.bench import SimulatedProbe
 
 LEVELS = ("NONE", "OPERATOR", "SUPERVISOR", "ADMIN")
+#: Who a change or an attempt is recorded under when nobody is logged in.
+ANONYMOUS = "ANONYMOUS"
+#: Level each higher-level action needs (process writes need OPERATOR; AUDit:CLEar nobody at all).
+SUPERVISOR_ACTIONS = "SUPERVISOR"       # alarm limits, loop modes
+ADMIN_ACTIONS = "ADMIN"                 # user accounts
+#: Limit alarms by the variable they watch: ALARm:LIMit takes these (codes.Alarm names).
+LIMIT_ALARMS = {"TEMPERATURE": (Alarm.TEMPERATURE_HIGH, Alarm.TEMPERATURE_LOW),
+                "PH": (Alarm.PH_HIGH, Alarm.PH_LOW), "DO": (Alarm.DO_HIGH, Alarm.DO_LOW)}
+#: LOOP:MODE loop names → the core's loops; the output ranges of pH (split range: −100 CO2 … +100 base)
+#: and DO (cascade: 0…100 rocking, 100…200 O2 enrichment) are the core's; the heater's is the profile's.
+LOOPS = {"TEMP": Loop.TEMPERATURE, "PH": Loop.PH, "DO": Loop.DISSOLVED_OXYGEN}
+LOOP_OUTPUT_RANGES = {Loop.PH: (-100.0, 100.0), Loop.DISSOLVED_OXYGEN: (0.0, 200.0)}
 SETPOINT_RANGES = {             # what the firmware accepts; outside → -224
     "temperature_c": (4.0, 42.0),
     "ph": (6.0, 8.0),
@@ -74,7 +111,8 @@ class ControllerDevice(ScpiDevice):
         self.world = world
         self.identity = identity
         cfg = world.sim.controller
-        self.accounts = {a.user: a for a in cfg.accounts}
+        self.accounts = AccountStore(world.state_dir / f"{name}-accounts.json",
+                                     [(a.user, a.password, a.level) for a in cfg.accounts])
         self.require_login = cfg.require_login
         self.user = ""
         self.level = "NONE"
@@ -111,42 +149,62 @@ class ControllerDevice(ScpiDevice):
         self.register("ALARm:ACTive?", lambda a: _names(ctl.alarm_active_mask, Alarm))
         self.register("ALARm:UNACKnowledged?", lambda a: _names(ctl.alarm_unacked_mask, Alarm))
         self.register("ALARm:ACKNowledge", self._acknowledge)
+        self.register("ALARm:LIMit", self._set_alarm_limit)
+        self.register("ALARm:LIMit?", lambda a: f"{ctl.alarm_limit(self._limit_alarm(a[0])):g}")
+        self.register("LOOP:MODE", self._set_loop_mode)
+        self.register("LOOP:MODE?", lambda a: self._loop_mode(self._loop(a[0])))
         self.register("INTerlock:ACTive?", self._interlocks)
         self.register("STATus:OPERation?", lambda a: world.operation_status())
         self.register("ACCess:LOGin", self._login)
         # SCPI would give LOGin and LOGout the same short form; LOGO (as the lab driver sends) is it.
         self.register("ACCess:LOGOut", self._logout)
         self.register("ACCess:LEVel?", lambda a: self.level)
+        self.register("ACCess:USER:ADD", self._add_user)
+        self.register("ACCess:USER:DELete", self._delete_user)
+        self.register("ACCess:USER:LIST?", self._list_users)
         self.register("AUDit:COUNt?", lambda a: str(world.audit.count))
         self.register("AUDit:ENTRy?", self._audit_entry)
+        self.register("AUDit:CLEar", self._clear_audit)
         self.register("DIAGnostic:TIMing:PERiod?", lambda a: f"{self.world.sim.controller.realtime_period_s:.6g}")
         self.register("DIAGnostic:TIMing?", self._timing)
 
     # ---------------------------------------------------------------- access
     def _power_changed(self, powered: bool) -> None:
-        self.user, self.level = "", "NONE"   # a power cut logs everyone out
+        """A power cut logs everyone out and drops the accounts from RAM; power-on reads them back."""
+        self.user, self.level = "", "NONE"
+        if powered:
+            self.accounts.load()
+        else:
+            self.accounts.forget()
 
     def _login(self, args: list[str]) -> None:
         user, password = args[0], args[1]
-        account = self.accounts.get(user)
-        if account is None or account.password != password:
+        level = self.accounts.level_of(user, password)
+        if level is None:
             self.world.audit.append(self.world.controller.time_s, user, "LOGIN_FAILED", "", "", "wrong user or password")
             raise ScpiError(ILLEGAL_PARAMETER, reason="wrong user or password")
-        self.user, self.level = user, account.level
-        self.world.audit.append(self.world.controller.time_s, user, "LOGIN", "", account.level, "")
+        self.user, self.level = user, level
+        self.world.audit.append(self.world.controller.time_s, user, "LOGIN", "", level, "")
 
     def _logout(self, args: list[str]) -> None:
         if self.user:
             self.world.audit.append(self.world.controller.time_s, self.user, "LOGOUT", self.level, "NONE", "")
         self.user, self.level = "", "NONE"
 
-    def _require(self, level: str = "OPERATOR") -> str:
-        """The user making a process change; refuses when the level is too low or the controller boots."""
-        if self.require_login and LEVELS.index(self.level) < LEVELS.index(level):
-            raise ScpiError(COMMAND_PROTECTED)
+    def _require(self, action: str, level: str = "OPERATOR") -> str:
+        """The user making a change named ``action``; refuses when the level is too low or the controller boots.
+
+        A refusal for a too-low level is ``-203`` and leaves ``<action>_DENIED`` in the audit
+        trail: who (``ANONYMOUS`` when nobody is logged in), the level they had (old) and the
+        level needed (new). ``require_login: false`` opens process writes (OPERATOR) to anyone;
+        SUPERVISOR and ADMIN actions always need a login of that level.
+        """
+        if LEVELS.index(self.level) < LEVELS.index(level) and (self.require_login or level != "OPERATOR"):
+            self._audit(self.user or ANONYMOUS, f"{action}_DENIED", self.level, level, f"needs {level} or higher")
+            raise ScpiError(COMMAND_PROTECTED, reason=f"needs {level} or higher")
         if self.world.booting:
             raise ScpiError(SETTINGS_CONFLICT, reason="controller is recovering from a power cut")
-        return self.user or "ANONYMOUS"
+        return self.user or ANONYMOUS
 
     def _audit(self, user: str, action: str, old: str, new: str, reason: str = "") -> None:
         self.world.audit.append(self.world.controller.time_s, user, action, old, new, reason)
@@ -167,7 +225,11 @@ class ControllerDevice(ScpiDevice):
             low, high = SETPOINT_RANGES[key]
             if not low <= value <= high:
                 raise ScpiError(ILLEGAL_PARAMETER, f"{key} {value} outside {low}..{high}")
-        user = self._require()
+        user = self._require(f"SETPOINT_{key.upper()}")
+        if key == "co2_pct" and value is not None and Loop.PH in self.world.nv_loop_modes:
+            self._audit(user, "SETPOINT_CO2_PCT_REFUSED", "", f"{value:g}", "pH loop in manual by LOOP:MODE")
+            raise ScpiError(SETTINGS_CONFLICT, reason="the pH loop is in manual (LOOP:MODE PH): "
+                                                      "a supervisor's LOOP:MODE PH,AUTO first")
         old = self.world.nv_setpoints[key]
         self.world.set_setpoint(key, value)
         self._audit(user, f"SETPOINT_{key.upper()}", "AUTO" if old is None else f"{old:g}",
@@ -193,7 +255,7 @@ class ControllerDevice(ScpiDevice):
             raise ScpiError(ILLEGAL_PARAMETER, f"no command {args[1]!r}") from None
         if command in (Command.NONE, Command.ACKNOWLEDGE):
             raise ScpiError(ILLEGAL_PARAMETER, f"{command.name} is not a module command")
-        user = self._require()
+        user = self._require(f"MODULE_{command.name}")
         old = self.world.controller.module_state(module).name
         result = self.world.controller.command(module, command)
         if not result.accepted:
@@ -215,7 +277,7 @@ class ControllerDevice(ScpiDevice):
         flow_ml_min = parse_float(args[2], "flow")
         if not (0.0 < volume_ml <= 5000.0 and 0.0 < flow_ml_min <= MAX_PUMP_FLOW_ML_MIN):
             raise ScpiError(ILLEGAL_PARAMETER, "volume 0..5000 mL, flow 0..100 mL/min")
-        user = self._require()
+        user = self._require(f"PUMP_DISPENSE_{PUMP_NAMES[pump]}")
         if self.world.door_open:
             raise ScpiError(SETTINGS_CONFLICT, reason="DOOR_OPEN interlock: pumps are stopped")
         if self.world.core.pump_state(pump)[0]:
@@ -228,7 +290,7 @@ class ControllerDevice(ScpiDevice):
         return f"RUNNING,{dispensed_ml:.3f}" if running else "IDLE"
 
     def _acknowledge(self, args: list[str]) -> None:
-        user = self._require()
+        user = self._require("ALARM_ACKNOWLEDGE")
         old = _names(self.world.controller.alarm_unacked_mask, Alarm)
         self.world.controller.acknowledge()
         self._audit(user, "ALARM_ACKNOWLEDGE", old, _names(self.world.controller.alarm_unacked_mask, Alarm))
@@ -243,6 +305,135 @@ class ControllerDevice(ScpiDevice):
         if mask & (Interlock.TEMPERATURE_SENSOR_FAILED | Interlock.PH_SENSOR_FAILED | Interlock.DO_SENSOR_FAILED):
             names.append("SENSOR_FAILED")
         return ",".join(names) if names else "NONE"
+
+    # ---------------------------------------------------------------- SUPERVISOR: alarm limits, loop modes
+    @staticmethod
+    def _limit_alarm(name: str) -> Alarm:
+        """A limit alarm by its ``codes.Alarm`` name; anything else → -224 naming it."""
+        name = name.strip().upper()
+        for high, low in LIMIT_ALARMS.values():
+            if name in (high.name, low.name):
+                return Alarm[name]
+        known = ", ".join(a.name for pair in LIMIT_ALARMS.values() for a in pair)
+        raise ScpiError(ILLEGAL_PARAMETER, reason=f"no limit alarm {name!r} (one of {known})")
+
+    def _set_alarm_limit(self, args: list[str]) -> None:
+        """``ALARm:LIMit <alarm>,<value>``: SUPERVISOR; high stays above low, both within the probe's range."""
+        alarm = self._limit_alarm(args[0])
+        limit = parse_float(args[1], "alarm limit")
+        variable, side = alarm.name.rsplit("_", 1)
+        high, low = LIMIT_ALARMS[variable]
+        sensor = {"TEMPERATURE": self.world.control_profile.temperature, "PH": self.world.control_profile.ph,
+                  "DO": self.world.control_profile.dissolved_oxygen}[variable].sensor
+        if not sensor.valid_min <= limit <= sensor.valid_max:
+            raise ScpiError(ILLEGAL_PARAMETER, reason=f"{alarm.name} {limit:g} outside the probe's range "
+                                                      f"{sensor.valid_min:g}..{sensor.valid_max:g}")
+        ctl = self.world.controller
+        partner = low if alarm is high else high
+        partner_limit = ctl.alarm_limit(partner)
+        if (alarm is high and limit <= partner_limit) or (alarm is low and limit >= partner_limit):
+            relation = "above" if alarm is high else "below"
+            raise ScpiError(ILLEGAL_PARAMETER, reason=f"{alarm.name} {limit:g} must be {relation} "
+                                                      f"{partner.name} {partner_limit:g}")
+        user = self._require(f"ALARM_LIMIT_{alarm.name}", SUPERVISOR_ACTIONS)
+        old = ctl.alarm_limit(alarm)
+        ctl.set_alarm_limit(alarm, limit)
+        self._audit(user, f"ALARM_LIMIT_{alarm.name}", f"{old:g}", f"{limit:g}")
+
+    @staticmethod
+    def _loop(name: str) -> Loop:
+        try:
+            return LOOPS[name.strip().upper()]
+        except KeyError:
+            raise ScpiError(ILLEGAL_PARAMETER, reason=f"no loop {name.strip()!r} (one of {', '.join(LOOPS)})") from None
+
+    def _loop_output_range(self, loop: Loop) -> tuple[float, float]:
+        if loop is Loop.TEMPERATURE:
+            t = self.world.control_profile.temperature
+            return t.heater_min_pct, t.heater_max_pct
+        return LOOP_OUTPUT_RANGES[loop]
+
+    def _loop_mode(self, loop: Loop) -> str:
+        """``AUTO`` or ``MAN,<output>``: a supervisor's manual mode, or the pH loop held by ``SOUR:CO2 <n>``."""
+        output = self.world.nv_loop_modes.get(loop)
+        co2_pct = self.world.nv_setpoints["co2_pct"]
+        if output is None and loop is Loop.PH and co2_pct is not None:
+            output = self.world.co2_loop_output(co2_pct)
+        return "AUTO" if output is None else f"MAN,{output:.2f}"
+
+    def _set_loop_mode(self, args: list[str]) -> None:
+        """``LOOP:MODE <loop>,MAN,<output>`` / ``LOOP:MODE <loop>,AUTO``: SUPERVISOR.
+
+        The pH loop has a second owner of its manual output: ``SOUR:CO2 <n>``
+        (an operator's fixed CO2 blend). The two exclude each other — while
+        one holds the loop the other is refused (-221, naming the holder),
+        so neither silently undoes the other.
+        """
+        loop = self._loop(args[0])
+        name = next(k for k, v in LOOPS.items() if v is loop)
+        mode = args[1].strip().upper() if len(args) > 1 else ""
+        if mode in ("MAN", "MANUAL"):
+            output = parse_float(args[2], "loop output")
+            low, high = self._loop_output_range(loop)
+            if not low <= output <= high:
+                raise ScpiError(ILLEGAL_PARAMETER, reason=f"{name} loop output {output:g} outside {low:g}..{high:g} %")
+        elif mode == "AUTO":
+            output = None
+        else:
+            raise ScpiError(ILLEGAL_PARAMETER, reason=f"loop mode must be MAN,<output> or AUTO, got {mode!r}")
+        action = f"LOOP_MODE_{name}"
+        user = self._require(action, SUPERVISOR_ACTIONS)
+        old = self._loop_mode(loop).replace(",", " ")
+        co2_pct = self.world.nv_setpoints["co2_pct"]
+        if loop is Loop.PH and co2_pct is not None:
+            reason = f"the pH loop's CO2 side is held by SOUR:CO2 {co2_pct:g}: SOUR:CO2 AUTO first"
+            self._audit(user, f"{action}_REFUSED", old, old, reason)
+            raise ScpiError(SETTINGS_CONFLICT, reason=reason)
+        self.world.set_loop_mode(loop, output)
+        self._audit(user, action, old, self._loop_mode(loop).replace(",", " "))
+
+    # ---------------------------------------------------------------- ADMIN: accounts
+    def _add_user(self, args: list[str]) -> None:
+        """``ACCess:USER:ADD <user>,<password>,<level>``: ADMIN; audited without the password."""
+        if len(args) != 3:
+            raise ScpiError(MISSING_PARAMETER if len(args) < 3 else ILLEGAL_PARAMETER,
+                            reason="ACCess:USER:ADD <user>,<password>,<level>")
+        user, password, level = args
+        acting = self._require("ACCOUNT_ADD", ADMIN_ACTIONS)
+        try:
+            self.accounts.add(user, password, level)
+        except AccountError as exc:
+            raise ScpiError(SETTINGS_CONFLICT if exc.conflict else ILLEGAL_PARAMETER, reason=str(exc)) from None
+        self._audit(acting, "ACCOUNT_ADD", "", f"{user}:{level.strip().upper()}")
+
+    def _delete_user(self, args: list[str]) -> None:
+        """``ACCess:USER:DELete <user>``: ADMIN; never your own account, never the last ADMIN."""
+        user = args[0]
+        acting = self._require("ACCOUNT_DELETE", ADMIN_ACTIONS)
+        try:
+            level = self.accounts.delete(user, acting)
+        except AccountError as exc:
+            if exc.conflict:
+                self._audit(acting, "ACCOUNT_DELETE_REFUSED", user, user, str(exc))
+            raise ScpiError(SETTINGS_CONFLICT if exc.conflict else ILLEGAL_PARAMETER, reason=str(exc)) from None
+        self._audit(acting, "ACCOUNT_DELETE", f"{user}:{level}", "")
+
+    def _list_users(self, args: list[str]) -> str:
+        """``ACCess:USER:LIST?``: ADMIN; ``user:level,...`` — never a password."""
+        self._require("ACCOUNT_LIST", ADMIN_ACTIONS)
+        return self.accounts.listing()
+
+    # ---------------------------------------------------------------- audit trail
+    def _clear_audit(self, args: list[str]) -> None:
+        """``AUDit:CLEar`` exists so it can be refused: for every level, ADMIN included, and recorded.
+
+        Entry ``AUDIT_CLEAR_REFUSED``: who, the level they had (old), ``NOBODY`` (the level
+        that may: new), and how many entries were kept. No command edits or removes an entry.
+        """
+        kept = self.world.audit.count
+        self._audit(self.user or ANONYMOUS, "AUDIT_CLEAR_REFUSED", self.level, "NOBODY",
+                    f"the audit trail cannot be cleared; {kept} entries kept")
+        raise ScpiError(COMMAND_PROTECTED, reason="the audit trail cannot be cleared")
 
     def _audit_entry(self, args: list[str]) -> str:
         try:

@@ -141,6 +141,9 @@ class SimulatedWorld:
                              "do_pct": profile.dissolved_oxygen.setpoint_pct,
                              "rocking_rpm": profile.dissolved_oxygen.rocking_min_rpm, "co2_pct": None}
         self.nv_running_modules: list[str] = []
+        #: loops a supervisor put in manual (LOOP:MODE) → their output; kept like the setpoints, across
+        #: setpoint changes and power cuts (recovery restores them and names them in its audit entry)
+        self.nv_loop_modes: dict[Loop, float] = {}
 
         # -- power: the PDU outlet feeding the controller, and the mains
         self.outlets = {i: True for i in range(1, sim.services.pdu_outlets + 1)}
@@ -293,8 +296,10 @@ class SimulatedWorld:
             for name in self.nv_running_modules:
                 if self.controller.command(Module[name], Command.START).accepted:
                     resumed.append(name)
+        manual = "+".join(Loop(loop).name for loop in self.nv_loop_modes)
         self.audit.append(self.controller.time_s, "SYSTEM", "RECOVERY", "",
-                          "+".join(resumed) or "SAFE_STATE", f"policy {self.sim.controller.power_recovery}")
+                          "+".join(resumed) or "SAFE_STATE", f"policy {self.sim.controller.power_recovery}"
+                          + (f"; loops kept in manual: {manual}" if manual else ""))
         self.core.controller_powered = True
 
     def _apply_setpoints(self) -> None:
@@ -304,16 +309,33 @@ class SimulatedWorld:
         self.controller.set_do_setpoint(sp["do_pct"])
         self.core.set_rocking_min_rpm(sp["rocking_rpm"])
         self._apply_co2(sp["co2_pct"])
+        for loop, output in self.nv_loop_modes.items():   # a supervisor's manual mode is not undone
+            self.controller.set_manual(loop, output)
+
+    def co2_loop_output(self, co2_pct: float) -> float:
+        """The pH loop's manual output that makes ``co2_pct`` CO2 in the overlay (``SOUR:CO2 <n>``)."""
+        full_scale_pct = 100.0 * self.culture.parameters["co2_valve_full_scale_fraction"]
+        valve_pct = min(100.0, 100.0 * co2_pct / full_scale_pct)
+        # pH loop output −100..0 opens the CO2 valve proportionally (split range).
+        max_pct = self.control_profile.ph.co2_valve_max_pct
+        return -100.0 * valve_pct / max_pct if max_pct else 0.0
 
     def _apply_co2(self, co2_pct: float | None) -> None:
         if co2_pct is None:
             self.controller.set_auto(Loop.PH)
             return
-        full_scale_pct = 100.0 * self.culture.parameters["co2_valve_full_scale_fraction"]
-        valve_pct = min(100.0, 100.0 * co2_pct / full_scale_pct)
-        # pH loop output −100..0 opens the CO2 valve proportionally (split range).
-        max_pct = self.control_profile.ph.co2_valve_max_pct
-        self.controller.set_manual(Loop.PH, -100.0 * valve_pct / max_pct if max_pct else 0.0)
+        self.controller.set_manual(Loop.PH, self.co2_loop_output(co2_pct))
+
+    def set_loop_mode(self, loop: Loop, output: float | None) -> None:
+        """A supervisor's loop mode into non-volatile memory and applied: manual at ``output``, or AUTO (None)."""
+        if output is None:
+            self.nv_loop_modes.pop(Loop(loop), None)
+            self.controller.set_auto(loop)
+        else:
+            self.nv_loop_modes[Loop(loop)] = output
+            if loop == Loop.TEMPERATURE:
+                self._handover_pending = False   # the supervisor's mode replaces the warm hand-over
+        self._apply_setpoints()
 
     def set_setpoint(self, name: str, value: float | None) -> None:
         """Store a setpoint in non-volatile memory and apply it."""

@@ -93,7 +93,7 @@ def test_writes_are_protected_until_an_operator_logs_in(login_bench, visa):
         assert ctl.query("ACC:LEV?") == "NONE"
         ctl.write("SOUR:TEMP 36.5")
         ctl.write("ALAR:ACKN")
-        assert [ctl.query("SYST:ERR?") for _ in range(2)] == ['-203,"Command protected"'] * 2
+        assert [ctl.query("SYST:ERR?") for _ in range(2)] == ['-203,"Command protected;needs OPERATOR or higher"'] * 2
         assert ctl.query("SOUR:TEMP?") == "37.000"
         ctl.write("ACC:LOG op1,wrong")
         assert ctl.query("SYST:ERR?").startswith("-224,")
