@@ -21,7 +21,9 @@ in lockstep with its control period; instruments read the true values:
 True
 
 Faults are the *plant's*: heater failure, pump occlusion (per pump), gas
-supply loss, door open, power loss. Sensor faults belong to the instruments.
+supply loss, nitrogen on the air/O2 inlets, door open, power loss. Sensor
+faults belong to the instruments. An acid added through the sample port is
+an operation on the bag, not a fault: ``culture.add_acid(mmol)``.
 
 Donor-to-donor variation is drawn once, at construction, from a seeded
 ``numpy.random.Generator``: the same seed gives identical numbers, another
@@ -38,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from mimedi_qual.twin import culture_reference
-from mimedi_qual.twin.acid_base import ph_of
+from mimedi_qual.twin.acid_base import MIN_CONCENTRATION_MM, ph_of
 from mimedi_qual.twin.culture_reference import PARAMETER_NAMES
 from mimedi_qual.twin.gas_transfer import kla_o2_per_h
 from mimedi_qual.twin.parameters import DEFAULT_PROFILE_PATH, TwinProfile, load_twin_profile
@@ -56,6 +58,7 @@ class CultureFault(str, enum.Enum):
     BASE_PUMP_OCCLUDED = "base_occluded"       # base pump flow -> 0
     FEED_PUMP_OCCLUDED = "feed_occluded"       # feed pump flow -> 0
     PERFUSION_PUMP_OCCLUDED = "perfusion_occluded"  # perfusion flow -> 0
+    NITROGEN_PURGE = "nitrogen_purge"          # air/O2 inlets fed N2: no O2 enters (CO2 blended as usual)
 
 
 @dataclass(frozen=True)
@@ -254,6 +257,30 @@ class Culture:
             raise ValueError(f"cannot remove {volume_ml} mL from {s['volume_ml']:.1f} mL")
         self._cached_state = None
         self._kernel.set_state({"volume_ml": s["volume_ml"] - volume_ml})
+
+    def add_acid(self, acid_mmol: float) -> float:
+        """A strong acid added through the sample port, at once; returns the bicarbonate consumed (mmol).
+
+        Each proton titrates one bicarbonate to dissolved CO2 (H⁺ + HCO3⁻ → CO2 + H2O),
+        the same chemistry as the culture's own lactic acid in ``culture_reference``:
+        the pH drops at once, then recovers as the CO2 leaves through the headspace
+        and base is pumped in. The twin buffers with bicarbonate only, so an acid
+        beyond the bicarbonate present leaves a tiny positive floor
+        (``acid_base.MIN_CONCENTRATION_MM``) — a pH far below any probe's range.
+
+        >>> culture = Culture.from_profile(volume_ml=1000.0)
+        >>> round(culture.add_acid(10.0), 6), round(culture.bicarbonate_mm, 1)
+        (10.0, 13.8)
+        """
+        if not acid_mmol >= 0.0:
+            raise ValueError(f"an acid bolus is an amount >= 0 mmol, got {acid_mmol}")
+        self._cached_state = None      # read the kernel afresh (a lockstep loop may have stepped it)
+        s = self._state()
+        volume_l = s["volume_ml"] / 1000.0
+        bicarbonate_mm = max(s["bicarbonate_mm"] - acid_mmol / volume_l, MIN_CONCENTRATION_MM)
+        consumed_mm = s["bicarbonate_mm"] - bicarbonate_mm
+        self.set_state(bicarbonate_mm=bicarbonate_mm, dissolved_co2_mm=s["dissolved_co2_mm"] + consumed_mm)
+        return consumed_mm * volume_l
 
     # ------------------------------------------------------------ true values
     @property

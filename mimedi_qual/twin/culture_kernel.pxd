@@ -91,6 +91,7 @@ cdef struct Faults:
     bint base_occluded
     bint feed_occluded
     bint perfusion_occluded
+    bint nitrogen_purge           # the supply's air/O2 inlets carry nitrogen: no O2 enters
 
 
 cdef struct Actuators:

@@ -83,8 +83,11 @@ cdef void step_inputs(StepInputs* c, const Params* p, const Faults* f, const Act
     else:
         c.gas_in = p.gas_flow_ml_min
         c.y_co2_in = clamp(a.co2_valve_pct, 0.0, 100.0) / 100.0 * p.co2_valve_full_scale_fraction
-        enrichment = clamp(a.o2_enrichment_pct, 0.0, 100.0) / 100.0
-        c.y_o2_in = (1.0 - c.y_co2_in) * (p.air_o2_fraction + (1.0 - p.air_o2_fraction) * enrichment)
+        if f.nitrogen_purge:
+            c.y_o2_in = 0.0
+        else:
+            enrichment = clamp(a.o2_enrichment_pct, 0.0, 100.0) / 100.0
+            c.y_o2_in = (1.0 - c.y_co2_in) * (p.air_o2_fraction + (1.0 - p.air_o2_fraction) * enrichment)
     c.kla = kla_o2(p, c.rpm, c.angle_deg)
     c.kla_co2 = p.kla_co2_to_o2_ratio * c.kla
     c.decay_o2 = exp(-c.kla * c.dt_h)

@@ -9,7 +9,8 @@ One step of length ``dt`` (fixed-step, start-of-step rates):
 
 * **actuators after faults** — power loss zeroes heater, pumps, rocking and
   gas flow; heater failure zeroes the heater; an occluded pump delivers 0; a
-  lost gas supply leaves only the vent filter exchanging with room air;
+  lost gas supply leaves only the vent filter exchanging with room air; a
+  nitrogen purge (air/O2 inlets fed N2) lets no O2 in while the supply works;
 * **growth** (explicit Euler; DOMAIN.md "Growth")::
 
       mu = mu_max · S/(K_S+S) · K_I/(K_I+L) · C/(K_O2+C) · f_T · f_pH · (1 − e^(−t/t_lag))
@@ -49,7 +50,7 @@ ACTUATOR_NAMES = (
 )
 FAULT_NAMES = (
     "heater_failed", "gas_supply_lost", "door_open", "power_lost",
-    "base_occluded", "feed_occluded", "perfusion_occluded",
+    "base_occluded", "feed_occluded", "perfusion_occluded", "nitrogen_purge",
 )
 STATE_NAMES = (
     "time_s", "temperature_c", "volume_ml", "viable_cells_per_ml", "dead_cells_per_ml",
@@ -112,7 +113,8 @@ def culture_step(s: dict, p: dict, faults: dict, a: tuple, dt_s: float) -> None:
     heater_w = p["heater_max_w"] * heater_pct / 100.0
     gas_in, y_co2_in, y_o2_in = gas_transfer.inlet_gas(
         p, co2_valve_pct, o2_enrichment_pct,
-        supply_available=not (faults["gas_supply_lost"] or faults["power_lost"]))
+        supply_available=not (faults["gas_supply_lost"] or faults["power_lost"]),
+        nitrogen_purge=faults["nitrogen_purge"])
 
     volume_ml = s["volume_ml"]
     volume_l = volume_ml / 1000.0
