@@ -77,6 +77,15 @@ class AuditEntry:
     reason: str
 
 
+@dataclass(frozen=True)
+class LoopMode:
+    """What ``LOOP:MODE? <loop>`` says: ``AUTO``, or ``MAN`` at a fixed output (% of the loop's range)."""
+
+    loop: str
+    manual: bool
+    output_pct: float | None = None
+
+
 class BioreactorProtocol(abc.ABC):
     """The bioreactor controller's own interface (MIMEDI BR1-CTRL, instruments/COMMANDS.md).
 
@@ -231,6 +240,44 @@ class BioreactorProtocol(abc.ABC):
     @abc.abstractmethod
     def audit_entries(self, first: int = 1) -> list[AuditEntry]:
         """Entries from ``first`` to the newest."""
+
+    @abc.abstractmethod
+    def clear_audit_trail(self) -> None:
+        """``AUDit:CLEar``: refused for every level (``AccessDenied``); a controller that accepts it fails OQ."""
+
+    # -- SUPERVISOR: alarm limits and loop modes ---------------------------
+    @abc.abstractmethod
+    def alarm_limit(self, alarm: str) -> float:
+        """Limit of a limit alarm (``TEMPERATURE_HIGH`` … ``DO_LOW``), in the watched variable's unit."""
+
+    @abc.abstractmethod
+    def set_alarm_limit(self, alarm: str, limit: float) -> None:
+        """SUPERVISOR or higher (``AccessDenied`` below); a high limit must stay above its low one."""
+
+    @abc.abstractmethod
+    def loop_mode(self, loop: str) -> LoopMode:
+        """Mode of the ``TEMP``, ``PH`` or ``DO`` loop."""
+
+    @abc.abstractmethod
+    def set_loop_manual(self, loop: str, output_pct: float) -> None:
+        """SUPERVISOR or higher: hold the loop's output fixed (kept across power cuts)."""
+
+    @abc.abstractmethod
+    def set_loop_auto(self, loop: str) -> None:
+        """SUPERVISOR or higher: the loop regulates again (bumpless)."""
+
+    # -- ADMIN: user accounts ----------------------------------------------
+    @abc.abstractmethod
+    def add_account(self, user: str, password: str, level: str) -> None:
+        """ADMIN only; the password never appears in the report or the audit trail."""
+
+    @abc.abstractmethod
+    def delete_account(self, user: str) -> None:
+        """ADMIN only; never your own account, never the last ADMIN (``CommandRefused`` -221)."""
+
+    @abc.abstractmethod
+    def accounts(self) -> dict[str, str]:
+        """ADMIN only: user → access level (never a password)."""
 
     # -- diagnostics (OQ control-core timing) ------------------------------
     @abc.abstractmethod

@@ -12,22 +12,38 @@ labgrid step (so the report shows the command and the reply). Writes are
         controller.module_command("EXPANSION", "UNHOLD")
     except CommandRefused as refused:
         refused.reason          # 'module is EXECUTE, not HELD'
+
+A too-low access level (``-203``) is an :class:`~mimedi_qual.lab.errors.AccessDenied`
+— for a write and for a query the controller refuses (``ACC:USER:LIST?`` below
+ADMIN): such queries go out with ``SYST:ERR?`` behind them on the same line, so
+a refusal is an exception at once, not a read timeout::
+
+    controller.set_alarm_limit("TEMPERATURE_HIGH", 37.8)     # SUPERVISOR or higher
+    controller.set_loop_manual("TEMP", 20.0); controller.set_loop_auto("TEMP")
+    controller.add_account("qa7", password, "OPERATOR")       # ADMIN; the password is never logged
+    controller.clear_audit_trail()                            # always AccessDenied
 """
 
 from __future__ import annotations
+
+import re
 
 import attr
 from labgrid.driver.common import Driver
 from labgrid.factory import target_factory
 from labgrid.step import step
 
+from mimedi_qual.lab.drivers.scpi import refusal
 from mimedi_qual.lab.errors import InstrumentError
-from mimedi_qual.lab.protocols import AuditEntry, BioreactorProtocol, ControlTiming, PumpState
+from mimedi_qual.lab.protocols import AuditEntry, BioreactorProtocol, ControlTiming, LoopMode, PumpState
 
 NONE_LIST = "NONE"
 PUMPS = ("FEED", "BASE", "PERFUSION", "HARVEST")
 TIMING_MARGIN_S = 5.0   # DIAG:TIM? answers after its periods; this much more before it is a timeout
 MODULE_COMMANDS = ("START", "COMPLETE", "PAUSE", "RESUME", "HOLD", "UNHOLD", "STOP", "ABORT", "RESET")
+LOOPS = ("TEMP", "PH", "DO")
+#: ``<value>;<error>`` or a bare ``<error>``: the reply of a query sent with ``;SYST:ERR?`` behind it.
+_CHECKED_REPLY = re.compile(r'^(?:(?P<value>[^;]*);)?(?P<error>[-+]?\d+,".*")$')
 
 
 def _name_list(reply: str) -> list[str]:
@@ -245,6 +261,93 @@ class BioreactorDriver(Driver, BioreactorProtocol):
 
     def audit_entries(self, first: int = 1) -> list[AuditEntry]:
         return [self.audit_entry(n) for n in range(first, self.audit_count() + 1)]
+
+    @Driver.check_active
+    @step(title="clear audit trail")
+    def clear_audit_trail(self) -> None:
+        self.scpi.write_checked("AUD:CLE")
+
+    # -- checked queries ------------------------------------------------------
+    def _query_checked(self, command: str) -> str:
+        """A query the controller may refuse: its error comes back on the same line, never a timeout."""
+        reply = self.scpi.query(f"{command};SYST:ERR?")
+        match = _CHECKED_REPLY.match(reply)
+        if match is None:
+            raise InstrumentError(self._name, f"malformed reply {reply!r} to {command!r}")
+        code = match["error"].split(",", 1)[0].strip()
+        if code not in ("0", "+0"):
+            raise refusal(self._name, command, [match["error"]] + self.scpi.pop_errors())
+        if match["value"] is None:
+            raise InstrumentError(self._name, f"no reply to {command!r}")
+        return match["value"].strip()
+
+    # -- SUPERVISOR: alarm limits and loop modes ----------------------------------
+    @Driver.check_active
+    def alarm_limit(self, alarm: str) -> float:
+        reply = self._query_checked(f"ALAR:LIM? {alarm.upper()}")
+        try:
+            return float(reply)
+        except ValueError:
+            raise InstrumentError(self._name, f"non-numeric alarm limit {reply!r} for {alarm}") from None
+
+    @Driver.check_active
+    @step(title="set alarm limit", args=["alarm", "limit"])
+    def set_alarm_limit(self, alarm: str, limit: float) -> None:
+        self.scpi.write_checked(f"ALAR:LIM {alarm.upper()},{limit:.4f}")
+
+    @staticmethod
+    def _loop(loop: str) -> str:
+        loop = loop.upper()
+        if loop not in LOOPS:
+            raise ValueError(f"unknown loop {loop!r} (one of {', '.join(LOOPS)})")
+        return loop
+
+    @Driver.check_active
+    def loop_mode(self, loop: str) -> LoopMode:
+        loop = self._loop(loop)
+        reply = self._query_checked(f"LOOP:MODE? {loop}")
+        mode, _, output = reply.upper().partition(",")
+        if mode == "AUTO" and not output:
+            return LoopMode(loop, False)
+        if mode == "MAN":
+            try:
+                return LoopMode(loop, True, float(output))
+            except ValueError:
+                pass
+        raise InstrumentError(self._name, f"unexpected loop mode {reply!r} for {loop}")
+
+    @Driver.check_active
+    @step(title="loop to manual", args=["loop", "output_pct"])
+    def set_loop_manual(self, loop: str, output_pct: float) -> None:
+        self.scpi.write_checked(f"LOOP:MODE {self._loop(loop)},MAN,{output_pct:.4f}")
+
+    @Driver.check_active
+    @step(title="loop to automatic", args=["loop"])
+    def set_loop_auto(self, loop: str) -> None:
+        self.scpi.write_checked(f"LOOP:MODE {self._loop(loop)},AUTO")
+
+    # -- ADMIN: accounts --------------------------------------------------------
+    @Driver.check_active
+    @step(title="add account", args=["user", "level"])
+    def add_account(self, user: str, password: str, level: str) -> None:
+        self.scpi.write_checked(f"ACC:USER:ADD {user},{password},{level.upper()}",
+                                shown=f"ACC:USER:ADD {user},********,{level.upper()}")
+
+    @Driver.check_active
+    @step(title="delete account", args=["user"])
+    def delete_account(self, user: str) -> None:
+        self.scpi.write_checked(f"ACC:USER:DEL {user}")
+
+    @Driver.check_active
+    def accounts(self) -> dict[str, str]:
+        reply = self._query_checked("ACC:USER:LIST?")
+        accounts = {}
+        for item in _name_list(reply):
+            user, sep, level = item.partition(":")
+            if not sep or not user or not level:
+                raise InstrumentError(self._name, f"malformed account list {reply!r}")
+            accounts[user.strip()] = level.strip().upper()
+        return accounts
 
     # -- diagnostics ------------------------------------------------------------
     @Driver.check_active
