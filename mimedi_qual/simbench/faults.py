@@ -27,6 +27,8 @@ FAULT_TARGETS: dict[str, tuple[str, ...] | None] = {
     "PUMP_OCCLUSION": ("FEED", "BASE", "PERFUSION", "HARVEST"),
     "DOOR_OPEN": None,
     "GAS_LOSS": ("CO2", "O2"),
+    "NITROGEN_PURGE": None,        # the mixer's air/O2 inlets fed nitrogen: no O2 reaches the bag
+    "ACID_BOLUS": None,            # value: mmol of acid through the sample port, at once (clearing undoes nothing)
     "INSTRUMENT_TIMEOUT": (),      # any instrument name of the bench
     "INSTRUMENT_GARBAGE": (),
     "INSTRUMENT_DISCONNECT": (),

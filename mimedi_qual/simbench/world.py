@@ -410,9 +410,29 @@ class SimulatedWorld:
         elif fault == "GAS_LOSS":
             self.gas_supply_ok[target] = False
             self._plant_fault(CultureFault.GAS_SUPPLY_LOST, True)
+        elif fault == "NITROGEN_PURGE":
+            self._plant_fault(CultureFault.NITROGEN_PURGE, True)
+        elif fault == "ACID_BOLUS":
+            self._add_acid(value)
         elif fault == "POWER_LOSS":
             self._set_mains(False)
         self.faults.inject(self.time_s, fault, target, value)
+
+    def _add_acid(self, value: str) -> None:
+        """ACID_BOLUS: ``value`` mmol of acid through the sample port, at once (a one-shot addition).
+
+        It titrates the culture's bicarbonate to CO2 (``Culture.add_acid``); the
+        probes see it at once. Not a plant fault: clearing it changes nothing,
+        the pH recovers only as the controller adds base and the CO2 leaves.
+        """
+        try:
+            acid_mmol = float(value)
+        except ValueError:
+            acid_mmol = float("nan")
+        if not 0.0 < acid_mmol < float("inf"):
+            raise FaultError(f"ACID_BOLUS needs the acid added in mmol, a number > 0, got {value!r}")
+        self.culture.add_acid(acid_mmol)
+        self.core.refresh_probes()
 
     def clear_fault(self, fault: str | None = None) -> None:
         for record in self.faults.clear(self.time_s, fault.upper() if fault else None):
@@ -435,5 +455,7 @@ class SimulatedWorld:
             self.gas_supply_ok[target] = True
             if all(self.gas_supply_ok.values()):
                 self._plant_fault(CultureFault.GAS_SUPPLY_LOST, False)
+        elif fault == "NITROGEN_PURGE":
+            self._plant_fault(CultureFault.NITROGEN_PURGE, False)
         elif fault == "POWER_LOSS":
             self._set_mains(True)

@@ -75,7 +75,8 @@ class SimulatedFaultDriver(Driver, FaultInjectionProtocol):
     @Driver.check_active
     @step(title="inject fault", args=["fault", "target", "value"])
     def inject(self, fault: str, target: str = "", value: str = "") -> None:
-        arguments = ",".join(part for part in (fault.upper(), target.upper(), value) if part)
+        # positional: an empty target stays in place (ACID_BOLUS,,12 — a value with no target)
+        arguments = ",".join((fault.upper(), target.upper(), value)).rstrip(",")
         self._channel.write(f"SIM:FAUL:INJ {arguments}")
 
     @Driver.check_active
