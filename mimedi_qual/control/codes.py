@@ -85,7 +85,8 @@ REJECTION_TEXT = {
     Rejection.UNKNOWN_MODULE: "unknown module",
     Rejection.UNKNOWN_COMMAND: "unknown command",
     Rejection.NOT_ALLOWED_IN_STATE: "command not allowed in the module's current state",
-    Rejection.INTERLOCK_ACTIVE: "an interlock is active (door open, over-temperature or failed sensor)",
+    Rejection.INTERLOCK_ACTIVE: ("an interlock is active (door open, over-temperature, failed sensor "
+                                 "or pump occlusion)"),
 }
 
 
@@ -163,6 +164,12 @@ class Alarm(IntEnum):
     DO_SENSOR_FAILED = 8
     DOOR_OPEN = 9
     OVER_TEMPERATURE = 10
+    #: The CO2 supply's pressure transducer reads below its limit (empty cylinder, closed valve).
+    CO2_SUPPLY_LOW = 11
+    #: The O2 supply's pressure transducer reads below its limit.
+    O2_SUPPLY_LOW = 12
+    #: A pump line's pressure sensor reads above its limit: a clamped or kinked line.
+    PUMP_OCCLUSION = 13
 
 
 class Interlock(IntFlag):
@@ -173,6 +180,8 @@ class Interlock(IntFlag):
     TEMPERATURE_SENSOR_FAILED = 4
     PH_SENSOR_FAILED = 8
     DO_SENSOR_FAILED = 16
+    #: A pump line is over pressure: the pumps stop until the pressure is released.
+    PUMP_OCCLUSION = 32
 
 
 class Loop(IntEnum):
@@ -184,7 +193,11 @@ class Loop(IntEnum):
 
 
 #: Column order of a batch input row.
-INPUT_COLUMNS = ("temperature_c", "ph", "do_pct", "cell_density_e6_per_ml", "door_open")
+INPUT_COLUMNS = ("temperature_c", "ph", "do_pct", "cell_density_e6_per_ml", "door_open",
+                 "co2_supply_bar", "o2_supply_bar", "pump_line_kpa")
+
+#: Alarms with a limit (``+1`` high, ``-1`` low) or a discrete condition (0), in ``Alarm`` order.
+ALARM_KINDS = (1, -1, 1, -1, 1, -1, 0, 0, 0, 0, 0, -1, -1, 1)
 
 #: Column order of a batch output row (masks and states are exact small integers).
 OUTPUT_COLUMNS = ("heater_pct", "co2_valve_pct", "base_pump_ml_min", "rocking_rpm",

@@ -15,10 +15,10 @@ from mimedi_qual.control.pid cimport PidState
 
 cdef enum:
     N_MODULES = 4
-    N_ALARMS = 11
+    N_ALARMS = 14
     N_SENSORS = 3
     MAX_SCHEDULE_THRESHOLDS = 8
-    N_INPUT_COLUMNS = 5
+    N_INPUT_COLUMNS = 8
     N_OUTPUT_COLUMNS = 12
 
 cdef enum:  # ModuleId
@@ -65,6 +65,11 @@ cdef enum:  # RejectionCode
     REJ_NOT_ALLOWED_IN_STATE = 3
     REJ_INTERLOCK_ACTIVE = 4
 
+cdef enum:  # AlarmId of the alarms the step refers to by name (codes.Alarm)
+    ALARM_CO2_SUPPLY_LOW = 11
+    ALARM_O2_SUPPLY_LOW = 12
+    ALARM_PUMP_OCCLUSION = 13
+
 cdef enum:  # SensorId
     SENSOR_TEMPERATURE = 0
     SENSOR_PH = 1
@@ -94,6 +99,9 @@ cdef struct ControlInputs:
     double do_pct                # dissolved oxygen, % air saturation
     double cell_density_e6_per_ml
     double door_open             # 0 closed, anything else open
+    double co2_supply_bar        # CO2 supply pressure transducer, bar (NaN: not fitted)
+    double o2_supply_bar         # O2 supply pressure transducer, bar (NaN: not fitted)
+    double pump_line_kpa         # highest pump-line pressure, kPa (NaN: not fitted)
 
 cdef struct ControlOutputs:
     double heater_pct
@@ -147,6 +155,7 @@ cdef struct ControllerState:
     double perfusion_rate_ml_day
     double temperature_setpoint_c    # working setpoint (ramped toward the target)
     bint over_temperature
+    bint occluded                    # pump-line pressure trip (interlock), with hysteresis
     bint regulating
     bint armed[N_SENSORS]            # limit alarms armed once the value entered its band
     unsigned int alarm_active_mask

@@ -7,7 +7,9 @@ One step (``ctl_step``) does, in this order:
    their valid range, or frozen (unchanged for ``frozen_timeout_s``);
 2. **interlocks** — door open; over-temperature (trips at
    ``over_temperature_trip_c``, releases ``over_temperature_hysteresis_c``
-   below); failed sensors;
+   below); failed sensors; pump occlusion (the highest pump-line pressure
+   above the ``pump_occlusion`` alarm's limit, released its hysteresis below;
+   a line without a sensor reads NaN and never trips);
 3. **module state machines** — acting states (STARTING, HOLDING, ...) finish
    after ``acting_state_duration_s``;
 4. **loops**, while a culture module (transduction, expansion) is active:
@@ -16,10 +18,12 @@ One step (``ctl_step``) does, in this order:
    dead band between); DO cascade (rocking speed first, then O2 enrichment);
    perfusion by the schedule, only while expansion is in EXECUTE. A failed
    sensor drives its loop to its safe output (the integrator tracks it);
-   over-temperature cuts the heater; door open stops the pumps;
+   over-temperature cuts the heater; door open or an occluded line stops the pumps;
 5. **alarms** — high/low limits with on-delay and hysteresis (armed once the
    value has been inside its band since regulation started), discrete alarms
-   for failed sensors, door and over-temperature; latched until acknowledged;
+   for failed sensors, door, over-temperature and pump occlusion; low
+   gas-supply pressure (CO2, O2) while regulating (NaN: no transducer, no
+   alarm); latched until acknowledged;
    a new alarm of priority ``auto_hold_priority`` or more urgent holds every
    module that can be held.
 
@@ -212,6 +216,7 @@ cdef void ctl_step(ControllerState* c, const ControlInputs* inp, double dt_s,
     cdef bint t_failed, ph_failed, do_failed, door, regulating, perfusing
     cdef bint was_regulating
     cdef double t = inp.temperature_c
+    cdef double line_kpa = inp.pump_line_kpa
     cdef double ph = inp.ph
     cdef double do_pct = inp.do_pct
     cdef double heater, co2, base, rocking, o2, perfusion, u, e, ph_meas, step_c, x
@@ -235,9 +240,16 @@ cdef void ctl_step(ControllerState* c, const ControlInputs* inp, double dt_s,
             c.over_temperature = True
         elif t < c.over_temperature_trip_c - c.over_temperature_hysteresis_c:
             c.over_temperature = False
+    if isnan(line_kpa):
+        c.occluded = False
+    elif c.occluded:
+        c.occluded = line_kpa > (c.alarms[ALARM_PUMP_OCCLUSION].limit
+                                 - c.alarms[ALARM_PUMP_OCCLUSION].hysteresis)
+    else:
+        c.occluded = line_kpa > c.alarms[ALARM_PUMP_OCCLUSION].limit
     c.interlock_mask = (<unsigned int>door | (<unsigned int>c.over_temperature << 1)
                         | (<unsigned int>t_failed << 2) | (<unsigned int>ph_failed << 3)
-                        | (<unsigned int>do_failed << 4))
+                        | (<unsigned int>do_failed << 4) | (<unsigned int>c.occluded << 5))
 
     # 3. module state machines
     for m in range(N_MODULES):
@@ -338,7 +350,7 @@ cdef void ctl_step(ControllerState* c, const ControlInputs* inp, double dt_s,
                 c.perfusion_rate_ml_day = c.perfusion_rates_ml_day[k]
             perfusion = c.perfusion_rate_ml_day * DAYS_PER_MINUTE
 
-        if door:
+        if door or c.occluded:
             base = 0.0
             perfusion = 0.0
 
@@ -357,8 +369,15 @@ cdef void ctl_step(ControllerState* c, const ControlInputs* inp, double dt_s,
             conditions |= ((<unsigned int>high_condition(&c.alarms[4], do_pct) << 4)
                            | (<unsigned int>low_condition(&c.alarms[5], do_pct) << 5))
         conditions |= <unsigned int>door << 9
+        if not isnan(inp.co2_supply_bar):
+            conditions |= (<unsigned int>low_condition(&c.alarms[ALARM_CO2_SUPPLY_LOW], inp.co2_supply_bar)
+                           << ALARM_CO2_SUPPLY_LOW)
+        if not isnan(inp.o2_supply_bar):
+            conditions |= (<unsigned int>low_condition(&c.alarms[ALARM_O2_SUPPLY_LOW], inp.o2_supply_bar)
+                           << ALARM_O2_SUPPLY_LOW)
     conditions |= ((<unsigned int>t_failed << 6) | (<unsigned int>ph_failed << 7)
-                   | (<unsigned int>do_failed << 8) | (<unsigned int>c.over_temperature << 10))
+                   | (<unsigned int>do_failed << 8) | (<unsigned int>c.over_temperature << 10)
+                   | (<unsigned int>c.occluded << ALARM_PUMP_OCCLUSION))
     work = conditions | c.alarm_busy_mask
     if work:
         for k in range(N_ALARMS):
@@ -502,7 +521,7 @@ cdef PidState* _loop(ControllerState* c, int loop) except NULL:
     raise ValueError(f"unknown loop {loop}")
 
 
-ALARM_KINDS = (1, -1, 1, -1, 1, -1, 0, 0, 0, 0, 0)
+ALARM_KINDS = _codes.ALARM_KINDS
 
 
 cdef class Controller:
@@ -582,6 +601,7 @@ cdef class Controller:
         self.c.perfusion_rate_ml_day = self.c.perfusion_rates_ml_day[0]
         self.c.temperature_setpoint_c = self.c.temperature_target_c
         self.c.over_temperature = False
+        self.c.occluded = False
         self.c.regulating = False
         for k in range(N_SENSORS):
             self.c.armed[k] = False
@@ -603,14 +623,21 @@ cdef class Controller:
         self.c.do_pid.manual = False
 
     def step(self, double temperature_c, double ph, double do_pct,
-             double cell_density_e6_per_ml=NAN, bint door_open=False, double dt_s=-1.0):
-        """One control period from Python; ``dt_s`` defaults to the profile's period."""
+             double cell_density_e6_per_ml=NAN, bint door_open=False, double dt_s=-1.0,
+             double co2_supply_bar=NAN, double o2_supply_bar=NAN, double pump_line_kpa=NAN):
+        """One control period from Python; ``dt_s`` defaults to the profile's period.
+
+        Gas-supply and pump-line pressures default to NaN: no transducer fitted,
+        so no supply or occlusion alarm."""
         cdef ControlInputs inp
         inp.temperature_c = temperature_c
         inp.ph = ph
         inp.do_pct = do_pct
         inp.cell_density_e6_per_ml = cell_density_e6_per_ml
         inp.door_open = 1.0 if door_open else 0.0
+        inp.co2_supply_bar = co2_supply_bar
+        inp.o2_supply_bar = o2_supply_bar
+        inp.pump_line_kpa = pump_line_kpa
         if dt_s < 0.0:
             dt_s = self.c.period_s
         ctl_step(&self.c, &inp, dt_s, &self.last)
@@ -620,7 +647,7 @@ cdef class Controller:
                    const int[::1] commands=None, int[::1] command_results=None):
         """Step once per input row in a C loop with the GIL released.
 
-        ``inputs`` is n × 5 (``codes.INPUT_COLUMNS``), ``outputs`` n × 12
+        ``inputs`` is n × 8 (``codes.INPUT_COLUMNS``), ``outputs`` n × 12
         (``codes.OUTPUT_COLUMNS``). ``commands`` (optional, int32, one per
         row, ``codes.encode_command``; 0 = none) is applied *before* that row's
         step; its rejection code goes to ``command_results``. Returns n.
@@ -652,6 +679,9 @@ cdef class Controller:
                 inp.do_pct = inputs[i, 2]
                 inp.cell_density_e6_per_ml = inputs[i, 3]
                 inp.door_open = inputs[i, 4]
+                inp.co2_supply_bar = inputs[i, 5]
+                inp.o2_supply_bar = inputs[i, 6]
+                inp.pump_line_kpa = inputs[i, 7]
                 ctl_step(&self.c, &inp, dt_s, &self.last)
                 write_row(&self.last, outputs, i)
         return n
@@ -749,6 +779,7 @@ cdef class Controller:
             "perfusion_rate_ml_day": self.c.perfusion_rate_ml_day,
             "temperature_setpoint_c": self.c.temperature_setpoint_c,
             "over_temperature": bool(self.c.over_temperature),
+            "occluded": bool(self.c.occluded),
             "regulating": bool(self.c.regulating),
             "armed": [bool(self.c.armed[k]) for k in range(N_SENSORS)],
             "alarm_active_mask": self.c.alarm_active_mask,
@@ -766,6 +797,9 @@ def _check_codes():
     assert [s.value for s in _codes.ModuleState] == list(range(16))
     assert _codes.Command.ACKNOWLEDGE == CMD_ACKNOWLEDGE and _codes.Command.RESET == CMD_RESET
     assert len(_codes.Alarm) == N_ALARMS and len(_codes.Module) == N_MODULES
+    assert len(_codes.ALARM_KINDS) == N_ALARMS
+    assert (_codes.Alarm.CO2_SUPPLY_LOW, _codes.Alarm.O2_SUPPLY_LOW, _codes.Alarm.PUMP_OCCLUSION) == (
+        ALARM_CO2_SUPPLY_LOW, ALARM_O2_SUPPLY_LOW, ALARM_PUMP_OCCLUSION)
     assert len(_codes.INPUT_COLUMNS) == N_INPUT_COLUMNS
     assert len(_codes.OUTPUT_COLUMNS) == N_OUTPUT_COLUMNS
     for command, table in _codes.TRANSITIONS.items():

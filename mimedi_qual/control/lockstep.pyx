@@ -114,6 +114,9 @@ def run_thermal_closed_loop(Controller controller, double duration_s, *,
     plant.heater_max_w = heater_max_w
     inp.cell_density_e6_per_ml = 3.0
     inp.door_open = 0.0
+    inp.co2_supply_bar = 1.5              # healthy gas supplies and free pump lines
+    inp.o2_supply_bar = 1.5
+    inp.pump_line_kpa = 10.0
     with nogil:
         for i in range(n):
             inp.temperature_c = plant.temperature_c + sensor_noise_c * uniform_noise(&rng)

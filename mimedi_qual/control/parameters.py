@@ -23,7 +23,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from mimedi_qual.control.codes import Alarm
+from mimedi_qual.control.codes import ALARM_KINDS, Alarm
 
 #: profiles/control/controller.yaml of this checkout.
 DEFAULT_PROFILE_PATH = Path(__file__).resolve().parents[2] / "profiles" / "control" / "controller.yaml"
@@ -125,7 +125,7 @@ class AlarmProfile(_Strict):
     priority: int = Field(ge=1, le=4)
 
 
-_LIMIT_ALARMS = {a.name.lower() for a in Alarm if a <= Alarm.DO_LOW}
+_LIMIT_ALARMS = {a.name.lower() for a in Alarm if ALARM_KINDS[a] != 0}
 
 
 class StateMachineProfile(_Strict):

@@ -81,7 +81,10 @@ def culture_inputs(n: int, seed: int = 20261121) -> np.ndarray:
         7.2 + rng.normal(0.0, 0.03, n),
         50.0 + rng.normal(0.0, 3.0, n),
         np.linspace(1.0, 16.0, n),            # cell density sweeps the perfusion schedule
-        np.zeros(n),
+        np.zeros(n),                          # door closed
+        1.5 + rng.normal(0.0, 0.005, n),      # CO2 and O2 supply pressures, bar
+        1.5 + rng.normal(0.0, 0.005, n),
+        10.0 + rng.normal(0.0, 1.0, n),       # free pump lines, kPa
     ]))
 
 

@@ -28,7 +28,6 @@ from mimedi_qual.control.codes import (ACTING_STATE_COMPLETION, INTERLOCKED_COMM
                                        ModuleState, Rejection)
 
 NAN = float("nan")
-_ALARM_KINDS = (1, -1, 1, -1, 1, -1, 0, 0, 0, 0, 0)
 # Same constants as controller.pyx (multiplying by a reciprocal, not dividing).
 PER_PCT = 0.01
 DAYS_PER_MINUTE = 1.0 / 1440.0
@@ -181,7 +180,7 @@ class ReferenceController:
         self.alarms = []
         for k, alarm in enumerate(Alarm):
             a = cfg["alarms"][alarm.name.lower()]
-            self.alarms.append(ReferenceAlarm(bool(a["enabled"]), _ALARM_KINDS[k],
+            self.alarms.append(ReferenceAlarm(bool(a["enabled"]), codes.ALARM_KINDS[k],
                                               a.get("limit", 0.0) or 0.0,
                                               a.get("hysteresis", 0.0) or 0.0,
                                               a["on_delay_s"], a["priority"]))
@@ -195,6 +194,7 @@ class ReferenceController:
         self.perfusion_rate_ml_day = self.perfusion_rates_ml_day[0]
         self.temperature_setpoint_c = self.temperature_target_c
         self.over_temperature = False
+        self.occluded = False
         self.regulating = False
         self.armed = [False, False, False]
         for s in self.sensors:
@@ -268,7 +268,8 @@ class ReferenceController:
 
     def step(self, temperature_c: float, ph: float, do_pct: float,
              cell_density_e6_per_ml: float = NAN, door_open: bool = False,
-             dt_s: float | None = None) -> dict:
+             dt_s: float | None = None, co2_supply_bar: float = NAN, o2_supply_bar: float = NAN,
+             pump_line_kpa: float = NAN) -> dict:
         dt_s = self.period_s if dt_s is None else dt_s
         t = temperature_c
         self.time_s += dt_s
@@ -285,8 +286,15 @@ class ReferenceController:
                 self.over_temperature = True
             elif t < self.over_temperature_trip_c - self.over_temperature_hysteresis_c:
                 self.over_temperature = False
+        occlusion = self.alarms[Alarm.PUMP_OCCLUSION]
+        if math.isnan(pump_line_kpa):
+            self.occluded = False
+        elif self.occluded:
+            self.occluded = pump_line_kpa > occlusion.limit - occlusion.hysteresis
+        else:
+            self.occluded = pump_line_kpa > occlusion.limit
         self.interlock_mask = (int(door) | int(self.over_temperature) << 1 | int(t_failed) << 2
-                               | int(ph_failed) << 3 | int(do_failed) << 4)
+                               | int(ph_failed) << 3 | int(do_failed) << 4 | int(self.occluded) << 5)
 
         # 3. module state machines
         for m in range(len(Module)):
@@ -374,7 +382,7 @@ class ReferenceController:
                     self.perfusion_rate_ml_day = self.perfusion_rates_ml_day[k]
                 perfusion = self.perfusion_rate_ml_day * DAYS_PER_MINUTE
 
-            if door:
+            if door or self.occluded:
                 base = 0.0
                 perfusion = 0.0
 
@@ -388,6 +396,9 @@ class ReferenceController:
             regulating and a[4].limit_condition(do_pct, self.armed[2] and not do_failed),
             regulating and a[5].limit_condition(do_pct, self.armed[2] and not do_failed),
             t_failed, ph_failed, do_failed, door and regulating, self.over_temperature,
+            regulating and a[11].limit_condition(co2_supply_bar, True),
+            regulating and a[12].limit_condition(o2_supply_bar, True),
+            self.occluded,
         )
         new_alarms = 0
         for k, condition in enumerate(conditions):
@@ -438,7 +449,7 @@ class ReferenceController:
                     command_results[i] = result
             row = inputs[i]
             out = self.step(float(row[0]), float(row[1]), float(row[2]), float(row[3]),
-                            float(row[4]) != 0.0, dt_s)
+                            float(row[4]) != 0.0, dt_s, float(row[5]), float(row[6]), float(row[7]))
             for j, name in enumerate(codes.OUTPUT_COLUMNS):
                 outputs[i, j] = out[name]
         return n
@@ -453,6 +464,7 @@ class ReferenceController:
             "perfusion_rate_ml_day": self.perfusion_rate_ml_day,
             "temperature_setpoint_c": self.temperature_setpoint_c,
             "over_temperature": self.over_temperature,
+            "occluded": self.occluded,
             "regulating": self.regulating,
             "armed": list(self.armed),
             "alarm_active_mask": self.alarm_active_mask,

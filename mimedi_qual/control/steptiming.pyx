@@ -8,7 +8,7 @@ includes one clock read (``clock_overhead_ns`` estimates it).
 
 >>> import numpy as np
 >>> from mimedi_qual.control.parameters import build_controller
->>> rows = np.tile([37.0, 7.2, 50.0, 3.0, 0.0], (64, 1))
+>>> rows = np.tile([37.0, 7.2, 50.0, 3.0, 0.0, 1.5, 1.5, 10.0], (64, 1))   # codes.INPUT_COLUMNS
 >>> durations_ns = timed_steps(build_controller(), rows, 1000, 1.0)
 >>> durations_ns.shape
 (1000,)
@@ -20,7 +20,7 @@ from libc.stdint cimport int64_t
 from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
 
 from mimedi_qual.control.controller cimport (Controller, ControllerState, ControlInputs,
-                                             ControlOutputs, ctl_step)
+                                             ControlOutputs, N_INPUT_COLUMNS, ctl_step)
 
 
 cdef inline int64_t now_ns() noexcept nogil:
@@ -37,8 +37,8 @@ def timed_steps(Controller controller, const double[:, ::1] inputs, Py_ssize_t n
     cdef ControlOutputs out
     cdef ControllerState* c = &controller.c
     cdef int64_t t0, t1
-    if inputs.shape[1] != 5 or n_rows == 0:
-        raise ValueError("inputs must be a non-empty n×5 array")
+    if inputs.shape[1] != N_INPUT_COLUMNS or n_rows == 0:
+        raise ValueError(f"inputs must be a non-empty n×{N_INPUT_COLUMNS} array (codes.INPUT_COLUMNS)")
     durations = np.empty(n_steps, dtype=np.int64)
     cdef int64_t[::1] d = durations
     with nogil:
@@ -49,6 +49,9 @@ def timed_steps(Controller controller, const double[:, ::1] inputs, Py_ssize_t n
             inp.do_pct = inputs[row, 2]
             inp.cell_density_e6_per_ml = inputs[row, 3]
             inp.door_open = inputs[row, 4]
+            inp.co2_supply_bar = inputs[row, 5]
+            inp.o2_supply_bar = inputs[row, 6]
+            inp.pump_line_kpa = inputs[row, 7]
             t0 = now_ns()
             ctl_step(c, &inp, dt_s, &out)
             t1 = now_ns()

@@ -228,6 +228,19 @@ class SimulatedUtilities(StrictModel):
     pressure_noise_bar: float = Field(default=0.005, ge=0)
 
 
+class SimulatedPumpLines(StrictModel):
+    """The tubing between each pump and its outlet, as its line-pressure sensor sees it.
+
+    A free line reads ``resistance`` × flow; an occluded one fills the tubing's
+    ``compliance`` with what the pump pushes (pressure rises by flow × time /
+    compliance) up to the pump's ``stall`` pressure, and holds it until released.
+    """
+
+    resistance_kpa_per_ml_min: float = Field(default=0.4, ge=0)
+    compliance_ml_per_kpa: float = Field(default=0.005, gt=0)
+    stall_kpa: float = Field(default=300.0, gt=0)
+
+
 class SimulatedServices(StrictModel):
     """The simulated bench's PDU and service console (addresses: the simulator's)."""
 
@@ -247,6 +260,7 @@ class Simulation(StrictModel):
         default_factory=dict, description="instrument name → quantity → error model")
     balance: SimulatedBalance = SimulatedBalance()
     utilities: SimulatedUtilities = SimulatedUtilities()
+    pump_lines: SimulatedPumpLines = SimulatedPumpLines()
     services: SimulatedServices = SimulatedServices()
 
 

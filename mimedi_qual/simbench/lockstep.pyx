@@ -8,6 +8,20 @@ culture (``mimedi_qual.twin`` culture kernel) integrates that period under
 those commands. Pumps started with ``PUMP:DISPense`` run here too, in the
 same step, so a dispense ends on the exact virtual second it should.
 
+The controller also reads the rig's pressure transducers: the CO2 and O2
+supply pressures (set by the world: nominal, or 0 after ``GAS_LOSS``) and a
+pressure sensor on each pump line. A free line's pressure follows its flow
+through the tubing's resistance; an *occluded* line traps what the pump pushes
+into the tubing's compliance, so its pressure climbs while the pump runs (up
+to the pump's stall pressure) and stays trapped until the occlusion is
+released. The controller sees the highest line pressure; its occlusion
+interlock stops the pumps.
+
+Every change of the controller's active alarms is noted with the controller's
+time in a small ring (:meth:`LockstepCore.drain_alarm_events`), so the
+firmware's audit trail can record when each alarm was raised and cleared to
+the exact control period, however long an advance was.
+
 No Python object is touched inside the loop (GIL released): 14 virtual days
 at a 1 s period (1.2 million steps) take a few hundred milliseconds.
 
@@ -34,10 +48,15 @@ from libc.math cimport INFINITY, NAN, log10, log, sqrt, cos, sin, M_PI
 from libc.stdint cimport uint64_t
 
 cdef double MIN_CONCENTRATION_MM = 1e-9
+cdef unsigned int INTERLOCK_PUMP_OCCLUSION = 32     # codes.Interlock.PUMP_OCCLUSION
+DEF ALARM_EVENT_RING = 1024
 
 
 cdef inline double fmax(double a, double b) noexcept nogil:
     return a if a > b else b
+
+cdef inline double fmin(double a, double b) noexcept nogil:
+    return a if a < b else b
 
 cdef enum:
     N_PROBES = 3          # temperature, pH, DO: the controller's own sensors
@@ -100,6 +119,7 @@ cdef struct Pump:
     bint running
     bint occluded
     bint to_balance        # outlet tube in the balance's receiving vessel
+    double line_kpa        # pressure sensor downstream of the pump, kPa gauge
 
 
 cdef class LockstepCore:
@@ -116,6 +136,17 @@ cdef class LockstepCore:
     cdef public double rocking_angle_deg
     cdef public double balance_delivered_ml
     cdef public double balance_changed_at_s
+    cdef public double co2_supply_bar
+    cdef public double o2_supply_bar
+    cdef public double line_resistance_kpa_per_ml_min
+    cdef public double line_compliance_ml_per_kpa
+    cdef public double pump_stall_kpa
+    cdef unsigned int last_alarm_mask
+    cdef double event_time_s[ALARM_EVENT_RING]
+    cdef unsigned int event_raised[ALARM_EVENT_RING]
+    cdef unsigned int event_cleared[ALARM_EVENT_RING]
+    cdef int n_events
+    cdef long lost_events
     cdef object culture
     cdef NormalStream noise
 
@@ -134,12 +165,20 @@ cdef class LockstepCore:
         self.rocking_angle_deg = rocking_angle_deg
         self.balance_delivered_ml = 0.0
         self.balance_changed_at_s = -1e30
+        self.co2_supply_bar = NAN           # no transducer until the world says so
+        self.o2_supply_bar = NAN
+        self.line_resistance_kpa_per_ml_min = 0.4
+        self.line_compliance_ml_per_kpa = 0.005
+        self.pump_stall_kpa = 300.0
+        self.last_alarm_mask = 0
+        self.n_events = 0
+        self.lost_events = 0
         cdef int k
         for k in range(N_PROBES):
             self.probes[k] = Probe(0.0, -INFINITY, 0.0, 0.0, 0.0, False, NAN)
         self.probes[2].floor = 0.0     # DO: % air saturation cannot be negative
         for k in range(N_PUMPS):
-            self.pumps[k] = Pump(0.0, 0.0, 0.0, False, False, False)
+            self.pumps[k] = Pump(0.0, 0.0, 0.0, False, False, False, 0.0)
         self.pumps[PUMP_HARVEST].to_balance = True
         self.out.heater_pct = 0.0
 
@@ -177,6 +216,21 @@ cdef class LockstepCore:
 
     def set_pump_occluded(self, int pump, bint occluded):
         self.pumps[pump].occluded = occluded
+
+    def pump_line_kpa(self, int pump):
+        """The pressure on a pump's line sensor, kPa gauge."""
+        return self.pumps[pump].line_kpa
+
+    def drain_alarm_events(self):
+        """Alarm changes since the last drain: ``([(controller time s, raised mask, cleared mask)], lost)``.
+
+        ``lost`` counts changes that did not fit the ring (1024 between two drains)."""
+        events = [(self.event_time_s[k], self.event_raised[k], self.event_cleared[k])
+                  for k in range(self.n_events)]
+        lost = self.lost_events
+        self.n_events = 0
+        self.lost_events = 0
+        return events, lost
 
     def set_pump_route(self, int pump, bint to_balance):
         self.pumps[pump].to_balance = to_balance
@@ -264,7 +318,8 @@ cdef class LockstepCore:
         cdef int k
         cdef ControlInputs inp
         cdef Actuators a
-        cdef double flow, volume_ml, delivered
+        cdef double flow, volume_ml, delivered, line_kpa
+        cdef unsigned int changed
         cdef double dt_min = dt_s / 60.0
         cdef double dt_h = dt_s / 3600.0
         cdef State* st = &self.kernel.s
@@ -282,18 +337,35 @@ cdef class LockstepCore:
                 inp.do_pct = self.probes[2].last
                 inp.cell_density_e6_per_ml = st.viable_cells_per_ml * 1e-6
                 inp.door_open = 1.0 if self.door_open else 0.0
+                inp.co2_supply_bar = self.co2_supply_bar
+                inp.o2_supply_bar = self.o2_supply_bar
+                line_kpa = 0.0
+                for k in range(N_PUMPS):
+                    line_kpa = fmax(line_kpa, self.pumps[k].line_kpa)
+                inp.pump_line_kpa = line_kpa
                 ctl_step(self.c, &inp, dt_s, &self.out)
+                changed = self.out.alarm_active_mask ^ self.last_alarm_mask
+                if changed:
+                    if self.n_events < ALARM_EVENT_RING:
+                        self.event_time_s[self.n_events] = self.c.time_s
+                        self.event_raised[self.n_events] = changed & self.out.alarm_active_mask
+                        self.event_cleared[self.n_events] = changed & self.last_alarm_mask
+                        self.n_events += 1
+                    else:
+                        self.lost_events += 1
+                    self.last_alarm_mask = self.out.alarm_active_mask
                 a.heater_pct = self.out.heater_pct
                 a.co2_valve_pct = self.out.co2_valve_pct
                 a.base_ml_min = self.out.base_pump_ml_min
                 a.perfusion_ml_min = self.out.perfusion_ml_min
                 a.rocking_rpm = self.out.rocking_rpm
                 a.o2_enrichment_pct = self.out.o2_enrichment_pct
-                # Dispense runs: the controller's pump sequencer (door open stops them).
+                # Dispense runs: the controller's pump sequencer (door open or an
+                # occlusion interlock stops them).
                 for k in range(N_PUMPS):
                     if not self.pumps[k].running:
                         continue
-                    if self.door_open:
+                    if self.door_open or (self.out.interlock_mask & INTERLOCK_PUMP_OCCLUSION):
                         self.pumps[k].running = False
                         continue
                     flow = self.pumps[k].flow_ml_min
@@ -325,4 +397,27 @@ cdef class LockstepCore:
                 a.co2_valve_pct = 0.0
                 a.rocking_rpm = 0.0
                 a.o2_enrichment_pct = 0.0
+                self.last_alarm_mask = 0          # a controller without power shows no alarms
+            self._pump_lines(dt_min)
             culture_step(st, p, f, &a, dt_s)
+
+    cdef void _pump_lines(self, double dt_min) noexcept nogil:
+        """Line pressures after this period's pumping (see the module docstring)."""
+        cdef int k
+        cdef double pushed_ml_min
+        for k in range(N_PUMPS):
+            pushed_ml_min = 0.0
+            if self.controller_powered:
+                if self.pumps[k].running:
+                    pushed_ml_min = self.pumps[k].flow_ml_min
+                if k == PUMP_BASE:
+                    pushed_ml_min += self.out.base_pump_ml_min
+                elif k == PUMP_PERFUSION:
+                    pushed_ml_min += self.out.perfusion_ml_min
+            if self.pumps[k].occluded:
+                # the pump cannot push beyond its stall pressure (nor release what is trapped)
+                self.pumps[k].line_kpa = fmax(self.pumps[k].line_kpa, fmin(
+                    self.pumps[k].line_kpa + pushed_ml_min * dt_min / self.line_compliance_ml_per_kpa,
+                    self.pump_stall_kpa))
+            else:
+                self.pumps[k].line_kpa = self.line_resistance_kpa_per_ml_min * pushed_ml_min

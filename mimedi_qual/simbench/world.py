@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mimedi_qual.control.codes import Command, Loop, Module, ModuleState
+from mimedi_qual.control.codes import Alarm, Command, Loop, Module, ModuleState
 from mimedi_qual.control.parameters import DEFAULT_PROFILE_PATH, build_controller, load_controller_profile
 from mimedi_qual.profiles.bench import BenchProfile, SimulatedProbe
 from mimedi_qual.simbench.audit import AuditTrail
@@ -133,6 +133,10 @@ class SimulatedWorld:
         self.core.set_probe(0, cfg.probe_offset_c, cfg.probe_noise_c)
         self.core.set_probe(1, cfg.ph_probe.offset, cfg.ph_probe.noise)
         self.core.set_probe(2, cfg.do_probe.offset, cfg.do_probe.noise)
+        lines = sim.pump_lines
+        self.core.line_resistance_kpa_per_ml_min = lines.resistance_kpa_per_ml_min
+        self.core.line_compliance_ml_per_kpa = lines.compliance_ml_per_kpa
+        self.core.pump_stall_kpa = lines.stall_kpa
 
         # -- the controller's non-volatile memory: setpoints, running modules, audit trail
         self.state_dir = Path(state_dir)
@@ -158,6 +162,7 @@ class SimulatedWorld:
         # -- the rig around the controller
         self.door_open = False
         self.gas_supply_ok = {"CO2": True, "O2": True}
+        self._feed_supply_pressures()
         self.balance_zero_g = 0.0
 
         for name in cfg.running_modules:
@@ -181,8 +186,22 @@ class SimulatedWorld:
             if self.boot_done_at_s is not None and self.boot_done_at_s <= stop_s:
                 stop_s = self.boot_done_at_s
             self._run_until(stop_s)
+            self._record_alarm_events()
             if self.boot_done_at_s is not None and self.time_s >= self.boot_done_at_s - 1e-9:
                 self._finish_boot()
+
+    def _record_alarm_events(self) -> None:
+        """The firmware's audit trail of its alarms: each raised and cleared alarm, at its control period."""
+        events, lost = self.core.drain_alarm_events()
+        for time_s, raised, cleared in events:
+            for alarm in Alarm:
+                if cleared & (1 << alarm):
+                    self.audit.append(time_s, "SYSTEM", "ALARM_CLEARED", alarm.name, "", "condition gone")
+                if raised & (1 << alarm):
+                    self.audit.append(time_s, "SYSTEM", "ALARM_RAISED", "", alarm.name, "")
+        if lost:
+            self.audit.append(self.controller.time_s, "SYSTEM", "ALARM_EVENTS_LOST", "", str(lost),
+                              "more alarm changes than the event ring holds between two records")
 
     def _hand_over_warm(self) -> bool:
         """A bench handed over *running* has its temperature loop warm, not cold-started.
@@ -379,6 +398,11 @@ class SimulatedWorld:
         nominal = u.co2_supply_bar if gas == "CO2" else u.o2_supply_bar
         return nominal if self.gas_supply_ok[gas] else 0.0
 
+    def _feed_supply_pressures(self) -> None:
+        """The controller's own supply transducers read the same pressures as the DMM's."""
+        self.core.co2_supply_bar = self.supply_pressure_bar("CO2")
+        self.core.o2_supply_bar = self.supply_pressure_bar("O2")
+
     # ---------------------------------------------------------------- faults
     def inject_fault(self, fault: str, target: str = "", value: str = "") -> None:
         fault, target = fault.upper(), target.upper() if fault.upper() not in INSTRUMENT_FAULTS else target
@@ -409,6 +433,7 @@ class SimulatedWorld:
             self.set_door(True)
         elif fault == "GAS_LOSS":
             self.gas_supply_ok[target] = False
+            self._feed_supply_pressures()
             self._plant_fault(CultureFault.GAS_SUPPLY_LOST, True)
         elif fault == "NITROGEN_PURGE":
             self._plant_fault(CultureFault.NITROGEN_PURGE, True)
@@ -453,6 +478,7 @@ class SimulatedWorld:
             self.set_door(False)
         elif fault == "GAS_LOSS":
             self.gas_supply_ok[target] = True
+            self._feed_supply_pressures()
             if all(self.gas_supply_ok.values()):
                 self._plant_fault(CultureFault.GAS_SUPPLY_LOST, False)
         elif fault == "NITROGEN_PURGE":

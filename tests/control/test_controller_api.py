@@ -17,7 +17,8 @@ def test_batch_step_allocates_nothing_per_step(controller):
     rng = np.random.default_rng(1)
     inputs = np.column_stack([37 + rng.normal(0, 0.5, n), 7.2 + rng.normal(0, 0.2, n),
                               50 + rng.normal(0, 20, n), rng.uniform(0, 20, n),
-                              (rng.random(n) < 0.01).astype(float)])
+                              (rng.random(n) < 0.01).astype(float), rng.uniform(0.0, 2.0, n),
+                              rng.uniform(0.0, 2.0, n), rng.uniform(0.0, 200.0, n)])
     outputs = np.empty((n, len(codes.OUTPUT_COLUMNS)))
     words = np.zeros(n, dtype=np.int32)
     words[::997] = codes.encode_command(Module.HARVEST, Command.START)
@@ -62,7 +63,7 @@ def test_views_and_snapshots(controller):
     assert codes.module_state_of(out.module_states, Module.EXPANSION) is ModuleState.IDLE
     assert controller.time_s == controller.period_s
     snap = controller.snapshot()
-    assert snap["module_state"] == [0, 0, 0, 0] and len(snap["alarm_pending_s"]) == 11
+    assert snap["module_state"] == [0, 0, 0, 0] and len(snap["alarm_pending_s"]) == len(codes.Alarm)
     with pytest.raises(ValueError):
         controller.module_state(7)
     with pytest.raises(ValueError):

@@ -40,6 +40,18 @@ def random_inputs(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndar
     inputs[:, 4] = 0.0
     for start in rng.integers(0, n, size=rng.integers(0, 6)):     # door opened briefly
         inputs[start:start + int(rng.integers(3, 60)), 4] = 1.0
+    # gas supplies: nominal, dropping out (cylinder empty) and coming back; sometimes no transducer
+    for col in (5, 6):
+        inputs[:, col] = 1.5 + rng.normal(0.0, 0.01, n)
+        for start in rng.integers(0, n, size=rng.integers(0, 4)):
+            inputs[start:start + int(rng.integers(5, 200)), col] = rng.uniform(0.0, 1.0)
+        inputs[rng.random(n) < 0.002, col] = np.nan
+    # pump-line pressure: free lines, occlusion build-ups past the trip, relief through the hysteresis
+    inputs[:, 7] = np.abs(10.0 + rng.normal(0.0, 2.0, n))
+    for start in rng.integers(0, n, size=rng.integers(0, 4)):
+        length = int(rng.integers(5, 120))
+        inputs[start:start + length, 7] = np.linspace(20.0, rng.uniform(120.0, 300.0), length)
+    inputs[rng.random(n) < 0.002, 7] = np.nan
     for col, bad in ((0, 80.0), (1, 9.5), (2, 170.0), (3, np.nan)):
         faults = rng.random(n)
         inputs[faults < 0.004, col] = np.nan
@@ -171,7 +183,8 @@ def test_a_changed_reference_is_detected(config):
     compiled, reference = Controller(config), ReferenceController(changed)
     rng = np.random.default_rng(3)
     inputs = np.column_stack([36.8 + rng.normal(0, 0.01, 500), 7.2 + rng.normal(0, 0.01, 500),
-                              50 + rng.normal(0, 0.1, 500), np.full(500, 3.0), np.zeros(500)])
+                              50 + rng.normal(0, 0.1, 500), np.full(500, 3.0), np.zeros(500),
+                              np.full(500, 1.5), np.full(500, 1.5), np.full(500, 10.0)])
     words = np.zeros(500, dtype=np.int32)
     words[0] = codes.encode_command(codes.Module.EXPANSION, codes.Command.START)
     out_c = np.empty((500, len(codes.OUTPUT_COLUMNS)))

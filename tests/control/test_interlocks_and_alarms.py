@@ -33,7 +33,8 @@ class Bench:
         self.step(**override)
         assert self.ctl.module_state(Module.EXPANSION) is ModuleState.EXECUTE
 
-    def step(self, dt_s=1.0, door_open=False, density=12.0, exact=None, **override):
+    def step(self, dt_s=1.0, door_open=False, density=12.0, exact=None, co2_supply_bar=1.5,
+             o2_supply_bar=1.5, pump_line_kpa=10.0, **override):
         """One second; the sensor named by ``exact`` reads its value unchanged (frozen)."""
         self.k += 1
         wobble = 1e-4 * (self.k % 5)
@@ -41,7 +42,7 @@ class Bench:
         values = {name: v if name == exact else v + wobble
                   for name, v in values.items()}
         return self.ctl.step(values["temperature_c"], values["ph"], values["do_pct"],
-                             density, door_open, dt_s)
+                             density, door_open, dt_s, co2_supply_bar, o2_supply_bar, pump_line_kpa)
 
     def run(self, seconds, **kw):
         out = None
@@ -225,3 +226,59 @@ def test_no_loop_runs_while_no_culture_module_is_active(bench):
     assert (out.heater_pct, out.co2_valve_pct, out.base_pump_ml_min, out.rocking_rpm,
             out.o2_enrichment_pct, out.perfusion_ml_min) == (0.0,) * 6
     assert out.alarm_unacked_mask == 0               # door open while idle is normal
+
+
+@pytest.mark.parametrize("supply, alarm", [("co2_supply_bar", Alarm.CO2_SUPPLY_LOW),
+                                           ("o2_supply_bar", Alarm.O2_SUPPLY_LOW)])
+def test_a_lost_gas_supply_is_alarmed_after_its_on_delay_while_regulating(bench, supply, alarm):
+    # profile: limit 0.8 bar, hysteresis 0.1, on-delay 10 s
+    out = bench.run(30, **{supply: 0.0})
+    assert not out.alarm_active_mask & bit(alarm)          # nothing regulated: no gas needed
+    bench.start_expansion()
+    out = bench.run(9, **{supply: 0.0})
+    assert not out.alarm_active_mask & bit(alarm)          # still inside the on-delay
+    out = bench.run(2, **{supply: 0.0})
+    assert out.alarm_active_mask & bit(alarm) and out.alarm_unacked_mask & bit(alarm)
+    assert out.interlock_mask == 0                         # an alarm, not an interlock
+    out = bench.run(5, **{supply: 0.85})                   # back above the limit, not above the hysteresis
+    assert out.alarm_active_mask & bit(alarm)
+    out = bench.run(1, **{supply: 1.5})
+    assert not out.alarm_active_mask & bit(alarm) and out.alarm_unacked_mask & bit(alarm)
+    bench.ctl.acknowledge()
+    assert not bench.step().alarm_unacked_mask & bit(alarm)
+
+
+def test_no_transducer_no_gas_alarm(bench):
+    bench.start_expansion()
+    out = bench.run(60, co2_supply_bar=math.nan, o2_supply_bar=math.nan)
+    assert not out.alarm_active_mask & (bit(Alarm.CO2_SUPPLY_LOW) | bit(Alarm.O2_SUPPLY_LOW))
+
+
+def test_an_occluded_line_trips_the_pump_interlock_until_the_pressure_is_released(bench):
+    bench.start_expansion()
+    out = bench.step(ph=6.8, pump_line_kpa=149.0)          # below the 150 kPa trip: pumps run
+    assert out.base_pump_ml_min > 0 and not out.interlock_mask & Interlock.PUMP_OCCLUSION
+    out = bench.step(ph=6.8, pump_line_kpa=151.0, temperature_c=36.5)
+    assert out.interlock_mask & Interlock.PUMP_OCCLUSION
+    assert out.alarm_active_mask & bit(Alarm.PUMP_OCCLUSION)
+    assert out.base_pump_ml_min == 0.0 and out.perfusion_ml_min == 0.0
+    assert out.heater_pct > 0                              # not a pump: keeps running
+    assert bench.ctl.command(Module.EXPANSION, Command.HOLD).accepted
+    bench.run(2, pump_line_kpa=151.0)
+    refused = bench.ctl.command(Module.EXPANSION, Command.UNHOLD)
+    assert not refused.accepted and "pump occlusion" in refused.reason
+    out = bench.step(pump_line_kpa=110.0)                  # inside the 50 kPa hysteresis: still tripped
+    assert out.interlock_mask & Interlock.PUMP_OCCLUSION
+    out = bench.step(pump_line_kpa=90.0)
+    assert not out.interlock_mask & Interlock.PUMP_OCCLUSION
+    assert not out.alarm_active_mask & bit(Alarm.PUMP_OCCLUSION)
+    assert out.alarm_unacked_mask & bit(Alarm.PUMP_OCCLUSION)  # latched until acknowledged
+    assert bench.ctl.command(Module.EXPANSION, Command.UNHOLD).accepted
+
+
+def test_occlusion_is_watched_even_with_no_module_running(bench):
+    out = bench.step(pump_line_kpa=200.0)                  # a manual dispense into a clamped line
+    assert out.interlock_mask & Interlock.PUMP_OCCLUSION
+    assert out.alarm_active_mask & bit(Alarm.PUMP_OCCLUSION)
+    out = bench.step(pump_line_kpa=math.nan)               # no sensor: no trip
+    assert out.interlock_mask == 0

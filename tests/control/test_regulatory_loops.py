@@ -233,10 +233,12 @@ def test_step_batch_equals_single_steps(config):
         ctl.command(Module.EXPANSION, Command.START)
     rng = np.random.default_rng(4)
     inputs = np.column_stack([37 + rng.normal(0, 0.3, 500), 7.2 + rng.normal(0, 0.1, 500),
-                              50 + rng.normal(0, 10, 500), np.full(500, 5.0), np.zeros(500)])
+                              50 + rng.normal(0, 10, 500), np.full(500, 5.0), np.zeros(500),
+                              rng.uniform(0.5, 1.6, 500), rng.uniform(0.5, 1.6, 500),
+                              rng.uniform(0.0, 250.0, 500)])
     outputs = np.empty((500, len(codes.OUTPUT_COLUMNS)))
     a.step_batch(inputs, outputs, 1.0)
-    singles = np.array([b.step(*row[:4], bool(row[4]), 1.0).as_row() for row in inputs])
+    singles = np.array([b.step(*row[:4], bool(row[4]), 1.0, *row[5:]).as_row() for row in inputs])
     np.testing.assert_array_equal(outputs, singles)
 
 

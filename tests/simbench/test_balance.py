@@ -72,7 +72,7 @@ def test_gravimetric_dispense_is_dynamic_then_stable(fresh_bench, balance, visa)
         ctl.close()
 
 
-def test_occluded_pump_delivers_nothing(fresh_bench, balance, visa):
+def test_occluded_pump_delivers_nothing_and_is_stopped_by_the_occlusion_interlock(fresh_bench, balance, visa):
     sim = Sim(fresh_bench.addresses["simctl"])
     sim.write("SIM:FAULT:INJ PUMP_OCCLUSION,HARVEST")
     ctl = open_scpi(visa, fresh_bench.addresses["controller"])
@@ -80,7 +80,9 @@ def test_occluded_pump_delivers_nothing(fresh_bench, balance, visa):
     try:
         ctl.write("PUMP:DISP HARV,10,5")
         sim.advance(300)
-        assert ctl.query("PUMP:STAT? HARV") == "RUNNING,0.000"
+        # 5 mL/min into a clamped line: +17 kPa/s, past the 150 kPa trip within 10 s
+        assert ctl.query("PUMP:STAT? HARV") == "IDLE"
+        assert "PUMP_OCCLUSION" in ctl.query("ALAR:ACT?").split(",")
         assert balance.weight()[1] == pytest.approx(120.0, abs=0.01)
     finally:
         ctl.close()

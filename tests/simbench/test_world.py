@@ -64,3 +64,51 @@ def test_error_models_must_name_real_instruments_and_quantities(tmp_path):
     wrong_quantity = profile_with(tmp_path, {"tachometer: {speed_rpm:": "tachometer: {speed:"})
     with pytest.raises(ValueError, match="speed"):
         SimulatedBench(load_bench(wrong_quantity), tmp_path / "b")
+
+
+def audit_entries(world) -> list[list[str]]:
+    return [world.audit.entry(n).split(",") for n in range(1, world.audit.count + 1)]
+
+
+def test_a_lost_gas_supply_reaches_the_controllers_transducer_and_is_audit_trailed(tmp_path):
+    from mimedi_qual.control.codes import Alarm
+
+    world = SimulatedBench(load_bench(SIM_PROFILE), tmp_path).world
+    world.advance(60)
+    world.inject_fault("GAS_LOSS", "O2")
+    raised_at = world.controller.time_s
+    world.advance(60)
+    assert world.controller.alarm_active_mask & (1 << Alarm.O2_SUPPLY_LOW)
+    assert not world.controller.alarm_active_mask & (1 << Alarm.CO2_SUPPLY_LOW)
+    world.clear_fault("GAS_LOSS")
+    world.advance(5)
+    assert not world.controller.alarm_active_mask & (1 << Alarm.O2_SUPPLY_LOW)
+    alarm_entries = [e for e in audit_entries(world) if e[3].startswith("ALARM_")]
+    (_, raised_s, who, action, old, new, _), cleared = alarm_entries
+    assert (who, action, new) == ("SYSTEM", "ALARM_RAISED", "O2_SUPPLY_LOW")
+    # raised at the control period its 10 s on-delay ended, not at the end of the advance
+    assert float(raised_s) == pytest.approx(raised_at + 10.0, abs=1.0)
+    assert cleared[3:5] == ["ALARM_CLEARED", "O2_SUPPLY_LOW"]
+    assert float(cleared[1]) == pytest.approx(raised_at + 60.0, abs=1.0)
+
+
+def test_an_occluded_base_line_builds_pressure_trips_the_interlock_and_holds_it_until_released(tmp_path):
+    from mimedi_qual.control.codes import Alarm, Interlock
+
+    world = SimulatedBench(load_bench(SIM_PROFILE), tmp_path).world
+    base = 1                                               # PUMP_NAMES index
+    world.inject_fault("PUMP_OCCLUSION", "BASE")
+    world.core.dispense(base, 5.0, 2.0)                    # the sequencer pushes into the clamped line
+    world.advance(2)                                       # 2 mL/min into 0.005 mL/kPa: +6.7 kPa/s
+    assert 0.0 < world.core.pump_line_kpa(base) < 150.0
+    world.advance(30)
+    assert world.controller.interlock_mask & Interlock.PUMP_OCCLUSION
+    assert world.controller.alarm_active_mask & (1 << Alarm.PUMP_OCCLUSION)
+    assert world.core.pump_state(base) == (False, 0.0)     # stopped, nothing delivered
+    trapped = world.core.pump_line_kpa(base)
+    world.advance(600)
+    assert world.core.pump_line_kpa(base) == trapped       # a stopped pump keeps the pressure trapped
+    world.clear_fault("PUMP_OCCLUSION")
+    world.advance(2)
+    assert world.core.pump_line_kpa(base) < 100.0          # released: the interlock lets go
+    assert not world.controller.interlock_mask & Interlock.PUMP_OCCLUSION
