@@ -107,3 +107,35 @@ Feature: Operational qualification — alarms and interlocks
     And 4 hours pass
     And the operator acknowledges the alarms
     Then no alarm is left unacknowledged
+
+  @URS-OQ-ALARM-007
+  Scenario: A nitrogen purge raises the low-DO alarm
+    Given the bench is ready
+    And the DO setpoint is the target of OQ-DO-ACC
+    And the culture has settled for 1 hour
+    When the fault NITROGEN_PURGE is injected
+    Then the alarm DO_LOW is annunciated within OQ-ALARM-DO-LOW-DELAY
+    And the alarm relay is energised
+    When the faults are cleared
+    And 3 hours pass
+    And the operator acknowledges the alarms
+    Then no alarm is left unacknowledged
+    And the alarm relay is released
+    And the DO on the ph_do_meter meets OQ-DO-ACC
+
+  @URS-OQ-ALARM-008
+  Scenario: An acid challenge raises the low-pH alarm
+    Given the bench is ready
+    And the CO2 supply follows the pH loop
+    And the pH setpoint is the target of OQ-PH-ACC
+    And the culture has settled for 2 hours
+    When an acid bolus of 10 mmol is added through the sample port
+    Then the alarm PH_LOW is annunciated within OQ-ALARM-PH-LOW-DELAY
+    And the alarm relay is energised
+    When the faults are cleared
+    And 1 hour passes
+    And 3000 mL of fresh medium are perfused through the bag at 25 mL/min
+    And 4 hours pass
+    And the operator acknowledges the alarms
+    Then no alarm is left unacknowledged
+    And the pH on the ph_do_meter meets OQ-PH-ACC

@@ -13,6 +13,12 @@ operator acknowledge it::
     When the faults are cleared
     And the operator acknowledges the alarms
     Then no alarm is left unacknowledged
+
+Low DO and low pH are caused the way an engineer does it on a rocking
+bioreactor: nitrogen on the gas inlets (``When the fault NITROGEN_PURGE is
+injected``) and acid into the bag (``When an acid bolus of 10 mmol is added
+through the sample port``, then ``When 3000 mL of fresh medium are perfused
+through the bag at 25 mL/min`` to give the next scenario its medium back).
 """
 
 from __future__ import annotations
@@ -32,6 +38,9 @@ from mimedi_qual.steps.access_steps import log_in_as
 POLL_S = 5.0
 #: Polling stops this many times past the criterion's limit (the delay is then reported as not met).
 POLL_HORIZON_FACTOR = 3.0
+#: How long a medium exchange may run past its programmed time before the step fails, in bench seconds.
+PUMP_GRACE_S = 300.0
+SECONDS_PER_MINUTE = 60.0
 
 
 class BenchCleanup:
@@ -91,7 +100,7 @@ def _inject(campaign: CampaignContext, cleanup: BenchCleanup, fault: str, target
 
 @when(parsers.re(r"the fault (?P<fault>[A-Z_]+) is injected"), target_fixture="fault_event")
 def inject_fault(campaign: CampaignContext, bench_cleanup: BenchCleanup, fault: str) -> FaultEvent:
-    """Cause a fault that has no target (HEATER_FAIL, DOOR_OPEN, POWER_LOSS)."""
+    """Cause a fault that has no target (HEATER_FAIL, DOOR_OPEN, POWER_LOSS, NITROGEN_PURGE)."""
     return _inject(campaign, bench_cleanup, fault)
 
 
@@ -107,6 +116,48 @@ def inject_fault_with_value(campaign: CampaignContext, bench_cleanup: BenchClean
                             value: str) -> FaultEvent:
     """Cause a fault with a magnitude (SENSOR_DRIFT on PH at 0.2 — units per hour)."""
     return _inject(campaign, bench_cleanup, fault, target, value)
+
+
+@when(parsers.re(r"an acid bolus of (?P<acid_mmol>\d+(?:\.\d+)?) mmol is added through the sample port"),
+      target_fixture="fault_event")
+def acid_bolus_added(campaign: CampaignContext, bench_cleanup: BenchCleanup, acid_mmol: str) -> FaultEvent:
+    """Add that much acid to the bag at once (ACID_BOLUS): the pH falls below its low limit.
+
+    The amount is a test condition, written in the scenario like a forced
+    setpoint: large enough to hold the pH below the PH_LOW limit well past the
+    alarm's on-delay while the loop adds base, small enough to keep it inside
+    the pH probe's range. A one-shot addition — clearing the faults undoes
+    nothing, the culture recovers through its own pH loop.
+    """
+    return _inject(campaign, bench_cleanup, "ACID_BOLUS", "", acid_mmol)
+
+
+@when(parsers.re(r"(?P<volume_ml>\d+(?:\.\d+)?) mL of fresh medium are perfused through the bag at "
+                 r"(?P<flow_ml_min>\d+(?:\.\d+)?) mL/min"), converters={"volume_ml": float, "flow_ml_min": float})
+def medium_exchanged(campaign: CampaignContext, volume_ml: float, flow_ml_min: float) -> None:
+    """Exchange the bag's medium through the perfusion pump (fresh in, spent out) and wait until it is done.
+
+    A chemical challenge leaves the medium changed: the pH loop answers an acid
+    bolus with base for as long as the pH stays low — mostly the CO2 the acid
+    set free, which base cannot remove — so the bag ends with surplus
+    bicarbonate that the CO2 valve cannot bring back to the low pH setpoints.
+    Perfusing a few bag volumes of fresh medium restores the medium, as an
+    engineer would after the challenge. The volume and flow are test conditions.
+    """
+    from mimedi_qual.steps.bench_steps import ensure_operator
+
+    controller = campaign.bench.bioreactor()
+    clock = campaign.bench.clock()
+    ensure_operator(campaign)
+    controller.dispense("PERFUSION", volume_ml, flow_ml_min)
+    clock.wait_s(volume_ml / flow_ml_min * SECONDS_PER_MINUTE)
+    waited_s = 0.0
+    while controller.pump_state("PERFUSION").running:
+        if waited_s >= PUMP_GRACE_S:
+            raise AssertionError(f"perfusion of {volume_ml:g} mL at {flow_ml_min:g} mL/min still running "
+                                 f"{PUMP_GRACE_S:.0f} s after its time")
+        clock.wait_s(POLL_S)
+        waited_s += POLL_S
 
 
 @when("the faults are cleared")
