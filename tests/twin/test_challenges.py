@@ -111,3 +111,20 @@ def test_after_an_acid_bolus_the_co2_leaves_and_the_ph_recovers(profile):
     low = culture.ph
     culture.advance(4 * 3600.0, no_co2)
     assert culture.ph > low + 0.5
+
+
+# ---------------------------------------------------------------- the batch record replays a purge
+def test_a_purge_in_the_bags_batch_record_reaches_the_replayed_expansion():
+    """The QC lab replays the bag's plant events (qc_lab → run_process): a nitrogen purge starves the culture."""
+    from mimedi_qual.twin.expansion import FaultEvent
+    from mimedi_qual.twin.process import run_process
+    from mimedi_qual.twin.recipe import Recipe
+
+    short = Recipe(expansion_duration_d=3.0)
+    nominal = run_process(short, seed=5)
+    purged = run_process(short, seed=5, fault_events=(
+        FaultEvent(at_s=86400.0, fault=CultureFault.NITROGEN_PURGE),
+        FaultEvent(at_s=86400.0 + 6 * 3600.0, fault=CultureFault.NITROGEN_PURGE, active=False)))
+    assert nominal.expansion.do_min_pct_air_sat > 20.0
+    assert purged.expansion.do_min_pct_air_sat < 5.0
+    assert purged.expansion.fold_expansion < nominal.expansion.fold_expansion
