@@ -144,6 +144,7 @@ class ControllerDevice(ScpiDevice):
         self.register("OUTPut:PERFusion?", lambda a: f"{outputs.outputs['perfusion_ml_min']:.4f}")
         self.register("PUMP:DISPense", self._dispense)
         self.register("PUMP:STATe?", self._pump_state)
+        self.register("PUMP:PRESsure?", lambda a: f"{world.core.pump_line_kpa(self._pump(a[0])):.1f}")
         self.register("MODule:COMMand", self._module_command)
         self.register("MODule:STATe?", lambda a: ctl.module_state(self._module(a[0])).name)
         self.register("ALARm:ACTive?", lambda a: _names(ctl.alarm_active_mask, Alarm))
@@ -280,6 +281,8 @@ class ControllerDevice(ScpiDevice):
         user = self._require(f"PUMP_DISPENSE_{PUMP_NAMES[pump]}")
         if self.world.door_open:
             raise ScpiError(SETTINGS_CONFLICT, reason="DOOR_OPEN interlock: pumps are stopped")
+        if self.world.controller.interlock_mask & Interlock.PUMP_OCCLUSION:
+            raise ScpiError(SETTINGS_CONFLICT, reason="PUMP_OCCLUSION interlock: a pump line is over pressure")
         if self.world.core.pump_state(pump)[0]:
             raise ScpiError(SETTINGS_CONFLICT, reason=f"pump {PUMP_NAMES[pump]} is already running")
         self.world.core.dispense(pump, volume_ml, flow_ml_min)
@@ -304,6 +307,8 @@ class ControllerDevice(ScpiDevice):
             names.append("OVER_TEMPERATURE")
         if mask & (Interlock.TEMPERATURE_SENSOR_FAILED | Interlock.PH_SENSOR_FAILED | Interlock.DO_SENSOR_FAILED):
             names.append("SENSOR_FAILED")
+        if mask & Interlock.PUMP_OCCLUSION:
+            names.append("PUMP_OCCLUSION")
         return ",".join(names) if names else "NONE"
 
     # ---------------------------------------------------------------- SUPERVISOR: alarm limits, loop modes

@@ -123,3 +123,25 @@ def test_control_core_timing_report_has_its_fields(ctl):
     assert ctl.query("SYST:ERR?") == '0,"No error"'
     ctl.write("DIAG:TIM? 0")
     assert ctl.query("SYST:ERR?").startswith("-224")
+
+
+def test_an_occluded_line_shows_its_pressure_is_interlocked_and_refuses_new_pump_runs(tmp_path):
+    from bench_clients import SIM_PROFILE
+    from mimedi_qual.profiles import load_bench
+    from mimedi_qual.simbench.process import SimulatedBench
+
+    bench = SimulatedBench(load_bench(SIM_PROFILE), tmp_path)
+    ctl = {s.name: s.device for s in bench.instruments}["controller"]
+    world = bench.world
+    assert ctl.handle("ACC:LOG op1,op1-sim;PUMP:PRES? FEED") == "0.0"
+    world.inject_fault("PUMP_OCCLUSION", "FEED")
+    ctl.handle("PUMP:DISP FEED,20,5")
+    world.advance(30)
+    assert float(ctl.handle("PUMP:PRES? FEED")) > 150.0
+    assert ctl.handle("INT:ACT?") == "PUMP_OCCLUSION"
+    assert ctl.handle("PUMP:STAT? FEED") == "IDLE"
+    ctl.handle("PUMP:DISP HARV,5,5")
+    assert ctl.handle("SYST:ERR?").startswith('-221,"Settings conflict;PUMP_OCCLUSION interlock')
+    world.clear_fault("PUMP_OCCLUSION")
+    world.advance(2)                      # released during one period, seen by the controller at the next
+    assert ctl.handle("INT:ACT?") == "NONE" and ctl.handle("PUMP:PRES? FEED") == "0.0"
