@@ -104,3 +104,22 @@ def coefficient_of_variation_meets(campaign: CampaignContext, gravimetric_run: G
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id), cv_pct,
                                               gravimetric_run.balance))
     assert measurement.passed, measurement.summary()
+
+
+# ---------------------------------------------------------------- pump runs and their interlock
+
+@when(parsers.re(r"the (?P<pump>FEED|BASE|PERFUSION|HARVEST) pump is started for (?P<volume_ml>[\d.]+) mL at "
+                 r"(?P<flow_ml_min>[\d.]+) mL/min"), converters={"volume_ml": float, "flow_ml_min": float})
+def pump_started(campaign: CampaignContext, pump: str, volume_ml: float, flow_ml_min: float) -> None:
+    """Start a pump run and return at once (the run goes on while the scenario continues)."""
+    ensure_operator(campaign)
+    controller = campaign.bench.bioreactor()
+    controller.dispense(pump, volume_ml, flow_ml_min)
+    assert controller.pump_state(pump).running, f"{pump} pump did not start"
+
+
+@then(parsers.re(r"the (?P<pump>FEED|BASE|PERFUSION|HARVEST) pump has been stopped"))
+def pump_stopped(campaign: CampaignContext, pump: str) -> None:
+    """The controller reports the pump IDLE (stopped by an interlock before its run could end)."""
+    state = campaign.bench.bioreactor().pump_state(pump)
+    assert not state.running, f"{pump} pump still running ({state.dispensed_ml:.3f} mL dispensed)"
