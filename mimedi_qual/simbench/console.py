@@ -23,16 +23,16 @@ from __future__ import annotations
 import asyncio
 
 from mimedi_qual.control.codes import Module
-from mimedi_qual.simbench.server import LOOPBACK
+from mimedi_qual.simbench.server import LoopbackServer
 from mimedi_qual.simbench.world import SimulatedWorld
 
 PROMPT = "mimedi> "
 BANNER = "\r\nMiMedi BR1 service console\r\n"
 
 
-class ConsoleServer:
+class ConsoleServer(LoopbackServer):
     def __init__(self, name: str, world: SimulatedWorld):
-        self.name = name
+        super().__init__(name)
         self.world = world
         bench = world.bench
         services = world.sim.services
@@ -41,29 +41,11 @@ class ConsoleServer:
         else:
             self.user, self.password = services.console_user, services.console_password
         self.firmware = bench.instruments[bench.instrument_of_kind("bioreactor")[0]].identity.firmware
-        self._server: asyncio.AbstractServer | None = None
-        self._sessions: set[asyncio.StreamWriter] = set()
-        self.port: int | None = None
-
-    @property
-    def address(self) -> str:
-        return f"{LOOPBACK}:{self.port}"
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, LOOPBACK, 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            for writer in list(self._sessions):
-                writer.close()
-            await self._server.wait_closed()
 
     async def power_changed(self, powered: bool) -> None:
         """Boot banner on every open session when the controller powers up."""
         if powered:
-            for writer in list(self._sessions):
+            for writer in list(self._writers):
                 writer.write((BANNER + "login: ").encode())
 
     def version(self) -> str:
@@ -76,7 +58,7 @@ class ConsoleServer:
         return f"power=on state={self.world.operation_status()} alarms={alarms}"
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._sessions.add(writer)
+        self._writers.add(writer)
         state, user = "login", ""
         try:
             if self.world.controller_powered:
@@ -117,5 +99,5 @@ class ConsoleServer:
         except (ConnectionResetError, BrokenPipeError, asyncio.CancelledError):
             pass
         finally:
-            self._sessions.discard(writer)
+            self._writers.discard(writer)
             writer.close()

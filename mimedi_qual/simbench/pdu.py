@@ -19,34 +19,23 @@ from __future__ import annotations
 import asyncio
 import re
 
-from mimedi_qual.simbench.server import LOOPBACK
+from mimedi_qual.simbench.server import LOOPBACK, LoopbackServer
 from mimedi_qual.simbench.world import SimulatedWorld
 
 _PATH_RE = re.compile(r"^/outlet/(\d+)/?$")
 MAX_BODY_BYTES = 1024
 
 
-class PduServer:
+class PduServer(LoopbackServer):
     def __init__(self, name: str, world: SimulatedWorld, on_change):
-        self.name = name
+        super().__init__(name)
         self.world = world
         self.on_change = on_change      # coroutine function: called after a switch
-        self._server: asyncio.AbstractServer | None = None
-        self.port: int | None = None
 
     @property
     def address(self) -> str:
         """The ``rest`` backend's URL template."""
         return f"http://{LOOPBACK}:{self.port}/outlet/{{index}}"
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, LOOPBACK, 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

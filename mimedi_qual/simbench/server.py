@@ -34,19 +34,21 @@ LOOPBACK = "127.0.0.1"
 GARBAGE_REPLY = b"~#?@!%&*^"  # line noise, but ASCII: a client sees nonsense, not a decoder crash
 
 
-class LineServer:
-    """Host ``device`` on ``LOOPBACK``; ``address`` is ``host:port`` once started."""
+class LoopbackServer:
+    """A TCP service on ``LOOPBACK``; ``address`` is ``host:port`` once started.
 
-    def __init__(self, name: str, device, faults: FaultLog | None = None):
+    The base of every simulated service (:class:`LineServer`, the console, the
+    PDU): a subclass writes its protocol in ``_serve(reader, writer)`` and keeps
+    in ``_writers`` the connections :meth:`stop` must hang up on. ``online`` is
+    true while the port listens; a restart listens on the same port.
+    """
+
+    def __init__(self, name: str):
         self.name = name
-        self.device = device
-        self.faults = faults
-        self.terminator: bytes = getattr(device, "terminator", b"\n")
         self._server: asyncio.AbstractServer | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self.port: int | None = None
         self.online = False
-        self._power_lock = asyncio.Lock()   # PDU and world callbacks may switch at once
 
     @property
     def address(self) -> str:
@@ -65,6 +67,20 @@ class LineServer:
                 writer.close()
             await self._server.wait_closed()
             self._server = None
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        raise NotImplementedError
+
+
+class LineServer(LoopbackServer):
+    """Host ``device`` on ``LOOPBACK``, one line per command."""
+
+    def __init__(self, name: str, device, faults: FaultLog | None = None):
+        super().__init__(name)
+        self.device = device
+        self.faults = faults
+        self.terminator: bytes = getattr(device, "terminator", b"\n")
+        self._power_lock = asyncio.Lock()   # PDU and world callbacks may switch at once
 
     async def set_online(self, online: bool) -> None:
         """Power: off closes the port and drops every client; on listens again on the same port."""
