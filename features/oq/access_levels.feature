@@ -7,6 +7,8 @@ Feature: Operational qualification — controller access levels
   modes, an ADMIN also manages user accounts. An action reserved for a higher
   level is refused to a lower one, changes nothing, and the attempt itself is
   recorded with who tried and the level they had (Annex 11 §12.3–12.4).
+  After a power cut the controller is as it was left: a SUPERVISOR's alarm
+  limits and manual loops are kept, and the recovery record says so.
 
   @URS-OQ-ACCESS-002
   Scenario: Process changes without a login are refused
@@ -73,3 +75,15 @@ Feature: Operational qualification — controller access levels
     When the new account is deleted
     Then the new account can no longer log in (OQ-ACCESS-ACCOUNTS)
     And each account change is in the audit trail with who, what, old and new value and no password (OQ-AUDIT-COMPLETE)
+
+  @URS-OQ-ACCESS-006
+  Scenario: What a SUPERVISOR set is kept across a power failure and named in the recovery record
+    Given the bench is ready
+    And the controller user is logged in as SUPERVISOR
+    And the TEMPERATURE_HIGH alarm limit is widened
+    And the temperature loop is in manual at its present output
+    When the controller loses power for 2 minutes
+    Given the bench is ready
+    Then the SUPERVISOR's settings are as before the power failure (OQ-POWER-SUPERVISOR-SETTINGS)
+    And the recovery record names the loops kept in manual (OQ-POWER-SUPERVISOR-SETTINGS)
+    When the SUPERVISOR's settings are restored

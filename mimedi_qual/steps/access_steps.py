@@ -34,14 +34,19 @@ import os
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import allure
+import pytest
 from pytest_bdd import given, parsers, then, when
 
 from mimedi_qual.lab.errors import AccessDenied, CommandRefused
 from mimedi_qual.lab.protocols import AuditEntry, BioreactorProtocol
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
+
+if TYPE_CHECKING:   # alarm_steps imports this module (log_in_as); the fixture is found by name
+    from mimedi_qual.steps.alarm_steps import BenchCleanup
 
 LEVELS = ("OPERATOR", "SUPERVISOR", "ADMIN")
 #: How the controller records a change or an attempt made without a login (COMMANDS.md).
@@ -51,6 +56,10 @@ WIDEN_FRACTION = 0.1
 LIMIT_ALARMS = ("TEMPERATURE_HIGH", "TEMPERATURE_LOW", "PH_HIGH", "PH_LOW", "DO_HIGH", "DO_LOW")
 #: Accounts a scenario creates are named with this prefix and a random suffix (no clash on a reused bench).
 NEW_ACCOUNT_PREFIX = "oq-"
+#: LOOP:MODE loop names → the names the controller's RECOVERY audit entry gives them (COMMANDS.md).
+RECOVERY_LOOP_NAMES = {"TEMP": "TEMPERATURE", "PH": "PH", "DO": "DISSOLVED_OXYGEN"}
+#: Manual outputs are reported to 0.01 %.
+OUTPUT_RESOLUTION_PCT = 0.01
 
 
 def credentials(campaign: CampaignContext, level: str) -> tuple[str, str]:
@@ -412,13 +421,21 @@ def _judge_accounts(campaign: CampaignContext, criterion_id: str, discrepancies:
     assert measurement.passed, measurement.summary() + "".join(f"\n  {d}" for d in discrepancies)
 
 
+def _delete_if_present(campaign: CampaignContext, user: str) -> None:
+    with as_admin(campaign) as controller:
+        if user in controller.accounts():
+            controller.delete_account(user)
+
+
 @when(parsers.re(r"a new (?P<level>OPERATOR|SUPERVISOR|ADMIN) account is added"), target_fixture="new_account")
-def new_account_added(campaign: CampaignContext, logged_in_user: str, level: str) -> NewAccount:
-    """As the logged-in ADMIN, add an account of that level with a fresh random name and password."""
+def new_account_added(campaign: CampaignContext, bench_cleanup: BenchCleanup, logged_in_user: str,
+                      level: str) -> NewAccount:
+    """As the logged-in ADMIN, add an account of that level with a fresh random name and password (gone after the scenario)."""
     controller = campaign.bench.bioreactor()
     account = NewAccount(f"{NEW_ACCOUNT_PREFIX}{secrets.token_hex(3)}", secrets.token_urlsafe(12), level,
                          AuditedChanges(logged_in_user, controller.audit_count() + 1))
     account.audit.secrets = (account.password,)
+    bench_cleanup.register("delete the new account", lambda: _delete_if_present(campaign, account.user))
     controller.add_account(account.user, account.password, level)
     account.audit.changes.append(("ACCOUNT_ADD", "", f"{account.user}:{level}"))
     return account
@@ -499,3 +516,114 @@ def new_account_locked_out(campaign: CampaignContext, new_account: NewAccount, c
 def account_changes_audited(campaign: CampaignContext, new_account: NewAccount, criterion_id: str) -> None:
     """Count the account changes with no complete audit entry, plus entries that show the password — judged."""
     _judge_audit(campaign, new_account.audit, criterion_id)
+
+
+# ---------------------------------------------------------------- what a SUPERVISOR set, across a power failure
+
+@dataclass
+class SupervisorSettings:
+    """What the SUPERVISOR set in a scenario and what it was before: ``ALARM_LIMIT <alarm>`` / ``LOOP_MODE <loop>``."""
+
+    set: dict[str, object] = field(default_factory=dict)
+    original: dict[str, object] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"<supervisor settings: {', '.join(self.set) or 'none'}>"
+
+    def restore(self, controller: BioreactorProtocol) -> None:
+        """Put every setting back (alarm limits to their value, loops to AUTO) where it is not already."""
+        for key, original in self.original.items():
+            kind, name = key.split()
+            if kind == "ALARM_LIMIT" and abs(controller.alarm_limit(name) - original) > 1e-9:
+                controller.set_alarm_limit(name, original)
+            elif kind == "LOOP_MODE" and controller.loop_mode(name).manual:
+                controller.set_loop_auto(name)
+
+
+@pytest.fixture
+def supervisor_settings() -> SupervisorSettings:
+    """Per scenario: what the SUPERVISOR set, and what it was before."""
+    return SupervisorSettings()
+
+
+def _restore_as_supervisor(campaign: CampaignContext, settings: SupervisorSettings) -> None:
+    if campaign.bench.bioreactor().access_level() not in ("SUPERVISOR", "ADMIN"):
+        log_in_as(campaign, "SUPERVISOR")
+    settings.restore(campaign.bench.bioreactor())
+
+
+@given(parsers.re(r"the (?P<alarm>" + "|".join(LIMIT_ALARMS) + r") alarm limit is widened"))
+def alarm_limit_widened(campaign: CampaignContext, bench_cleanup: BenchCleanup,
+                        supervisor_settings: SupervisorSettings, alarm: str) -> None:
+    """As the logged-in SUPERVISOR, move an alarm limit outward by a tenth of its span (put back when the scenario ends)."""
+    controller = campaign.bench.bioreactor()
+    present, wider = widened_limit(controller, alarm)
+    supervisor_settings.original[f"ALARM_LIMIT {alarm}"] = present
+    bench_cleanup.register("restore the supervisor's settings", lambda: _restore_as_supervisor(campaign, supervisor_settings))
+    controller.set_alarm_limit(alarm, wider)
+    supervisor_settings.set[f"ALARM_LIMIT {alarm}"] = controller.alarm_limit(alarm)
+
+
+@given("the temperature loop is in manual at its present output")
+def temperature_loop_in_manual(campaign: CampaignContext, bench_cleanup: BenchCleanup,
+                               supervisor_settings: SupervisorSettings) -> None:
+    """As the logged-in SUPERVISOR, hold the heater at its present output (back to AUTO when the scenario ends)."""
+    controller = campaign.bench.bioreactor()
+    supervisor_settings.original["LOOP_MODE TEMP"] = controller.loop_mode("TEMP")
+    bench_cleanup.register("restore the supervisor's settings", lambda: _restore_as_supervisor(campaign, supervisor_settings))
+    controller.set_loop_manual("TEMP", controller.heater_output_pct())
+    supervisor_settings.set["LOOP_MODE TEMP"] = controller.loop_mode("TEMP")
+
+
+def _differs(before: object, after: object) -> bool:
+    if isinstance(before, float) and isinstance(after, float):
+        return abs(before - after) > 1e-6
+    if before.manual != after.manual:
+        return True
+    return before.manual and abs(before.output_pct - after.output_pct) > OUTPUT_RESOLUTION_PCT
+
+
+@then(parsers.parse("the SUPERVISOR's settings are as before the power failure ({criterion_id})"))
+def supervisor_settings_kept(campaign: CampaignContext, supervisor_settings: SupervisorSettings,
+                             criterion_id: str) -> None:
+    """Judged: how many of the alarm limits and loop modes the SUPERVISOR set differ after the power failure."""
+    controller = campaign.bench.bioreactor()
+    changed = []
+    for key, before in supervisor_settings.set.items():
+        kind, name = key.split()
+        after = controller.alarm_limit(name) if kind == "ALARM_LIMIT" else controller.loop_mode(name)
+        if _differs(before, after):
+            changed.append(f"{key}: {before} before, {after} after")
+    allure.attach("\n".join(f"{k}: {v}" for k, v in supervisor_settings.set.items()), name="supervisor settings",
+                  attachment_type=allure.attachment_type.TEXT)
+    measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id),
+                                              float(len(changed)), "controller"))
+    assert measurement.passed, measurement.summary() + "".join(f"\n  {c}" for c in changed)
+
+
+@then(parsers.parse("the recovery record names the loops kept in manual ({criterion_id})"))
+def recovery_names_manual_loops(campaign: CampaignContext, power_failure, supervisor_settings: SupervisorSettings,
+                                criterion_id: str) -> None:
+    """Judged: loops the SUPERVISOR left in manual that the RECOVERY audit entry after the power failure does not name."""
+    entries = campaign.bench.bioreactor().audit_entries(len(power_failure.audit_before) + 1)
+    recovery = [e for e in entries if e.action == "RECOVERY"]
+    manual = [key.split()[1] for key, mode in supervisor_settings.set.items()
+              if key.startswith("LOOP_MODE") and mode.manual]
+    text = " ".join(f"{e.new_value} {e.reason}" for e in recovery)
+    unnamed = [loop for loop in manual if RECOVERY_LOOP_NAMES[loop] not in text]
+    allure.attach("\n".join(str(e) for e in recovery) or "no RECOVERY entry", name="recovery record",
+                  attachment_type=allure.attachment_type.TEXT)
+    measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id),
+                                              float(len(unnamed)), "controller"))
+    assert measurement.passed, measurement.summary() + f" (not named: {', '.join(unnamed)})"
+
+
+@when("the SUPERVISOR's settings are restored")
+def supervisor_settings_restored(campaign: CampaignContext, supervisor_settings: SupervisorSettings) -> None:
+    """Log in as SUPERVISOR and put back what the scenario changed (alarm limits, loops to AUTO), audit-trailed."""
+    log_in_as(campaign, "SUPERVISOR")
+    supervisor_settings.restore(campaign.bench.bioreactor())
+    for key in supervisor_settings.original:
+        kind, name = key.split()
+        if kind == "LOOP_MODE":
+            assert not campaign.bench.bioreactor().loop_mode(name).manual, f"the {name} loop stayed in manual"

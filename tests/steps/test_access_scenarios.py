@@ -17,9 +17,10 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-TAGS = "URS-OQ-ACCESS-003 or URS-OQ-ACCESS-004 or URS-OQ-ACCESS-005"
-#: 7 refusals + supervisor's alarm limit and loop mode + the admin's accounts; 3 levels + nobody at the clear.
-SCENARIOS = 14
+TAGS = "URS-OQ-ACCESS-003 or URS-OQ-ACCESS-004 or URS-OQ-ACCESS-005 or URS-OQ-ACCESS-006"
+#: 7 refusals + supervisor's alarm limit and loop mode + the admin's accounts; 3 levels + nobody at the clear;
+#: the supervisor's settings across a power cut.
+SCENARIOS = 15
 
 
 def test_access_scenarios_pass_and_show_attempts_but_no_password(project_root: Path, tmp_path: Path):
@@ -32,12 +33,14 @@ def test_access_scenarios_pass_and_show_attempts_but_no_password(project_root: P
 
     measurements = [json.loads(line) for line in (campaign / "measurements.jsonl").read_text().splitlines()]
     judged = {m["criterion_id"] for m in measurements}
-    assert {"OQ-ACCESS-LEVELS", "OQ-AUDIT-DENIED", "OQ-AUDIT-UNDELETABLE", "OQ-ACCESS-ACCOUNTS"} <= judged
+    assert {"OQ-ACCESS-LEVELS", "OQ-AUDIT-DENIED", "OQ-AUDIT-UNDELETABLE", "OQ-ACCESS-ACCOUNTS",
+            "OQ-POWER-SUPERVISOR-SETTINGS"} <= judged
 
     text = "\n".join(p.read_text(errors="replace") for p in (campaign / "allure-results").iterdir() if p.is_file())
     for action in ("ALARM_LIMIT_TEMPERATURE_HIGH_DENIED", "LOOP_MODE_TEMP_DENIED", "ACCOUNT_ADD_DENIED",
                    "ACCOUNT_DELETE_DENIED", "ACCOUNT_LIST_DENIED", "AUDIT_CLEAR_REFUSED"):
         assert action in text, f"no {action} entry in the report's audit attachments"
+    assert "loops kept in manual: TEMPERATURE" in text                 # the recovery record after the power cut
     adds = re.findall(r"ACC:USER:ADD [^,\s{]+,([^,\s]+),", text)     # not the driver's source in a traceback
     assert adds and set(adds) == {"********"}, "a password reached the report"
     assert not re.search(r"ACC:LOG oq-[0-9a-f]+,(?!\*{8})", text), "the new account's password reached the report"
