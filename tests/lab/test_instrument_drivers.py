@@ -143,3 +143,38 @@ def test_reconnecting_one_instrument_leaves_the_others_connected(line_device):
     assert first.get_driver("GasAnalyzerProtocol").read_co2_pct() == pytest.approx(5.02)  # reconnects
     first.cleanup()
     second.cleanup()
+
+
+def test_reconnecting_the_balance_leaves_the_scpi_instruments_connected(line_device):
+    """The balance opens and closes its session through the same helper as SCPIDriver: never the shared RM."""
+    gas = line_device(ScpiDevice({"MEAS:CO2?": "5.02"}))
+    scale = line_device(FakeBalance(settling=0), newline=b"\r\n")
+    first, second = balance_target(scale), scpi_target(gas, ScpiGasAnalyzerDriver)
+    analyzer = second.get_driver("GasAnalyzerProtocol")
+    assert first.get_driver("BalanceProtocol").read_immediate() == Weighing(12.345, True)
+    assert analyzer.read_co2_pct() == pytest.approx(5.02)
+    first.deactivate(first.get_driver("MTSICSBalanceDriver", activate=False))
+    assert analyzer.read_co2_pct() == pytest.approx(5.02)
+    assert first.get_driver("BalanceProtocol").read_immediate() == Weighing(12.345, True)  # reconnects
+    first.cleanup()
+    second.cleanup()
+
+
+class RefusingResourceManager:
+    def __init__(self, visa_library):
+        pass
+
+    def open_resource(self, address, **kwargs):
+        raise OSError("connection refused")
+
+
+@pytest.mark.parametrize("resource_cls, driver_cls, name", [
+    (SCPITCPInstrument, SCPIDriver, "co2"), (MTSICSTCPInstrument, MTSICSBalanceDriver, "balance")])
+def test_an_instrument_that_cannot_be_reached_is_named(monkeypatch, resource_cls, driver_cls, name):
+    monkeypatch.setattr("mimedi_qual.lab.drivers.scpi.pyvisa.ResourceManager", RefusingResourceManager)
+    target = Target(f"unreachable-{name}")
+    resource_cls(target, name, host="127.0.0.1", port=1, timeout_s=0.5)
+    driver_cls(target, name)
+    refused = rf"instrument '{name}': cannot connect to 127.0.0.1:1: connection refused"
+    with pytest.raises(InstrumentError, match=refused):
+        target.activate(target.get_driver(driver_cls.__name__, activate=False))

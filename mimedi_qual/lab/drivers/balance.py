@@ -31,6 +31,7 @@ from labgrid.factory import target_factory
 from labgrid.step import step
 
 from mimedi_qual.lab.calibration import CalibratedMixin, calibrated
+from mimedi_qual.lab.drivers.scpi import close_visa_session, open_visa_session
 from mimedi_qual.lab.errors import BalanceOverload, InstrumentError
 from mimedi_qual.lab.protocols import BalanceProtocol, Weighing
 
@@ -38,6 +39,7 @@ MANUFACTURER = "METTLER TOLEDO"
 ERROR_REPLIES = {"ES": "syntax error (command not understood)",
                  "ET": "transmission error", "EL": "logical error (command not possible)"}
 STABLE_POLL_S = 0.1
+LINE_END = "\r\n"   # MT-SICS: CR LF both ways
 
 
 @target_factory.reg_driver
@@ -47,7 +49,6 @@ class MTSICSBalanceDriver(CalibratedMixin, Driver, BalanceProtocol):
 
     def __attrs_post_init__(self):
         super().__attrs_post_init__()
-        self._rm = None
         self._session = None
 
     @property
@@ -55,22 +56,12 @@ class MTSICSBalanceDriver(CalibratedMixin, Driver, BalanceProtocol):
         return self.name or "balance"
 
     def on_activate(self):
-        res = self.port
-        try:
-            self._rm = pyvisa.ResourceManager(res.visa_library)
-            self._session = self._rm.open_resource(res.visa_address, read_termination="\r\n",
-                                                   write_termination="\r\n", timeout=int(res.timeout_s * 1000))
-        except (pyvisa.Error, OSError) as exc:
-            raise InstrumentError(self._name, f"cannot connect to {res.host}:{res.port}: {exc}") from exc
+        self._session = open_visa_session(self._name, self.port, read_termination=LINE_END,
+                                          write_termination=LINE_END)
 
     def on_deactivate(self):
-        if self._session is not None:
-            try:
-                self._session.close()
-            except (pyvisa.Error, OSError):
-                pass
-        # The ResourceManager is shared by every instrument of the process: never close it here.
-        self._session = self._rm = None
+        close_visa_session(self._session)   # the session only: never the shared ResourceManager
+        self._session = None
 
     @Driver.check_active
     @step(title="mt-sics", args=["command"], result=True)

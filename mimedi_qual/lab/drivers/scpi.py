@@ -19,6 +19,34 @@ from mimedi_qual.lab.protocols import SCPIProtocol
 MAX_ERRORS_DRAINED = 32
 
 
+def open_visa_session(instrument_name: str, res, *, read_termination: str, write_termination: str):
+    """A PyVISA session on a TCP instrument resource (``visa_library``, ``visa_address``, ``timeout_s``).
+
+    Line ends are always explicit (pyvisa-py SOCKET resources time out on every
+    query without them). A failed connection is an :class:`InstrumentError`
+    naming the instrument and its ``host:port``.
+    """
+    try:
+        rm = pyvisa.ResourceManager(res.visa_library)
+        return rm.open_resource(res.visa_address, read_termination=read_termination,
+                                write_termination=write_termination, timeout=int(res.timeout_s * 1000))
+    except (pyvisa.Error, OSError) as exc:
+        raise InstrumentError(instrument_name, f"cannot connect to {res.host}:{res.port}: {exc}") from exc
+
+
+def close_visa_session(session) -> None:
+    """Close one session opened by :func:`open_visa_session` (None: nothing to close), quietly.
+
+    Never its ResourceManager: PyVISA shares one ResourceManager per backend in a process, and
+    closing it would close every other instrument's session too (e.g. after a controller power cut).
+    """
+    if session is not None:
+        try:
+            session.close()
+        except (pyvisa.Error, OSError):
+            pass
+
+
 @target_factory.reg_driver
 @attr.s(eq=False)
 class SCPIDriver(Driver, SCPIProtocol):
@@ -26,7 +54,6 @@ class SCPIDriver(Driver, SCPIProtocol):
 
     def __attrs_post_init__(self):
         super().__attrs_post_init__()
-        self._rm: pyvisa.ResourceManager | None = None
         self._session = None
 
     @property
@@ -35,27 +62,12 @@ class SCPIDriver(Driver, SCPIProtocol):
 
     def on_activate(self):
         res = self.instrument
-        try:
-            self._rm = pyvisa.ResourceManager(res.visa_library)
-            self._session = self._rm.open_resource(
-                res.visa_address,
-                read_termination=res.read_termination,
-                write_termination=res.write_termination,
-                timeout=int(res.timeout_s * 1000),
-            )
-        except (pyvisa.Error, OSError) as exc:
-            raise InstrumentError(self.instrument_name, f"cannot connect to {res.host}:{res.port}: {exc}") from exc
+        self._session = open_visa_session(self.instrument_name, res, read_termination=res.read_termination,
+                                          write_termination=res.write_termination)
 
     def on_deactivate(self):
-        if self._session is not None:
-            try:
-                self._session.close()
-            except (pyvisa.Error, OSError):
-                pass
+        close_visa_session(self._session)   # the session only: never the shared ResourceManager
         self._session = None
-        # Not rm.close(): PyVISA shares one ResourceManager per backend in a process, and closing
-        # it would close every other instrument's session too (e.g. after a controller power cut).
-        self._rm = None
 
     @Driver.check_active
     @step(title="scpi query", args=["command"], result=True)
