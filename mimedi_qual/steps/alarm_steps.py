@@ -41,6 +41,13 @@ POLL_HORIZON_FACTOR = 3.0
 #: How long a medium exchange may run past its programmed time before the step fails, in bench seconds.
 PUMP_GRACE_S = 300.0
 SECONDS_PER_MINUTE = 60.0
+#: An acid challenge that ends before its own medium exchange (a deviation) still leaves the next
+#: scenario a usable medium: the cleanup lets the acid's CO2 leave (the loop stops adding base),
+#: then perfuses this many bag volumes at this flow — what the scenario itself does.
+CLEANUP_SETTLE_S = 3600.0
+CLEANUP_EXCHANGE_BAG_VOLUMES = 3.0
+CLEANUP_EXCHANGE_FLOW_ML_MIN = 25.0
+EXCHANGE_MEDIUM = "exchange the challenged medium"
 
 
 class BenchCleanup:
@@ -59,6 +66,10 @@ class BenchCleanup:
 
     def register(self, name: str, action: Callable[[], None]) -> None:
         self.actions.setdefault(name, action)
+
+    def done(self, name: str) -> None:
+        """The scenario carried out this undo itself: nothing left to do at the end."""
+        self.actions.pop(name, None)
 
     def run(self) -> None:
         for action in reversed(list(self.actions.values())):
@@ -127,14 +138,26 @@ def acid_bolus_added(campaign: CampaignContext, bench_cleanup: BenchCleanup, aci
     setpoint: large enough to hold the pH below the PH_LOW limit well past the
     alarm's on-delay while the loop adds base, small enough to keep it inside
     the pH probe's range. A one-shot addition — clearing the faults undoes
-    nothing, the culture recovers through its own pH loop.
+    nothing, the culture recovers through its own pH loop. Should the scenario
+    stop before its medium exchange, the cleanup exchanges the medium instead,
+    so that one deviation does not spill into the next scenarios' pH.
     """
-    return _inject(campaign, bench_cleanup, "ACID_BOLUS", "", acid_mmol)
+    event = _inject(campaign, bench_cleanup, "ACID_BOLUS", "", acid_mmol)
+
+    def exchange() -> None:
+        campaign.bench.clock().wait_s(CLEANUP_SETTLE_S)
+        # the bag's weight in g as its volume in mL (tare included: a little more, never less)
+        volume_ml = CLEANUP_EXCHANGE_BAG_VOLUMES * campaign.bench.bioreactor().read_weight_g()
+        _exchange_medium(campaign, volume_ml, CLEANUP_EXCHANGE_FLOW_ML_MIN)
+
+    bench_cleanup.register(EXCHANGE_MEDIUM, exchange)
+    return event
 
 
 @when(parsers.re(r"(?P<volume_ml>\d+(?:\.\d+)?) mL of fresh medium are perfused through the bag at "
                  r"(?P<flow_ml_min>\d+(?:\.\d+)?) mL/min"), converters={"volume_ml": float, "flow_ml_min": float})
-def medium_exchanged(campaign: CampaignContext, volume_ml: float, flow_ml_min: float) -> None:
+def medium_exchanged(campaign: CampaignContext, bench_cleanup: BenchCleanup, volume_ml: float,
+                     flow_ml_min: float) -> None:
     """Exchange the bag's medium through the perfusion pump (fresh in, spent out) and wait until it is done.
 
     A chemical challenge leaves the medium changed: the pH loop answers an acid
@@ -144,6 +167,12 @@ def medium_exchanged(campaign: CampaignContext, volume_ml: float, flow_ml_min: f
     Perfusing a few bag volumes of fresh medium restores the medium, as an
     engineer would after the challenge. The volume and flow are test conditions.
     """
+    _exchange_medium(campaign, volume_ml, flow_ml_min)
+    bench_cleanup.done(EXCHANGE_MEDIUM)
+
+
+def _exchange_medium(campaign: CampaignContext, volume_ml: float, flow_ml_min: float) -> None:
+    """Perfuse ``volume_ml`` of fresh medium through the bag and wait until the pump is idle again."""
     from mimedi_qual.steps.bench_steps import ensure_operator
 
     controller = campaign.bench.bioreactor()
