@@ -18,11 +18,19 @@ Result keys: ``COUNT`` (viable cells/mL), ``VIABility`` (%), ``CD3`` (% of viabl
 
 What the product is follows what the bench did to *this* bag: the world's
 batch record (time on the plate since the bag was loaded, the plant faults it
-lived through — power cuts, door openings, heater failure, gas loss,
-occluded pumps — and any ``CONTAMINATION`` fault injected since) drives the
-twin's whole process model (:func:`mimedi_qual.twin.process.run_process`:
-selection, transduction, expansion under those faults, harvest, fill, QC
-assays with their own noise), seeded by the bench seed and the sample id.
+lived through — power cuts, door openings, heater failure, gas loss, a
+nitrogen purge of the gas inlets, occluded pumps — and any ``CONTAMINATION``
+fault injected since) drives the twin's whole process model
+(:func:`mimedi_qual.twin.process.run_process`: selection, transduction,
+expansion under those faults, harvest, fill, QC assays with their own
+noise), seeded by the bench seed and the sample id.
+
+Not replayed: what changed the bag's *medium* rather than its plant — an
+``ACID_BOLUS`` and the pump runs commanded over ``PUMP:DISP`` (the medium
+exchange that follows an acid challenge, for one). The replayed expansion
+runs the recipe's volumes (300 mL growing to 1 L), not the bench bag's, so
+an amount of acid has no faithful counterpart there without the volumes and
+pump runs it lived through.
 """
 
 from __future__ import annotations
