@@ -44,6 +44,16 @@ def _keys_dir(users: Path, keys: Path | None) -> Path:
     return keys if keys is not None else users.parent / "keys"
 
 
+def _signers(users: Path, keys: Path | None):
+    """The user registry and the keystore directory a signature needs; a broken registry exits 2."""
+    from mimedi_qual.evidence.users import UserError, UserRegistry
+
+    try:
+        return UserRegistry.load(users), _keys_dir(users, keys)
+    except UserError as exc:
+        raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
+
+
 def _read_password(password_stdin: bool, *, confirm: bool = False) -> str:
     if password_stdin:
         line = sys.stdin.readline()
@@ -68,18 +78,17 @@ def sign(
     """Sign a campaign's record (its head hash) as reviewer, approver or executor."""
     from mimedi_qual.evidence.signatures import SignatureRefused, sign_campaign
     from mimedi_qual.evidence.store import EvidenceStore, NotACampaignError
-    from mimedi_qual.evidence.users import UserError, UserRegistry
 
+    registry, keys_dir = _signers(users, keys)
     try:
-        registry = UserRegistry.load(users)
         store = EvidenceStore.open(campaign_dir)
-    except (NotACampaignError, UserError) as exc:
+    except NotACampaignError as exc:
         raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
     with store:
         password = _read_password(password_stdin)
         try:
             record = sign_campaign(
-                store, registry, _keys_dir(users, keys),
+                store, registry, keys_dir,
                 user_id=user, password=password, role=role, meaning=meaning,
             )
         except SignatureRefused as exc:
@@ -157,17 +166,17 @@ def approve_protocol_command(
     """Pre-approve a protocol: sign the hash of its feature files and profiles."""
     from mimedi_qual.evidence.protocol import approve_protocol, protocol_hash
     from mimedi_qual.evidence.signatures import SignatureRefused
-    from mimedi_qual.evidence.users import UserError, UserRegistry, WrongPasswordError
+    from mimedi_qual.evidence.users import UserError, WrongPasswordError
 
     try:
-        registry = UserRegistry.load(users)
+        registry, keys_dir = _signers(users, keys)    # in here too: a users.yaml not in UTF-8 is a ValueError
         digest = protocol_hash(paths, root)
-    except (UserError, FileNotFoundError, ValueError) as exc:
+    except (FileNotFoundError, ValueError) as exc:
         raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
     password = _read_password(password_stdin)
     try:
         approval = approve_protocol(
-            registry, _keys_dir(users, keys), user_id=user, password=password, protocol_id=protocol_id,
+            registry, keys_dir, user_id=user, password=password, protocol_id=protocol_id,
             protocol_version=version, protocol_hash_hex=digest, meaning=meaning,
         )
     except (SignatureRefused, WrongPasswordError) as exc:

@@ -112,3 +112,27 @@ def test_approve_protocol_writes_a_verifiable_approval(cli, tmp_path: Path) -> N
                  "--user", "appr.one", "--out", tmp_path / "approvals", "--users", users,
                  "--password-stdin", password="bad password")
     assert result.exit_code == 1
+
+
+def test_a_broken_user_registry_is_bad_input_for_sign_and_approve_protocol(cli, campaign_dir: Path,
+                                                                            tmp_path: Path) -> None:
+    users = tmp_path / "users.yaml"
+    users.write_text("users: [unclosed\n")
+    result = cli("sign", campaign_dir, "--user", "rev.one", "--role", "reviewer", "--meaning", "reviewed",
+                 "--users", users, "--password-stdin", password="s3cret password")
+    assert result.exit_code == 2
+    assert f"error: {users}: not valid YAML" in result.output
+    with EvidenceStore.open(campaign_dir) as store:
+        assert store.records(kind="audit_event") == []
+    (tmp_path / "features").mkdir()
+    (tmp_path / "features" / "t.feature").write_text("Feature: T\n")
+    approve = ("approve-protocol", "MQ-OQ-001", "1.0", tmp_path / "features", "--root", tmp_path,
+               "--user", "appr.one", "--out", tmp_path / "approvals", "--users", users, "--password-stdin")
+    result = cli(*approve, password="s3cret password")
+    assert result.exit_code == 2
+    assert f"error: {users}: not valid YAML" in result.output
+    users.write_bytes(b"users:\n  - user_id: \xff\n")     # not UTF-8
+    result = cli(*approve, password="s3cret password")
+    assert result.exit_code == 2
+    assert "error:" in result.output
+    assert not (tmp_path / "approvals").exists()
