@@ -188,6 +188,10 @@ class BioreactorProtocol(abc.ABC):
         """Run ``pump`` (FEED, BASE, PERFUSION, HARVEST) for ``volume_ml`` at ``flow_ml_min``."""
 
     @abc.abstractmethod
+    def stop_pump(self, pump: str) -> None:
+        """Stop a pump run before its volume is delivered (no-op when the pump is idle)."""
+
+    @abc.abstractmethod
     def pump_state(self, pump: str) -> PumpState: ...
 
     @abc.abstractmethod

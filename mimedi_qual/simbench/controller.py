@@ -144,6 +144,7 @@ class ControllerDevice(ScpiDevice):
         self.register("OUTPut:PERFusion?", lambda a: f"{outputs.outputs['perfusion_ml_min']:.4f}")
         self.register("PUMP:DISPense", self._dispense)
         self.register("PUMP:STATe?", self._pump_state)
+        self.register("PUMP:STOP", self._stop_pump)
         self.register("PUMP:PRESsure?", lambda a: f"{world.core.pump_line_kpa(self._pump(a[0])):.1f}")
         self.register("MODule:COMMand", self._module_command)
         self.register("MODule:STATe?", lambda a: ctl.module_state(self._module(a[0])).name)
@@ -287,6 +288,14 @@ class ControllerDevice(ScpiDevice):
             raise ScpiError(SETTINGS_CONFLICT, reason=f"pump {PUMP_NAMES[pump]} is already running")
         self.world.core.dispense(pump, volume_ml, flow_ml_min)
         self._audit(user, f"PUMP_DISPENSE_{PUMP_NAMES[pump]}", "", f"{volume_ml:g} mL at {flow_ml_min:g} mL/min")
+
+    def _stop_pump(self, args: list[str]) -> None:
+        pump = self._pump(args[0])
+        user = self._require(f"PUMP_STOP_{PUMP_NAMES[pump]}")
+        running, dispensed_ml = self.world.core.pump_state(pump)
+        if running:
+            self.world.core.stop_pump(pump)
+            self._audit(user, f"PUMP_STOP_{PUMP_NAMES[pump]}", "RUNNING", f"IDLE,{dispensed_ml:.3f} mL")
 
     def _pump_state(self, args: list[str]) -> str:
         running, dispensed_ml = self.world.core.pump_state(self._pump(args[0]))

@@ -205,6 +205,10 @@ cdef class LockstepCore:
         self.pumps[pump].dispensed_ml = 0.0
         self.pumps[pump].running = volume_ml > 0.0 and flow_ml_min > 0.0
 
+    def stop_pump(self, int pump):
+        """Stop one pump run; what it dispensed so far stays readable."""
+        self.pumps[pump].running = False
+
     def stop_pumps(self):
         cdef int k
         for k in range(N_PUMPS):

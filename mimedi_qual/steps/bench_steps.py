@@ -47,13 +47,27 @@ def has_strategy(campaign: CampaignContext) -> bool:
     return profile.power is not None and profile.console is not None
 
 
+#: Bench time an interlock left by the previous scenario gets to release (an unclamped line
+#: needs a control period or two; a door left open does not release and fails readiness).
+READY_INTERLOCK_WAIT_S = 30.0
+READY_POLL_S = 1.0
+
+
 @given("the bench is ready")
 def bench_is_ready(campaign: CampaignContext) -> None:
-    """The controller is powered and READY, and every instrument answers its identity query."""
+    """The controller is powered and READY, every instrument answers its identity query, no interlock is active."""
     if has_strategy(campaign):
         campaign.bench.ensure_state("ready")
     for name in campaign.bench.profile.instruments:
         campaign.bench.identify(name)
+    clock = campaign.bench.clock()
+    waited_s = 0.0
+    while active := controller(campaign).active_interlocks():
+        if waited_s >= READY_INTERLOCK_WAIT_S:
+            raise AssertionError(f"bench not ready: interlock(s) {', '.join(active)} still active "
+                                 f"{READY_INTERLOCK_WAIT_S:.0f} s after the scenario began")
+        clock.wait_s(READY_POLL_S)
+        waited_s += READY_POLL_S
 
 
 @given("a fresh culture bag is loaded")

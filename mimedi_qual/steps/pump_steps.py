@@ -110,10 +110,16 @@ def coefficient_of_variation_meets(campaign: CampaignContext, gravimetric_run: G
 
 @when(parsers.re(r"the (?P<pump>FEED|BASE|PERFUSION|HARVEST) pump is started for (?P<volume_ml>[\d.]+) mL at "
                  r"(?P<flow_ml_min>[\d.]+) mL/min"), converters={"volume_ml": float, "flow_ml_min": float})
-def pump_started(campaign: CampaignContext, pump: str, volume_ml: float, flow_ml_min: float) -> None:
-    """Start a pump run and return at once (the run goes on while the scenario continues)."""
+def pump_started(campaign: CampaignContext, bench_cleanup, pump: str, volume_ml: float,
+                 flow_ml_min: float) -> None:
+    """Start a pump run and return at once (the run goes on while the scenario continues).
+
+    The run is stopped when the scenario ends, passed or failed, so no liquid
+    reaches the next scenario's balance or bag.
+    """
     ensure_operator(campaign)
     controller = campaign.bench.bioreactor()
+    bench_cleanup.register(f"stop the {pump} pump", lambda: controller.stop_pump(pump))
     controller.dispense(pump, volume_ml, flow_ml_min)
     assert controller.pump_state(pump).running, f"{pump} pump did not start"
 

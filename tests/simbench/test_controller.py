@@ -145,3 +145,25 @@ def test_an_occluded_line_shows_its_pressure_is_interlocked_and_refuses_new_pump
     world.clear_fault("PUMP_OCCLUSION")
     world.advance(2)                      # released during one period, seen by the controller at the next
     assert ctl.handle("INT:ACT?") == "NONE" and ctl.handle("PUMP:PRES? FEED") == "0.0"
+
+
+def test_a_pump_run_can_be_stopped_early_and_the_stop_is_audit_trailed(tmp_path):
+    from bench_clients import SIM_PROFILE
+    from mimedi_qual.profiles import load_bench
+    from mimedi_qual.simbench.process import SimulatedBench
+
+    bench = SimulatedBench(load_bench(SIM_PROFILE), tmp_path)
+    ctl = {s.name: s.device for s in bench.instruments}["controller"]
+    ctl.handle("PUMP:STOP FEED")
+    assert ctl.handle("SYST:ERR?").startswith("-203")          # an operator's action
+    ctl.handle("ACC:LOG op1,op1-sim;PUMP:DISP HARV,20,5")
+    bench.world.advance(60)
+    ctl.handle("PUMP:STOP HARV")
+    assert ctl.handle("PUMP:STAT? HARV") == "IDLE"
+    bench.world.advance(60)
+    assert bench.world.core.pump_state(3) == (False, pytest.approx(5.0))
+    last = ctl.handle(f"AUD:ENTR? {ctl.handle('AUD:COUN?')}").split(",")
+    assert last[2:5] == ["op1", "PUMP_STOP_HARVEST", "RUNNING"]
+    count = ctl.handle("AUD:COUN?")
+    ctl.handle("PUMP:STOP HARV")                              # idle: nothing to stop, nothing recorded
+    assert ctl.handle("SYST:ERR?").startswith("0") and ctl.handle("AUD:COUN?") == count

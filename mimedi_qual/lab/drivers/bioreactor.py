@@ -188,6 +188,11 @@ class BioreactorDriver(Driver, BioreactorProtocol):
         self.scpi.write_checked(f"PUMP:DISP {pump.upper()},{volume_ml:.4f},{flow_ml_min:.4f}")
 
     @Driver.check_active
+    @step(title="stop_pump", args=["pump"])
+    def stop_pump(self, pump: str) -> None:
+        self.scpi.write_checked(f"PUMP:STOP {pump.upper()}")
+
+    @Driver.check_active
     def pump_state(self, pump: str) -> PumpState:
         reply = self.scpi.query(f"PUMP:STAT? {pump.upper()}")
         state, _, dispensed = reply.partition(",")
