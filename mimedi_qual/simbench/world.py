@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mimedi_qual.control.codes import Alarm, Command, Loop, Module, ModuleState
+from mimedi_qual.control.codes import ALARM_KINDS, Alarm, Command, Loop, Module, ModuleState
 from mimedi_qual.control.parameters import DEFAULT_PROFILE_PATH, build_controller, load_controller_profile
 from mimedi_qual.profiles.bench import BenchProfile, SimulatedProbe
 from mimedi_qual.simbench.audit import AuditTrail
@@ -110,9 +110,6 @@ class SimulatedWorld:
         self.control_profile = profile
         self.period_s = cfg.control_period_s
         self.controller = build_controller(profile)
-        self.configuration_checksum = hashlib.sha256(
-            json.dumps({"control": profile.model_dump(mode="json"),
-                        "firmware": cfg.model_dump(mode="json")}, sort_keys=True).encode()).hexdigest()
 
         # -- culture twin, the bench's bag
         plant = sim.plant
@@ -362,6 +359,23 @@ class SimulatedWorld:
         self._apply_setpoints()
 
     # ---------------------------------------------------------------- status
+    @property
+    def configuration_checksum(self) -> str:
+        """SHA-256 of the *active* configuration: the control profile with the alarm limits the
+        controller holds now, the loops a supervisor keeps in manual, and the firmware settings.
+
+        Untouched, it is the approved checksum of the equipment register; a supervisor's change
+        moves it, and restoring the setting restores it exactly.
+        """
+        control = self.control_profile.model_dump(mode="json")
+        for alarm in Alarm:
+            if ALARM_KINDS[alarm] != 0:
+                control["alarms"][alarm.name.lower()]["limit"] = self.controller.alarm_limit(alarm)
+        active = {"control": control, "firmware": self.sim.controller.model_dump(mode="json")}
+        if self.nv_loop_modes:
+            active["manual_loops"] = {Loop(loop).name: output for loop, output in sorted(self.nv_loop_modes.items())}
+        return hashlib.sha256(json.dumps(active, sort_keys=True).encode()).hexdigest()
+
     def operation_status(self) -> str:
         if self.booting:
             return "RECOVERING"

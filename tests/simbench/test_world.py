@@ -112,3 +112,19 @@ def test_an_occluded_base_line_builds_pressure_trips_the_interlock_and_holds_it_
     world.advance(2)
     assert world.core.pump_line_kpa(base) < 100.0          # released: the interlock lets go
     assert not world.controller.interlock_mask & Interlock.PUMP_OCCLUSION
+
+
+def test_the_configuration_checksum_is_of_the_active_configuration(tmp_path):
+    from mimedi_qual.control.codes import Alarm, Loop
+    import yaml
+
+    world = SimulatedBench(load_bench(SIM_PROFILE), tmp_path).world
+    register = yaml.safe_load((SIM_PROFILE.parents[1] / "acceptance" / "equipment-register.yaml").read_text())
+    approved = register["controller"]["configuration_checksum"]
+    assert world.configuration_checksum == approved
+    world.controller.set_alarm_limit(Alarm.DO_LOW, 15.0)           # a supervisor widens a limit
+    assert world.configuration_checksum != approved
+    world.controller.set_alarm_limit(Alarm.DO_LOW, 20.0)           # ... and restores it
+    assert world.configuration_checksum == approved
+    world.set_loop_mode(Loop.TEMPERATURE, 40.0)
+    assert world.configuration_checksum != approved
