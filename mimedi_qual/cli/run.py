@@ -317,25 +317,16 @@ def _write_report(console, root, campaign_id, campaign_dir, bench_profile, bench
         return None
 
 
-def _recorded_measurements(campaign_dir: Path) -> list[dict]:
-    from mimedi_qual.evidence.store import EvidenceStore, EvidenceStoreError
-
-    try:
-        with EvidenceStore.open(campaign_dir) as store:
-            return [r.payload for r in store.records(kind="measurement")]
-    except EvidenceStoreError:
-        return []
-
-
-def _recorded_deviations(campaign_dir: Path) -> list:
+def _recorded_results(campaign_dir: Path) -> tuple[list[dict], list]:
+    """The judged measurements (payloads) and the deviations in the campaign's evidence store; none without one."""
     from mimedi_qual.evidence.deviations import deviations
     from mimedi_qual.evidence.store import EvidenceStore, EvidenceStoreError
 
     try:
         with EvidenceStore.open(campaign_dir) as store:
-            return deviations(store)
+            return [r.payload for r in store.records(kind="measurement")], deviations(store)
     except EvidenceStoreError:
-        return []
+        return [], []
 
 
 MAX_DEVIATION_LINES = 8
@@ -358,8 +349,9 @@ def _print_summary(console, progress, campaign_dir, exit_code, simulated, report
         stages.setdefault(o.stage or "-", []).append(o)
     from mimedi_qual.qualification.protocol import stage_of
 
+    recorded_measurements, deviations = _recorded_results(campaign_dir)
     criteria_by_stage: dict[str, list] = {}
-    for m in _recorded_measurements(campaign_dir):
+    for m in recorded_measurements:
         criteria_by_stage.setdefault(stage_of(Path(m.get("feature", ""))) or "-", []).append(m)
     for stage_name, outcomes in stages.items():
         judged = criteria_by_stage.get(stage_name, [])
@@ -373,7 +365,6 @@ def _print_summary(console, progress, campaign_dir, exit_code, simulated, report
 
     for error in progress.collection_errors:
         console.print(f"[red]collection error:[/] {error}", highlight=False)
-    deviations = _recorded_deviations(campaign_dir)
     for dev in deviations[:MAX_DEVIATION_LINES]:
         console.print(f"[red]{dev.id}[/] {dev.category.value}: {dev.description[:100]} — expected "
                       f"{dev.expected[:40]}, actual {dev.actual[:60]}", highlight=False, soft_wrap=True)
