@@ -11,7 +11,7 @@ A simulated controller builds one culture from the twin profile and steps it
 in lockstep with its control period; instruments read the true values:
 
 >>> culture = Culture.from_profile(seed=7, volume_ml=300.0, viable_cells_per_ml=1e6)
->>> hold = Actuators(heater_pct=37.5, co2_valve_pct=50.0, rocking_rpm=10.0)
+>>> hold = Actuators(heater_pct=37.5, co2_valve_pct=25.0, rocking_rpm=10.0)
 >>> culture.step(1.0, hold)                       # one control period
 >>> culture.advance(3600.0, hold)                 # an hour of 1 s steps, in C
 >>> round(culture.temperature_c, 2), round(culture.ph, 2), round(culture.mass_g)
