@@ -18,8 +18,9 @@ Result keys: ``COUNT`` (viable cells/mL), ``VIABility`` (%), ``CD3`` (% of viabl
 
 What the product is follows what the bench did to *this* bag: the world's
 batch record (time on the plate since the bag was loaded, the plant faults it
-lived through — power cuts, door openings, heater failure, gas loss, a
-nitrogen purge of the gas inlets, occluded pumps — and any ``CONTAMINATION``
+lived through — power cuts, door openings, heater failure, the loss of the
+CO2 or of the O2 cylinder (each its own plant fault: the air keeps flowing),
+a nitrogen purge of the gas inlets, occluded pumps — and any ``CONTAMINATION``
 fault injected since) drives the twin's whole process model
 (:func:`mimedi_qual.twin.process.run_process`: selection, transduction,
 expansion under those faults, harvest, fill, QC assays with their own

@@ -445,10 +445,10 @@ class SimulatedWorld:
                 self._plant_fault(_CULTURE_PUMP_FAULT[target], True)
         elif fault == "DOOR_OPEN":
             self.set_door(True)
-        elif fault == "GAS_LOSS":
+        elif fault == "GAS_LOSS":   # one cylinder: only that gas leaves the blend, the air still flows
             self.gas_supply_ok[target] = False
             self._feed_supply_pressures()
-            self._plant_fault(CultureFault.GAS_SUPPLY_LOST, True)
+            self._plant_fault(CultureFault.CO2_SUPPLY_LOST if target == "CO2" else CultureFault.O2_SUPPLY_LOST, True)
         elif fault == "NITROGEN_PURGE":
             self._plant_fault(CultureFault.NITROGEN_PURGE, True)
         elif fault == "ACID_BOLUS":
@@ -493,8 +493,7 @@ class SimulatedWorld:
         elif fault == "GAS_LOSS":
             self.gas_supply_ok[target] = True
             self._feed_supply_pressures()
-            if all(self.gas_supply_ok.values()):
-                self._plant_fault(CultureFault.GAS_SUPPLY_LOST, False)
+            self._plant_fault(CultureFault.CO2_SUPPLY_LOST if target == "CO2" else CultureFault.O2_SUPPLY_LOST, False)
         elif fault == "NITROGEN_PURGE":
             self._plant_fault(CultureFault.NITROGEN_PURGE, False)
         elif fault == "POWER_LOSS":

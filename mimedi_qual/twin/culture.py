@@ -20,10 +20,15 @@ in lockstep with its control period; instruments read the true values:
 >>> culture.advance(3600.0, hold); culture.temperature_c < 35.0
 True
 
-Faults are the *plant's*: heater failure, pump occlusion (per pump), gas
-supply loss, nitrogen on the air/O2 inlets, door open, power loss. Sensor
-faults belong to the instruments. An acid added through the sample port is
-an operation on the bag, not a fault: ``culture.add_acid(mmol)``.
+Faults are the *plant's*: heater failure, pump occlusion (per pump), loss of
+the CO2 or of the O2 cylinder (each on its own: the air still flows, only
+that gas is missing from the blend), nitrogen on the air/O2 inlets, door
+open, power loss (the gas mixer stops too: only the vent filter breathes).
+Precedence at the gas inlet: power loss over everything; a nitrogen purge
+lets no O2 in whatever the O2 cylinder; a lost CO2 cylinder removes the CO2
+from whatever flows (with a purge: pure nitrogen). Sensor faults belong to
+the instruments. An acid added through the sample port is an operation on
+the bag, not a fault: ``culture.add_acid(mmol)``.
 
 Donor-to-donor variation is drawn once, at construction, from a seeded
 ``numpy.random.Generator``: the same seed gives identical numbers, another
@@ -52,9 +57,10 @@ class CultureFault(str, enum.Enum):
     """Plant faults that can be injected into a running culture."""
 
     HEATER_FAILED = "heater_failed"            # heater delivers no power whatever the command
-    GAS_SUPPLY_LOST = "gas_supply_lost"        # no CO2/O2/air from the supply: vent filter only
+    CO2_SUPPLY_LOST = "co2_supply_lost"        # CO2 cylinder lost: no CO2 blended, air (+ O2) still flows
+    O2_SUPPLY_LOST = "o2_supply_lost"          # O2 cylinder lost: no O2 enrichment, air (+ CO2) still flows
     DOOR_OPEN = "door_open"                    # heat loss to the room multiplied
-    POWER_LOST = "power_lost"                  # heater, pumps, rocker and gas all stop
+    POWER_LOST = "power_lost"                  # heater, pumps, rocker and gas mixer stop: vent filter only
     BASE_PUMP_OCCLUDED = "base_occluded"       # base pump flow -> 0
     FEED_PUMP_OCCLUDED = "feed_occluded"       # feed pump flow -> 0
     PERFUSION_PUMP_OCCLUDED = "perfusion_occluded"  # perfusion flow -> 0

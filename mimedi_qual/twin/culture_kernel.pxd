@@ -85,9 +85,10 @@ cdef struct State:
 
 cdef struct Faults:
     bint heater_failed
-    bint gas_supply_lost
+    bint co2_supply_lost          # the CO2 cylinder is lost: no CO2 in the blend, air (+ O2) still flows
+    bint o2_supply_lost           # the O2 cylinder is lost: no O2 enrichment, air (+ CO2) still flows
     bint door_open
-    bint power_lost
+    bint power_lost               # also stops the gas mixer: only the vent filter breathes room air
     bint base_occluded
     bint feed_occluded
     bint perfusion_occluded

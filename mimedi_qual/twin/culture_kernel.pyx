@@ -76,17 +76,23 @@ cdef void step_inputs(StepInputs* c, const Params* p, const Faults* f, const Act
     if f.perfusion_occluded:
         c.perf = 0.0
     c.heater_w = p.heater_max_w * heater_pct / 100.0
-    if f.gas_supply_lost or f.power_lost:
+    if f.power_lost:
         c.gas_in = p.passive_vent_ml_min
         c.y_co2_in = p.ambient_co2_fraction
         c.y_o2_in = p.air_o2_fraction
     else:
         c.gas_in = p.gas_flow_ml_min
-        c.y_co2_in = clamp(a.co2_valve_pct, 0.0, 100.0) / 100.0 * p.co2_valve_full_scale_fraction
+        if f.co2_supply_lost:
+            c.y_co2_in = 0.0
+        else:
+            c.y_co2_in = clamp(a.co2_valve_pct, 0.0, 100.0) / 100.0 * p.co2_valve_full_scale_fraction
         if f.nitrogen_purge:
             c.y_o2_in = 0.0
         else:
-            enrichment = clamp(a.o2_enrichment_pct, 0.0, 100.0) / 100.0
+            if f.o2_supply_lost:
+                enrichment = 0.0
+            else:
+                enrichment = clamp(a.o2_enrichment_pct, 0.0, 100.0) / 100.0
             c.y_o2_in = (1.0 - c.y_co2_in) * (p.air_o2_fraction + (1.0 - p.air_o2_fraction) * enrichment)
     c.kla = kla_o2(p, c.rpm, c.angle_deg)
     c.kla_co2 = p.kla_co2_to_o2_ratio * c.kla

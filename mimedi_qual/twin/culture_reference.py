@@ -8,9 +8,12 @@ never use it to run a 14-day culture.
 One step of length ``dt`` (fixed-step, start-of-step rates):
 
 * **actuators after faults** — power loss zeroes heater, pumps, rocking and
-  gas flow; heater failure zeroes the heater; an occluded pump delivers 0; a
-  lost gas supply leaves only the vent filter exchanging with room air; a
-  nitrogen purge (air/O2 inlets fed N2) lets no O2 in while the supply works;
+  the gas mixer (only the vent filter exchanges with room air, whatever gas
+  fault is active); heater failure zeroes the heater; an occluded pump
+  delivers 0; a lost CO2 cylinder blends no CO2 and a lost O2 cylinder no
+  enrichment, the air still flowing at the supply's flow; a nitrogen purge
+  (air/O2 inlets fed N2) lets no O2 in while the mixer runs, lost O2 or not
+  (with the CO2 lost too, pure N2 flows);
 * **growth** (explicit Euler; DOMAIN.md "Growth")::
 
       mu = mu_max · S/(K_S+S) · K_I/(K_I+L) · C/(K_O2+C) · f_T · f_pH · (1 − e^(−t/t_lag))
@@ -49,7 +52,7 @@ ACTUATOR_NAMES = (
     "rocking_rpm", "rocking_angle_deg", "o2_enrichment_pct",
 )
 FAULT_NAMES = (
-    "heater_failed", "gas_supply_lost", "door_open", "power_lost",
+    "heater_failed", "co2_supply_lost", "o2_supply_lost", "door_open", "power_lost",
     "base_occluded", "feed_occluded", "perfusion_occluded", "nitrogen_purge",
 )
 STATE_NAMES = (
@@ -113,8 +116,8 @@ def culture_step(s: dict, p: dict, faults: dict, a: tuple, dt_s: float) -> None:
     heater_w = p["heater_max_w"] * heater_pct / 100.0
     gas_in, y_co2_in, y_o2_in = gas_transfer.inlet_gas(
         p, co2_valve_pct, o2_enrichment_pct,
-        supply_available=not (faults["gas_supply_lost"] or faults["power_lost"]),
-        nitrogen_purge=faults["nitrogen_purge"])
+        supply_available=not faults["power_lost"], nitrogen_purge=faults["nitrogen_purge"],
+        co2_lost=faults["co2_supply_lost"], o2_lost=faults["o2_supply_lost"])
 
     volume_ml = s["volume_ml"]
     volume_l = volume_ml / 1000.0

@@ -50,21 +50,31 @@ def co2_saturation_mm(p: dict, headspace_co2_fraction: float) -> float:
 
 
 def inlet_gas(p: dict, co2_valve_pct: float, o2_enrichment_pct: float,
-              supply_available: bool, nitrogen_purge: bool = False) -> tuple[float, float, float]:
+              supply_available: bool, nitrogen_purge: bool = False,
+              co2_lost: bool = False, o2_lost: bool = False) -> tuple[float, float, float]:
     """(flow_ml_min, y_CO2, y_O2) of the gas entering the headspace.
 
-    The mixer blends CO2 (valve) into air enriched with O2. In a *nitrogen
+    The mixer blends CO2 (valve) into air enriched with O2, at the supply's
+    flow whatever the blend. Each gas is lost on its own: with the CO2
+    cylinder lost (``co2_lost``) no CO2 is blended and the air (with its O2
+    enrichment) still flows; with the O2 cylinder lost (``o2_lost``) there is
+    no enrichment and the air (with its CO2) still flows. In a *nitrogen
     purge* the air and O2 inlets are fed nitrogen (how a low-DO alarm and a DO
-    probe zero are checked on a rocking bioreactor): CO2 is blended as usual,
-    the rest is N2, so no O2 enters — whatever the enrichment. With no supply
-    at all only the vent filter exchanges with room air, purge or not.
+    probe zero are checked on a rocking bioreactor): CO2 is blended as usual
+    (unless its cylinder is lost: then pure N2), the rest is N2, so no O2
+    enters — whatever the enrichment or the O2 cylinder. With no supply at
+    all (``supply_available`` false: the mixer unpowered) only the vent filter
+    exchanges with room air, whatever else is lost or purged.
     """
     if not supply_available:
         return p["passive_vent_ml_min"], p["ambient_co2_fraction"], p["air_o2_fraction"]
-    y_co2 = min(max(co2_valve_pct, 0.0), 100.0) / 100.0 * p["co2_valve_full_scale_fraction"]
+    if co2_lost:
+        y_co2 = 0.0
+    else:
+        y_co2 = min(max(co2_valve_pct, 0.0), 100.0) / 100.0 * p["co2_valve_full_scale_fraction"]
     if nitrogen_purge:
         return p["gas_flow_ml_min"], y_co2, 0.0
-    enrichment = min(max(o2_enrichment_pct, 0.0), 100.0) / 100.0
+    enrichment = 0.0 if o2_lost else min(max(o2_enrichment_pct, 0.0), 100.0) / 100.0
     y_o2 = (1.0 - y_co2) * (p["air_o2_fraction"] + (1.0 - p["air_o2_fraction"]) * enrichment)
     return p["gas_flow_ml_min"], y_co2, y_o2
 

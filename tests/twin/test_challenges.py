@@ -48,14 +48,33 @@ def test_a_nitrogen_purge_drains_the_do_even_with_the_cascade_at_its_maximum(pro
     assert culture.do_pct_air_sat > 60.0                    # air and O2 back: DO back
 
 
-def test_a_lost_gas_supply_overrides_the_purge(profile):
-    purged_and_lost = Culture.from_profile(profile)
-    lost = Culture.from_profile(profile)
-    purged_and_lost.inject(CultureFault.NITROGEN_PURGE)
-    for culture in (purged_and_lost, lost):
-        culture.inject(CultureFault.GAS_SUPPLY_LOST)
+def test_at_the_inlet_a_lost_cylinder_removes_only_its_gas_and_the_purge_still_lets_no_o2_in(profile):
+    from mimedi_qual.twin.culture import culture_parameters
+
+    p = culture_parameters(profile)
+    air, flow = p["air_o2_fraction"], p["gas_flow_ml_min"]
+    _, y_co2, _ = inlet_gas(p, 50.0, 50.0, supply_available=True)
+    assert inlet_gas(p, 50.0, 50.0, True, co2_lost=True) == (flow, 0.0, air + (1.0 - air) * 0.5)
+    assert inlet_gas(p, 50.0, 50.0, True, o2_lost=True) == (flow, y_co2, (1.0 - y_co2) * air)
+    assert inlet_gas(p, 50.0, 50.0, True, co2_lost=True, o2_lost=True) == (flow, 0.0, air)
+    # purge: N2 on the air/O2 inlets whatever the O2 cylinder; with the CO2 lost too, pure N2
+    assert inlet_gas(p, 50.0, 50.0, True, nitrogen_purge=True, o2_lost=True) == (flow, y_co2, 0.0)
+    assert inlet_gas(p, 50.0, 50.0, True, nitrogen_purge=True, co2_lost=True) == (flow, 0.0, 0.0)
+
+
+@pytest.mark.parametrize("also", [(), (CultureFault.NITROGEN_PURGE,), (CultureFault.CO2_SUPPLY_LOST,),
+                                  (CultureFault.O2_SUPPLY_LOST, CultureFault.NITROGEN_PURGE)])
+def test_a_power_loss_overrides_the_purge_and_the_lost_cylinders(profile, also):
+    """The mixer is unpowered: only the vent filter breathes room air, whatever else is lost or purged."""
+    off_and_more = Culture.from_profile(profile)
+    off = Culture.from_profile(profile)
+    for fault in also:
+        off_and_more.inject(fault)
+    for culture in (off_and_more, off):
+        culture.inject(CultureFault.POWER_LOST)
         culture.advance(3600.0, CASCADE_SATURATED)
-    assert purged_and_lost.state == lost.state
+    assert off_and_more.state == off.state
+    assert off.reading().gas_inflow_ml_min == profile.gas_transfer.passive_vent_ml_min.value
 
 
 def test_the_purge_runs_the_same_in_c_and_in_the_reference(profile):
@@ -128,3 +147,23 @@ def test_a_purge_in_the_bags_batch_record_reaches_the_replayed_expansion():
     assert nominal.expansion.do_min_pct_air_sat > 20.0
     assert purged.expansion.do_min_pct_air_sat < 5.0
     assert purged.expansion.fold_expansion < nominal.expansion.fold_expansion
+
+
+def test_a_lost_cylinder_in_the_bags_batch_record_reaches_the_replayed_expansion():
+    """GAS_LOSS on the bench is a per-gas plant fault in the batch record; the replay acts on that gas only."""
+    from mimedi_qual.twin.expansion import FaultEvent
+    from mimedi_qual.twin.process import run_process
+    from mimedi_qual.twin.recipe import Recipe
+
+    short = Recipe(expansion_duration_d=3.0)
+    nominal = run_process(short, seed=5)
+
+    def lost(fault):
+        return run_process(short, seed=5, fault_events=(
+            FaultEvent(at_s=86400.0, fault=fault), FaultEvent(at_s=86400.0 + 6 * 3600.0, fault=fault, active=False)))
+
+    co2_lost, o2_lost = lost(CultureFault.CO2_SUPPLY_LOST), lost(CultureFault.O2_SUPPLY_LOST)
+    assert co2_lost.expansion.ph_max > nominal.expansion.ph_max + 0.3     # the air strips the CO2
+    assert co2_lost.expansion.do_min_pct_air_sat == pytest.approx(nominal.expansion.do_min_pct_air_sat, abs=5.0)
+    assert o2_lost.expansion.ph_max == pytest.approx(nominal.expansion.ph_max, abs=0.05)
+    assert o2_lost.expansion.do_min_pct_air_sat <= nominal.expansion.do_min_pct_air_sat

@@ -1,6 +1,7 @@
 """The composed culture: compiled = reference, speed, volumes/pumps/load cell, and each plant fault."""
 
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -24,7 +25,8 @@ def test_compiled_kernel_matches_the_pure_python_reference(profile):
         if actuators is None:
             for c in (compiled, reference):
                 c.inject(CultureFault.DOOR_OPEN)
-                c.inject(CultureFault.GAS_SUPPLY_LOST)
+                c.inject(CultureFault.CO2_SUPPLY_LOST)
+                c.inject(CultureFault.O2_SUPPLY_LOST)
                 c.advance(duration_s, HOLD, dt_s=2.0)
             continue
         compiled.advance(duration_s, actuators)
@@ -130,26 +132,60 @@ def test_pump_occlusion_stops_that_pump_only(profile, fault, actuators, flow):
         assert getattr(r, f"{other}_delivered_ml") == pytest.approx(10.0)
 
 
-def test_gas_supply_loss_strips_co2_and_the_ph_rises(profile):
+def test_a_lost_co2_cylinder_strips_the_co2_with_the_air_still_flowing_and_the_ph_rises(profile):
+    """CO2 lost: the air (and its O2 enrichment) keeps flowing, the CO2 is stripped, pH goes where air takes it."""
     culture = Culture.from_profile(profile, viable_cells_per_ml=2e6)
-    culture.advance(3600.0, HOLD)
-    ph_before = culture.ph
-    culture.inject(CultureFault.GAS_SUPPLY_LOST)
-    culture.advance(12 * 3600.0, HOLD)
+    never_co2 = Culture.from_profile(profile, viable_cells_per_ml=2e6)
+    for c in (culture, never_co2):
+        c.advance(3600.0, HOLD)
+    before = culture.reading()
+    culture.inject(CultureFault.CO2_SUPPLY_LOST)
+    culture.advance(2 * 3600.0, HOLD)
+    never_co2.advance(2 * 3600.0, replace(HOLD, co2_valve_pct=0.0))
     r = culture.reading()
-    assert r.gas_inflow_ml_min == profile.gas_transfer.passive_vent_ml_min.value
-    assert r.headspace_co2_pct < 3.0
-    assert r.ph > ph_before + 0.15
+    assert r.gas_inflow_ml_min == profile.gas_transfer.gas_flow_ml_min.value   # not the vent's trickle
+    assert before.headspace_co2_pct > 9.0 and r.headspace_co2_pct < 0.1       # ~8 exchanges of the headspace
+    assert r.ph > before.ph + 0.7
+    # the valve's command no longer matters: exactly the culture whose valve stayed shut (air-equilibrated)
+    assert culture.state == never_co2.state
+    # the O2 side is untouched: the enriched air now fills what the CO2 took, DO does not fall
+    air = profile.gas_transfer.air_o2_fraction.value
+    # (less the little the cells take up)
+    assert r.headspace_o2_pct == pytest.approx(100.0 * (air + (1.0 - air) * 0.20), rel=0.01)
+    assert r.headspace_o2_pct > before.headspace_o2_pct and r.do_pct_air_sat >= before.do_pct_air_sat
+    culture.clear(CultureFault.CO2_SUPPLY_LOST)
+    culture.advance(2 * 3600.0, HOLD)
+    assert culture.reading().headspace_co2_pct > 9.0                            # cylinder back: CO2 back
 
 
-def test_gas_supply_loss_removes_o2_enrichment(profile):
+def test_a_lost_o2_cylinder_removes_the_enrichment_and_the_do_falls_to_what_air_gives(profile):
     enriched = Actuators(heater_pct=37.5, co2_valve_pct=50.0, rocking_rpm=10.0, o2_enrichment_pct=80.0)
     culture = Culture.from_profile(profile, viable_cells_per_ml=6e6)
-    culture.advance(2 * 3600.0, enriched)
-    do_before = culture.do_pct_air_sat
-    culture.inject(CultureFault.GAS_SUPPLY_LOST)
+    air_only = Culture.from_profile(profile, viable_cells_per_ml=6e6)
+    for c in (culture, air_only):
+        c.advance(2 * 3600.0, enriched)
+    before = culture.reading()
+    culture.inject(CultureFault.O2_SUPPLY_LOST)
     culture.advance(6 * 3600.0, enriched)
-    assert culture.do_pct_air_sat < do_before - 30.0
+    air_only.advance(6 * 3600.0, replace(enriched, o2_enrichment_pct=0.0))
+    r = culture.reading()
+    assert r.gas_inflow_ml_min == profile.gas_transfer.gas_flow_ml_min.value
+    assert r.do_pct_air_sat < before.do_pct_air_sat - 30.0
+    assert culture.state == air_only.state                    # exactly what air alone gives
+    # the CO2 side is untouched: still blended, the pH held
+    assert r.headspace_co2_pct == pytest.approx(before.headspace_co2_pct, abs=0.3)
+    assert r.ph == pytest.approx(before.ph, abs=0.1)
+
+
+def test_both_cylinders_lost_leave_plain_air_flowing(profile):
+    culture = Culture.from_profile(profile)
+    culture.inject(CultureFault.CO2_SUPPLY_LOST)
+    culture.inject(CultureFault.O2_SUPPLY_LOST)
+    culture.advance(3600.0, HOLD)
+    r = culture.reading()
+    assert r.gas_inflow_ml_min == profile.gas_transfer.gas_flow_ml_min.value
+    assert r.headspace_o2_pct == pytest.approx(100.0 * profile.gas_transfer.air_o2_fraction.value, rel=0.01)
+    assert r.headspace_co2_pct < 0.5               # only what the medium still gives off
 
 
 def test_power_loss_stops_every_actuator(profile):

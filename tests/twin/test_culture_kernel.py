@@ -1,5 +1,7 @@
 """The compiled kernel equals its pure-Python reference for any actuators, faults and step."""
 
+import itertools
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -34,6 +36,33 @@ def test_compiled_equals_reference(plan, density, seed):
             for fault in CultureFault:
                 (c.inject if fault in faults else c.clear)(fault)
             c.advance(300.0, acts, dt_s=dt_s)
+    for name, value in reference.state.items():
+        assert compiled.state[name] == pytest.approx(value, rel=1e-9, abs=1e-9), name
+
+
+GAS_FAULTS = (CultureFault.CO2_SUPPLY_LOST, CultureFault.O2_SUPPLY_LOST,
+              CultureFault.NITROGEN_PURGE, CultureFault.POWER_LOST)
+
+
+@pytest.mark.parametrize("gas_faults", [frozenset(f for f, on in zip(GAS_FAULTS, mask) if on)
+                                        for mask in itertools.product((False, True), repeat=len(GAS_FAULTS))],
+                         ids=lambda fs: "+".join(sorted(f.name for f in fs)) or "none")
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(before=actuators, during=actuators, density=st.floats(1e5, 2e7),
+       dt_s=st.sampled_from([0.5, 1.0, 10.0, 60.0]), seed=st.integers(0, 2**32 - 1))
+def test_every_combination_of_gas_faults_runs_the_same_in_c_and_in_the_reference(gas_faults, before, during,
+                                                                                   density, dt_s, seed):
+    """Each cylinder lost on its own, with the purge and power loss: every one of the 16 combinations."""
+    compiled = Culture.from_profile(PROFILE, seed=seed, viable_cells_per_ml=density)
+    reference = Culture.from_profile(PROFILE, seed=seed, viable_cells_per_ml=density, pure_python=True)
+    for c in (compiled, reference):
+        c.advance(300.0, before, dt_s=dt_s)
+        for fault in gas_faults:
+            c.inject(fault)
+        c.advance(600.0, during, dt_s=dt_s)
+        for fault in gas_faults:
+            c.clear(fault)
+        c.advance(300.0, before, dt_s=dt_s)
     for name, value in reference.state.items():
         assert compiled.state[name] == pytest.approx(value, rel=1e-9, abs=1e-9), name
 
