@@ -94,6 +94,8 @@ cdef void step_inputs(StepInputs* c, const Params* p, const Faults* f, const Act
             else:
                 enrichment = clamp(a.o2_enrichment_pct, 0.0, 100.0) / 100.0
             c.y_o2_in = (1.0 - c.y_co2_in) * (p.air_o2_fraction + (1.0 - p.air_o2_fraction) * enrichment)
+            # the air's own CO2 (its share of the blend: what neither valve nor enrichment replaced)
+            c.y_co2_in = c.y_co2_in + (1.0 - c.y_co2_in) * (1.0 - enrichment) * p.ambient_co2_fraction
     c.kla = kla_o2(p, c.rpm, c.angle_deg)
     c.kla_co2 = p.kla_co2_to_o2_ratio * c.kla
     c.decay_o2 = exp(-c.kla * c.dt_h)

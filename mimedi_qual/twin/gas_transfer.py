@@ -55,7 +55,8 @@ def inlet_gas(p: dict, co2_valve_pct: float, o2_enrichment_pct: float,
     """(flow_ml_min, y_CO2, y_O2) of the gas entering the headspace.
 
     The mixer blends CO2 (valve) into air enriched with O2, at the supply's
-    flow whatever the blend. Each gas is lost on its own: with the CO2
+    flow whatever the blend; the air brings its own CO2 (``ambient_co2_fraction``), so
+    a bag under air alone settles at the air's pCO2, not at none. Each gas is lost on its own: with the CO2
     cylinder lost (``co2_lost``) no CO2 is blended and the air (with its O2
     enrichment) still flows; with the O2 cylinder lost (``o2_lost``) there is
     no enrichment and the air (with its CO2) still flows. In a *nitrogen
@@ -76,6 +77,8 @@ def inlet_gas(p: dict, co2_valve_pct: float, o2_enrichment_pct: float,
         return p["gas_flow_ml_min"], y_co2, 0.0
     enrichment = 0.0 if o2_lost else min(max(o2_enrichment_pct, 0.0), 100.0) / 100.0
     y_o2 = (1.0 - y_co2) * (p["air_o2_fraction"] + (1.0 - p["air_o2_fraction"]) * enrichment)
+    # the air's own CO2 (its share of the blend: what neither valve nor enrichment replaced)
+    y_co2 = y_co2 + (1.0 - y_co2) * (1.0 - enrichment) * p["ambient_co2_fraction"]
     return p["gas_flow_ml_min"], y_co2, y_o2
 
 

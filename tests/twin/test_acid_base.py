@@ -23,7 +23,7 @@ def test_cell_free_medium_under_5pct_co2_settles_at_ph_7_45(profile):
     assert culture.ph > 7.9
     five_pct_valve = 100.0 * 0.05 / culture.parameters["co2_valve_full_scale_fraction"]
     culture.advance(12 * 3600.0, Actuators(heater_pct=40.0, co2_valve_pct=five_pct_valve, rocking_rpm=10.0))
-    assert culture.state["headspace_co2_fraction"] == pytest.approx(0.05, abs=1e-4)
+    assert culture.state["headspace_co2_fraction"] == pytest.approx(0.05, abs=5e-4)   # + the air's own 0.04 %
     assert culture.pco2_mmhg == pytest.approx(DRY_5PCT_CO2_MMHG, rel=0.01)
     assert culture.ph == pytest.approx(7.45, abs=0.01)
 

@@ -26,7 +26,7 @@ def test_nitrogen_on_the_inlets_lets_no_o2_in_and_blends_co2_as_usual(profile):
     p = culture_parameters(profile)
     flow, y_co2, y_o2 = inlet_gas(p, 50.0, 50.0, supply_available=True, nitrogen_purge=True)
     assert (flow, y_o2) == (p["gas_flow_ml_min"], 0.0)
-    assert y_co2 == inlet_gas(p, 50.0, 50.0, supply_available=True)[1]
+    assert y_co2 == 0.5 * p["co2_valve_full_scale_fraction"]       # the valve's CO2; no air, so none of the air's
     # no supply at all: the vent filter breathes room air, purge or not
     assert inlet_gas(p, 50.0, 50.0, supply_available=False, nitrogen_purge=True) == \
         inlet_gas(p, 50.0, 50.0, supply_available=False)
@@ -52,13 +52,17 @@ def test_at_the_inlet_a_lost_cylinder_removes_only_its_gas_and_the_purge_still_l
     from mimedi_qual.twin.culture import culture_parameters
 
     p = culture_parameters(profile)
-    air, flow = p["air_o2_fraction"], p["gas_flow_ml_min"]
+    air, flow, room_co2 = p["air_o2_fraction"], p["gas_flow_ml_min"], p["ambient_co2_fraction"]
+    valve_co2 = 0.5 * p["co2_valve_full_scale_fraction"]
     _, y_co2, _ = inlet_gas(p, 50.0, 50.0, supply_available=True)
-    assert inlet_gas(p, 50.0, 50.0, True, co2_lost=True) == (flow, 0.0, air + (1.0 - air) * 0.5)
-    assert inlet_gas(p, 50.0, 50.0, True, o2_lost=True) == (flow, y_co2, (1.0 - y_co2) * air)
-    assert inlet_gas(p, 50.0, 50.0, True, co2_lost=True, o2_lost=True) == (flow, 0.0, air)
-    # purge: N2 on the air/O2 inlets whatever the O2 cylinder; with the CO2 lost too, pure N2
-    assert inlet_gas(p, 50.0, 50.0, True, nitrogen_purge=True, o2_lost=True) == (flow, y_co2, 0.0)
+    assert y_co2 == pytest.approx(valve_co2 + (1.0 - valve_co2) * 0.5 * room_co2)   # the air's share brings its CO2
+    assert inlet_gas(p, 50.0, 50.0, True, co2_lost=True) == pytest.approx(
+        (flow, 0.5 * room_co2, air + (1.0 - air) * 0.5))
+    assert inlet_gas(p, 50.0, 50.0, True, o2_lost=True) == pytest.approx(
+        (flow, valve_co2 + (1.0 - valve_co2) * room_co2, (1.0 - valve_co2) * air))
+    assert inlet_gas(p, 50.0, 50.0, True, co2_lost=True, o2_lost=True) == pytest.approx((flow, room_co2, air))
+    # purge: N2 on the air/O2 inlets whatever the O2 cylinder (no air: no room CO2); with the CO2 lost too, pure N2
+    assert inlet_gas(p, 50.0, 50.0, True, nitrogen_purge=True, o2_lost=True) == (flow, valve_co2, 0.0)
     assert inlet_gas(p, 50.0, 50.0, True, nitrogen_purge=True, co2_lost=True) == (flow, 0.0, 0.0)
 
 

@@ -144,7 +144,7 @@ def test_a_lost_co2_cylinder_strips_the_co2_with_the_air_still_flowing_and_the_p
     never_co2.advance(2 * 3600.0, replace(HOLD, co2_valve_pct=0.0))
     r = culture.reading()
     assert r.gas_inflow_ml_min == profile.gas_transfer.gas_flow_ml_min.value   # not the vent's trickle
-    assert before.headspace_co2_pct > 9.0 and r.headspace_co2_pct < 0.1       # ~8 exchanges of the headspace
+    assert before.headspace_co2_pct > 9.0 and r.headspace_co2_pct < 0.15      # ~8 exchanges: towards the air's 0.04 %
     assert r.ph > before.ph + 0.7
     # the valve's command no longer matters: exactly the culture whose valve stayed shut (air-equilibrated)
     assert culture.state == never_co2.state
