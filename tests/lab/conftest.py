@@ -21,3 +21,31 @@ def line_device():
     yield start
     for device in started:
         device.close()
+
+
+@pytest.fixture
+def bioreactor_driver(line_device):
+    """Factory: ``bioreactor_driver(fake)`` → the BioreactorProtocol driver talking to ``fake`` over TCP
+    (``driver.fake`` is the fake, for assertions on what it received)."""
+    from labgrid import Target
+
+    from mimedi_qual.lab.drivers.bioreactor import BioreactorDriver
+    from mimedi_qual.lab.drivers.scpi import SCPIDriver
+    from mimedi_qual.lab.resources import SCPITCPInstrument
+
+    targets = []
+
+    def bind(fake):
+        device = line_device(fake)
+        target = Target(f"ctrl-{device.port}")
+        targets.append(target)
+        SCPITCPInstrument(target, "controller", host="127.0.0.1", port=device.port, timeout_s=2.0)
+        SCPIDriver(target, "controller")
+        BioreactorDriver(target, "controller")
+        driver = target.get_driver("BioreactorProtocol", name="controller")
+        driver.fake = fake
+        return driver
+
+    yield bind
+    for target in targets:
+        target.cleanup()

@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import pytest
 from fake_devices import ScpiDevice
-from labgrid import Target
 from labgrid.step import steps
 
-from mimedi_qual.lab.drivers.bioreactor import BioreactorDriver
-from mimedi_qual.lab.drivers.scpi import SCPIDriver
 from mimedi_qual.lab.errors import AccessDenied, CommandRefused, InstrumentError
 from mimedi_qual.lab.protocols import LoopMode
-from mimedi_qual.lab.resources import SCPITCPInstrument
 
 OK = ';0,"No error"'
 PROTECTED_ADMIN = '-203,"Command protected;needs ADMIN or higher"'
@@ -38,17 +34,8 @@ class FakeController(ScpiDevice):
 
 
 @pytest.fixture
-def controller(line_device):
-    fake = FakeController()
-    device = line_device(fake)
-    target = Target(f"ctrl-access-{device.port}")
-    SCPITCPInstrument(target, "controller", host="127.0.0.1", port=device.port, timeout_s=2.0)
-    SCPIDriver(target, "controller")
-    BioreactorDriver(target, "controller")
-    driver = target.get_driver("BioreactorProtocol", name="controller")
-    driver.fake = fake
-    yield driver
-    target.cleanup()
+def controller(bioreactor_driver):
+    return bioreactor_driver(FakeController())
 
 
 def test_alarm_limits(controller):

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import pytest
 from fake_devices import ScpiDevice
-from labgrid import Target
 from labgrid.step import steps
 
-from mimedi_qual.lab.drivers.bioreactor import BioreactorDriver
-from mimedi_qual.lab.drivers.scpi import SCPIDriver
 from mimedi_qual.lab.errors import AccessDenied, CommandRefused, InstrumentError
 from mimedi_qual.lab.protocols import AuditEntry, PumpState
-from mimedi_qual.lab.resources import SCPITCPInstrument
 
 CHECKSUM = "ab" * 32
 
@@ -66,17 +62,8 @@ class FakeController(ScpiDevice):
 
 
 @pytest.fixture
-def controller(line_device):
-    fake = FakeController()
-    device = line_device(fake)
-    target = Target(f"ctrl-{device.port}")
-    SCPITCPInstrument(target, "controller", host="127.0.0.1", port=device.port, timeout_s=2.0)
-    SCPIDriver(target, "controller")
-    BioreactorDriver(target, "controller")
-    driver = target.get_driver("BioreactorProtocol", name="controller")
-    driver.fake = fake
-    yield driver
-    target.cleanup()
+def controller(bioreactor_driver):
+    return bioreactor_driver(FakeController())
 
 
 def test_identity_modules_and_configuration(controller):
