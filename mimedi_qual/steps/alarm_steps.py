@@ -33,6 +33,7 @@ from mimedi_qual.lab.drivers.faults import fault_injector
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
 from mimedi_qual.steps.access_steps import log_in_as
+from mimedi_qual.steps.waiting import wait_for_pump_idle
 
 #: How often the controller's alarm list is polled while waiting, in bench seconds.
 POLL_S = 5.0
@@ -180,13 +181,9 @@ def _exchange_medium(campaign: CampaignContext, volume_ml: float, flow_ml_min: f
     ensure_operator(campaign)
     controller.dispense("PERFUSION", volume_ml, flow_ml_min)
     clock.wait_s(volume_ml / flow_ml_min * SECONDS_PER_MINUTE)
-    waited_s = 0.0
-    while controller.pump_state("PERFUSION").running:
-        if waited_s >= PUMP_GRACE_S:
-            raise AssertionError(f"perfusion of {volume_ml:g} mL at {flow_ml_min:g} mL/min still running "
-                                 f"{PUMP_GRACE_S:.0f} s after its time")
-        clock.wait_s(POLL_S)
-        waited_s += POLL_S
+    if not wait_for_pump_idle(controller, clock, "PERFUSION", PUMP_GRACE_S, POLL_S):
+        raise AssertionError(f"perfusion of {volume_ml:g} mL at {flow_ml_min:g} mL/min still running "
+                             f"{PUMP_GRACE_S:.0f} s after its time")
 
 
 @when("the faults are cleared")

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, when
 
 from mimedi_qual.plugin.context import CampaignContext
+from mimedi_qual.steps.waiting import wait_until
 
 SECONDS_PER_HOUR = 3600.0
 SECONDS_PER_MINUTE = 60.0
@@ -60,14 +61,11 @@ def bench_is_ready(campaign: CampaignContext) -> None:
         campaign.bench.ensure_state("ready")
     for name in campaign.bench.profile.instruments:
         campaign.bench.identify(name)
-    clock = campaign.bench.clock()
-    waited_s = 0.0
-    while active := controller(campaign).active_interlocks():
-        if waited_s >= READY_INTERLOCK_WAIT_S:
-            raise AssertionError(f"bench not ready: interlock(s) {', '.join(active)} still active "
-                                 f"{READY_INTERLOCK_WAIT_S:.0f} s after the scenario began")
-        clock.wait_s(READY_POLL_S)
-        waited_s += READY_POLL_S
+    if not wait_until(campaign.bench.clock(), lambda: not controller(campaign).active_interlocks(),
+                      READY_INTERLOCK_WAIT_S, READY_POLL_S):
+        active = controller(campaign).active_interlocks()
+        raise AssertionError(f"bench not ready: interlock(s) {', '.join(active)} still active "
+                             f"{READY_INTERLOCK_WAIT_S:.0f} s after the scenario began")
 
 
 @given("a fresh culture bag is loaded")

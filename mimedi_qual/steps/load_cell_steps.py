@@ -20,6 +20,7 @@ from mimedi_qual.qualification.measurement import judge_series
 from mimedi_qual.report.allure_evidence import attach_series
 from mimedi_qual.steps.bench_steps import ensure_operator
 from mimedi_qual.steps.pump_steps import PUMP_GRACE_S, SETTLE_S
+from mimedi_qual.steps.waiting import wait_for_pump_idle
 
 #: Load-cell readings averaged per weighing (the bag rocks: one reading is noisy).
 LOAD_CELL_READINGS = 10
@@ -69,10 +70,7 @@ def pump_bag_to_balance(campaign: CampaignContext, volume_ml: float, pump: str, 
     for _ in range(steps):
         controller.dispense(pump, step_ml, TRANSFER_FLOW_ML_MIN)
         clock.wait_s(step_ml / TRANSFER_FLOW_ML_MIN * SECONDS_PER_MINUTE)
-        waited_s = 0.0
-        while controller.pump_state(pump).running and waited_s < PUMP_GRACE_S:
-            clock.wait_s(1.0)
-            waited_s += 1.0
+        wait_for_pump_idle(controller, clock, pump, PUMP_GRACE_S, 1.0)
         clock.wait_s(SETTLE_S)
         new_bag_g, new_vessel_g = _load_cell_g(campaign), balance.read_stable_mass_g()
         comparison.steps.append((bag_g - new_bag_g, new_vessel_g - vessel_g))

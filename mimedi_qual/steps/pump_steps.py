@@ -22,6 +22,7 @@ from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
 from mimedi_qual.report.allure_evidence import attach_series
 from mimedi_qual.steps.bench_steps import ensure_operator
+from mimedi_qual.steps.waiting import wait_for_pump_idle
 
 SECONDS_PER_MINUTE = 60.0
 #: Density of water at 22 °C, g/mL (ISO 8655-6 Annex: the test liquid is water; physics, not acceptance).
@@ -59,10 +60,7 @@ def deliver_once(campaign: CampaignContext, pump: str, volume_ml: float, flow_ml
     programmed_s = volume_ml / flow_ml_min * SECONDS_PER_MINUTE
     controller.dispense(pump, volume_ml, flow_ml_min)
     clock.wait_s(programmed_s)
-    waited_s = 0.0
-    while controller.pump_state(pump).running and waited_s < PUMP_GRACE_S:
-        clock.wait_s(1.0)
-        waited_s += 1.0
+    wait_for_pump_idle(controller, clock, pump, PUMP_GRACE_S, 1.0)
     clock.wait_s(SETTLE_S)
     after_g = balance.read_stable_mass_g()
     delivered_ml = (after_g - before_g) / WATER_DENSITY_G_PER_ML
