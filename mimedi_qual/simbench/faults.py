@@ -2,8 +2,9 @@
 
 Every injection and clearance is kept with the virtual time it happened, so
 a scenario's evidence can show exactly what was done to the bench and when
-(``SIMulation:FAULt:LIST?``). The *consequences* are the world's business
-(:mod:`.world`); this module only names, validates and remembers.
+(``SIMulation:FAULt:LIST?``). Which faults exist, what they target and what
+they do is the world's fault table (:data:`.world.FAULTS`); this module only
+remembers.
 
 >>> log = FaultLog()
 >>> log.inject(3600.0, "HEATER_FAIL", "", "")
@@ -18,23 +19,6 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-#: fault → what its target names (None: the fault takes no target).
-FAULT_TARGETS: dict[str, tuple[str, ...] | None] = {
-    "SENSOR_DRIFT": ("TEMP", "PH", "DO"),
-    "SENSOR_FAIL": ("TEMP", "PH", "DO"),
-    "HEATER_FAIL": None,
-    "PUMP_OCCLUSION": ("FEED", "BASE", "PERFUSION", "HARVEST"),
-    "DOOR_OPEN": None,
-    "GAS_LOSS": ("CO2", "O2"),
-    "NITROGEN_PURGE": None,        # the mixer's air/O2 inlets fed nitrogen: no O2 reaches the bag
-    "ACID_BOLUS": None,            # value: mmol of acid through the sample port, at once (clearing undoes nothing)
-    "INSTRUMENT_TIMEOUT": (),      # any instrument name of the bench
-    "INSTRUMENT_GARBAGE": (),
-    "INSTRUMENT_DISCONNECT": (),
-    "POWER_LOSS": None,
-    "CONTAMINATION": None,         # the bag's closure breached: its product fails sterility at QC
-}
 
 #: Faults of an instrument's link (target: the instrument's name on the bench).
 INSTRUMENT_FAULTS = ("INSTRUMENT_TIMEOUT", "INSTRUMENT_GARBAGE", "INSTRUMENT_DISCONNECT")

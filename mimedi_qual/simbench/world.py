@@ -27,6 +27,8 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +37,7 @@ from mimedi_qual.control.codes import ALARM_KINDS, Alarm, Command, Loop, Module,
 from mimedi_qual.control.parameters import DEFAULT_PROFILE_PATH, build_controller, load_controller_profile
 from mimedi_qual.profiles.bench import BenchProfile, SimulatedProbe
 from mimedi_qual.simbench.audit import AuditTrail
-from mimedi_qual.simbench.faults import FAULT_TARGETS, INSTRUMENT_FAULTS, FaultLog
+from mimedi_qual.simbench.faults import FaultLog
 from mimedi_qual.simbench.lockstep import PROBE_NAMES, PUMP_NAMES, LockstepCore
 from mimedi_qual.twin.culture import Culture, CultureFault
 from mimedi_qual.twin.parameters import load_twin_profile
@@ -45,10 +47,6 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 #: Module states in which a module counts as running (resumed after a power cut).
 ACTIVE_STATES = frozenset(ModuleState) - {ModuleState.IDLE, ModuleState.COMPLETED, ModuleState.STOPPED,
                                           ModuleState.ABORTED, ModuleState.ABORTING, ModuleState.STOPPING}
-
-_CULTURE_PUMP_FAULT = {"BASE": CultureFault.BASE_PUMP_OCCLUDED, "FEED": CultureFault.FEED_PUMP_OCCLUDED,
-                       "PERFUSION": CultureFault.PERFUSION_PUMP_OCCLUDED}
-
 
 class FaultError(ValueError):
     """A fault injection the world cannot carry out (unknown fault, bad target or value)."""
@@ -419,82 +417,147 @@ class SimulatedWorld:
 
     # ---------------------------------------------------------------- faults
     def inject_fault(self, fault: str, target: str = "", value: str = "") -> None:
-        fault, target = fault.upper(), target.upper() if fault.upper() not in INSTRUMENT_FAULTS else target
-        if fault not in FAULT_TARGETS:
-            raise FaultError(f"unknown fault {fault!r}; known: {', '.join(FAULT_TARGETS)}")
-        allowed = FAULT_TARGETS[fault]
-        if allowed is None and target:
+        """Inject ``fault`` (a name of :data:`FAULTS`) on ``target`` with ``value``, and record it.
+
+        The target is checked against the fault's entry and its value parsed before anything
+        changes, so a refused injection leaves the world and the fault log as they were.
+        """
+        fault = fault.upper()
+        if fault not in FAULTS:
+            raise FaultError(f"unknown fault {fault!r}; known: {', '.join(FAULTS)}")
+        entry = FAULTS[fault]
+        if entry.targets != ():       # instrument names are case-sensitive, the rest are SCPI words
+            target = target.upper()
+        if entry.targets is None and target:
             raise FaultError(f"{fault} takes no target")
-        if allowed and target not in allowed:
-            raise FaultError(f"{fault} target must be one of {', '.join(allowed)}, got {target!r}")
-        if allowed == () and target not in self.bench.instruments:
+        if entry.targets and target not in entry.targets:
+            raise FaultError(f"{fault} target must be one of {', '.join(entry.targets)}, got {target!r}")
+        if entry.targets == () and target not in self.bench.instruments:
             raise FaultError(f"{fault}: no instrument {target!r} on this bench")
-        if fault == "SENSOR_DRIFT":
-            try:
-                rate = float(value)
-            except ValueError:
-                raise FaultError(f"SENSOR_DRIFT needs a rate in units per hour, got {value!r}") from None
-            self.core.set_probe_drift(PROBE_NAMES.index(target), rate)
-        elif fault == "SENSOR_FAIL":
-            self.core.set_probe_failed(PROBE_NAMES.index(target), True)
-        elif fault == "HEATER_FAIL":
-            self._plant_fault(CultureFault.HEATER_FAILED, True)
-        elif fault == "PUMP_OCCLUSION":
-            self.core.set_pump_occluded(PUMP_NAMES.index(target), True)
-            if target in _CULTURE_PUMP_FAULT:
-                self._plant_fault(_CULTURE_PUMP_FAULT[target], True)
-        elif fault == "DOOR_OPEN":
-            self.set_door(True)
-        elif fault == "GAS_LOSS":   # one cylinder: only that gas leaves the blend, the air still flows
-            self.gas_supply_ok[target] = False
-            self._feed_supply_pressures()
-            self._plant_fault(CultureFault.CO2_SUPPLY_LOST if target == "CO2" else CultureFault.O2_SUPPLY_LOST, True)
-        elif fault == "NITROGEN_PURGE":
-            self._plant_fault(CultureFault.NITROGEN_PURGE, True)
-        elif fault == "ACID_BOLUS":
-            self._add_acid(value)
-        elif fault == "POWER_LOSS":
-            self._set_mains(False)
+        entry.set(self, target, value, True)
         self.faults.inject(self.time_s, fault, target, value)
 
-    def _add_acid(self, value: str) -> None:
-        """ACID_BOLUS: ``value`` mmol of acid through the sample port, at once (a one-shot addition).
-
-        It titrates the culture's bicarbonate to CO2 (``Culture.add_acid``); the
-        probes see it at once. Not a plant fault: clearing it changes nothing,
-        the pH recovers only as the controller adds base and the CO2 leaves.
-        """
-        try:
-            acid_mmol = float(value)
-        except ValueError:
-            acid_mmol = float("nan")
-        if not 0.0 < acid_mmol < float("inf"):
-            raise FaultError(f"ACID_BOLUS needs the acid added in mmol, a number > 0, got {value!r}")
-        self.culture.add_acid(acid_mmol)
-        self.core.refresh_probes()
-
     def clear_fault(self, fault: str | None = None) -> None:
+        """Clear every active fault, or every active one named ``fault``: each entry undoes its own effect."""
         for record in self.faults.clear(self.time_s, fault.upper() if fault else None):
-            self._undo(record.fault, record.target)
+            FAULTS[record.fault].set(self, record.target, record.value, False)
 
-    def _undo(self, fault: str, target: str) -> None:
-        if fault == "SENSOR_DRIFT":
-            self.core.set_probe_drift(PROBE_NAMES.index(target), 0.0)
-        elif fault == "SENSOR_FAIL":
-            self.core.set_probe_failed(PROBE_NAMES.index(target), False)
-        elif fault == "HEATER_FAIL":
-            self._plant_fault(CultureFault.HEATER_FAILED, False)
-        elif fault == "PUMP_OCCLUSION":
-            self.core.set_pump_occluded(PUMP_NAMES.index(target), False)
-            if target in _CULTURE_PUMP_FAULT:
-                self._plant_fault(_CULTURE_PUMP_FAULT[target], False)
-        elif fault == "DOOR_OPEN":
-            self.set_door(False)
-        elif fault == "GAS_LOSS":
-            self.gas_supply_ok[target] = True
-            self._feed_supply_pressures()
-            self._plant_fault(CultureFault.CO2_SUPPLY_LOST if target == "CO2" else CultureFault.O2_SUPPLY_LOST, False)
-        elif fault == "NITROGEN_PURGE":
-            self._plant_fault(CultureFault.NITROGEN_PURGE, False)
-        elif fault == "POWER_LOSS":
-            self._set_mains(True)
+
+# ---------------------------------------------------------------------------- the fault table
+# Each entry's ``set(world, target, value, active)`` both injects (active) and clears (not active) its
+# fault, so the two directions cannot drift apart. A plant fault is the culture twin's own
+# ``CultureFault``: the world notes it in the bag's batch record, which the QC lab replays.
+
+def _rate_per_h(fault: str, value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise FaultError(f"{fault} needs a rate in units per hour, got {value!r}") from None
+
+
+def _probe_drift(world: SimulatedWorld, target: str, value: str, active: bool) -> None:
+    """The controller's own probe drifts at ``value`` units per hour (TEMP °C/h, PH pH/h, DO %/h)."""
+    world.core.set_probe_drift(PROBE_NAMES.index(target), _rate_per_h("SENSOR_DRIFT", value) if active else 0.0)
+
+
+def _probe_failed(world: SimulatedWorld, target: str, value: str, active: bool) -> None:
+    """The controller's own probe reads NaN: its loop goes to its safe output, the interlock trips."""
+    world.core.set_probe_failed(PROBE_NAMES.index(target), active)
+
+
+def _plant(fault: CultureFault) -> FaultSetter:
+    """A fault that is only the twin's plant fault (the heater, the gas mixer)."""
+    def set_plant_fault(world: SimulatedWorld, target: str, value: str, active: bool) -> None:
+        world._plant_fault(fault, active)
+    return set_plant_fault
+
+
+#: The pumps whose occluded line the twin feels (no base, feed or perfusion reaches the bag); a blocked
+#: harvest line only stalls the controller's pump.
+_PUMP_PLANT_FAULT = {"BASE": CultureFault.BASE_PUMP_OCCLUDED, "FEED": CultureFault.FEED_PUMP_OCCLUDED,
+                     "PERFUSION": CultureFault.PERFUSION_PUMP_OCCLUDED}
+
+
+def _pump_occluded(world: SimulatedWorld, target: str, value: str, active: bool) -> None:
+    """The pump's line is blocked: its pressure rises to the stall pressure, nothing is delivered."""
+    world.core.set_pump_occluded(PUMP_NAMES.index(target), active)
+    if target in _PUMP_PLANT_FAULT:
+        world._plant_fault(_PUMP_PLANT_FAULT[target], active)
+
+
+def _door_open(world: SimulatedWorld, target: str, value: str, active: bool) -> None:
+    world.set_door(active)
+
+
+_GAS_PLANT_FAULT = {"CO2": CultureFault.CO2_SUPPLY_LOST, "O2": CultureFault.O2_SUPPLY_LOST}
+
+
+def _gas_lost(world: SimulatedWorld, target: str, value: str, active: bool) -> None:
+    """One cylinder lost: its supply pressure falls to 0 bar and only that gas leaves the blend (air still flows)."""
+    world.gas_supply_ok[target] = not active
+    world._feed_supply_pressures()
+    world._plant_fault(_GAS_PLANT_FAULT[target], active)
+
+
+def _acid_bolus(world: SimulatedWorld, target: str, value: str, active: bool) -> None:
+    """``value`` mmol of acid through the sample port, at once (a one-shot addition).
+
+    It titrates the culture's bicarbonate to CO2 (``Culture.add_acid``); the probes see it at
+    once. Not a plant fault: clearing it changes nothing, the pH recovers only as the controller
+    adds base and the CO2 leaves.
+    """
+    if not active:
+        return
+    try:
+        acid_mmol = float(value)
+    except ValueError:
+        acid_mmol = float("nan")
+    if not 0.0 < acid_mmol < float("inf"):
+        raise FaultError(f"ACID_BOLUS needs the acid added in mmol, a number > 0, got {value!r}")
+    world.culture.add_acid(acid_mmol)
+    world.core.refresh_probes()
+
+
+def _mains_lost(world: SimulatedWorld, target: str, value: str, active: bool) -> None:
+    """The mains feeding the PDU fail: the controller goes dark; restored, it boots and recovers."""
+    world._set_mains(not active)
+
+
+def _recorded_only(world: SimulatedWorld, target: str, value: str, active: bool) -> None:
+    """Nothing changes in the world: whoever the fault acts on reads it from the fault log."""
+
+
+FaultSetter = Callable[[SimulatedWorld, str, str, bool], None]
+
+
+@dataclass(frozen=True)
+class FaultEntry:
+    """One fault of the simulation channel (``SIM:FAULT:INJ <fault>[,<target>[,<value>]]``).
+
+    ``targets``: ``None`` — the fault takes no target; ``()`` — any instrument name of the bench;
+    otherwise the target names allowed. ``set`` injects (``active=True``) or clears it.
+    """
+
+    targets: tuple[str, ...] | None
+    set: FaultSetter
+
+
+#: fault name → entry, in the order ``SIM:FAULT`` lists them when refusing an unknown one.
+FAULTS: dict[str, FaultEntry] = {
+    "SENSOR_DRIFT": FaultEntry(PROBE_NAMES, _probe_drift),
+    "SENSOR_FAIL": FaultEntry(PROBE_NAMES, _probe_failed),
+    "HEATER_FAIL": FaultEntry(None, _plant(CultureFault.HEATER_FAILED)),
+    "PUMP_OCCLUSION": FaultEntry(PUMP_NAMES, _pump_occluded),
+    "DOOR_OPEN": FaultEntry(None, _door_open),
+    "GAS_LOSS": FaultEntry(("CO2", "O2"), _gas_lost),
+    # the mixer's air/O2 inlets fed nitrogen: no O2 reaches the bag
+    "NITROGEN_PURGE": FaultEntry(None, _plant(CultureFault.NITROGEN_PURGE)),
+    "ACID_BOLUS": FaultEntry(None, _acid_bolus),
+    # an instrument's link: its server reads the fault log and times out, answers garbage or hangs up
+    "INSTRUMENT_TIMEOUT": FaultEntry((), _recorded_only),
+    "INSTRUMENT_GARBAGE": FaultEntry((), _recorded_only),
+    "INSTRUMENT_DISCONNECT": FaultEntry((), _recorded_only),
+    "POWER_LOSS": FaultEntry(None, _mains_lost),
+    # the bag's closure breached: the QC lab reads the fault log, its product fails sterility
+    "CONTAMINATION": FaultEntry(None, _recorded_only),
+}
