@@ -148,6 +148,14 @@ class BioreactorProtocol(abc.ABC):
     @abc.abstractmethod
     def co2_setpoint_pct(self) -> float: ...
 
+    @abc.abstractmethod
+    def set_co2_automatic(self) -> None:
+        """Give the CO2 valve back to the pH loop (``SOURce:CO2 AUTO``): no fixed CO2 blend any more.
+
+        A number written with :meth:`set_co2_setpoint_pct` holds the pH loop's CO2
+        side in manual at that blend; this hands it back to the loop.
+        """
+
     # -- the controller's own probes and outputs -----------------------
     @abc.abstractmethod
     def read_temperature_c(self) -> float:

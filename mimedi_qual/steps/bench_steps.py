@@ -110,12 +110,7 @@ def set_setpoint(campaign: CampaignContext, quantity: str, value: float, unit: s
 def co2_follows_ph_loop(campaign: CampaignContext) -> None:
     """Give the CO2 valve back to the pH controller (no fixed CO2 blend)."""
     ensure_operator(campaign)
-    automatic = getattr(controller(campaign), "set_co2_automatic", None)
-    if automatic is not None:
-        automatic()
-    else:  # BioreactorProtocol has no verb for it yet: the controller's own command (COMMANDS.md)
-        name = campaign.bench.name_of_kind("bioreactor")
-        campaign.bench.target.get_driver("SCPIDriver", name=name).write_checked("SOUR:CO2 AUTO")
+    controller(campaign).set_co2_automatic()
 
 
 @given(parsers.re(r"the culture has settled for (?P<duration_h>[\d.]+) hours?"),

@@ -153,3 +153,15 @@ def test_malformed_timing_report_is_an_instrument_error(controller):
     controller.fake.answers["DIAG:TIM? 5"] = "812.4,1530.0"
     with pytest.raises(InstrumentError, match="malformed timing report"):
         controller.control_timing(5)
+
+
+def test_co2_returned_to_the_ph_loop_is_one_checked_write(controller):
+    controller.login("op1", "s3cret")
+    controller.set_co2_automatic()
+    assert controller.fake.writes[-1] == "SOUR:CO2 AUTO"
+
+
+def test_co2_returned_to_the_ph_loop_without_login_is_access_denied(controller):
+    with pytest.raises(AccessDenied):
+        controller.set_co2_automatic()
+    assert controller.fake.writes == ["SOUR:CO2 AUTO"]

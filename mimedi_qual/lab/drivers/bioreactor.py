@@ -140,6 +140,11 @@ class BioreactorDriver(Driver, BioreactorProtocol):
     def co2_setpoint_pct(self) -> float:
         return self._float("SOUR:CO2?")
 
+    @Driver.check_active
+    @step(title="return CO2 to the pH loop")
+    def set_co2_automatic(self) -> None:
+        self.scpi.write_checked("SOUR:CO2 AUTO")
+
     # -- probes and outputs ------------------------------------------------
     @Driver.check_active
     def read_temperature_c(self) -> float:
