@@ -170,6 +170,18 @@ class EvidenceRecorder:
             scenario=sc.name, urs=sc.urs,
         )
 
+    # -- cleanup ------------------------------------------------------------------
+    def record_cleanup_error(self, undo: str, error: BaseException, scenario: str = "",
+                             urs: list[str] | None = None) -> None:
+        """An undo a scenario registered failed at its end: the bench may be left changed (execution error)."""
+        record_deviation(
+            self.store, DeviationCategory.EXECUTION_ERROR,
+            description=f"cleanup of '{scenario}' failed: {undo}",
+            expected=f"{undo} completes", actual=f"{type(error).__name__}: {error}"[:2000],
+            impact="the bench may be left changed for the scenarios after this one; review their results",
+            scenario=scenario, urs=urs or [],
+        )
+
     # -- measurements ----------------------------------------------------------
     def record_measurement(self, measurement: Measurement) -> dict:
         sc = self.current
