@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh machine:
 #   make campaign   install everything, run the full IQ/OQ/PQ campaign on the simulated bench
 #   make test       install everything, run the harness's own tests (+ their Allure report)
+#   make test-fast  the unit tier alone (≤ 2 min, no campaign on a bench)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -10,7 +11,7 @@ ALLURE := .tools/node_modules/.bin/allure
 ALLURE_VERSION := 2.46.1
 HARNESS_RESULTS := reports/harness-validation/allure-results
 
-.PHONY: install campaign test clean
+.PHONY: install campaign test test-fast clean
 
 install: $(VENV)/.installed $(ALLURE) java
 	@# Recompile any Cython module changed since the last build (no-op otherwise).
@@ -32,9 +33,22 @@ java:
 campaign: install
 	$(VENV)/bin/mimedi-qual run
 
+# The harness's tests come in tiers (tests/conftest.py): the unit tier runs first and alone, and a
+# failure there stops `make test` before any bench starts; the campaign and protocol tiers then share
+# both cores (pytest-xdist; loadgroup keeps a module that shares one bench or campaign on one worker).
+# Every tier writes into one Allure results directory, emptied only by the first.
+UNIT_TIER := not campaign and not protocol
+BENCH_TIERS := campaign or protocol
+TEST_WORKERS ?= 2
+
 test: install
-	$(PY) -m pytest --alluredir $(HARNESS_RESULTS) --clean-alluredir
+	$(PY) -m pytest -m "$(UNIT_TIER)" --alluredir $(HARNESS_RESULTS) --clean-alluredir
+	$(PY) -m pytest -m "$(BENCH_TIERS)" -n $(TEST_WORKERS) --dist loadgroup --durations=25 \
+		--alluredir $(HARNESS_RESULTS)
 	$(PY) -m mimedi_qual.report.allure_html $(HARNESS_RESULTS) reports/harness-validation/report.html
+
+test-fast: install
+	$(PY) -m pytest -m "$(UNIT_TIER)"
 
 clean:
 	rm -rf $(VENV) .tools build mimedi_qual/**/*.so mimedi_qual/**/*.c

@@ -1,4 +1,38 @@
-"""Shared fixtures for the harness's own tests."""
+"""Shared fixtures for the harness's own tests, and the tiers the suite runs in.
+
+The suite has three tiers, chosen by marker (``--strict-markers``: an unknown
+marker is an error, so a typo cannot put a test in the wrong tier):
+
+* **unit** — every test without a tier marker. No campaign runs: drivers,
+  steps and the evidence recorder meet fake devices, in-process simulated
+  instruments and example campaigns. A CLI test that is refused before any
+  bench starts (bad input, exit 2) belongs here too. The whole tier finishes
+  in under 2 minutes; ``make test-fast`` runs it alone and ``make test`` runs
+  it first, stopping there if it fails.
+* ``@pytest.mark.campaign`` — the test starts a campaign on a simulated bench:
+  ``mimedi-qual run``, ``pytest`` on ``features/``, or a campaign on a labgrid
+  place. Seconds to a minute or two each.
+* ``@pytest.mark.protocol`` — the guards of the protocol itself: every
+  acceptance criterion, tightened below what the twin achieves, fails its
+  scenario; every OQ requirement passes on its own on a fresh bench. About 40
+  campaigns.
+
+``make test`` runs the campaign and protocol tiers after the unit tier, on
+both cores (``pytest -n 2 --dist loadgroup``). Tests there must not share
+anything on disk or on the network: each campaign writes under its own
+``tmp_path`` (``--out``) and every simulated bench picks free ports. A module
+whose tests share one bench or one campaign (a ``scope="module"`` fixture)
+also carries ``pytest.mark.xdist_group(<module>)`` so that one worker runs all
+of it and the fixture starts once.
+
+Campaigns whose test reads only the evidence record, ``measurements.jsonl`` or
+the console run with ``--no-views``: no Allure results, ``report.html`` or
+``summary.pdf`` are rendered for nobody to read.
+
+Run one tier: ``pytest -m "not campaign and not protocol"``, ``pytest -m
+campaign``, ``pytest -m protocol``; plain ``pytest`` runs all three in one
+process.
+"""
 
 from __future__ import annotations
 

@@ -208,177 +208,207 @@ cdef inline bint in_band(ControllerState* c, int high_alarm, double x) noexcept 
     return x < c.alarms[high_alarm].limit and x > c.alarms[high_alarm + 1].limit
 
 
-# ---------------------------------------------------------------- the step
+# ---------------------------------------------------------------- the step, stage by stage
+#
+# Each stage below is one numbered part of the step (see the module docstring). They are
+# ``cdef inline`` and share what they found through a ``StepFacts`` on ctl_step's stack, so the C
+# compiler folds them back into one function: the split costs nothing per step.
 
-cdef void ctl_step(ControllerState* c, const ControlInputs* inp, double dt_s,
-                   ControlOutputs* out) noexcept nogil:
-    cdef int m, k, st, done
-    cdef bint t_failed, ph_failed, do_failed, door, regulating, perfusing
-    cdef bint was_regulating
+cdef struct StepFacts:
+    bint t_failed                # the temperature probe is failed this step
+    bint ph_failed
+    bint do_failed
+    bint door                    # the door switch reads open
+    bint regulating              # a culture module (transduction, expansion) is active
+    bint was_regulating          # ... it was at the previous step
+    bint perfusing               # expansion is in EXECUTE
+
+
+cdef inline void check_sensors(ControllerState* c, const ControlInputs* inp, double dt_s,
+                               StepFacts* f) noexcept nogil:
+    """1. Each probe is failed when NaN, outside its valid range, or frozen."""
+    f.t_failed = sensor_failed(&c.sensors[SENSOR_TEMPERATURE], inp.temperature_c, dt_s)
+    f.ph_failed = sensor_failed(&c.sensors[SENSOR_PH], inp.ph, dt_s)
+    f.do_failed = sensor_failed(&c.sensors[SENSOR_DO], inp.do_pct, dt_s)
+
+
+cdef inline void update_interlocks(ControllerState* c, const ControlInputs* inp, StepFacts* f) noexcept nogil:
+    """2. Door, over-temperature (with hysteresis), failed sensors and pump occlusion, as a bit mask."""
     cdef double t = inp.temperature_c
     cdef double line_kpa = inp.pump_line_kpa
-    cdef double ph = inp.ph
-    cdef double do_pct = inp.do_pct
-    cdef double heater, co2, base, rocking, o2, perfusion, u, e, ph_meas, step_c, x
-    cdef unsigned int new_alarms = 0
-    cdef unsigned int hold_alarms = 0
-    cdef unsigned int shown, conditions, work
-    cdef unsigned int packed = 0
-    cdef int best
-
-    c.time_s += dt_s
-
-    # 1. sensors
-    t_failed = sensor_failed(&c.sensors[SENSOR_TEMPERATURE], t, dt_s)
-    ph_failed = sensor_failed(&c.sensors[SENSOR_PH], ph, dt_s)
-    do_failed = sensor_failed(&c.sensors[SENSOR_DO], do_pct, dt_s)
-
-    # 2. interlocks
-    door = inp.door_open != 0.0
-    if not t_failed:
+    f.door = inp.door_open != 0.0
+    if not f.t_failed:               # a failed probe neither trips nor releases over-temperature
         if t >= c.over_temperature_trip_c:
             c.over_temperature = True
         elif t < c.over_temperature_trip_c - c.over_temperature_hysteresis_c:
             c.over_temperature = False
-    if isnan(line_kpa):
+    if isnan(line_kpa):              # no pump-line transducer: never occluded
         c.occluded = False
     elif c.occluded:
         c.occluded = line_kpa > (c.alarms[ALARM_PUMP_OCCLUSION].limit
                                  - c.alarms[ALARM_PUMP_OCCLUSION].hysteresis)
     else:
         c.occluded = line_kpa > c.alarms[ALARM_PUMP_OCCLUSION].limit
-    c.interlock_mask = (<unsigned int>door | (<unsigned int>c.over_temperature << 1)
-                        | (<unsigned int>t_failed << 2) | (<unsigned int>ph_failed << 3)
-                        | (<unsigned int>do_failed << 4) | (<unsigned int>c.occluded << 5))
+    c.interlock_mask = (<unsigned int>f.door | (<unsigned int>c.over_temperature << 1)
+                        | (<unsigned int>f.t_failed << 2) | (<unsigned int>f.ph_failed << 3)
+                        | (<unsigned int>f.do_failed << 4) | (<unsigned int>c.occluded << 5))
 
-    # 3. module state machines
+
+cdef inline void advance_state_machines(ControllerState* c, double dt_s, StepFacts* f) noexcept nogil:
+    """3. Acting states finish after ``acting_state_duration_s``; then: is a culture module active?"""
+    cdef int m, done
     for m in range(N_MODULES):
         c.time_in_state_s[m] += dt_s
         done = acting_completion(c.module_state[m])
         if done >= 0 and c.time_in_state_s[m] >= c.acting_state_duration_s:
             c.module_state[m] = done
             c.time_in_state_s[m] = 0.0
-    regulating = (((REGULATING_STATES_MASK >> c.module_state[MODULE_TRANSDUCTION]) & 1u)
-                  or ((REGULATING_STATES_MASK >> c.module_state[MODULE_EXPANSION]) & 1u))
-    perfusing = c.module_state[MODULE_EXPANSION] == ST_EXECUTE
-    was_regulating = c.regulating
-    c.regulating = regulating
+    f.regulating = (((REGULATING_STATES_MASK >> c.module_state[MODULE_TRANSDUCTION]) & 1u)
+                    or ((REGULATING_STATES_MASK >> c.module_state[MODULE_EXPANSION]) & 1u))
+    f.perfusing = c.module_state[MODULE_EXPANSION] == ST_EXECUTE
+    f.was_regulating = c.regulating
+    c.regulating = f.regulating
 
-    # 4. loops
-    heater = 0.0
-    co2 = 0.0
-    base = 0.0
-    rocking = 0.0
-    o2 = 0.0
-    perfusion = 0.0
-    if not regulating:
-        pid_clear(&c.temperature_pid)
-        pid_clear(&c.ph_pid)
-        pid_clear(&c.do_pid)
-        c.temperature_setpoint_c = c.temperature_target_c
-        c.armed[0] = False
-        c.armed[1] = False
-        c.armed[2] = False
+
+cdef inline void rest_loops(ControllerState* c) noexcept nogil:
+    """4, no culture module active: loops cold, setpoint at its target, limit alarms disarmed."""
+    pid_clear(&c.temperature_pid)
+    pid_clear(&c.ph_pid)
+    pid_clear(&c.do_pid)
+    c.temperature_setpoint_c = c.temperature_target_c
+    c.armed[0] = False
+    c.armed[1] = False
+    c.armed[2] = False
+
+
+cdef inline void temperature_loop(ControllerState* c, double t, const StepFacts* f, double dt_s,
+                                  ControlOutputs* o) noexcept nogil:
+    """4a. Heater PID on a ramped setpoint; a failed probe gives the safe output, over-temperature 0 %."""
+    cdef double step_c
+    # bumpless start: the ramp starts from the culture's temperature
+    if not f.was_regulating and c.temperature_ramp_c_per_s > 0.0 and not f.t_failed:
+        c.temperature_setpoint_c = t
+    if c.temperature_ramp_c_per_s > 0.0:
+        step_c = c.temperature_ramp_c_per_s * dt_s
+        c.temperature_setpoint_c = clamp(c.temperature_target_c,
+                                         c.temperature_setpoint_c - step_c,
+                                         c.temperature_setpoint_c + step_c)
     else:
-        # temperature: bumpless start ramps the setpoint from the culture's temperature
-        if not was_regulating and c.temperature_ramp_c_per_s > 0.0 and not t_failed:
-            c.temperature_setpoint_c = t
-        if c.temperature_ramp_c_per_s > 0.0:
-            step_c = c.temperature_ramp_c_per_s * dt_s
-            c.temperature_setpoint_c = clamp(c.temperature_target_c,
-                                             c.temperature_setpoint_c - step_c,
-                                             c.temperature_setpoint_c + step_c)
-        else:
-            c.temperature_setpoint_c = c.temperature_target_c
-        if t_failed:
-            heater = c.safe_heater_pct
-            pid_track(&c.temperature_pid, c.temperature_setpoint_c, NAN, heater)
-        else:
-            heater = pid_step(&c.temperature_pid, c.temperature_setpoint_c, t, dt_s)
-            if c.over_temperature:
-                heater = 0.0
-                pid_track(&c.temperature_pid, c.temperature_setpoint_c, t, heater)
-            if not c.armed[0] and in_band(c, 0, t):
-                c.armed[0] = True
+        c.temperature_setpoint_c = c.temperature_target_c
+    if f.t_failed:
+        o.heater_pct = c.safe_heater_pct
+        pid_track(&c.temperature_pid, c.temperature_setpoint_c, NAN, o.heater_pct)
+        return
+    o.heater_pct = pid_step(&c.temperature_pid, c.temperature_setpoint_c, t, dt_s)
+    if c.over_temperature:
+        o.heater_pct = 0.0
+        pid_track(&c.temperature_pid, c.temperature_setpoint_c, t, 0.0)
+    if not c.armed[0] and in_band(c, 0, t):
+        c.armed[0] = True
 
-        # pH split range: error inside the dead band counts as zero
-        if ph_failed:
-            pid_track(&c.ph_pid, c.ph_setpoint, NAN, 0.0)
-        else:
-            e = c.ph_setpoint - ph
-            if e > c.ph_deadband:
-                e = e - c.ph_deadband
-            elif e < -c.ph_deadband:
-                e = e + c.ph_deadband
-            else:
-                e = 0.0
-            ph_meas = c.ph_setpoint - e
-            u = pid_step(&c.ph_pid, c.ph_setpoint, ph_meas, dt_s)
-            if u < 0.0:
-                co2 = -u * c.co2_valve_max_pct * PER_PCT
-            else:
-                base = u * c.base_pump_max_ml_min * PER_PCT
-            if not c.armed[1] and in_band(c, 2, ph):
-                c.armed[1] = True
 
-        # DO cascade: 0..100 % of the output drives rocking, 100..200 % O2 enrichment
-        if do_failed:
-            rocking = c.safe_rocking_rpm
-            o2 = c.safe_o2_enrichment_pct
-            pid_track(&c.do_pid, c.do_setpoint_pct, NAN, 0.0)
-        else:
-            u = pid_step(&c.do_pid, c.do_setpoint_pct, do_pct, dt_s)
-            if u <= 100.0:
-                rocking = c.rocking_min_rpm + (c.rocking_max_rpm - c.rocking_min_rpm) * u * PER_PCT
-            else:
-                rocking = c.rocking_max_rpm
-                o2 = c.o2_enrichment_max_pct * (u - 100.0) * PER_PCT
-            if not c.armed[2] and in_band(c, 4, do_pct):
-                c.armed[2] = True
+cdef inline void ph_loop(ControllerState* c, double ph, const StepFacts* f, double dt_s,
+                         ControlOutputs* o) noexcept nogil:
+    """4b. pH split range: below 0 the CO2 valve (lowers pH), above 0 the base pump; an error
+    inside the dead band counts as zero."""
+    cdef double e, u
+    if f.ph_failed:
+        pid_track(&c.ph_pid, c.ph_setpoint, NAN, 0.0)
+        return
+    e = c.ph_setpoint - ph
+    if e > c.ph_deadband:
+        e = e - c.ph_deadband
+    elif e < -c.ph_deadband:
+        e = e + c.ph_deadband
+    else:
+        e = 0.0
+    u = pid_step(&c.ph_pid, c.ph_setpoint, c.ph_setpoint - e, dt_s)
+    if u < 0.0:
+        o.co2_valve_pct = -u * c.co2_valve_max_pct * PER_PCT
+    else:
+        o.base_pump_ml_min = u * c.base_pump_max_ml_min * PER_PCT
+    if not c.armed[1] and in_band(c, 2, ph):
+        c.armed[1] = True
 
-        # perfusion schedule (an unknown cell density holds the current rate)
-        if perfusing:
-            c.perfusion_time_s += dt_s
-            if c.perfusion_by_time:
-                x = c.perfusion_time_s * HOURS_PER_SECOND
-            else:
-                x = inp.cell_density_e6_per_ml
-            if not isnan(x):
-                k = 0
-                while k < c.n_perfusion_thresholds and x >= c.perfusion_thresholds[k]:
-                    k += 1
-                c.perfusion_rate_ml_day = c.perfusion_rates_ml_day[k]
-            perfusion = c.perfusion_rate_ml_day * DAYS_PER_MINUTE
 
-        if door or c.occluded:
-            base = 0.0
-            perfusion = 0.0
+cdef inline void do_cascade(ControllerState* c, double do_pct, const StepFacts* f, double dt_s,
+                            ControlOutputs* o) noexcept nogil:
+    """4c. DO cascade: 0..100 % of the PID output drives rocking, 100..200 % O2 enrichment."""
+    cdef double u
+    if f.do_failed:
+        o.rocking_rpm = c.safe_rocking_rpm
+        o.o2_enrichment_pct = c.safe_o2_enrichment_pct
+        pid_track(&c.do_pid, c.do_setpoint_pct, NAN, 0.0)
+        return
+    u = pid_step(&c.do_pid, c.do_setpoint_pct, do_pct, dt_s)
+    if u <= 100.0:
+        o.rocking_rpm = c.rocking_min_rpm + (c.rocking_max_rpm - c.rocking_min_rpm) * u * PER_PCT
+    else:
+        o.rocking_rpm = c.rocking_max_rpm
+        o.o2_enrichment_pct = c.o2_enrichment_max_pct * (u - 100.0) * PER_PCT
+    if not c.armed[2] and in_band(c, 4, do_pct):
+        c.armed[2] = True
 
-    # 5. alarms. Conditions first, as a bit mask; then only alarms with a
-    # condition, a running on-delay or an active state need updating (in a
-    # healthy culture: none, which keeps the step short).
-    conditions = 0
-    if regulating:
-        if c.armed[0] and not t_failed:
-            conditions |= (<unsigned int>high_condition(&c.alarms[0], t)
-                           | (<unsigned int>low_condition(&c.alarms[1], t) << 1))
-        if c.armed[1] and not ph_failed:
-            conditions |= ((<unsigned int>high_condition(&c.alarms[2], ph) << 2)
-                           | (<unsigned int>low_condition(&c.alarms[3], ph) << 3))
-        if c.armed[2] and not do_failed:
-            conditions |= ((<unsigned int>high_condition(&c.alarms[4], do_pct) << 4)
-                           | (<unsigned int>low_condition(&c.alarms[5], do_pct) << 5))
-        conditions |= <unsigned int>door << 9
+
+cdef inline void perfusion_schedule(ControllerState* c, const ControlInputs* inp, const StepFacts* f,
+                                    double dt_s, ControlOutputs* o) noexcept nogil:
+    """4d. Perfusion rate from the schedule (by hours in EXECUTE or by cell density), only while
+    expansion is in EXECUTE; an unknown cell density holds the current rate."""
+    cdef int k
+    cdef double x
+    if not f.perfusing:
+        return
+    c.perfusion_time_s += dt_s
+    if c.perfusion_by_time:
+        x = c.perfusion_time_s * HOURS_PER_SECOND
+    else:
+        x = inp.cell_density_e6_per_ml
+    if not isnan(x):
+        k = 0
+        while k < c.n_perfusion_thresholds and x >= c.perfusion_thresholds[k]:
+            k += 1
+        c.perfusion_rate_ml_day = c.perfusion_rates_ml_day[k]
+    o.perfusion_ml_min = c.perfusion_rate_ml_day * DAYS_PER_MINUTE
+
+
+cdef inline unsigned int alarm_conditions(ControllerState* c, const ControlInputs* inp,
+                                          const StepFacts* f) noexcept nogil:
+    """5a. Which alarms' conditions hold now, one bit per alarm (bit = ``codes.Alarm`` value).
+
+    Limit alarms only while regulating and once armed; gas-supply alarms while regulating and a
+    transducer is fitted (not NaN); failed sensors, over-temperature and occlusion always."""
+    cdef unsigned int conditions = 0
+    if f.regulating:
+        if c.armed[0] and not f.t_failed:
+            conditions |= (<unsigned int>high_condition(&c.alarms[0], inp.temperature_c)
+                           | (<unsigned int>low_condition(&c.alarms[1], inp.temperature_c) << 1))
+        if c.armed[1] and not f.ph_failed:
+            conditions |= ((<unsigned int>high_condition(&c.alarms[2], inp.ph) << 2)
+                           | (<unsigned int>low_condition(&c.alarms[3], inp.ph) << 3))
+        if c.armed[2] and not f.do_failed:
+            conditions |= ((<unsigned int>high_condition(&c.alarms[4], inp.do_pct) << 4)
+                           | (<unsigned int>low_condition(&c.alarms[5], inp.do_pct) << 5))
+        conditions |= <unsigned int>f.door << 9
         if not isnan(inp.co2_supply_bar):
             conditions |= (<unsigned int>low_condition(&c.alarms[ALARM_CO2_SUPPLY_LOW], inp.co2_supply_bar)
                            << ALARM_CO2_SUPPLY_LOW)
         if not isnan(inp.o2_supply_bar):
             conditions |= (<unsigned int>low_condition(&c.alarms[ALARM_O2_SUPPLY_LOW], inp.o2_supply_bar)
                            << ALARM_O2_SUPPLY_LOW)
-    conditions |= ((<unsigned int>t_failed << 6) | (<unsigned int>ph_failed << 7)
-                   | (<unsigned int>do_failed << 8) | (<unsigned int>c.over_temperature << 10)
+    conditions |= ((<unsigned int>f.t_failed << 6) | (<unsigned int>f.ph_failed << 7)
+                   | (<unsigned int>f.do_failed << 8) | (<unsigned int>c.over_temperature << 10)
                    | (<unsigned int>c.occluded << ALARM_PUMP_OCCLUSION))
-    work = conditions | c.alarm_busy_mask
+    return conditions
+
+
+cdef inline unsigned int update_alarms(ControllerState* c, unsigned int conditions, double dt_s) noexcept nogil:
+    """5b. On-delays and latches; returns the alarms that became active in this step.
+
+    Only alarms with a condition, a running on-delay or an active state need updating (in a
+    healthy culture: none, which keeps the step short)."""
+    cdef int k
+    cdef unsigned int new_alarms = 0
+    cdef unsigned int work = conditions | c.alarm_busy_mask
     if work:
         for k in range(N_ALARMS):
             if (work >> k) & 1u:
@@ -388,42 +418,86 @@ cdef void ctl_step(ControllerState* c, const ControlInputs* inp, double dt_s,
                     c.alarm_busy_mask |= 1u << k
                 else:
                     c.alarm_busy_mask &= ~(1u << k)
-
     c.alarm_unacked_mask |= new_alarms
-    shown = c.alarm_active_mask | c.alarm_unacked_mask
-    best = 0
+    return new_alarms
+
+
+cdef inline int highest_priority(const ControllerState* c) noexcept nogil:
+    """5c. The most urgent priority (lowest number) among the alarms shown; 0 when none is."""
+    cdef int k
+    cdef int best = 0
+    cdef unsigned int shown = c.alarm_active_mask | c.alarm_unacked_mask
     if shown:
         for k in range(N_ALARMS):
             if ((shown >> k) & 1u) and (best == 0 or c.alarms[k].priority < best):
                 best = c.alarms[k].priority
-    if new_alarms:
-        for k in range(N_ALARMS):
-            if ((new_alarms >> k) & 1u) and c.alarms[k].priority <= c.auto_hold_priority:
-                hold_alarms |= 1u << k
+    return best
 
-    # an urgent new alarm holds every module that can be held
-    if hold_alarms:
-        for m in range(N_MODULES):
-            st = transition_target(c.module_state[m], CMD_HOLD)
-            if st >= 0:
-                c.module_state[m] = st
-                c.time_in_state_s[m] = 0.0
 
+cdef inline void hold_on_urgent_alarm(ControllerState* c, unsigned int new_alarms) noexcept nogil:
+    """5d. A new alarm of ``auto_hold_priority`` or more urgent holds every module that can be held."""
+    cdef int k, m, st
+    cdef unsigned int hold_alarms = 0
+    if not new_alarms:
+        return
+    for k in range(N_ALARMS):
+        if ((new_alarms >> k) & 1u) and c.alarms[k].priority <= c.auto_hold_priority:
+            hold_alarms |= 1u << k
+    if not hold_alarms:
+        return
+    for m in range(N_MODULES):
+        st = transition_target(c.module_state[m], CMD_HOLD)
+        if st >= 0:
+            c.module_state[m] = st
+            c.time_in_state_s[m] = 0.0
+
+
+cdef inline unsigned int packed_module_states(const ControllerState* c) noexcept nogil:
+    """Every module's state in 4 bits, module 0 lowest."""
+    cdef int m
+    cdef unsigned int packed = 0
     for m in range(N_MODULES):
         packed |= (<unsigned int>c.module_state[m]) << (4 * m)
+    return packed
 
-    out.heater_pct = heater
-    out.co2_valve_pct = co2
-    out.base_pump_ml_min = base
-    out.rocking_rpm = rocking
-    out.o2_enrichment_pct = o2
-    out.perfusion_ml_min = perfusion
-    out.temperature_setpoint_c = c.temperature_setpoint_c
-    out.alarm_active_mask = c.alarm_active_mask
-    out.alarm_unacked_mask = c.alarm_unacked_mask
-    out.interlock_mask = c.interlock_mask
-    out.highest_priority = best
-    out.module_states = packed
+
+cdef void ctl_step(ControllerState* c, const ControlInputs* inp, double dt_s,
+                   ControlOutputs* out) noexcept nogil:
+    """One control period: the stages in the order the module docstring lists them."""
+    cdef StepFacts f
+    cdef ControlOutputs o            # on the stack, copied out once: the stages write no shared memory
+    cdef unsigned int new_alarms
+    o.heater_pct = 0.0
+    o.co2_valve_pct = 0.0
+    o.base_pump_ml_min = 0.0
+    o.rocking_rpm = 0.0
+    o.o2_enrichment_pct = 0.0
+    o.perfusion_ml_min = 0.0
+
+    c.time_s += dt_s
+    check_sensors(c, inp, dt_s, &f)
+    update_interlocks(c, inp, &f)
+    advance_state_machines(c, dt_s, &f)
+    if not f.regulating:
+        rest_loops(c)
+    else:
+        temperature_loop(c, inp.temperature_c, &f, dt_s, &o)
+        ph_loop(c, inp.ph, &f, dt_s, &o)
+        do_cascade(c, inp.do_pct, &f, dt_s, &o)
+        perfusion_schedule(c, inp, &f, dt_s, &o)
+        if f.door or c.occluded:     # the door open or a blocked line stops the pumps
+            o.base_pump_ml_min = 0.0
+            o.perfusion_ml_min = 0.0
+    new_alarms = update_alarms(c, alarm_conditions(c, inp, &f), dt_s)
+    o.highest_priority = highest_priority(c)
+    hold_on_urgent_alarm(c, new_alarms)
+
+    o.temperature_setpoint_c = c.temperature_setpoint_c
+    o.alarm_active_mask = c.alarm_active_mask
+    o.alarm_unacked_mask = c.alarm_unacked_mask
+    o.interlock_mask = c.interlock_mask
+    o.module_states = packed_module_states(c)
+    out[0] = o
 
 
 cdef inline void write_row(const ControlOutputs* o, double[:, ::1] outputs, Py_ssize_t i) noexcept nogil:

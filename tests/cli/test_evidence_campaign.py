@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
-
 PASSWORDS = {"erin.exec": "exec-pw-1", "rita.review": "review-pw-2", "adam.approve": "approve-pw-3"}
 ROLES = {"erin.exec": "executor", "rita.review": "reviewer", "adam.approve": "approver"}
 
@@ -39,6 +37,7 @@ def campaign_dir_in(out: Path) -> Path:
     return directory
 
 
+@pytest.mark.campaign
 def test_run_review_approve_verify_then_tamper(project_root, tmp_path, users_env):
     out = tmp_path / "out"
     proc = cli(project_root, users_env, "run", "--stage", "iq", "--out", str(out), "--executor", "erin.exec")
@@ -83,6 +82,7 @@ def test_run_review_approve_verify_then_tamper(project_root, tmp_path, users_env
     assert raw.name in tampered.stdout.replace("\n", "")
 
 
+@pytest.mark.campaign
 def test_killed_campaign_keeps_its_records_and_resumes(project_root, tmp_path, users_env):
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "mimedi_qual.cli.main", "run", "--stage", "iq", "--stage", "oq",

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
-
 
 def run_cli(project_root: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "mimedi_qual.cli.main", "run", *args],
@@ -47,6 +45,7 @@ def attachments_of(step: dict, campaign_dir: Path) -> dict[str, str]:
             for a in step.get("attachments", []) if not a.get("type", "").startswith("image/")}
 
 
+@pytest.mark.campaign
 def test_full_campaign_passes_with_evidence(project_root, tmp_path):
     proc = run_cli(project_root, "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -80,6 +79,7 @@ def test_full_campaign_passes_with_evidence(project_root, tmp_path):
     assert "Instrument.thermometer=FLUKE,1529,SIM-T-0001,1.20" in environment
 
 
+@pytest.mark.campaign
 def test_tightened_tolerance_fails_the_oq_scenario(project_root, tmp_path):
     """Proof the OQ check can fail: ±0.01 °C is below what the twin achieves."""
     criteria = (project_root / "profiles/acceptance/criteria.yaml").read_text()

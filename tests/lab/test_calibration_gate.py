@@ -60,7 +60,7 @@ def test_past_due_instrument_refuses_before_touching_the_instrument(line_device,
     target.cleanup()
 
 
-@pytest.mark.slow
+@pytest.mark.campaign
 def test_a_protocol_step_on_an_expired_instrument_becomes_a_deviation(tmp_path):
     """The OQ protocol on the simulated bench with the thermometer's certificate run out."""
     profile = (ROOT / "profiles" / "benches" / "sim.yaml").read_text()

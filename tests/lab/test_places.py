@@ -21,7 +21,8 @@ import pytest
 
 from mimedi_qual.lab.places import Coordinator, addresses_from_env, client, exporter_config
 
-pytestmark = pytest.mark.slow
+# Every test but one uses the module's coordinator with two exported benches: one worker runs them all.
+pytestmark = [pytest.mark.campaign, pytest.mark.xdist_group("labgrid-places")]
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-c", "from mimedi_qual.cli import main; main()"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 
 def test_features_without_bench_is_a_usage_error(project_root):
     proc = subprocess.run(
@@ -16,6 +18,7 @@ def test_features_without_bench_is_a_usage_error(project_root):
     assert "passed" not in proc.stdout and "skipped" not in proc.stdout
 
 
+@pytest.mark.campaign
 def test_a_single_feature_file_runs_directly(project_root, tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-c", "features/pytest.ini", "--rootdir", "features",

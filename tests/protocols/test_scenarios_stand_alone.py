@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.protocol
 
 ROOT = Path(__file__).resolve().parents[2]
 

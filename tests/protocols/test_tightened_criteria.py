@@ -37,8 +37,6 @@ import yaml
 from mimedi_qual.profiles import load_acceptance
 from mimedi_qual.qualification.protocol import load_protocol
 
-pytestmark = pytest.mark.slow
-
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 CRITERION_ID = re.compile(r"\b(?:IQ|OQ|PQ)-[A-Z0-9]+(?:-[A-Z0-9]+)*\b")
@@ -182,6 +180,7 @@ def run_tightened(stage: str, targets: set[str], tags: set[frozenset[str]], tmp_
 CASES = [(stage, k) for stage in ("iq", "oq", "pq") for k in range(len(rounds(stage)))]
 
 
+@pytest.mark.protocol
 @pytest.mark.parametrize("stage, round_index", CASES, ids=[f"{s}-round{k + 1}" for s, k in CASES])
 def test_tightened_criteria_fail(stage: str, round_index: int, tmp_path: Path):
     tightened, tags = rounds(stage)[round_index]

@@ -66,6 +66,7 @@ def run_cli(project_root: Path, *args: str) -> subprocess.CompletedProcess:
                           cwd=project_root, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.campaign
 def test_cli_runs_only_what_the_tags_select(project_root, tmp_path):
     proc = run_cli(project_root, "--out", str(tmp_path), "--stage", "iq", "--tags", "URS-IQ-001")
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -75,6 +76,7 @@ def test_cli_runs_only_what_the_tags_select(project_root, tmp_path):
     assert stories == {"URS-IQ-001"}
 
 
+@pytest.mark.campaign
 def test_cli_module_filter_excludes_other_modules(project_root, tmp_path):
     proc = run_cli(project_root, "--out", str(tmp_path), "--stage", "iq", "--module", "installation")
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.campaign
 
 TAGS = "URS-OQ-ACCESS-003 or URS-OQ-ACCESS-004 or URS-OQ-ACCESS-005 or URS-OQ-ACCESS-006"
 #: 7 refusals + supervisor's alarm limit and loop mode + the admin's accounts; 3 levels + nobody at the clear;

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.campaign
 
 NEW_REQUIREMENT = """  URS-OQ-NEW-001:
     text: "The culture stays at 37 °C for a working day, by the controller's own probe too."
