@@ -1,4 +1,4 @@
-"""Prerequisites of a qualification stage: the earlier stage released (DOMAIN.md record item 4).
+"""Prerequisites of a qualification stage: the earlier stage released (a protocol lists the earlier stage's release among its prerequisites).
 
 OQ may start only when IQ is released, PQ only when OQ is. A campaign that
 runs the earlier stage itself carries it; otherwise the engineer names the

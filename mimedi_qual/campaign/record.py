@@ -1,7 +1,7 @@
 """The beginning and end of a campaign record: who, what protocol, which bench.
 
-Used by ``mimedi-qual run`` (before and after pytest) and by the plugin when
-the protocols run under plain pytest, so both leave the same record:
+Written by the campaign service (:mod:`mimedi_qual.campaign.service`) for every
+face — ``mimedi-qual run`` and plain ``pytest`` — so both leave the same record:
 
 ``campaign_started`` → ``protocol`` (hash of the protocol files, valid
 approvals, requirements in scope; a ``protocol_changed`` deviation if approved
@@ -20,10 +20,10 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-from mimedi_qual.evidence.deviations import deviations
 from mimedi_qual.evidence.protocol import load_approvals, record_protocol
 from mimedi_qual.evidence.store import EvidenceStore, NotACampaignError
-from mimedi_qual.plugin.prerequisites import stage_prerequisites
+from mimedi_qual.campaign.prerequisites import stage_prerequisites
+from mimedi_qual.campaign.status import release_decision
 from mimedi_qual.profiles import load_urs
 from mimedi_qual.profiles.bench import BenchProfile
 from mimedi_qual.profiles.loader import load_protocol_document
@@ -133,7 +133,7 @@ def record_campaign_start(store: EvidenceStore, *, root: Path, campaign_id: str,
 
 
 def _environment(bench: BenchProfile, acceptance_path: Path) -> dict:
-    """Conditions of execution (DOMAIN.md record item 8) and the software environment."""
+    """Conditions of execution (a qualification record states its environmental conditions) and the software environment."""
     environment = {"python": platform.python_version(), "host": platform.node(),
                    "acceptance_profile": str(acceptance_path),
                    "started_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
@@ -168,21 +168,7 @@ def record_instruments(store: EvidenceStore, bench) -> None:
 
 
 def record_campaign_finish(store: EvidenceStore) -> dict:
-    """campaign_finished from what the store holds (criteria judged, deviations)."""
-    measurements = [r.payload for r in store.records(kind="measurement")]
-    failed = [m for m in measurements if m.get("verdict") != "pass"]
-    devs = deviations(store)
-    scenarios = [r.payload for r in store.records(kind="scenario")]
-    ok = not devs and scenarios and all(s["status"] == "passed" for s in scenarios)
-    payload = {
-        "verdict": "criteria_met" if ok else "deviations",
-        "criteria_total": len(measurements),
-        "criteria_failed": len(failed),
-        "deviations": len(devs),
-        "conclusion": ("All acceptance criteria of the executed protocol were met." if ok else
-                       f"{len(devs)} deviation(s) recorded; {len(failed)} of {len(measurements)} criteria not met."),
-        "recommendation": ("Release to the next stage after review and approval." if ok else
-                           "Do not release: investigate and close the deviations first."),
-    }
+    """campaign_finished: the executor's conclusion and recommendation (decided in :mod:`.status`)."""
+    payload = release_decision(store.records()).as_payload()
     store.append("campaign_finished", payload)
     return payload

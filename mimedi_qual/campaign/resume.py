@@ -1,4 +1,4 @@
-"""``mimedi-qual run --resume CAMPAIGN_DIR``: finish a campaign whose process died.
+"""Resuming a campaign whose process died (``mimedi-qual run --resume CAMPAIGN_DIR``).
 
 Everything the dead process committed is in the evidence store. Resuming
 re-reads how the campaign was started (bench profile, stages, acceptance
@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mimedi_qual.errors import EvidenceError
 from mimedi_qual.evidence.store import EvidenceStore, EvidenceStoreError, NotACampaignError
 
 
-class ResumeError(Exception):
-    pass
+class ResumeError(EvidenceError):
+    """The campaign directory cannot be resumed (not a campaign, not started, already finished)."""
 
 
 @dataclass

@@ -1,59 +1,127 @@
-"""Close a campaign's record after the protocols ran.
+"""The views of a campaign record: the Allure report (``report.html``) and the summary PDF.
 
-In this order, because verification checks every file against its hash:
+Views READ the record — they never recompute a verdict or re-read what a step
+already had. Written when the campaign closes, in this order, because
+``verify`` checks every file against its recorded hash:
 
-1. every Allure result file is hashed into the store (``allure_result`` records) —
-   after ``environment.properties``/``executor.json``/``categories.json`` are written;
-2. ``campaign_finished`` with counts, conclusion and recommendation;
-3. the report gets its banner (simulated bench, unapproved protocol) and is
-   recorded as an artifact; the qualification summary report (PDF) is built from
-   the store and recorded too.
+1. the Allure results directory gets ``environment.properties``, ``executor.json``
+   and ``categories.json`` (taken from the record: bench, instruments and their
+   calibration, executor, git commit);
+2. ``report.html`` is generated from the results (Allure 2, single file);
+3. every Allure result file is hashed into the store (``allure_result``
+   records) and ``campaign_finished`` is written (by the service);
+4. the report gets its banner (:func:`mimedi_qual.campaign.status.notices`)
+   and is recorded as an artifact; ``summary.pdf`` is built from the store and
+   recorded too.
 """
 
 from __future__ import annotations
 
+import platform
+import subprocess
+from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
-from mimedi_qual.evidence.store import EvidenceStore, EvidenceStoreError
+from mimedi_qual.campaign import status
+from mimedi_qual.evidence.store import EvidenceStore
+from mimedi_qual.paths import ProjectPaths
 
-SIMULATED_NOTICE = "ENGINEERING DRY RUN — SIMULATED BENCH (digital twin): not evidence for qualifying real equipment"
-UNAPPROVED_NOTICE = "PROTOCOL NOT APPROVED — results are not valid for release"
-
-
-def notices(store: EvidenceStore) -> list[str]:
-    texts = []
-    started = store.records(kind="campaign_started")
-    if started and started[0].payload.get("bench_simulated"):
-        texts.append(SIMULATED_NOTICE)
-    protocols = store.records(kind="protocol")
-    if not protocols or not protocols[-1].payload.get("approvals"):
-        texts.append(UNAPPROVED_NOTICE)
-    return texts
+REPORT_FILE = "report.html"
+SUMMARY_FILE = "summary.pdf"
+CAMPAIGN_JSON = "campaign.json"
+LIBRARIES = ("pytest", "pytest-bdd", "labgrid", "pyvisa", "pyvisa-py", "allure-pytest-bdd")
 
 
-def finish_campaign(console, campaign_dir: Path, report_path: Path | None) -> dict | None:
-    from mimedi_qual.evidence.verify import record_allure_results
-    from mimedi_qual.plugin.campaign_record import record_campaign_finish
+@dataclass
+class Views:
+    """What was written, and why a view is missing (for the face to say)."""
+
+    report: Path | None = None
+    summary: Path | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def allure_environment(store: EvidenceStore, finished_utc: str) -> dict[str, str]:
+    """The Allure report's Environment tab, from the campaign record."""
+    records = store.records()
+    started = next((r for r in records if r.kind == "campaign_started"), None)
+    s = started.payload if started else {}
+    environment = {
+        "Campaign": s.get("campaign_id", ""),
+        "Bench": f"{s.get('bench_id', '?')} ({'simulated' if status.is_simulated(records) else 'real'})",
+        "Bench.profile": s.get("bench_profile", ""),
+        "Site": s.get("site", ""),
+        "Acceptance.profile": (s.get("environment") or {}).get("acceptance_profile", ""),
+        "Started.UTC": started.utc if started else "",
+        "Finished.UTC": finished_utc,
+        "Executor": s.get("executor_printed_name") or s.get("executor_user_id", ""),
+        "Git.commit": s.get("git_commit", ""),
+        "mimedi-qual": s.get("harness_version", ""),
+        "Python": platform.python_version(),
+        **{dist: _version(dist) for dist in LIBRARIES},
+    }
+    for r in records:
+        if r.kind != "instrument_identity":
+            continue
+        p = r.payload
+        environment[f"Instrument.{p['name']}"] = ",".join(
+            str(p.get(k, "")) for k in ("manufacturer", "model", "serial", "firmware"))
+        if p.get("calibration_certificate"):
+            environment[f"Calibration.{p['name']}"] = f"{p['calibration_certificate']} due {p.get('calibration_due_date')}"
+    notices = [n for n in status.notices(records) if n != status.INCOMPLETE_NOTICE]
+    if notices:
+        environment["NOTICE"] = " · ".join(notices)
+    return environment
+
+
+def write_report(store: EvidenceStore, paths: ProjectPaths, results_dir: Path, finished_utc: str) -> Views:
+    """Steps 1–2: the results directory's metadata and ``report.html`` (not yet recorded)."""
+    import json
+
+    from mimedi_qual.report.allure_html import (
+        ReportError, find_allure, generate_single_file, write_categories, write_environment, write_executor,
+    )
+
+    views = Views()
+    environment = allure_environment(store, finished_utc)
+    write_environment(results_dir, environment)
+    write_executor(results_dir, environment["Executor"], environment["Campaign"])
+    write_categories(results_dir)
+    (store.campaign_dir / CAMPAIGN_JSON).write_text(json.dumps(environment, indent=2), encoding="utf-8")
+    allure = find_allure(paths.tools)
+    if allure is None:
+        views.problems.append("Allure generator not found (run `make campaign`, or set MIMEDI_ALLURE to its "
+                              "path): results are in allure-results/, no report.html written")
+        return views
+    try:
+        views.report = generate_single_file(allure, results_dir, store.campaign_dir / REPORT_FILE)
+    except (ReportError, OSError, subprocess.TimeoutExpired) as exc:
+        views.problems.append(f"report not generated: {exc}")
+    return views
+
+
+def finish_views(store: EvidenceStore, views: Views) -> Views:
+    """Step 4: the banner on ``report.html``, then ``summary.pdf``; each recorded as an artifact."""
     from mimedi_qual.report.allure_html import add_banner
 
+    notices = status.notices(store.records())
+    if views.report is not None and views.report.is_file():
+        if notices:
+            add_banner(views.report, notices)
+        store.record_artifact(views.report, description="Allure report (single file)")
     try:
-        store = EvidenceStore.open(campaign_dir)
-    except EvidenceStoreError as exc:
-        console.print(f"[red]evidence store not available:[/] {exc}")
-        return None
-    with store:
-        record_allure_results(store)
-        finished = record_campaign_finish(store)
-        banner = notices(store)
-        if report_path is not None and report_path.is_file():
-            if banner:
-                add_banner(report_path, banner)
-            store.record_artifact(report_path, description="Allure report (single file)")
-        try:
-            from mimedi_qual.report.summary_pdf import build_summary_pdf
+        from mimedi_qual.report.summary_pdf import build_summary_pdf
 
-            pdf = build_summary_pdf(store, campaign_dir / "summary.pdf")
-            store.record_artifact(pdf, description="qualification summary report (PDF)")
-        except Exception as exc:  # the record is complete without it; say why it is missing
-            console.print(f"[red]summary report not generated:[/] {type(exc).__name__}: {exc}")
-    return finished
+        views.summary = build_summary_pdf(store, store.campaign_dir / SUMMARY_FILE)
+        store.record_artifact(views.summary, description="qualification summary report (PDF)")
+    except Exception as exc:  # noqa: BLE001 — the record is complete without the PDF; say why it is missing
+        views.problems.append(f"summary report not generated: {type(exc).__name__}: {exc}")
+    return views

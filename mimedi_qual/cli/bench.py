@@ -27,7 +27,7 @@ from typing import Annotated
 
 import typer
 
-from mimedi_qual.cli.project import DEFAULT_BENCH, project_root
+from mimedi_qual.paths import project_paths
 
 bench_app = typer.Typer(help="Start and stop the simulated bench by hand.", no_args_is_help=True)
 
@@ -80,10 +80,11 @@ def up(
     place: Annotated[str | None, typer.Option(help="name of the place to export the bench as")] = None,
 ) -> None:
     """Start the simulated bench, print every service's address, serve until interrupted."""
-    from mimedi_qual.profiles import ProfileError, load_bench
+    from mimedi_qual.errors import ProfileError
+    from mimedi_qual.profiles import load_bench
     from mimedi_qual.simbench.launcher import SimulatedBenchError, SimulatedBenchProcess
 
-    bench_path = bench or project_root() / DEFAULT_BENCH
+    bench_path = bench or project_paths().default_bench
     try:
         profile = load_bench(bench_path)
     except ProfileError as exc:

@@ -17,16 +17,17 @@ def render(
     """Render features, criteria and URS into one HTML document with the protocol hash."""
     from rich.console import Console
 
-    from mimedi_qual.cli.project import project_root
-    from mimedi_qual.profiles import ProfileError
+    from mimedi_qual.paths import project_paths
+    from mimedi_qual.errors import ProfileError
     from mimedi_qual.profiles.loader import load_protocol_document
     from mimedi_qual.report.protocol_document import PROTOCOL_DOCUMENT, render_protocol
 
     console = Console()
-    root = project_root()
+    paths = project_paths()
+    root = paths.root
     try:
         doc = load_protocol_document(root / PROTOCOL_DOCUMENT)
-        output = out or root / "reports" / f"protocol-{doc.id}-v{doc.version}.html"
+        output = out or paths.reports / f"protocol-{doc.id}-v{doc.version}.html"
         path, digest = render_protocol(root, output)
     except (ProfileError, FileNotFoundError) as exc:
         console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)

@@ -1,9 +1,12 @@
 """``mimedi-qual run``: execute a qualification campaign and write its report.
 
 With no arguments: IQ, OQ and PQ on the simulated bench, evidence in
-``reports/<campaign-id>/`` (``allure-results/``, ``report.html``,
-``measurements.jsonl``, the labgrid environment used), then a one-screen
-summary ending with the report's path.
+``reports/<campaign-id>/`` (the record ``evidence.sqlite`` and ``raw/``,
+``allure-results/``, ``report.html``, ``summary.pdf``, ``measurements.jsonl``,
+the labgrid environment used), then a one-screen summary ending with the
+report's path. The campaign itself is run by the campaign service
+(:mod:`mimedi_qual.campaign.service`); this face parses arguments, shows
+progress and prints the summary.
 
 Bad input (a broken profile or feature file, an unknown stage) is reported
 with file and line before anything starts: exit 2, no campaign directory.
@@ -11,14 +14,6 @@ with file and line before anything starts: exit 2, no campaign directory.
 
 from __future__ import annotations
 
-import datetime as dt
-import getpass
-import json
-import platform
-import secrets
-import subprocess
-import sys
-from importlib import metadata
 from pathlib import Path
 from typing import Annotated
 
@@ -26,39 +21,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from mimedi_qual.campaign.exit_codes import ExitCode, describe
 from mimedi_qual.cli import app
-from mimedi_qual.cli.project import DEFAULT_BENCH, project_root
-
-EXIT_OK, EXIT_DEVIATIONS, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
-STAGES = ("iq", "oq", "pq")
-SIMULATED_BANNER = ("ENGINEERING DRY RUN on the simulated bench (digital twin): "
-                    "not evidence for the qualification of real equipment")
+from mimedi_qual.paths import project_paths
 
 
-def _fail_input(console: Console, message: str) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(EXIT_BAD_INPUT)
+def _fail(console: Console, message: str, code: ExitCode = ExitCode.BAD_INPUT) -> typer.Exit:
+    label = "bench unavailable" if code == ExitCode.BENCH_UNAVAILABLE else "error"
+    console.print(f"[bold red]{label}:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(int(code))
 
 
-def _campaign_id(bench_id: str) -> str:
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    return f"{stamp}-{bench_id}-{secrets.token_hex(2)}"
-
-
-def _git_commit(root: Path) -> str:
-    from mimedi_qual.plugin.campaign_record import git_commit
-
-    return git_commit(root)
-
-
-def _version(dist: str) -> str:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
-@app.command()
+@app.command(epilog=f"Exit codes: {describe()}.")
 def run(
     bench: Annotated[Path | None, typer.Option(help="bench profile (default: the simulated bench)")] = None,
     stage: Annotated[list[str] | None, typer.Option(help="iq, oq or pq; repeat for several (default: all)")] = None,
@@ -85,260 +59,73 @@ def run(
     resume: Annotated[Path | None, typer.Option(
         help="finish an interrupted campaign directory: record the interruption as a deviation, "
              "run the scenarios that have no result yet")] = None,
+    no_views: Annotated[bool, typer.Option(
+        "--no-views", help="write the record and measurements.jsonl only: no Allure results, report.html "
+                           "or summary.pdf (quick dry runs, tests)")] = False,
 ) -> None:
     """Run a qualification campaign (default: IQ, OQ and PQ on the simulated bench)."""
-    import pytest
-
+    from mimedi_qual.campaign.service import CampaignRequest, run_campaign
     from mimedi_qual.cli.progress import CampaignProgress
-    from mimedi_qual.profiles import ProfileError, load_acceptance, load_bench, load_urs
-    from mimedi_qual.qualification.protocol import ProtocolError, load_protocol
-    from mimedi_qual.qualification.selection import Selection, SelectionError, select
-    from mimedi_qual.qualification.traceability import check_traceability, load_requirements
+    from mimedi_qual.errors import BenchError, MimediQualError
 
     console = Console()
-    root = project_root()
-    resumed = None
-    if resume is not None:
-        from mimedi_qual.cli.resume import ResumeError, resume_plan
-
-        try:
-            resumed = resume_plan(resume)
-        except ResumeError as exc:
-            raise _fail_input(console, str(exc)) from None
-        bench, acceptance, stage = resumed.bench_path, resumed.acceptance_path, resumed.stages
-    bench_path = (bench or root / DEFAULT_BENCH)
-    acceptance_path = acceptance or root / "profiles" / "acceptance" / "criteria.yaml"
-    stages = [s.lower() for s in (stage or STAGES)]
-    unknown = [s for s in stages if s not in STAGES]
-    if unknown:
-        raise _fail_input(console, f"--stage {', '.join(unknown)}: unknown stage (choose from {', '.join(STAGES)})")
-
-    # -- preflight: every input is checked before anything starts --------
-    try:
-        bench_profile = load_bench(bench_path)
-        acceptance_profile = load_acceptance(acceptance_path)
-        for urs_file in sorted((root / "profiles" / "urs").glob("*.yaml")):
-            load_urs(urs_file)
-        stage_dirs = [root / "features" / s for s in stages]
-        missing = [d for d in stage_dirs if not d.is_dir()]
-        if missing:
-            raise ProtocolError(missing[0], None, "no such protocol directory")
-        scenarios = load_protocol(stage_dirs)
-        # Traceability gate and selection (qualification/traceability.py, selection.py).
-        requirements = load_requirements(root / "profiles" / "urs")
-        gaps = check_traceability(requirements, load_protocol([root / "features"]), acceptance_profile)
-        if not gaps.ok:
-            raise _fail_input(console, "traceability gate: the protocol does not trace the URS\n" + gaps.message())
-        selected = select(scenarios, requirements, Selection(tuple(stages), tuple(module or ()),
-                                                             tuple(r.lower() for r in risk or ()), tags))
-        scenarios = selected.scenarios
-    except (ProfileError, ProtocolError, SelectionError) as exc:
-        raise _fail_input(console, str(exc)) from None
-
-    lease = _acquire_place(console, coordinator, place, wait, bench_profile)
-
-    from mimedi_qual.evidence.store import EvidenceStore
-    from mimedi_qual.plugin.campaign_record import record_campaign_start
-
-    if resumed is not None:
-        campaign_dir, campaign_id = resumed.campaign_dir, resumed.campaign_id
-        results_dir = campaign_dir / "allure-results"
-        results_dir.mkdir(parents=True, exist_ok=True)
-        resumed.record_interruption()
-    else:
-        campaign_id = _campaign_id(bench_profile.bench.id)
-        campaign_dir = (out or root / "reports") / campaign_id
-        results_dir = campaign_dir / "allure-results"
-        results_dir.mkdir(parents=True)
-        with EvidenceStore.create(campaign_dir, exist_ok=True) as store:
-            record_campaign_start(store, root=root, campaign_id=campaign_id, stages=stages, bench=bench_profile,
-                                  bench_path=bench_path, acceptance_path=acceptance_path,
-                                  executor_user_id=executor, prerequisite_dirs=list(prerequisite or []))
-    simulated = bench_profile.bench.kind == "simulated"
-    console.rule(f"[bold]MiMédi qualification campaign {campaign_id}")
-    console.print(f"bench [bold]{bench_profile.bench.id}[/] ({bench_profile.bench.kind}) from {bench_path}; "
-                  f"stages {', '.join(s.upper() for s in stages)}; {len(scenarios)} scenarios", highlight=False)
-    if simulated:
-        console.print(f"[yellow]{SIMULATED_BANNER}[/]")
-
-    progress = CampaignProgress(console=console)
-    args = [
-        "-c", str(root / "features" / "pytest.ini"),
-        "--rootdir", str(root / "features"),
-        f"--bench={bench_path}",
-        f"--acceptance={acceptance_path}",
-        f"--campaign-dir={campaign_dir}",
-        f"--alluredir={results_dir}",
-        "-p", "no:terminal",
-        *(["-m", selected.marker_expression] if selected.marker_expression else []),
-        *[f"--deselect={nodeid}" for nodeid in (resumed.completed_nodeids if resumed else ())],
-        *[str(d) for d in stage_dirs],
-    ]
-    started = dt.datetime.now(dt.timezone.utc)
-    try:
-        code = _run_pytest(pytest, args, progress, lease, campaign_dir)
-    except Exception as exc:  # a harness bug: say so plainly, keep the evidence written so far
-        console.print(f"[bold red]harness error:[/] {type(exc).__name__}: {exc}", highlight=False)
-        code = pytest.ExitCode.INTERNAL_ERROR
-    finished = dt.datetime.now(dt.timezone.utc)
-
-    report_path = _write_report(console, root, campaign_id, campaign_dir, bench_profile, bench_path,
-                                acceptance_path, started, finished)
-    exit_code = _exit_code(int(code), progress)
-    from mimedi_qual.cli.finish import finish_campaign
-
-    finished_record = finish_campaign(console, campaign_dir, report_path)
-    if finished_record is not None and finished_record["deviations"] and exit_code == EXIT_OK:
-        exit_code = EXIT_DEVIATIONS  # e.g. an interruption or a protocol change: not "all met"
-    _print_summary(console, progress, campaign_dir, exit_code, simulated, report_path, details)
-    raise typer.Exit(exit_code)
-
-
-def _exit_code(pytest_code: int, progress) -> int:
-    if pytest_code == pytest_exit().INTERRUPTED:
-        return EXIT_INTERRUPTED
-    if pytest_code in (pytest_exit().USAGE_ERROR, pytest_exit().NO_TESTS_COLLECTED) or progress.collection_errors:
-        return EXIT_BAD_INPUT
-    if pytest_code == pytest_exit().INTERNAL_ERROR:
-        return 3
-    outcomes = progress.outcomes.values()
-    if pytest_code == 0 and outcomes and all(o.outcome == "passed" for o in outcomes):
-        return EXIT_OK
-    return EXIT_DEVIATIONS
-
-
-def pytest_exit():
-    import pytest
-
-    return pytest.ExitCode
-
-
-EXIT_BENCH_UNAVAILABLE = 4
-PLACE_ADDRESSES_FILE = "place-addresses.json"
-
-
-def _acquire_place(console, coordinator: str | None, place: str | None, wait_s: float, bench_profile):
-    """With --coordinator/--place: acquire the place (waiting up to ``wait_s``); None without them.
-
-    A place held by someone else, unknown, or of another bench ends the run
-    with exit 4 and a message naming the reason; nothing is executed.
-    """
-    if coordinator is None and place is None:
-        return None
-    if not (coordinator and place):
-        raise _fail_input(console, "--coordinator and --place go together: name the coordinator and the place")
-    from mimedi_qual.lab.places import PlaceError, PlaceLease
-
-    lease = PlaceLease(coordinator, place, wait_s=wait_s, expected_bench=bench_profile.bench.id,
-                       on_wait=lambda message: console.print(f"[yellow]waiting:[/] {message}", highlight=False))
-    # The place is released however the run ends: normally (_run_pytest), on an exception or
-    # Ctrl-C anywhere (atexit), on SIGTERM (turned into KeyboardInterrupt) — installed *before*
-    # acquiring, so no signal can land between acquiring and being ready to release. Only a
-    # SIGKILL leaves it held: `labgrid-client -x COORDINATOR -p PLACE release` frees it.
-    import atexit
-    import signal
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
-    atexit.register(lease.release)
-    try:
-        lease.acquire()
-    except PlaceError as exc:
-        console.print(f"[bold red]bench unavailable:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_BENCH_UNAVAILABLE) from None
-    console.print(f"acquired place [bold]{place}[/] on coordinator {coordinator}", highlight=False)
-    return lease
-
-
-def _run_pytest(pytest, args: list[str], progress, lease, campaign_dir: Path) -> int:
-    """pytest.main, on the acquired place if there is one; the place is released whatever happens.
-
-    SIGTERM becomes KeyboardInterrupt for the run, so pytest stops cleanly
-    (exit INTERRUPTED) and the place is released, as on Ctrl-C.
-    """
-    if lease is None:
-        return pytest.main(args, plugins=[progress])
-    from mimedi_qual.lab.places import sigterm_as_interrupt
-
-    addresses_file = campaign_dir / PLACE_ADDRESSES_FILE
-    addresses_file.write_text(json.dumps(lease.addresses, indent=2), encoding="utf-8")
-    try:
-        with sigterm_as_interrupt():
-            return pytest.main([*args, f"--bench-addresses={addresses_file}"], plugins=[progress])
-    finally:
-        lease.release()
-
-
-def _write_report(console, root, campaign_id, campaign_dir, bench_profile, bench_path, acceptance_path,
-                  started, finished) -> Path | None:
-    from mimedi_qual.report.allure_html import (
-        ReportError, find_allure, generate_single_file, write_categories, write_environment, write_executor,
+    request = CampaignRequest(
+        paths=project_paths(), bench_path=bench, acceptance_path=acceptance,
+        stages=tuple(stage or ("iq", "oq", "pq")), modules=tuple(module or ()), risks=tuple(risk or ()),
+        tags=tags, executor=executor, prerequisites=tuple(prerequisite or ()), out_dir=out,
+        coordinator=coordinator, place=place, wait_s=wait, resume=resume, views=not no_views,
     )
+    progress = CampaignProgress(console=console)
 
-    results_dir = campaign_dir / "allure-results"
-    environment = {
-        "Campaign": campaign_id,
-        "Bench": f"{bench_profile.bench.id} ({bench_profile.bench.kind})",
-        "Bench.profile": str(bench_path),
-        "Site": bench_profile.bench.site,
-        "Acceptance.profile": str(acceptance_path),
-        "Started.UTC": started.isoformat(timespec="seconds"),
-        "Finished.UTC": finished.isoformat(timespec="seconds"),
-        "Executor": getpass.getuser(),
-        "Git.commit": _git_commit(root),
-        "mimedi-qual": _version("mimedi-qual"),
-        "Python": platform.python_version(),
-        **{f"{dist}": _version(dist) for dist in ("pytest", "pytest-bdd", "labgrid", "pyvisa", "pyvisa-py",
-                                                  "allure-pytest-bdd")},
-    }
-    for name, instrument in bench_profile.instruments.items():
-        environment[f"Instrument.{name}"] = instrument.identity.as_idn()
-        if instrument.calibration:
-            cal = instrument.calibration
-            environment[f"Calibration.{name}"] = f"{cal.certificate} due {cal.due_on.isoformat()}"
-    if bench_profile.bench.kind == "simulated":
-        environment["NOTICE"] = SIMULATED_BANNER
-    write_environment(results_dir, environment)
-    write_executor(results_dir, getpass.getuser(), campaign_id)
-    write_categories(results_dir)
-    (campaign_dir / "campaign.json").write_text(json.dumps(environment, indent=2), encoding="utf-8")
+    def opened(campaign, plan) -> None:
+        console.rule(f"[bold]MiMédi qualification campaign {campaign.campaign_id}")
+        console.print(f"bench [bold]{plan.bench_profile.bench.id}[/] ({plan.bench_profile.bench.kind}) from "
+                      f"{plan.bench_path}; stages {', '.join(s.upper() for s in plan.stages)}; "
+                      f"{len(plan.scenarios)} scenarios", highlight=False)
+        if plan.bench_profile.bench.kind == "simulated":
+            from mimedi_qual.campaign.status import SIMULATED_NOTICE
 
-    allure = find_allure(root)
-    if allure is None:
-        console.print("[yellow]warning:[/] Allure generator not found (run `make campaign`, or set "
-                      "MIMEDI_ALLURE): results are in allure-results/, no report.html written")
-        return None
+            console.print(f"[yellow]{SIMULATED_NOTICE}[/]")
+
     try:
-        return generate_single_file(allure, results_dir, campaign_dir / "report.html")
-    except (ReportError, OSError, subprocess.TimeoutExpired) as exc:
-        console.print(f"[red]report not generated:[/] {exc}")
-        return None
+        outcome = run_campaign(request, plugins=[progress], on_open=opened,
+                               say=lambda line: console.print(line, highlight=False, soft_wrap=True))
+    except BenchError as exc:
+        raise _fail(console, str(exc), ExitCode.BENCH_UNAVAILABLE) from None
+    except MimediQualError as exc:
+        raise _fail(console, str(exc)) from None
+    if outcome.harness_error:
+        console.print(f"[bold red]harness error:[/] {outcome.harness_error}", highlight=False)
+    for problem in outcome.views.problems:
+        console.print(f"[yellow]warning:[/] {problem}", highlight=False, soft_wrap=True)
+    _print_summary(console, progress, outcome, details)
+    raise typer.Exit(int(outcome.exit_code))
 
 
-def _recorded_results(campaign_dir: Path) -> tuple[list[dict], list]:
-    """The judged measurements (payloads) and the deviations in the campaign's evidence store; none without one."""
-    from mimedi_qual.evidence.deviations import deviations
+def _recorded_results(campaign_dir: Path) -> tuple[list[dict], list, list]:
+    """The judged measurements (payloads), the deviations and all records of the campaign's store."""
+    from mimedi_qual.evidence.deviations import deviations_from_records
     from mimedi_qual.evidence.store import EvidenceStore, EvidenceStoreError
 
     try:
-        with EvidenceStore.open(campaign_dir) as store:
-            return [r.payload for r in store.records(kind="measurement")], deviations(store)
+        with EvidenceStore.open(campaign_dir, read_only=True) as store:
+            records = store.records()
     except EvidenceStoreError:
-        return [], []
+        return [], [], []
+    return [r.payload for r in records if r.kind == "measurement"], deviations_from_records(records), records
 
 
 MAX_DEVIATION_LINES = 8
 
 
-def _print_summary(console, progress, campaign_dir, exit_code, simulated, report_path,
-                   details: bool = False) -> None:
+def _print_summary(console, progress, outcome, details: bool = False) -> None:
     """One screen: per stage, scenarios passed and criteria met; deviations; where the evidence is."""
-    measurements = []
-    measurements_file = campaign_dir / "measurements.jsonl"
-    if measurements_file.exists():
-        measurements = [json.loads(line) for line in measurements_file.read_text(encoding="utf-8").splitlines()]
+    from mimedi_qual.campaign import status
+
+    campaign_dir, exit_code = outcome.campaign_dir, outcome.exit_code
+    measurements, deviations, records = _recorded_results(campaign_dir)
+    simulated = status.is_simulated(records)
+    report_path = outcome.views.report
     if details:
         _print_details(console, progress, measurements)
     table = Table(title="Campaign", show_lines=False)
@@ -349,9 +136,8 @@ def _print_summary(console, progress, campaign_dir, exit_code, simulated, report
         stages.setdefault(o.stage or "-", []).append(o)
     from mimedi_qual.qualification.protocol import stage_of
 
-    recorded_measurements, deviations = _recorded_results(campaign_dir)
     criteria_by_stage: dict[str, list] = {}
-    for m in recorded_measurements:
+    for m in measurements:
         criteria_by_stage.setdefault(stage_of(Path(m.get("feature", ""))) or "-", []).append(m)
     for stage_name, outcomes in stages.items():
         judged = criteria_by_stage.get(stage_name, [])
@@ -370,9 +156,11 @@ def _print_summary(console, progress, campaign_dir, exit_code, simulated, report
                       f"{dev.expected[:40]}, actual {dev.actual[:60]}", highlight=False, soft_wrap=True)
     if len(deviations) > MAX_DEVIATION_LINES:
         console.print(f"… and {len(deviations) - MAX_DEVIATION_LINES} more deviation(s): see summary.pdf")
-    verdict = {EXIT_OK: "[bold green]ALL CRITERIA MET[/]", EXIT_DEVIATIONS: f"[bold red]{len(deviations)} DEVIATION(S)[/]",
-               EXIT_BAD_INPUT: "[bold red]BAD INPUT[/]", EXIT_INTERRUPTED: "[bold yellow]INTERRUPTED[/]"}
-    console.print(f"Result: {verdict.get(exit_code, f'[red]ERROR {exit_code}[/]')}"
+    verdict = {ExitCode.OK: "[bold green]ALL CRITERIA MET[/]",
+               ExitCode.DEVIATIONS: f"[bold red]{len(deviations)} DEVIATION(S)[/]",
+               ExitCode.BAD_INPUT: "[bold red]BAD INPUT[/]", ExitCode.INTERRUPTED: "[bold yellow]INTERRUPTED[/]",
+               ExitCode.HARNESS_ERROR: "[bold red]HARNESS ERROR[/]"}
+    console.print(f"Result: {verdict.get(exit_code, f'[red]ERROR {int(exit_code)}[/]')}"
                   + (" — simulated bench, engineering dry run" if simulated else ""))
     # Paths are printed unwrapped so they can be copied from any terminal width.
     console.print(f"Evidence: {campaign_dir}", highlight=False, soft_wrap=True)
@@ -380,6 +168,8 @@ def _print_summary(console, progress, campaign_dir, exit_code, simulated, report
         console.print(f"Summary report: {campaign_dir / 'summary.pdf'}", highlight=False, soft_wrap=True)
     if report_path is not None:
         console.print(f"Report: {report_path}", highlight=False, soft_wrap=True)
+    elif not (campaign_dir / "allure-results").is_dir():
+        console.print("Report: not generated (--no-views)", highlight=False, soft_wrap=True)
     else:
         console.print(f"Report: not generated (results in {campaign_dir / 'allure-results'})",
                       highlight=False, soft_wrap=True)

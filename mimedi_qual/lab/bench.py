@@ -1,12 +1,12 @@
 """The bench as the step library sees it: protocols by name, never addresses.
 
-:class:`Bench` owns the lifetime of everything a campaign connects to. On a
-simulated bench it starts the simulator process first and closes it last, so
-no simulator outlives the campaign. On a bench reached through a labgrid
-coordinator (``mimedi-qual run --coordinator ADDR --place NAME``) the
-addresses come from the acquired place and nothing is started locally.
+:class:`Bench` owns the connections a campaign makes to its devices (the
+labgrid target). It starts nothing: the devices are there already — a real
+bench, a place acquired from a labgrid coordinator, or the simulated bench
+that the campaign service started (:mod:`mimedi_qual.campaign.bench`) and
+whose loopback addresses it passes in.
 
->>> with Bench.open(bench_profile, profile_path, campaign_dir) as bench:
+>>> with Bench.open(bench_profile, profile_path, campaign_dir, addresses) as bench:
 ...     bench.strategy().transition("ready")
 ...     bench.thermometer("thermometer").read_temperature_c()
 ...     bench.ph_meter().read_ph()            # the one pH meter of the bench
@@ -49,53 +49,38 @@ ENVIRONMENT_FILE = "labgrid-env.yaml"
 
 
 class Bench:
-    def __init__(self, profile: BenchProfile, profile_path: Path, target, env, simulator=None):
+    def __init__(self, profile: BenchProfile, profile_path: Path, target, env):
         self.profile = profile
         self.profile_path = profile_path
         self.target = target
         self.env = env
-        self.simulator = simulator
 
     @classmethod
     def open(cls, profile: BenchProfile, profile_path: Path, campaign_dir: Path,
-             addresses: dict[str, str] | None = None) -> Bench:
+             addresses: dict[str, str] | None = None, *, from_place: bool = False) -> Bench:
         """Connect to the bench of ``profile``.
 
-        ``addresses`` (name → ``host:port``) replaces every ``sim`` address of
-        the profile: a place acquired from a coordinator passes its exported
-        devices here. Without it a simulated bench is started locally.
+        ``addresses`` (name → ``host:port``) fill in the profile's ``sim``
+        addresses (the running simulator's). ``from_place``: they are a labgrid
+        place's exported devices and replace the profile's address of every
+        device they name. A real bench's profile carries its own addresses.
         """
-        simulator = None
-        sim_addresses: dict[str, str] = dict(addresses or {})
-        if profile.bench.kind == "simulated" and addresses is None:
-            from mimedi_qual.simbench.launcher import SimulatedBenchProcess
+        import mimedi_qual.lab  # noqa: F401  (register our labgrid classes)
 
-            simulator = SimulatedBenchProcess(profile_path)
-            sim_addresses = simulator.start()
-        try:
-            import mimedi_qual.lab  # noqa: F401  (register our labgrid classes)
-
-            config = environment_config(profile, sim_addresses, prefer_given=addresses is not None)
-            env = write_environment(config, campaign_dir / ENVIRONMENT_FILE)
-            env.interact = terminal_prompt  # not input(): pytest captures stdin (TRAPS 11)
-            target = env.get_target(TARGET_NAME)
-        except BaseException:
-            if simulator:
-                simulator.close()
-            raise
+        given = dict(addresses or {})
+        config = environment_config(profile, given, prefer_given=from_place)
+        env = write_environment(config, campaign_dir / ENVIRONMENT_FILE)
+        env.interact = terminal_prompt  # not input(): pytest captures stdin and labgrid's prompt would fail
+        target = env.get_target(TARGET_NAME)
         (campaign_dir / "bench.json").write_text(json.dumps({
             "bench": profile.bench.model_dump(),
-            "addresses": sim_addresses,
+            "addresses": given,
         }, indent=2))
-        return cls(profile, profile_path, target, env, simulator)
+        return cls(profile, profile_path, target, env)
 
     def close(self) -> None:
-        try:
-            if self.target is not None:
-                self.target.cleanup()
-        finally:
-            if self.simulator is not None:
-                self.simulator.close()
+        if self.target is not None:
+            self.target.cleanup()
 
     def __enter__(self) -> Bench:
         return self

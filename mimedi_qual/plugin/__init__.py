@@ -1,18 +1,28 @@
-"""pytest plugin of mimedi-qual (registered by the ``pytest11`` entry point).
+"""pytest plugin of mimedi-qual (registered by the ``pytest11`` entry point): the campaign's pytest face.
 
 What it adds to any pytest run:
 
 * ``--bench PROFILE`` — the bench to run protocols on. A run that collects
   Gherkin scenarios without it stops with a usage error: labgrid's own plugin
-  would *skip* such tests and a campaign could go green having tested nothing
-  (TRAPS 6).
-* ``--acceptance FILE``, ``--campaign-dir DIR`` — override the acceptance
-  profile (e.g. a tightened copy) and where evidence is written.
+  would *skip* such tests, and a campaign could go green having tested nothing.
+* ``--acceptance FILE``, ``--campaign-dir DIR`` (default ``reports/<campaign-id>/``,
+  as ``mimedi-qual run``), ``--no-views``, ``--bench-addresses JSON``.
 * ``.feature`` files are collected directly (:mod:`.collection`).
 * Gherkin tags ``@URS-...`` become the Allure ``story`` label and a link to
   the requirement, with severity from the URS risk.
 * Fixtures: ``campaign`` (a :class:`~.context.CampaignContext`, session-wide:
   the bench is started once and closed at the end, whatever happens).
+
+The campaign itself — its record, its bench, its views — belongs to the
+campaign service (:mod:`mimedi_qual.campaign.service`). Under ``mimedi-qual
+run`` the service is already running and registered its
+:class:`~mimedi_qual.campaign.service.Campaign` as a plugin; under plain
+pytest this plugin opens one at configure time and closes it at session end,
+so both leave the same evidence directory: the record, ``report.html`` and
+``summary.pdf``.
+
+The project (features/, profiles/) is the ini option ``mimedi_project``
+(``features/pytest.ini`` says ``..``), else :func:`mimedi_qual.paths.project_paths`.
 """
 
 from __future__ import annotations
@@ -31,7 +41,7 @@ pytest_plugins = ["mimedi_qual.steps"]
 
 URS_TAG = re.compile(r"^URS-[A-Za-z0-9-]+$")
 SEVERITY_FOR_RISK = {"high": "critical", "medium": "normal", "low": "minor"}
-DEFAULT_PROFILES_DIR = "profiles"
+EVIDENCE_PLUGIN = "mimedi-evidence"
 
 _config: pytest.Config | None = None
 _urs_cache: dict | None = None
@@ -42,24 +52,44 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--bench", metavar="PROFILE", default=None,
                     help="bench profile to run the protocols on (e.g. profiles/benches/sim.yaml)")
     group.addoption("--acceptance", metavar="FILE", default=None,
-                    help="acceptance criteria profile (default: <profiles>/acceptance/criteria.yaml)")
+                    help="acceptance criteria profile (default: <project>/profiles/acceptance/criteria.yaml)")
     group.addoption("--campaign-dir", metavar="DIR", default=None,
-                    help="directory for this campaign's evidence (default: a temporary directory)")
+                    help="directory for this campaign's evidence (default: <project>/reports/<campaign-id>/)")
+    group.addoption("--no-views", action="store_true", default=False,
+                    help="write the campaign record only: no report.html, no summary.pdf")
     group.addoption("--bench-addresses", metavar="JSON", default=None,
                     help="device name → address map (JSON file) of a bench already running: the output of "
-                         "`mimedi-qual bench up --json`, or of an acquired labgrid place (mimedi-qual run "
-                         "--coordinator ... --place ... writes it). Nothing is started locally.")
-    parser.addini("mimedi_profiles", type="paths", default=[],
-                  help="the profiles directory (URS, acceptance, process recipes)")
+                         "`mimedi-qual bench up --json`, or of an acquired labgrid place. Nothing is started locally.")
+    parser.addini("mimedi_project", type="paths", default=[],
+                  help="the project root holding features/ and profiles/ (relative to the ini file)")
 
 
-def profiles_dir(config: pytest.Config) -> Path:
-    configured = config.getini("mimedi_profiles")
-    if configured:
-        return Path(configured[0])
-    return Path(config.invocation_params.dir) / DEFAULT_PROFILES_DIR
+def project(config: pytest.Config):
+    """The project's :class:`~mimedi_qual.paths.ProjectPaths` for this run."""
+    from mimedi_qual.paths import ProjectPaths, project_paths
+
+    configured = config.getini("mimedi_project")
+    return ProjectPaths.at(Path(configured[0]), found_by=f"mimedi_project in {config.inipath}") if configured \
+        else project_paths()
 
 
+def _acceptance_path(config: pytest.Config) -> Path:
+    return Path(config.getoption("--acceptance") or project(config).default_acceptance)
+
+
+def _runs_campaign(config: pytest.Config) -> bool:
+    return config.getoption("--bench") is not None and not config.option.collectonly
+
+
+def the_campaign(config: pytest.Config):
+    """The running :class:`~mimedi_qual.campaign.service.Campaign` (the service's, or this run's own)."""
+    from mimedi_qual.campaign.service import Campaign
+
+    # list_name_plugin, not get_plugins(): that builds a set, and plugin objects need not be hashable
+    return next((p for _name, p in config.pluginmanager.list_name_plugin() if isinstance(p, Campaign)), None)
+
+
+@pytest.hookimpl(tryfirst=True)  # before allure-pytest-bdd reads --alluredir
 def pytest_configure(config: pytest.Config) -> None:
     global _config, _urs_cache
     _config = config
@@ -71,66 +101,91 @@ def pytest_configure(config: pytest.Config) -> None:
     reporter = LabgridStepReporter()
     config.pluginmanager.register(reporter, "mimedi-labgrid-steps")
     reporter.subscribe()
-    _start_evidence_record(config)
+    if _runs_campaign(config):
+        _open_campaign(config)
 
 
-EVIDENCE_PLUGIN = "mimedi-evidence"
-
-
-def _campaign_dir(config: pytest.Config) -> Path:
-    """--campaign-dir, or a fresh temporary directory for this run (remembered)."""
-    chosen = getattr(config, "_mimedi_campaign_dir", None)
-    if chosen is None:
-        import tempfile
-
-        option = config.getoption("--campaign-dir")
-        chosen = Path(option) if option else Path(tempfile.mkdtemp(prefix="mimedi-campaign-"))
-        chosen.mkdir(parents=True, exist_ok=True)
-        config._mimedi_campaign_dir = chosen
-    return chosen
-
-
-def _start_evidence_record(config: pytest.Config) -> None:
-    """With a bench, every run writes the campaign record (evidence store) as it goes."""
-    if config.getoption("--bench") is None or config.option.collectonly:
-        return
-    from mimedi_qual.plugin.campaign_record import open_or_create, record_campaign_start
-    from mimedi_qual.plugin.evidence_recorder import EvidenceRecorder
-    from mimedi_qual.profiles import load_bench
-
-    campaign_dir = _campaign_dir(config)
-    store = open_or_create(campaign_dir)
-    root = profiles_dir(config).resolve().parent
-    config._mimedi_owns_record = len(store) == 0
-    if config._mimedi_owns_record:
-        # Plain pytest run: nobody wrote the campaign's first records yet.
-        bench_path = Path(config.getoption("--bench"))
-        record_campaign_start(
-            store, root=root, campaign_id=campaign_dir.name, stages=["iq", "oq", "pq"],
-            bench=load_bench(bench_path), bench_path=bench_path,
-            acceptance_path=Path(config.getoption("--acceptance") or profiles_dir(config) / "acceptance" / "criteria.yaml"),
-        )
-    recorder = EvidenceRecorder(store, root)
-    config.pluginmanager.register(recorder, EVIDENCE_PLUGIN)
+def _open_campaign(config: pytest.Config) -> None:
+    """With a bench, every run writes the campaign record as it goes (the service's, or its own)."""
     import allure_commons
 
+    from mimedi_qual.plugin.evidence_recorder import EvidenceRecorder
+
+    campaign = the_campaign(config)
+    if campaign is None:
+        campaign = _open_own_campaign(config)
+    recorder = EvidenceRecorder(campaign.store, campaign.paths.root)
+    config.pluginmanager.register(recorder, EVIDENCE_PLUGIN)
     allure_commons.plugin_manager.register(recorder, EVIDENCE_PLUGIN)
+
+
+def _open_own_campaign(config: pytest.Config):
+    """Plain pytest: open a campaign as ``mimedi-qual run`` would (bad profiles are usage errors)."""
+    from mimedi_qual.campaign.service import Campaign, new_campaign_id
+    from mimedi_qual.errors import MimediQualError
+    from mimedi_qual.profiles import load_bench
+
+    paths = project(config)
+    bench_path = Path(config.getoption("--bench"))
+    try:
+        bench_profile = load_bench(bench_path)
+    except MimediQualError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    chosen = config.getoption("--campaign-dir")
+    campaign_dir = Path(chosen) if chosen else paths.reports / new_campaign_id(bench_profile.bench.id)
+    campaign_dir.mkdir(parents=True, exist_ok=True)
+    views = not config.getoption("--no-views")
+    if views and config.pluginmanager.has_plugin("allure_pytest_bdd") and not config.option.allure_report_dir:
+        config.option.allure_report_dir = str(campaign_dir / "allure-results")
+    campaign = Campaign.create(paths, campaign_dir, bench_profile=bench_profile, bench_path=bench_path,
+                               acceptance_path=_acceptance_path(config), stages=["iq", "oq", "pq"], views=views)
+    config._mimedi_own_campaign = campaign
+    config.pluginmanager.register(campaign, "mimedi-campaign")
+    return campaign
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Plain pytest: close the campaign this run opened (record, report.html, summary.pdf)."""
+    campaign = getattr(session.config, "_mimedi_own_campaign", None)
+    if campaign is None:
+        return
+    results = session.config.option.allure_report_dir
+    _detach_recorder(session.config)
+    campaign.close(Path(results) if results else None)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    campaign = getattr(config, "_mimedi_own_campaign", None)
+    if campaign is None:
+        return
+    terminalreporter.write_sep("-", "mimedi-qual campaign")
+    terminalreporter.write_line(f"Evidence: {campaign.campaign_dir}")
+    for problem in campaign.view_files.problems:
+        terminalreporter.write_line(f"warning: {problem}")
+    if campaign.view_files.summary is not None:
+        terminalreporter.write_line(f"Summary report: {campaign.view_files.summary}")
+    if campaign.view_files.report is not None:
+        terminalreporter.write_line(f"Report: {campaign.view_files.report}")
+
+
+def _detach_recorder(config: pytest.Config) -> None:
+    recorder = config.pluginmanager.get_plugin(EVIDENCE_PLUGIN)
+    if recorder is not None:
+        import allure_commons
+
+        allure_commons.plugin_manager.unregister(name=EVIDENCE_PLUGIN)
+        config.pluginmanager.unregister(name=EVIDENCE_PLUGIN)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     reporter = config.pluginmanager.get_plugin("mimedi-labgrid-steps")
     if reporter is not None:
         reporter.unsubscribe()
-    recorder = config.pluginmanager.get_plugin(EVIDENCE_PLUGIN)
-    if recorder is not None:
-        import allure_commons
-
-        if getattr(config, "_mimedi_owns_record", False):
-            from mimedi_qual.plugin.campaign_record import record_campaign_finish
-
-            record_campaign_finish(recorder.store)
-        allure_commons.plugin_manager.unregister(name=EVIDENCE_PLUGIN)
-        recorder.store.close()
+    _detach_recorder(config)
+    own = getattr(config, "_mimedi_own_campaign", None)
+    if own is not None and own.closed is None:  # the session never finished (usage error): close the record
+        own.close()
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):
@@ -147,7 +202,7 @@ def _urs_requirements() -> dict:
 
         _urs_cache = {}
         if _config is not None:
-            for path in sorted((profiles_dir(_config) / "urs").glob("*.yaml")):
+            for path in sorted(project(_config).urs.glob("*.yaml")):
                 _urs_cache.update(load_urs(path).requirements)
     return _urs_cache
 
@@ -197,60 +252,54 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 
 def _traceability_gate(config: pytest.Config) -> None:
-    """Plain pytest runs get the same gate as ``mimedi-qual run`` (qualification/traceability.py)."""
-    from mimedi_qual.profiles import ProfileError, load_acceptance
-    from mimedi_qual.qualification.protocol import ProtocolError, load_protocol
-    from mimedi_qual.qualification.traceability import check_traceability, load_requirements
+    """Plain pytest runs get the same gate as ``mimedi-qual run`` (campaign.preflight)."""
+    from mimedi_qual.campaign.preflight import check_traceability_gate
+    from mimedi_qual.errors import MimediQualError
+    from mimedi_qual.profiles import load_acceptance
 
-    profiles = profiles_dir(config)
-    features = profiles.parent / "features"
-    if not (profiles / "urs").is_dir() or not features.is_dir():
+    paths = project(config)
+    if not paths.urs.is_dir() or not paths.features.is_dir():
         return
     try:
-        acceptance_path = Path(config.getoption("--acceptance") or profiles / "acceptance" / "criteria.yaml")
+        acceptance_path = _acceptance_path(config)
         acceptance = load_acceptance(acceptance_path) if acceptance_path.exists() else None
-        gaps = check_traceability(load_requirements(profiles / "urs"), load_protocol([features]), acceptance)
-    except (ProfileError, ProtocolError) as exc:
+        check_traceability_gate(paths, acceptance)
+    except MimediQualError as exc:
         raise pytest.UsageError(str(exc)) from None
-    if not gaps.ok:
-        raise pytest.UsageError("traceability gate: the protocol does not trace the URS\n" + gaps.message())
 
 
 @pytest.fixture(scope="session")
-def campaign(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+def campaign(request: pytest.FixtureRequest):
     """The running campaign: bench up for the whole session, closed at the end."""
-    from mimedi_qual.lab.bench import Bench
+    from mimedi_qual.campaign.bench import bench_session
+    from mimedi_qual.campaign.record import record_instruments
     from mimedi_qual.plugin.context import CampaignContext
     from mimedi_qual.profiles import load_acceptance, load_bench
 
     config = request.config
-    bench_path = config.getoption("--bench")
-    if bench_path is None:  # pragma: no cover - guarded at collection
+    owner = the_campaign(config)
+    if owner is None:  # pragma: no cover - guarded at collection
         raise pytest.UsageError("--bench PROFILE is required")
-    profiles = profiles_dir(config)
-    acceptance_path = Path(config.getoption("--acceptance") or profiles / "acceptance" / "criteria.yaml")
-    campaign_dir = _campaign_dir(config)
-    recorder = config.pluginmanager.get_plugin(EVIDENCE_PLUGIN)
+    bench_path = Path(config.getoption("--bench"))
+    acceptance_path = _acceptance_path(config)
     bench_profile = load_bench(bench_path)
     acceptance = load_acceptance(acceptance_path)
     addresses_file = config.getoption("--bench-addresses")
-    addresses = json.loads(Path(addresses_file).read_text()) if addresses_file else None
-    bench = Bench.open(bench_profile, Path(bench_path), campaign_dir, addresses=addresses)
-    try:
-        if recorder is not None:
-            from mimedi_qual.plugin.campaign_record import record_instruments
-
-            record_instruments(recorder.store, bench)
+    addresses = owner.place_addresses
+    if addresses is None and addresses_file:
+        addresses = json.loads(Path(addresses_file).read_text())
+    recorder = config.pluginmanager.get_plugin(EVIDENCE_PLUGIN)
+    with bench_session(bench_profile, bench_path, owner.campaign_dir, addresses,
+                       from_place=addresses is not None) as bench:
+        record_instruments(owner.store, bench)
         yield CampaignContext(
             bench=bench,
             acceptance=acceptance,
             acceptance_path=acceptance_path,
-            profiles_dir=profiles,
-            campaign_dir=campaign_dir,
+            profiles_dir=owner.paths.profiles,
+            campaign_dir=owner.campaign_dir,
             recorder=recorder,
         )
-    finally:
-        bench.close()
 
 
 @pytest.fixture

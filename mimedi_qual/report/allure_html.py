@@ -29,12 +29,15 @@ class ReportError(RuntimeError):
     pass
 
 
-def find_allure(project_root: Path) -> Path | None:
-    """The Allure 2 generator: $MIMEDI_ALLURE, the project's .tools, or PATH."""
+def find_allure(tools_dir: Path) -> Path | None:
+    """The Allure 2 generator: ``$MIMEDI_ALLURE``, else ``make``'s npm install in ``tools_dir``, else PATH.
+
+    ``tools_dir`` is :attr:`mimedi_qual.paths.ProjectPaths.tools`.
+    """
     candidates = []
     if os.environ.get("MIMEDI_ALLURE"):
         candidates.append(Path(os.environ["MIMEDI_ALLURE"]))
-    candidates.append(project_root / ".tools" / "node_modules" / ".bin" / "allure")
+    candidates.append(tools_dir / "node_modules" / ".bin" / "allure")
     on_path = shutil.which("allure")
     if on_path:
         candidates.append(Path(on_path))
@@ -90,13 +93,13 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
     import sys
 
-    from mimedi_qual.cli.project import project_root
+    from mimedi_qual.paths import project_paths
 
     parser = argparse.ArgumentParser(prog="python -m mimedi_qual.report.allure_html")
     parser.add_argument("results_dir", type=Path)
     parser.add_argument("report", type=Path)
     args = parser.parse_args(argv)
-    allure = find_allure(project_root())
+    allure = find_allure(project_paths().tools)
     if allure is None:
         print("error: Allure generator not found (run `make install`)", file=sys.stderr)
         return 2

@@ -1,0 +1,309 @@
+"""The campaign service: one owner of a campaign's life, whatever face started it.
+
+    preflight → open record → acquire bench/place → run scenarios → close record → views
+
+``mimedi-qual run`` calls :func:`run_campaign`; plain ``pytest -c
+features/pytest.ini … --bench=PROFILE`` reaches the same :class:`Campaign`
+through the pytest plugin (which opens it at configure time and closes it at
+session end). Either way the campaign directory holds the same record and the
+same views::
+
+    outcome = run_campaign(CampaignRequest(paths=project_paths(), stages=("iq",)))
+    outcome.exit_code, outcome.campaign_dir / "summary.pdf"
+
+While pytest runs, the :class:`Campaign` object is registered as the pytest
+plugin ``mimedi-campaign``; the mimedi-qual plugin finds it there and does not
+open a second record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mimedi_qual.campaign import record as campaign_record
+from mimedi_qual.campaign import status
+from mimedi_qual.campaign.exit_codes import ExitCode
+from mimedi_qual.campaign.preflight import STAGES, CampaignPlan, preflight
+from mimedi_qual.campaign.views import Views, finish_views, write_report
+from mimedi_qual.evidence.store import EvidenceStore
+from mimedi_qual.evidence.verify import ALLURE_RESULTS_DIR_NAME, record_allure_results
+from mimedi_qual.paths import ProjectPaths
+
+PLUGIN_NAME = "mimedi-campaign"
+PLACE_ADDRESSES_FILE = "place-addresses.json"
+
+
+def new_campaign_id(bench_id: str) -> str:
+    """``<UTC time>-<bench id>-<random>``: sortable, names the bench, unique across benches."""
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{bench_id}-{secrets.token_hex(2)}"
+
+
+@dataclass(eq=False)  # identity: pytest registers it as a plugin object
+class Campaign:
+    """One campaign: its directory, its record (the evidence store) and how to close it.
+
+    ``views`` False: the record and ``measurements.jsonl`` only — no Allure
+    results, no ``report.html``, no ``summary.pdf`` (tests that read only the
+    record, and quick dry runs).
+    """
+
+    paths: ProjectPaths
+    campaign_dir: Path
+    store: EvidenceStore
+    bench_path: Path
+    acceptance_path: Path
+    views: bool = True
+    #: labgrid place addresses (device → host:port) when the bench is an acquired place
+    place_addresses: dict[str, str] | None = None
+    closed: dict | None = None
+    view_files: Views = field(default_factory=Views)
+
+    @property
+    def campaign_id(self) -> str:
+        return self.campaign_dir.name
+
+    @property
+    def results_dir(self) -> Path:
+        return self.campaign_dir / ALLURE_RESULTS_DIR_NAME
+
+    def __repr__(self) -> str:  # pytest lists plugins by repr
+        return f"<campaign {self.campaign_id}>"
+
+    # -- opening -------------------------------------------------------------------------------
+    @classmethod
+    def create(cls, paths: ProjectPaths, campaign_dir: Path, *, bench_profile, bench_path: Path,
+               acceptance_path: Path, stages: Sequence[str], executor: str | None = None,
+               prerequisites: Sequence[Path] = (), views: bool = True) -> Campaign:
+        """A new campaign directory and the first records (campaign_started, protocol)."""
+        store = EvidenceStore.create(campaign_dir, exist_ok=True)
+        try:
+            campaign_record.record_campaign_start(
+                store, root=paths.root, campaign_id=campaign_dir.name, stages=list(stages), bench=bench_profile,
+                bench_path=bench_path, acceptance_path=acceptance_path, executor_user_id=executor,
+                prerequisite_dirs=list(prerequisites))
+        except BaseException:
+            store.close()
+            raise
+        return cls(paths, campaign_dir, store, bench_path, acceptance_path, views=views)
+
+    @classmethod
+    def reopen(cls, paths: ProjectPaths, campaign_dir: Path, *, bench_path: Path, acceptance_path: Path,
+               views: bool = True) -> Campaign:
+        """An existing campaign record (``run --resume``): appended to, never rewritten."""
+        return cls(paths, campaign_dir, EvidenceStore.open(campaign_dir), bench_path, acceptance_path, views=views)
+
+    # -- closing -------------------------------------------------------------------------------
+    def close(self, results_dir: Path | None = None) -> dict:
+        """Close the record and write the views; idempotent. Returns ``campaign_finished``'s payload."""
+        if self.closed is not None:
+            return self.closed
+        try:
+            if self.views:
+                results = self._collect_results(results_dir)
+                finished_utc = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+                self.view_files = write_report(self.store, self.paths, results, finished_utc)
+                record_allure_results(self.store)
+            self.closed = campaign_record.record_campaign_finish(self.store)
+            if self.views:
+                finish_views(self.store, self.view_files)
+        finally:
+            self.store.close()
+        return self.closed
+
+    def _collect_results(self, results_dir: Path | None) -> Path:
+        """The Allure results belong in the campaign directory (``verify`` checks them there)."""
+        own = self.results_dir
+        own.mkdir(parents=True, exist_ok=True)
+        if results_dir is not None and results_dir.resolve() != own.resolve() and results_dir.is_dir():
+            for path in results_dir.iterdir():
+                if path.is_file():
+                    shutil.copy2(path, own / path.name)
+        return own
+
+
+# -- the CLI's whole run ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CampaignRequest:
+    """What a face asks for. Defaults: every stage on the simulated bench, evidence under reports/."""
+
+    paths: ProjectPaths
+    bench_path: Path | None = None
+    acceptance_path: Path | None = None
+    stages: tuple[str, ...] = STAGES
+    modules: tuple[str, ...] = ()
+    risks: tuple[str, ...] = ()
+    tags: str | None = None
+    executor: str | None = None
+    prerequisites: tuple[Path, ...] = ()
+    out_dir: Path | None = None
+    coordinator: str | None = None
+    place: str | None = None
+    wait_s: float = 0.0
+    resume: Path | None = None
+    views: bool = True
+
+
+@dataclass
+class CampaignOutcome:
+    exit_code: ExitCode
+    campaign_dir: Path
+    plan: CampaignPlan
+    finished: dict | None
+    views: Views
+    simulated: bool
+    collection_errors: list[str] = field(default_factory=list)
+    harness_error: str | None = None
+
+
+class _CollectionWatch:
+    """Collection errors of the pytest run (a broken feature file discovered late)."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def pytest_collectreport(self, report) -> None:
+        if report.failed:
+            lines = report.longreprtext.strip().splitlines() or ["collection failed"]
+            self.errors.append(f"{report.nodeid}: {lines[-1]}")
+
+
+def plan_campaign(request: CampaignRequest) -> tuple[CampaignPlan, object | None]:
+    """Preflight (resume: the stages, bench and acceptance recorded at start), raising on bad input."""
+    resumed = None
+    bench_path, acceptance_path, stages = request.bench_path, request.acceptance_path, request.stages
+    if request.resume is not None:
+        from mimedi_qual.campaign.resume import resume_plan
+
+        resumed = resume_plan(request.resume)
+        bench_path, acceptance_path, stages = resumed.bench_path, resumed.acceptance_path, tuple(resumed.stages)
+    plan = preflight(request.paths, bench_path=bench_path, acceptance_path=acceptance_path, stages=stages,
+                     modules=request.modules, risks=request.risks, tags=request.tags)
+    return plan, resumed
+
+
+def run_campaign(request: CampaignRequest, *, plugins: Sequence[object] = (),
+                 say: Callable[[str], None] = print,
+                 on_open: Callable[[Campaign, CampaignPlan], None] | None = None) -> CampaignOutcome:
+    """Run a whole campaign. Bad input raises a MimediQualError before anything is created.
+
+    ``plugins`` are extra pytest plugins (the CLI's progress display); ``say``
+    receives one-line notices (waiting for a place, …); ``on_open`` is called
+    once the record is open, before the first scenario.
+    """
+    import pytest
+
+    plan, resumed = plan_campaign(request)
+    lease = _acquire_place(request, plan, say)
+    try:
+        if resumed is not None:
+            resumed.record_interruption()
+            campaign = Campaign.reopen(request.paths, resumed.campaign_dir, bench_path=plan.bench_path,
+                                       acceptance_path=plan.acceptance_path, views=request.views)
+        else:
+            campaign_dir = (request.out_dir or request.paths.reports) / new_campaign_id(plan.bench_profile.bench.id)
+            campaign_dir.mkdir(parents=True)
+            campaign = Campaign.create(request.paths, campaign_dir, bench_profile=plan.bench_profile,
+                                       bench_path=plan.bench_path, acceptance_path=plan.acceptance_path,
+                                       stages=plan.stages, executor=request.executor,
+                                       prerequisites=request.prerequisites, views=request.views)
+        if lease is not None:
+            campaign.place_addresses = dict(lease.addresses)
+            (campaign.campaign_dir / PLACE_ADDRESSES_FILE).write_text(
+                json.dumps(lease.addresses, indent=2), encoding="utf-8")
+        if on_open is not None:
+            on_open(campaign, plan)
+        watch = _CollectionWatch()
+        args = _pytest_args(request.paths, plan, campaign, resumed)
+        harness_error = None
+        try:
+            code = int(_run_pytest(pytest, args, [*plugins, watch, campaign], lease))
+        except Exception as exc:  # noqa: BLE001 — a harness bug: say so plainly, keep the evidence written so far
+            harness_error = f"{type(exc).__name__}: {exc}"
+            code = int(pytest.ExitCode.INTERNAL_ERROR)
+    finally:
+        if lease is not None:
+            lease.release()
+    finished = campaign.close()
+    exit_code = _exit_code(code, watch.errors, finished)
+    return CampaignOutcome(exit_code=exit_code, campaign_dir=campaign.campaign_dir, plan=plan, finished=finished,
+                           views=campaign.view_files, simulated=plan.bench_profile.bench.kind == "simulated",
+                           collection_errors=watch.errors, harness_error=harness_error)
+
+
+def _pytest_args(paths: ProjectPaths, plan: CampaignPlan, campaign: Campaign, resumed) -> list[str]:
+    completed = resumed.completed_nodeids if resumed is not None else ()
+    return [
+        "-c", str(paths.features / "pytest.ini"),
+        "--rootdir", str(paths.features),
+        f"--bench={plan.bench_path}",
+        f"--acceptance={plan.acceptance_path}",
+        f"--campaign-dir={campaign.campaign_dir}",
+        *([f"--alluredir={campaign.results_dir}"] if campaign.views else []),
+        "-p", "no:terminal",
+        *(["-m", plan.marker_expression] if plan.marker_expression else []),
+        *[f"--deselect={nodeid}" for nodeid in completed],
+        *[str(d) for d in plan.stage_dirs],
+    ]
+
+
+def _exit_code(pytest_code: int, collection_errors: list[str], finished: dict | None) -> ExitCode:
+    import pytest
+
+    if collection_errors or pytest_code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
+        return ExitCode.BAD_INPUT
+    if pytest_code == pytest.ExitCode.INTERRUPTED:
+        return ExitCode.INTERRUPTED
+    if pytest_code == pytest.ExitCode.INTERNAL_ERROR:
+        return ExitCode.HARNESS_ERROR
+    if pytest_code == pytest.ExitCode.OK and finished is not None and finished.get("verdict") == status.CRITERIA_MET:
+        return ExitCode.OK
+    return ExitCode.DEVIATIONS
+
+
+def _acquire_place(request: CampaignRequest, plan: CampaignPlan, say: Callable[[str], None]):
+    """With coordinator and place: the acquired lease (waiting up to ``wait_s``); None without them.
+
+    The place is released however the run ends: normally, on an exception or
+    Ctrl-C (the ``finally`` of :func:`run_campaign`, and ``atexit``), on SIGTERM
+    (turned into KeyboardInterrupt) — installed *before* acquiring, so no
+    signal can land between acquiring and being ready to release. Only a
+    SIGKILL leaves it held: ``labgrid-client -x COORDINATOR -p PLACE release``.
+    """
+    if request.coordinator is None and request.place is None:
+        return None
+    from mimedi_qual.lab.places import PlaceLease
+    from mimedi_qual.qualification.selection import SelectionError
+
+    if not (request.coordinator and request.place):
+        raise SelectionError("--coordinator and --place go together: name the coordinator and the place")
+    import atexit
+    import signal
+
+    lease = PlaceLease(request.coordinator, request.place, wait_s=request.wait_s,
+                       expected_bench=plan.bench_profile.bench.id, on_wait=lambda message: say(f"waiting: {message}"))
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    atexit.register(lease.release)
+    lease.acquire()  # PlaceError (a BenchError): the face exits 4 naming the holder
+    say(f"acquired place {request.place} on coordinator {request.coordinator}")
+    return lease
+
+
+def _run_pytest(pytest, args: list[str], plugins: list[object], lease) -> int:
+    """pytest.main; on an acquired place SIGTERM becomes KeyboardInterrupt so pytest stops cleanly."""
+    if lease is None:
+        return pytest.main(args, plugins=plugins)
+    from mimedi_qual.lab.places import sigterm_as_interrupt
+
+    with sigterm_as_interrupt():
+        return pytest.main(args, plugins=plugins)

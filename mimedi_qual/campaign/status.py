@@ -1,0 +1,156 @@
+"""What a reader is told about a campaign, decided once: approved? released? simulated?
+
+Every face and view — the CLI summary, the banner on ``report.html``, the
+summary PDF, the campaign's own ``campaign_finished`` record — asks these
+functions and never decides by itself. Each takes the campaign's records
+(``store.records()``), so a view can be rebuilt from the record alone::
+
+    >>> records = store.records()                                    # doctest: +SKIP
+    >>> protocol_status(records).approved                            # doctest: +SKIP
+    False
+    >>> notices(records)                                             # doctest: +SKIP
+    ['ENGINEERING DRY RUN — SIMULATED BENCH ...', 'PROTOCOL NOT APPROVED — ...']
+
+The rules:
+
+* **protocol approved** — the ``protocol`` record carries at least one approval
+  by an *approver* whose Ed25519 signature verifies over the approval manifest
+  and whose protocol hash is the hash of the protocol that was executed. Any
+  other approval (a reviewer's, a forged one, one of another protocol
+  version) is shown but does not approve.
+* **release decision** — criteria met only when at least one scenario ran,
+  every scenario passed and no deviation was recorded; otherwise "do not
+  release". This is the executor's recommendation, written into
+  ``campaign_finished``; the release itself is the approvers' signature.
+* **simulated** — from ``campaign_started.bench_simulated``; a record without
+  ``campaign_started`` is treated as simulated (unknown bench): evidence of
+  unknown origin is never presented as real-equipment evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mimedi_qual.evidence.deviations import deviations_from_records
+from mimedi_qual.evidence.protocol import ProtocolApproval
+from mimedi_qual.evidence.store import Record
+
+SIMULATED_NOTICE = "ENGINEERING DRY RUN — SIMULATED BENCH (digital twin): not evidence for qualifying real equipment"
+UNKNOWN_BENCH_NOTICE = "BENCH UNKNOWN — no campaign_started record: treated as an engineering dry run"
+UNAPPROVED_NOTICE = "PROTOCOL NOT APPROVED — results are not valid for release"
+PROTOCOL_CHANGED_NOTICE = "PROTOCOL DIFFERS FROM THE APPROVED ONE"
+INCOMPLETE_NOTICE = "CAMPAIGN INCOMPLETE — NO campaign_finished RECORD"
+
+CRITERIA_MET, NOT_MET = "criteria_met", "deviations"
+
+
+def _last_payload(records: Sequence[Record], kind: str) -> dict[str, Any] | None:
+    found = [r.payload for r in records if r.kind == kind]
+    return found[-1] if found else None
+
+
+def _first_payload(records: Sequence[Record], kind: str) -> dict[str, Any] | None:
+    return next((r.payload for r in records if r.kind == kind), None)
+
+
+# -- simulated? ----------------------------------------------------------------------------
+def bench_known(records: Sequence[Record]) -> bool:
+    return _first_payload(records, "campaign_started") is not None
+
+
+def is_simulated(records: Sequence[Record]) -> bool:
+    started = _first_payload(records, "campaign_started")
+    return True if started is None else bool(started.get("bench_simulated", True))
+
+
+# -- protocol approved? ---------------------------------------------------------------------
+@dataclass
+class ProtocolStatus:
+    """The executed protocol's approvals, each with whether it is valid, and the decision."""
+
+    approvals: list[tuple[ProtocolApproval, bool]] = field(default_factory=list)
+    approved: bool = False
+    #: the protocol recorded at start differs from the protocol record (hash mismatch)
+    changed: bool = False
+
+
+def protocol_status(records: Sequence[Record]) -> ProtocolStatus:
+    protocol = _last_payload(records, "protocol")
+    if not protocol:
+        return ProtocolStatus()
+    approvals = []
+    for payload in protocol.get("approvals", []) or []:
+        try:
+            approval = ProtocolApproval.from_payload(payload)
+        except (KeyError, TypeError):
+            continue
+        valid = approval.signature_valid() and approval.protocol_hash == protocol.get("protocol_hash")
+        approvals.append((approval, valid))
+    started = _first_payload(records, "campaign_started")
+    changed = bool(started) and started.get("protocol_hash") != protocol.get("protocol_hash")
+    approved = any(valid and approval.role == "approver" for approval, valid in approvals)
+    return ProtocolStatus(approvals=approvals, approved=approved, changed=changed)
+
+
+# -- release decision ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReleaseDecision:
+    verdict: str  # CRITERIA_MET or NOT_MET
+    criteria_total: int
+    criteria_failed: int
+    deviations: int
+    conclusion: str
+    recommendation: str
+
+    @property
+    def criteria_met(self) -> bool:
+        return self.verdict == CRITERIA_MET
+
+    def as_payload(self) -> dict[str, Any]:
+        return {"verdict": self.verdict, "criteria_total": self.criteria_total,
+                "criteria_failed": self.criteria_failed, "deviations": self.deviations,
+                "conclusion": self.conclusion, "recommendation": self.recommendation}
+
+
+def release_decision(records: Sequence[Record]) -> ReleaseDecision:
+    """The executor's conclusion and recommendation from what the record holds."""
+    measurements = [r.payload for r in records if r.kind == "measurement"]
+    failed = sum(1 for m in measurements if m.get("verdict") != "pass")
+    devs = deviations_from_records(list(records))
+    scenarios = [r.payload for r in records if r.kind == "scenario"]
+    ok = not devs and bool(scenarios) and all(s.get("status") == "passed" for s in scenarios)
+    if ok:
+        conclusion = "All acceptance criteria of the executed protocol were met."
+        recommendation = "Release to the next stage after review and approval."
+    else:
+        conclusion = (f"{len(devs)} deviation(s) recorded; {failed} of {len(measurements)} criteria not met."
+                      if scenarios else "No scenario was executed: nothing was demonstrated.")
+        recommendation = "Do not release: investigate and close the deviations first."
+    return ReleaseDecision(verdict=CRITERIA_MET if ok else NOT_MET, criteria_total=len(measurements),
+                           criteria_failed=failed, deviations=len(devs), conclusion=conclusion,
+                           recommendation=recommendation)
+
+
+def finished(records: Sequence[Record]) -> dict[str, Any] | None:
+    """The ``campaign_finished`` payload, or None while the campaign has not finished."""
+    return _last_payload(records, "campaign_finished")
+
+
+# -- the notices every view carries ----------------------------------------------------------
+def notices(records: Sequence[Record]) -> list[str]:
+    """The warnings shown on every page of every view (report.html banner, PDF, CLI)."""
+    texts = []
+    if not bench_known(records):
+        texts.append(UNKNOWN_BENCH_NOTICE)
+    elif is_simulated(records):
+        texts.append(SIMULATED_NOTICE)
+    protocol = protocol_status(records)
+    if not protocol.approved:
+        texts.append(UNAPPROVED_NOTICE)
+    if protocol.changed:
+        texts.append(PROTOCOL_CHANGED_NOTICE)
+    if finished(records) is None:
+        texts.append(INCOMPLETE_NOTICE)
+    return texts
