@@ -13,13 +13,20 @@ exactly what a power-failure test must be able to detect.
 '1,12.0,op1,SOUR:TEMP,37.000,36.500,'
 >>> trail.forget(); trail.load(); trail.count
 1
+
+Over SCPI (:func:`register_audit_commands`) the trail is read with
+``AUDit:COUNt?`` and ``AUDit:ENTRy? <n>``; ``AUDit:CLEar`` exists only to be
+refused — no command edits or removes an entry.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+
+from mimedi_qual.simbench.scpi import ILLEGAL_PARAMETER, ScpiDevice, ScpiError
 
 
 class AuditTrail:
@@ -59,3 +66,23 @@ class AuditTrail:
         e = self._entries[n - 1]
         return ",".join(str(x).replace(",", " ") for x in
                         (e["n"], e["time_s"], e["user"], e["action"], e["old"], e["new"], e["reason"]))
+
+
+def register_audit_commands(device: ScpiDevice, trail: AuditTrail, refuse_clear: Callable[[], None]) -> None:
+    """``AUDit:COUNt?``, ``AUDit:ENTRy? <n>`` and ``AUDit:CLEar`` on ``device``.
+
+    ``refuse_clear`` records the attempt and raises the refusal: who tried, and at which
+    level, is the device's session, not the trail's.
+    """
+    def entry(args: list[str]) -> str:
+        try:
+            n = int(args[0])
+        except ValueError:
+            raise ScpiError(ILLEGAL_PARAMETER, "entry number") from None
+        if not 1 <= n <= trail.count:
+            raise ScpiError(ILLEGAL_PARAMETER, f"entry {n} of {trail.count}")
+        return trail.entry(n)
+
+    device.register("AUDit:COUNt?", lambda a: str(trail.count))
+    device.register("AUDit:ENTRy?", entry)
+    device.register("AUDit:CLEar", lambda a: refuse_clear())

@@ -18,17 +18,11 @@ lockstep with the culture twin (:mod:`.world`).
 * nobody: ``AUD:CLE`` (refused for every level, the attempt recorded);
 * the control core's own scheduler statistics ``DIAG:TIM:PER?``, ``DIAG:TIM? <periods>`` (below).
 
-Access levels, each including the one below: *anyone* reads (every query but
-``ACC:USER:LIST?``); ``OPERATOR`` changes the process (setpoints, module
-commands, pump runs, alarm acknowledgement); ``SUPERVISOR`` changes alarm limits
-and loop modes; ``ADMIN`` manages accounts (:mod:`.accounts`: non-volatile,
-survive a power cut; never your own account, never the last ADMIN). Nobody
-clears or edits the audit trail. A command refused for a too-low level answers
-``-203,"Command protected;needs <LEVEL> or higher"`` and leaves
-``<ACTION>_DENIED`` in the audit trail — who (``ANONYMOUS`` if nobody is logged
-in: an attempt without a login is recorded too, like a failed login), the level
-they had (old) and the level needed (new). Parameters are checked before the
-level (-224 first); account commands check the level before the account.
+Who may send which command — the login session, the access levels (anyone reads;
+OPERATOR changes the process; SUPERVISOR alarm limits and loop modes; ADMIN
+accounts; nobody clears the audit trail) and the ``<ACTION>_DENIED`` record of a
+refusal — is :mod:`.access`, the base of the device; the audit trail and its
+commands are :mod:`.audit`.
 
 The pH loop's manual output has two owners: ``SOUR:CO2 <n>`` (an operator's
 fixed CO2 blend) and ``LOOP:MODE PH,MAN`` (a supervisor's). They exclude each
@@ -60,27 +54,13 @@ from __future__ import annotations
 from mimedi_qual.control.codes import Alarm, Command, Interlock, Loop, Module
 from mimedi_qual.control.parameters import build_controller
 from mimedi_qual.control.realtime import NominalCulture, run_realtime
-from mimedi_qual.profiles.bench import Identity
-from mimedi_qual.simbench.accounts import AccountError, AccountStore
+from mimedi_qual.profiles.bench import Identity, SimulatedProbe
+from mimedi_qual.simbench.access import SUPERVISOR_ACTIONS, AccessControl
+from mimedi_qual.simbench.audit import register_audit_commands
 from mimedi_qual.simbench.lockstep import PUMP_NAMES
-from mimedi_qual.simbench.scpi import (
-    COMMAND_PROTECTED,
-    ILLEGAL_PARAMETER,
-    MISSING_PARAMETER,
-    SETTINGS_CONFLICT,
-    ScpiDevice,
-    ScpiError,
-    parse_float,
-)
+from mimedi_qual.simbench.scpi import ILLEGAL_PARAMETER, SETTINGS_CONFLICT, ScpiError, parse_float
 from mimedi_qual.simbench.world import Reading, SimulatedWorld, seeded_rng
-from mimedi_qual.profiles.bench import SimulatedProbe
 
-LEVELS = ("NONE", "OPERATOR", "SUPERVISOR", "ADMIN")
-#: Who a change or an attempt is recorded under when nobody is logged in.
-ANONYMOUS = "ANONYMOUS"
-#: Level each higher-level action needs (process writes need OPERATOR; AUDit:CLEar nobody at all).
-SUPERVISOR_ACTIONS = "SUPERVISOR"       # alarm limits, loop modes
-ADMIN_ACTIONS = "ADMIN"                 # user accounts
 #: Limit alarms by the variable they watch: ALARm:LIMit takes these (codes.Alarm names).
 LIMIT_ALARMS = {"TEMPERATURE": (Alarm.TEMPERATURE_HIGH, Alarm.TEMPERATURE_LOW),
                 "PH": (Alarm.PH_HIGH, Alarm.PH_LOW), "DO": (Alarm.DO_HIGH, Alarm.DO_LOW)}
@@ -105,21 +85,16 @@ def _names(mask: int, enum) -> str:
     return ",".join(names) if names else "NONE"
 
 
-class ControllerDevice(ScpiDevice):
+class ControllerDevice(AccessControl):
+    """The controller's SCPI interface on a simulated world; ``name`` is its instrument name on the bench."""
+
     def __init__(self, identity: Identity, world: SimulatedWorld, name: str = "controller"):
-        super().__init__(idn=identity.as_idn())
-        self.world = world
+        super().__init__(identity.as_idn(), world, name)
         self.identity = identity
-        cfg = world.sim.controller
-        self.accounts = AccountStore(world.state_dir / f"{name}-accounts.json",
-                                     [(a.user, a.password, a.level) for a in cfg.accounts])
-        self.require_login = cfg.require_login
-        self.user = ""
-        self.level = "NONE"
         errors = world.sim.reference.get(name, {})
         self.weight = Reading(errors.get("weight_g", SimulatedProbe()), seeded_rng(world.seed, f"{name}:weight"))
         self.rocking = Reading(errors.get("rocking_rpm", SimulatedProbe()), seeded_rng(world.seed, f"{name}:rocking"))
-        world.on_power_change.append(self._power_changed)
+        register_audit_commands(self, world.audit, self._refuse_audit_clear)
 
         ctl = world.controller
         self.register("SYSTem:MODule:CATalog?", lambda a: ",".join(m.name for m in Module))
@@ -157,59 +132,8 @@ class ControllerDevice(ScpiDevice):
         self.register("LOOP:MODE?", lambda a: self._loop_mode(self._loop(a[0])))
         self.register("INTerlock:ACTive?", self._interlocks)
         self.register("STATus:OPERation?", lambda a: world.operation_status())
-        self.register("ACCess:LOGin", self._login)
-        # SCPI would give LOGin and LOGout the same short form; LOGO (as the lab driver sends) is it.
-        self.register("ACCess:LOGOut", self._logout)
-        self.register("ACCess:LEVel?", lambda a: self.level)
-        self.register("ACCess:USER:ADD", self._add_user)
-        self.register("ACCess:USER:DELete", self._delete_user)
-        self.register("ACCess:USER:LIST?", self._list_users)
-        self.register("AUDit:COUNt?", lambda a: str(world.audit.count))
-        self.register("AUDit:ENTRy?", self._audit_entry)
-        self.register("AUDit:CLEar", self._clear_audit)
         self.register("DIAGnostic:TIMing:PERiod?", lambda a: f"{self.world.sim.controller.realtime_period_s:.6g}")
         self.register("DIAGnostic:TIMing?", self._timing)
-
-    # ---------------------------------------------------------------- access
-    def _power_changed(self, powered: bool) -> None:
-        """A power cut logs everyone out and drops the accounts from RAM; power-on reads them back."""
-        self.user, self.level = "", "NONE"
-        if powered:
-            self.accounts.load()
-        else:
-            self.accounts.forget()
-
-    def _login(self, args: list[str]) -> None:
-        user, password = args[0], args[1]
-        level = self.accounts.level_of(user, password)
-        if level is None:
-            self.world.audit.append(self.world.controller.time_s, user, "LOGIN_FAILED", "", "", "wrong user or password")
-            raise ScpiError(ILLEGAL_PARAMETER, reason="wrong user or password")
-        self.user, self.level = user, level
-        self.world.audit.append(self.world.controller.time_s, user, "LOGIN", "", level, "")
-
-    def _logout(self, args: list[str]) -> None:
-        if self.user:
-            self.world.audit.append(self.world.controller.time_s, self.user, "LOGOUT", self.level, "NONE", "")
-        self.user, self.level = "", "NONE"
-
-    def _require(self, action: str, level: str = "OPERATOR") -> str:
-        """The user making a change named ``action``; refuses when the level is too low or the controller boots.
-
-        A refusal for a too-low level is ``-203`` and leaves ``<action>_DENIED`` in the audit
-        trail: who (``ANONYMOUS`` when nobody is logged in), the level they had (old) and the
-        level needed (new). ``require_login: false`` opens process writes (OPERATOR) to anyone;
-        SUPERVISOR and ADMIN actions always need a login of that level.
-        """
-        if LEVELS.index(self.level) < LEVELS.index(level) and (self.require_login or level != "OPERATOR"):
-            self._audit(self.user or ANONYMOUS, f"{action}_DENIED", self.level, level, f"needs {level} or higher")
-            raise ScpiError(COMMAND_PROTECTED, reason=f"needs {level} or higher")
-        if self.world.booting:
-            raise ScpiError(SETTINGS_CONFLICT, reason="controller is recovering from a power cut")
-        return self.user or ANONYMOUS
-
-    def _audit(self, user: str, action: str, old: str, new: str, reason: str = "") -> None:
-        self.world.audit.append(self.world.controller.time_s, user, action, old, new, reason)
 
     # ---------------------------------------------------------------- setpoints
     def _setpoint(self, key: str, fmt: str) -> str:
@@ -405,58 +329,6 @@ class ControllerDevice(ScpiDevice):
             raise ScpiError(SETTINGS_CONFLICT, reason=reason)
         self.world.set_loop_mode(loop, output)
         self._audit(user, action, old, self._loop_mode(loop).replace(",", " "))
-
-    # ---------------------------------------------------------------- ADMIN: accounts
-    def _add_user(self, args: list[str]) -> None:
-        """``ACCess:USER:ADD <user>,<password>,<level>``: ADMIN; audited without the password."""
-        if len(args) != 3:
-            raise ScpiError(MISSING_PARAMETER if len(args) < 3 else ILLEGAL_PARAMETER,
-                            reason="ACCess:USER:ADD <user>,<password>,<level>")
-        user, password, level = args
-        acting = self._require("ACCOUNT_ADD", ADMIN_ACTIONS)
-        try:
-            self.accounts.add(user, password, level)
-        except AccountError as exc:
-            raise ScpiError(SETTINGS_CONFLICT if exc.conflict else ILLEGAL_PARAMETER, reason=str(exc)) from None
-        self._audit(acting, "ACCOUNT_ADD", "", f"{user}:{level.strip().upper()}")
-
-    def _delete_user(self, args: list[str]) -> None:
-        """``ACCess:USER:DELete <user>``: ADMIN; never your own account, never the last ADMIN."""
-        user = args[0]
-        acting = self._require("ACCOUNT_DELETE", ADMIN_ACTIONS)
-        try:
-            level = self.accounts.delete(user, acting)
-        except AccountError as exc:
-            if exc.conflict:
-                self._audit(acting, "ACCOUNT_DELETE_REFUSED", user, user, str(exc))
-            raise ScpiError(SETTINGS_CONFLICT if exc.conflict else ILLEGAL_PARAMETER, reason=str(exc)) from None
-        self._audit(acting, "ACCOUNT_DELETE", f"{user}:{level}", "")
-
-    def _list_users(self, args: list[str]) -> str:
-        """``ACCess:USER:LIST?``: ADMIN; ``user:level,...`` — never a password."""
-        self._require("ACCOUNT_LIST", ADMIN_ACTIONS)
-        return self.accounts.listing()
-
-    # ---------------------------------------------------------------- audit trail
-    def _clear_audit(self, args: list[str]) -> None:
-        """``AUDit:CLEar`` exists so it can be refused: for every level, ADMIN included, and recorded.
-
-        Entry ``AUDIT_CLEAR_REFUSED``: who, the level they had (old), ``NOBODY`` (the level
-        that may: new), and how many entries were kept. No command edits or removes an entry.
-        """
-        kept = self.world.audit.count
-        self._audit(self.user or ANONYMOUS, "AUDIT_CLEAR_REFUSED", self.level, "NOBODY",
-                    f"the audit trail cannot be cleared; {kept} entries kept")
-        raise ScpiError(COMMAND_PROTECTED, reason="the audit trail cannot be cleared")
-
-    def _audit_entry(self, args: list[str]) -> str:
-        try:
-            n = int(args[0])
-        except ValueError:
-            raise ScpiError(ILLEGAL_PARAMETER, "entry number") from None
-        if not 1 <= n <= self.world.audit.count:
-            raise ScpiError(ILLEGAL_PARAMETER, f"entry {n} of {self.world.audit.count}")
-        return self.world.audit.entry(n)
 
     # ---------------------------------------------------------------- diagnostics
     def _timing(self, args: list[str]) -> str:
