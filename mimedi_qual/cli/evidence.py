@@ -46,11 +46,12 @@ def _keys_dir(users: Path, keys: Path | None) -> Path:
 
 def _signers(users: Path, keys: Path | None):
     """The user registry and the keystore directory a signature needs; a broken registry exits 2."""
-    from mimedi_qual.evidence.users import UserError, UserRegistry
+    from mimedi_qual.errors import ProfileError
+    from mimedi_qual.evidence.users import UserRegistry
 
     try:
         return UserRegistry.load(users), _keys_dir(users, keys)
-    except UserError as exc:
+    except ProfileError as exc:
         raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
 
 
@@ -111,14 +112,15 @@ def verify(
     the directory is not a campaign.
     """
     from mimedi_qual.evidence.store import NotACampaignError
-    from mimedi_qual.evidence.users import UserError, UserRegistry
+    from mimedi_qual.errors import ProfileError
+    from mimedi_qual.evidence.users import UserRegistry
     from mimedi_qual.evidence.verify import verify_campaign
 
     registry = None
     if users.exists():
         try:
             registry = UserRegistry.load(users)
-        except UserError as exc:
+        except ProfileError as exc:
             raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
     try:
         report = verify_campaign(campaign_dir, registry)
@@ -169,7 +171,7 @@ def approve_protocol_command(
     from mimedi_qual.evidence.users import UserError, WrongPasswordError
 
     try:
-        registry, keys_dir = _signers(users, keys)    # in here too: a users.yaml not in UTF-8 is a ValueError
+        registry, keys_dir = _signers(users, keys)
         digest = protocol_hash(paths, root)
     except (FileNotFoundError, ValueError) as exc:
         raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
@@ -200,13 +202,14 @@ def user_add(
     keys: KeysOption = None,
 ) -> None:
     """Create a user: an Ed25519 key pair, the private key encrypted with the user's password."""
+    from mimedi_qual.errors import ProfileError
     from mimedi_qual.evidence.users import UserError, create_user, key_fingerprint, key_path
 
     password = _read_password(password_stdin, confirm=not password_stdin)
     keys_dir = _keys_dir(users, keys)
     try:
         created = create_user(users, keys_dir, user_id=user_id, printed_name=name, roles=role, password=password)
-    except UserError as exc:
+    except (UserError, ProfileError) as exc:
         raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
     typer.echo(
         f"user {created.user_id} ({created.printed_name}; roles {', '.join(sorted(created.roles))}) added to {users}\n"

@@ -46,6 +46,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from mimedi_qual.errors import EvidenceError, ProfileError
+from mimedi_qual.profiles.yaml_lines import load_yaml_with_lines
+
 DEFAULT_REGISTRY_PATH = Path("profiles/users/users.yaml")
 USER_ID_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,31}$")
 MIN_PASSWORD_CHARS = 8
@@ -68,8 +71,12 @@ class Role(StrEnum):
     APPROVER = "approver"
 
 
-class UserError(Exception):
-    """Unknown user, bad user definition, or a registry that cannot be read."""
+class UserError(EvidenceError):
+    """Unknown user, a user that cannot be created, or a private key that does not fit.
+
+    A registry *file* that cannot be read or holds a bad entry is a
+    :class:`~mimedi_qual.errors.ProfileError` naming its line.
+    """
 
 
 class WrongPasswordError(UserError):
@@ -140,17 +147,22 @@ class UserRegistry:
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_REGISTRY_PATH) -> UserRegistry:
-        """Read a registry; a missing file is an empty registry."""
+        """Read a registry; a missing or empty file is an empty registry.
+
+        A file that is not valid YAML, or an entry that is not a valid user,
+        raises :class:`~mimedi_qual.errors.ProfileError` with ``path:line``.
+        """
         path = Path(path)
         if not path.exists():
             return cls([], path)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise UserError(f"{path}: not valid YAML: {exc}") from exc
+        data, lines = load_yaml_with_lines(path, allow_empty=True)
+        data = data or {}
+        if not isinstance(data, dict):
+            raise ProfileError(path, 1, "a user registry is a mapping with a 'users' list")
         users = []
         for index, entry in enumerate(data.get("users") or []):
-            where = f"{path}: users[{index}]"
+            line = lines.get(("users", index))
+            where = f"users[{index}]"
             try:
                 user = User(
                     user_id=str(entry["user_id"]),
@@ -160,9 +172,10 @@ class UserRegistry:
                 )
                 public_key_from_b64(user.public_key_ed25519)
             except (KeyError, TypeError, ValueError) as exc:
-                raise UserError(f"{where}: invalid user entry ({exc!r})") from exc
+                raise ProfileError(path, line, f"{where}: invalid user entry ({exc!r})") from None
             if not USER_ID_PATTERN.match(user.user_id):
-                raise UserError(f"{where}: user_id {user.user_id!r} must match {USER_ID_PATTERN.pattern}")
+                raise ProfileError(path, lines.get(("users", index, "user_id"), line),
+                                   f"{where}: user_id {user.user_id!r} must match {USER_ID_PATTERN.pattern}")
             users.append(user)
         return cls(users, path)
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from mimedi_qual.profiles.acceptance import AcceptanceProfile
 from mimedi_qual.profiles.bench import BenchProfile
-from mimedi_qual.profiles.errors import ProfileError
+from mimedi_qual.errors import ProfileError
 from mimedi_qual.profiles.process import ProcessRecipe
 from mimedi_qual.profiles.protocol import ProtocolDocument
 from mimedi_qual.profiles.urs import UrsProfile
@@ -19,25 +19,30 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def load_model(path: str | Path, model: type[M]) -> M:
-    """Parse ``path`` as YAML and validate it as ``model``.
+    """Parse ``path`` as YAML and validate it as ``model``: the one way every profile is read.
 
-    The first validation error is reported with its line; the message lists
-    every error so an engineer fixes the file in one pass.
+    Every problem is reported like a compiler, one ``path:line: key.path: problem``
+    per line, so an engineer fixes the file in one pass; the error's ``line`` is
+    the first problem's. Used for the harness's profiles and for the control
+    core's and twin's (controller, tuning targets, twin parameters, recipes).
+
+    >>> load_model("profiles/acceptance/criteria.yaml", AcceptanceProfile).criteria["OQ-TEMP-ACC"].unit
+    '°C'
     """
+    path = Path(path)
     data, lines = load_yaml_with_lines(path)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
-        parts = []
-        first_line = None
-        for err in errors:
+        problems = []
+        for err in exc.errors():
             loc = tuple(err["loc"])
-            line = line_of(lines, loc)
-            first_line = first_line or line
             dotted = ".".join(str(p) for p in loc) or "(top level)"
-            parts.append(f"line {line}: {dotted}: {err['msg']}")
-        raise ProfileError(path, first_line, "; ".join(parts)) from None
+            problems.append((line_of(lines, loc), f"{dotted}: {err['msg']}"))
+        (first_line, first), rest = problems[0], problems[1:]
+        message = first + "".join(f"\n{path}:{line}: {problem}" if line else f"\n{path}: {problem}"
+                                  for line, problem in rest)
+        raise ProfileError(path, first_line, message) from None
 
 
 def load_bench(path: str | Path) -> BenchProfile:

@@ -247,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state-dir", type=Path, default=None,
                         help="the controller's non-volatile memory (audit trail); default: a temporary dir")
     args = parser.parse_args(argv)
-    from mimedi_qual.profiles import ProfileError
+    from mimedi_qual.errors import ProfileError
 
     try:
         bench = load_bench(args.bench)

@@ -121,7 +121,7 @@ def test_a_broken_user_registry_is_bad_input_for_sign_and_approve_protocol(cli, 
     result = cli("sign", campaign_dir, "--user", "rev.one", "--role", "reviewer", "--meaning", "reviewed",
                  "--users", users, "--password-stdin", password="s3cret password")
     assert result.exit_code == 2
-    assert f"error: {users}: not valid YAML" in result.output
+    assert f"error: {users}:2: invalid YAML" in result.output
     with EvidenceStore.open(campaign_dir) as store:
         assert store.records(kind="audit_event") == []
     (tmp_path / "features").mkdir()
@@ -130,7 +130,7 @@ def test_a_broken_user_registry_is_bad_input_for_sign_and_approve_protocol(cli, 
                "--user", "appr.one", "--out", tmp_path / "approvals", "--users", users, "--password-stdin")
     result = cli(*approve, password="s3cret password")
     assert result.exit_code == 2
-    assert f"error: {users}: not valid YAML" in result.output
+    assert f"error: {users}:2: invalid YAML" in result.output
     users.write_bytes(b"users:\n  - user_id: \xff\n")     # not UTF-8
     result = cli(*approve, password="s3cret password")
     assert result.exit_code == 2

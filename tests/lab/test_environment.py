@@ -8,7 +8,8 @@ import pytest
 
 from mimedi_qual.lab.bench import Bench
 from mimedi_qual.lab.environment import TARGET_NAME, environment_config, write_environment
-from mimedi_qual.profiles import ProfileError, load_bench
+from mimedi_qual.errors import ProfileError
+from mimedi_qual.profiles import load_bench
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "profiles" / "benches" / "real-bench.template.yaml"
@@ -63,14 +64,14 @@ def test_template_error_names_file_and_line(tmp_path):
     with pytest.raises(ProfileError) as error:
         load_bench(path)
     message = str(error.value)
-    assert "bench-typo.yaml" in message and f"line {line}" in message and "digital_io.address" in message
+    assert f"bench-typo.yaml:{line}: digital_io.address" in message
 
 
 def test_unknown_instrument_kind_is_an_error_with_a_line(tmp_path):
     broken = TEMPLATE.read_text().replace("kind: tachometer ", "kind: stroboscope ")
     path = tmp_path / "bench-kind.yaml"
     path.write_text(broken)
-    with pytest.raises(ProfileError, match=r"line \d+: instruments.tachometer.kind"):
+    with pytest.raises(ProfileError, match=r"\.yaml:\d+: instruments.tachometer.kind"):
         load_bench(path)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mimedi_qual.profiles import ProfileError, load_acceptance, load_bench, load_process, load_urs
+from mimedi_qual.errors import ProfileError
+from mimedi_qual.profiles import load_acceptance, load_bench, load_process, load_urs
 
 
 def test_shipped_profiles_load(project_root):

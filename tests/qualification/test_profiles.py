@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mimedi_qual.profiles import ProfileError, load_acceptance
+from mimedi_qual.errors import ProfileError
+from mimedi_qual.profiles import load_acceptance
 from mimedi_qual.qualification.recipe import load_recipe
 from mimedi_qual.qualification.register import load_register
 from mimedi_qual.qualification.traceability import load_requirements
