@@ -6,7 +6,6 @@ reaches a number: ``campaign.criterion("OQ-TEMP-ACC")``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,12 +15,12 @@ from mimedi_qual.profiles import load_process
 from mimedi_qual.profiles.acceptance import AcceptanceProfile, Criterion
 from mimedi_qual.profiles.process import ProcessRecipe
 from mimedi_qual.qualification.measurement import Measurement
-from mimedi_qual.report.allure_evidence import attach_measurement, attach_plot
+from mimedi_qual.qualification.series import InstrumentId, Series
+from mimedi_qual.report.allure_evidence import attach_recorded_measurement
+from mimedi_qual.report.measurements_jsonl import append_measurement_line
 
 if TYPE_CHECKING:
     from mimedi_qual.plugin.evidence_recorder import EvidenceRecorder
-
-MEASUREMENTS_FILE = "measurements.jsonl"
 
 
 class UnknownCriterion(LookupError):
@@ -52,24 +51,27 @@ class CampaignContext:
     def recipe(self, name: str) -> ProcessRecipe:
         return load_process(self.profiles_dir / "process" / f"{name}.yaml")
 
-    def record(self, measurement: Measurement, scenario: str = "") -> Measurement:
-        """Keep the measurement and show it on the running step.
+    def instrument_id(self, name: str) -> InstrumentId:
+        """Who takes a series: the instrument's bench name, registered make/model/serial and recorded *IDN?."""
+        identity = self.bench.register_entry(name).identity
+        idn = self.recorder.instrument_idn(name) if self.recorder is not None else ""
+        return InstrumentId(name, identity.manufacturer, identity.model, identity.serial, idn)
 
-        It goes into the evidence store (hash-chained, durable before this
-        returns, linked to the raw series it was judged on), into
-        ``measurements.jsonl`` (a plain view for tools), and into the Allure
-        step as JSON — with a plot of the series against its limits when the
-        measurement judged a series.
+    def record(self, measurement: Measurement, series: Series | None = None) -> Measurement:
+        """Record the judged measurement, with the series it judged, and show it on the running step.
+
+        The raw series (CSV) and its plot, then the measurement's own JSON,
+        are stored as raw files and the measurement record naming them is
+        appended to the evidence store — durable before this returns. The
+        views follow from what was recorded: a line in ``measurements.jsonl``
+        (the record's payload) and the Allure attachments of the running step
+        (the stored bytes: measurement JSON, verdict line, series CSV, plot).
         """
-        if self.recorder is not None:
-            payload = self.recorder.record_measurement(measurement)
-            scenario = scenario or payload["scenario"]
-        line = json.dumps({"scenario": scenario, **measurement.as_dict()}, ensure_ascii=False)
-        with open(self.campaign_dir / MEASUREMENTS_FILE, "a", encoding="utf-8") as fh:
-            fh.write(line + "\n")
-            fh.flush()
-        attach_measurement(measurement)
-        series = self.recorder.last_series_csv() if self.recorder is not None else None
-        if series is not None and measurement.statistics:
-            attach_plot(series, measurement)
+        if self.recorder is None:  # no evidence store (a bare step test): the plain view only
+            append_measurement_line(self.campaign_dir, {"scenario": "", **measurement.as_dict()})
+            return measurement
+        recorded = self.recorder.record_measurement(measurement, series)
+        append_measurement_line(self.campaign_dir, recorded.payload)
+        with self.recorder.showing_record():
+            attach_recorded_measurement(recorded, measurement.summary())
         return measurement

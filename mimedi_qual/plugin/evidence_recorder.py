@@ -6,11 +6,13 @@ campaign process killed mid-run loses nothing already recorded:
 
 * ``step`` — every Gherkin step with its status, duration and error;
 * ``measurement`` — every judged value (via :meth:`record_measurement`, which
-  ``CampaignContext.record`` calls), with scenario, feature, URS and the raw
-  series it was judged on;
-* ``raw_data`` — every Allure attachment (CSV series, plots, I/O logs) is also
+  ``CampaignContext.record`` calls), with scenario, feature, URS, and its raw
+  files stored first: the measurement JSON and, for a judged series, the
+  series CSV and its plot (:mod:`mimedi_qual.evidence.measurements`);
+* ``raw_data`` — every other Allure attachment (I/O logs, tables) is also
   stored under its SHA-256 in ``raw/``: the report and the record share one
-  original;
+  original. A measurement's own attachments are already stored and are not
+  stored twice;
 * ``scenario`` — each scenario's outcome (the rows of the traceability
   matrix), with its pytest node id so ``run --resume`` can skip it;
 * ``deviation`` — for a failed scenario: one per criterion not met, or the
@@ -19,7 +21,10 @@ campaign process killed mid-run loses nothing already recorded:
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,10 +32,18 @@ import allure_commons
 import pytest
 
 from mimedi_qual.evidence.deviations import DeviationCategory, record_deviation
+from mimedi_qual.evidence.measurements import MeasurementContext, RawSeries, RecordedMeasurement
+from mimedi_qual.evidence.measurements import record_measurement as record_measurement_evidence
 from mimedi_qual.evidence.store import EvidenceStore
+from mimedi_qual.lab.errors import InstrumentError
+from mimedi_qual.qualification.limits import format_number
 from mimedi_qual.qualification.measurement import Measurement
+from mimedi_qual.qualification.series import Series
+from mimedi_qual.report.plots import series_plot_png
 
 STEP_STATUS_FAILED, STEP_STATUS_BROKEN = "failed", "broken"
+#: how an instrument_identity record says the instrument did not answer *IDN?
+NO_ANSWER_PREFIX = "no answer"
 
 
 @dataclass
@@ -39,7 +52,6 @@ class _Scenario:
     feature: str
     name: str
     urs: list[str]
-    raw: list[tuple[str, str, str]] = field(default_factory=list)  # (name, sha256, extension)
     steps: list[str] = field(default_factory=list)  # Gherkin steps executed so far: the method
     failed_measurements: list[dict] = field(default_factory=list)
     error: BaseException | None = None
@@ -52,6 +64,9 @@ class EvidenceRecorder:
         self.root = root
         self.current: _Scenario | None = None
         self._step_started = 0.0
+        # Set while a view attaches what was already recorded: those attachments are not raw data again.
+        self._showing_record = threading.local()
+        self._idn_by_instrument: dict[str, str] | None = None
 
     # -- helpers ---------------------------------------------------------
     def _feature_path(self, filename: str) -> str:
@@ -142,11 +157,10 @@ class EvidenceRecorder:
 
     def _deviations_for(self, sc: _Scenario, report) -> None:
         for m in sc.failed_measurements:
-            limits = m.get("expected") or _limits(m)
             record_deviation(
                 self.store, DeviationCategory.CRITERION_NOT_MET,
                 description=f"{m['criterion_id']} not met in '{sc.name}': {m.get('description', '')}",
-                expected=limits, actual=f"{m['value']} {m['unit']}".strip(),
+                expected=m["expected"], actual=f"{format_number(m['value'])} {m['unit']}".strip(),
                 impact=f"acceptance criterion {m['criterion_id']} not demonstrated; "
                        f"requirement(s) {', '.join(sc.urs) or '-'} not verified",
                 scenario=sc.name, urs=sc.urs, criterion_id=m["criterion_id"],
@@ -155,9 +169,7 @@ class EvidenceRecorder:
             return
         error = sc.error
         message = f"{type(error).__name__}: {error}" if error else (report.longreprtext.strip().splitlines() or ["failed"])[-1]
-        from mimedi_qual.lab.errors import InstrumentError
-
-        if isinstance(error, InstrumentError) or "instrument '" in message:
+        if _caused_by_instrument(error):
             category = DeviationCategory.INSTRUMENT_FAULT
             impact = "the scenario stopped at the fault; its criteria are not demonstrated"
         else:
@@ -183,41 +195,58 @@ class EvidenceRecorder:
         )
 
     # -- measurements ----------------------------------------------------------
-    def record_measurement(self, measurement: Measurement) -> dict:
-        sc = self.current
-        payload = {
-            **measurement.as_dict(),
-            "scenario": sc.name if sc else "",
-            "feature": sc.feature if sc else "",
-            "urs": sc.urs if sc else [],
-        }
-        csvs = [sha for _, sha, ext in (sc.raw if sc else []) if ext == "csv"]
-        if csvs:
-            payload["raw_sha256"] = csvs[-1]
-        # DOMAIN.md record item 5: every result carries its method and expected result.
-        if not payload.get("method") and sc is not None:
-            payload["method"] = " → ".join(sc.steps)
-        if not payload.get("expected"):
-            payload["expected"] = _limits(payload)
-        self.store.append("measurement", payload)
-        if sc is not None and measurement.verdict != "pass":
-            sc.failed_measurements.append(payload)
-        return payload
+    def record_measurement(self, measurement: Measurement, series: Series | None = None) -> RecordedMeasurement:
+        """Record a judged measurement of the running scenario, with the series it judged (if any).
 
-    def last_series_csv(self) -> bytes | None:
+        The series CSV and its plot are stored as raw files, then the
+        measurement JSON, then the measurement record naming them — before
+        this returns. The returned bytes are what the views attach.
+        """
         sc = self.current
-        csvs = [sha for _, sha, ext in (sc.raw if sc else []) if ext == "csv"]
-        return self.store.raw_path(csvs[-1]).read_bytes() if csvs else None
+        context = MeasurementContext(
+            scenario=sc.name if sc else "", feature=sc.feature if sc else "", urs=list(sc.urs) if sc else [],
+            # Every result carries its method (the steps run so far) and its expected result.
+            method=" → ".join(sc.steps) if sc else "",
+        )
+        raw_series = None
+        if series is not None:
+            plot = series_plot_png(series, title=f"{measurement.criterion_id}: {measurement.description}",
+                                   low=measurement.low, high=measurement.high, unit=measurement.unit)
+            raw_series = RawSeries(series.to_csv(), plot, label=series.label)
+        judged = {**measurement.as_dict(), "expected": measurement.limits_text}
+        recorded = record_measurement_evidence(self.store, judged, context=context, series=raw_series)
+        if sc is not None and measurement.verdict != "pass":
+            sc.failed_measurements.append(recorded.payload)
+        return recorded
+
+    @contextmanager
+    def showing_record(self) -> Iterator[None]:
+        """Attachments made inside this block show what is already recorded: they are not stored again."""
+        self._showing_record.active = True
+        try:
+            yield
+        finally:
+            self._showing_record.active = False
+
+    def instrument_idn(self, name: str) -> str:
+        """The identity instrument ``name`` reported when the campaign recorded it ('' if it did not answer)."""
+        if self._idn_by_instrument is None:
+            self._idn_by_instrument = {}
+            for record in self.store.records(kind="instrument_identity"):
+                payload = record.payload
+                if payload.get("idn") and not str(payload["idn"]).startswith(NO_ANSWER_PREFIX):
+                    self._idn_by_instrument[payload["name"]] = payload["idn"]
+        return self._idn_by_instrument.get(name, "")
 
     # -- Allure attachments are raw evidence too -----------------------------------
     @allure_commons.hookimpl
     def attach_data(self, body, name, attachment_type, extension):
         data = body if isinstance(body, bytes) else str(body).encode("utf-8")
+        if getattr(self._showing_record, "active", False):
+            return  # a view of a record (a measurement's JSON, series, plot, verdict line): stored already
         ext = extension or (attachment_type.extension if attachment_type is not None else "bin")
         scenario = self.current.name if self.current else ""
-        sha = self.store.store_raw(data, ext, description=f"{scenario}: {name}" if scenario else str(name))
-        if self.current is not None:
-            self.current.raw.append((str(name), sha, ext))
+        self.store.store_raw(data, ext, description=f"{scenario}: {name}" if scenario else str(name))
 
     @allure_commons.hookimpl
     def attach_file(self, source, name, attachment_type, extension):
@@ -227,12 +256,17 @@ class EvidenceRecorder:
                              extension or path.suffix.lstrip("."))
 
 
-def _limits(m: dict) -> str:
-    low, high, unit = m.get("low"), m.get("high"), m.get("unit", "")
-    if low is not None and high is not None:
-        return f"{low} … {high} {unit}".strip()
-    if low is not None:
-        return f"≥ {low} {unit}".strip()
-    if high is not None:
-        return f"≤ {high} {unit}".strip()
-    return "as registered"
+
+def _caused_by_instrument(error: BaseException | None) -> bool:
+    """True when an instrument fault (an :class:`InstrumentError`) is the error or what led to it.
+
+    Decided by type, following the chain of causes: a step that catches an
+    instrument fault and raises its own error is still stopped by the instrument.
+    """
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, InstrumentError):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 from mimedi_qual.profiles.acceptance import Criterion
+from mimedi_qual.qualification.limits import format_limits, format_number
 
 Verdict = Literal["pass", "fail"]
 
@@ -43,20 +44,14 @@ class Measurement:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    @property
+    def limits_text(self) -> str:
+        """The acceptance limits as every view writes them (``36.5 … 37.5 °C``, or the expected value)."""
+        return format_limits(self.low, self.high, self.unit, expected=self.expected)
+
     def summary(self) -> str:
-        limits = _limits_text(self.low, self.high, self.unit) or self.expected
-        return (f"{self.criterion_id}: {self.value} {self.unit} against {limits} "
-                f"→ {self.verdict.upper()} ({self.instrument})")
-
-
-def _limits_text(low: float | None, high: float | None, unit: str) -> str:
-    if low is not None and high is not None:
-        return f"[{low:g}, {high:g}] {unit}"
-    if low is not None:
-        return f"≥ {low:g} {unit}"
-    if high is not None:
-        return f"≤ {high:g} {unit}"
-    return ""
+        value = f"{format_number(self.value)} {self.unit}".strip()
+        return f"{self.criterion_id}: {value} against {self.limits_text} → {self.verdict.upper()} ({self.instrument})"
 
 
 def _within(value: float, low: float | None, high: float | None) -> bool:

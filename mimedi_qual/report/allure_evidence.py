@@ -1,33 +1,53 @@
-"""Put evidence into the Allure result of the step that produced it.
+"""Put evidence into the Allure result of the step that produced it — a view of the record.
 
 Attachments land on the Gherkin step that is running (allure-pytest-bdd keeps
 a step stack), so a reviewer opening "Then every reading meets OQ-TEMP-ACC"
-sees the measured value with its limits and the raw series beside it. When
-no Allure listener is active (plain ``pytest`` without ``--alluredir``) these
-calls do nothing.
+sees the measured value with its limits, the raw series and its plot beside
+it. A measurement's attachments are the very bytes the evidence store holds
+(:class:`~mimedi_qual.evidence.measurements.RecordedMeasurement`): the report
+and the record share one original, nothing is serialised a second time.
+When no Allure listener is active (plain ``pytest`` without ``--alluredir``)
+these calls do nothing.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 
 import allure
 
-from mimedi_qual.qualification.measurement import Measurement
+from mimedi_qual.evidence.measurements import ROLE_MEASUREMENT, ROLE_PLOT, ROLE_SERIES, RecordedMeasurement
+
+_ATTACHMENT_TYPES = {
+    ROLE_MEASUREMENT: allure.attachment_type.JSON,
+    ROLE_SERIES: allure.attachment_type.CSV,
+    ROLE_PLOT: allure.attachment_type.PNG,
+}
 
 
-def attach_measurement(measurement: Measurement) -> None:
-    allure.attach(
-        json.dumps(measurement.as_dict(), indent=2, ensure_ascii=False),
-        name=f"measurement {measurement.criterion_id}: {measurement.verdict.upper()}",
-        attachment_type=allure.attachment_type.JSON,
-    )
-    allure.attach(measurement.summary(), name=f"{measurement.criterion_id} verdict",
+def attach_recorded_measurement(recorded: RecordedMeasurement, verdict_text: str) -> None:
+    """Attach what was recorded: the measurement JSON, its verdict line, the raw series CSV and its plot."""
+    stored = recorded.files[ROLE_MEASUREMENT]
+    allure.attach(stored.data, name=stored.name, attachment_type=_ATTACHMENT_TYPES[ROLE_MEASUREMENT])
+    allure.attach(verdict_text, name=f"{recorded.payload.get('criterion_id', '')} verdict",
                   attachment_type=allure.attachment_type.TEXT)
+    for role in (ROLE_SERIES, ROLE_PLOT):
+        if role in recorded.files:
+            stored = recorded.files[role]
+            allure.attach(stored.data, name=stored.name, attachment_type=_ATTACHMENT_TYPES[role])
 
 
+def attach_table(name: str, columns: list[str], rows: list[tuple]) -> None:
+    """Attach a table that is not a series of readings (module commands and their outcomes, QC results) as CSV."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    allure.attach(buffer.getvalue(), name=name, attachment_type=allure.attachment_type.CSV)
+
+
+# Until the steps hand their series to campaign.record (removed in the same change series).
 def series_csv(columns: list[str], rows: list[tuple]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -38,13 +58,3 @@ def series_csv(columns: list[str], rows: list[tuple]) -> str:
 
 def attach_series(name: str, columns: list[str], rows: list[tuple]) -> None:
     allure.attach(series_csv(columns, rows), name=name, attachment_type=allure.attachment_type.CSV)
-
-
-def attach_plot(series_csv_bytes: bytes, measurement: Measurement) -> None:
-    """Attach a plot of the series the measurement judged, with its limits."""
-    from mimedi_qual.report.plots import series_plot_png
-
-    png = series_plot_png(series_csv_bytes, title=f"{measurement.criterion_id}: {measurement.description}",
-                          low=measurement.low, high=measurement.high, unit=measurement.unit)
-    if png is not None:
-        allure.attach(png, name=f"{measurement.criterion_id} plot", attachment_type=allure.attachment_type.PNG)

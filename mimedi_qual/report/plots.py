@@ -1,14 +1,19 @@
-"""Plots of raw series against their acceptance limits (matplotlib, PNG).
+"""Plots of a raw series against its acceptance limits (matplotlib, PNG).
 
->>> png = series_plot_png(b"elapsed_s,temperature_c\\n60,36.9\\n120,37.0\\n",
-...                       title="OQ-TEMP-ACC", low=36.5, high=37.5, unit="°C")
->>> png[:4]
-b'\\x89PNG'
+Drawn from the series the step measured, in memory — the same readings that
+went into the raw CSV, never a file read back::
+
+    >>> from mimedi_qual.qualification.series import InstrumentId, Series
+    >>> series = Series("thermometer readings", "temperature_c", "°C", InstrumentId("thermometer"),
+    ...                 start_bench_s=0.0)
+    >>> series.add(60.0, 36.9); series.add(120.0, 37.0)
+    >>> png = series_plot_png(series, title="OQ-TEMP-ACC", low=36.5, high=37.5, unit="°C")
+    >>> png[:4]
+    b'\\x89PNG'
 """
 
 from __future__ import annotations
 
-import csv
 import io
 
 import matplotlib
@@ -16,44 +21,41 @@ import matplotlib
 matplotlib.use("Agg")  # no display: render to memory
 import matplotlib.pyplot as plt  # noqa: E402
 
+from mimedi_qual.qualification.limits import format_number  # noqa: E402
+from mimedi_qual.qualification.series import Series  # noqa: E402
+
+SECONDS_PER_MINUTE = 60.0
 SECONDS_PER_HOUR = 3600.0
+#: A series longer than this (bench seconds) is drawn over hours, one longer than a few minutes over minutes.
+HOURS_AXIS_FROM_S = 3 * SECONDS_PER_HOUR
+MINUTES_AXIS_FROM_S = 5 * SECONDS_PER_MINUTE
 
 
-def _numeric_columns(csv_bytes: bytes) -> tuple[str, list[float], str, list[float]] | None:
-    rows = list(csv.reader(io.StringIO(csv_bytes.decode("utf-8", errors="replace"))))
-    if len(rows) < 2:
-        return None
-    header, body = rows[0], rows[1:]
-
-    def column(index: int) -> list[float] | None:
-        try:
-            return [float(r[index]) for r in body]
-        except (ValueError, IndexError):
-            return None
-
-    numeric = [(i, values) for i in range(len(header)) if (values := column(i)) is not None]
-    if len(numeric) < 2:
-        return None
-    (xi, xs), (yi, ys) = numeric[0], numeric[-1]
-    return header[xi], xs, header[yi], ys
+def _time_axis(elapsed_s: list[float]) -> tuple[list[float], str]:
+    span_s = max(elapsed_s, default=0.0)
+    if span_s >= HOURS_AXIS_FROM_S:
+        return [t / SECONDS_PER_HOUR for t in elapsed_s], "elapsed bench time (h)"
+    if span_s >= MINUTES_AXIS_FROM_S:
+        return [t / SECONDS_PER_MINUTE for t in elapsed_s], "elapsed bench time (min)"
+    return elapsed_s, "elapsed bench time (s)"
 
 
-def series_plot_png(csv_bytes: bytes, *, title: str, low: float | None, high: float | None,
+def series_plot_png(series: Series, *, title: str, low: float | None, high: float | None,
                     unit: str) -> bytes | None:
-    """A PNG of the last numeric column over the first, with the limits drawn; None if not a series."""
-    columns = _numeric_columns(csv_bytes)
-    if columns is None:
+    """A PNG of the series over its elapsed bench time with the limits drawn; None for an empty series."""
+    if not series.readings:
         return None
-    x_name, xs, y_name, ys = columns
-    hours = x_name.endswith("_s")
-    xs = [x / SECONDS_PER_HOUR for x in xs] if hours else xs
+    xs, x_label = _time_axis(series.elapsed_s)
     fig, ax = plt.subplots(figsize=(8, 3.2), dpi=100)
-    ax.plot(xs, ys, linewidth=0.8, color="#1f77b4", label=y_name)
+    marker = "o" if len(xs) <= 50 else None  # a few readings (bags, deliveries) are points, not a trace
+    ax.plot(xs, series.values, linewidth=0.8, color="#1f77b4", marker=marker, markersize=3,
+            label=f"{series.instrument.name}: {series.column_header}")
     for limit, name in ((low, "low limit"), (high, "high limit")):
         if limit is not None:
-            ax.axhline(limit, color="#d62728", linestyle="--", linewidth=0.9, label=f"{name} {limit:g} {unit}")
-    ax.set_xlabel("elapsed time (h)" if hours else x_name)
-    ax.set_ylabel(f"{y_name}")
+            ax.axhline(limit, color="#d62728", linestyle="--", linewidth=0.9,
+                       label=f"{name} {format_number(limit)} {unit}".strip())
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(series.column_header)
     ax.set_title(title, fontsize=10)
     ax.grid(True, linewidth=0.3)
     ax.legend(fontsize=7, loc="best")

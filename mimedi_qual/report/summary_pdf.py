@@ -1,4 +1,4 @@
-"""The qualification summary report (PDF), built from the evidence store and nothing else.
+"""The qualification summary report (PDF), built from the evidence store and nothing else — the renderer.
 
 What QA and an inspector read (Annex 15 §2.9–2.10, DOMAIN.md): the protocol's
 identity and hash, the equipment and reference instruments with their
@@ -6,12 +6,15 @@ calibration, the result against every acceptance criterion, the traceability
 matrix URS → scenario → result, the deviation log, the signature
 manifestations (printed name, role, meaning, UTC time), and a conclusion.
 
-Because the store is the source of truth, the report recomputes nothing the
-campaign decided (verdicts come from ``measurement`` records) and invents
-nothing the store does not hold: a field the campaign never recorded is shown
-as "not recorded". It does re-check what it can check locally — whether each
-signature verifies over its manifest with the key embedded in it — and says
-so; full verification against the user registry is ``mimedi-qual verify``.
+What the report says is decided in :mod:`mimedi_qual.report.summary_model`
+(``summarise(records)``); this module only lays it out with reportlab. Because
+the store is the source of truth, the report recomputes nothing the campaign
+decided (verdicts come from ``measurement`` records) and invents nothing the
+store does not hold: a field the campaign never recorded is shown as "not
+recorded". Every result names its raw files (the measurement JSON, the series
+CSV and its plot in ``raw/``, by SHA-256). Each signature is re-checked over
+its manifest with the key embedded in it; full verification against the user
+registry is ``mimedi-qual verify``.
 
 A banner on every page says what the evidence is *not*::
 
@@ -30,8 +33,6 @@ Regenerate it after each signature: the signature section is read from the store
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -47,226 +48,17 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdf_canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from mimedi_qual.evidence.deviations import Deviation, deviations_from_records
-from mimedi_qual.evidence.protocol import ProtocolApproval
-from mimedi_qual.evidence.signatures import signature_manifest
 from mimedi_qual.evidence.store import EvidenceStore, Record
-from mimedi_qual.evidence.users import verify_ed25519
+from mimedi_qual.qualification.limits import format_limits, format_number
+from mimedi_qual.report.summary_model import (
+    BANNER_UNAPPROVED,
+    NOT_RECORDED,
+    CampaignSummary,
+    MeasurementResult,
+    summarise,
+)
 
 SUMMARY_PDF_NAME = "summary.pdf"
-BANNER_SIMULATED = "ENGINEERING DRY RUN — SIMULATED BENCH — NOT QUALIFICATION EVIDENCE"
-BANNER_BENCH_UNKNOWN = "BENCH NOT RECORDED — EVIDENCE STATUS UNKNOWN"
-BANNER_UNAPPROVED = "PROTOCOL NOT APPROVED"
-BANNER_PROTOCOL_CHANGED = "PROTOCOL DIFFERS FROM THE APPROVED ONE"
-BANNER_INCOMPLETE = "CAMPAIGN INCOMPLETE — NO campaign_finished RECORD"
-BANNER_DRAFT = "DRAFT — NOT YET APPROVED BY SIGNATURE"
-NOT_RECORDED = "not recorded"
-
-
-# -- what the report says, extracted from records ----------------------------------------
-
-
-@dataclass
-class TraceRow:
-    urs: str
-    scenario: str
-    feature: str
-    result: str  # PASS / FAIL / NOT TESTED
-    criteria: list[str] = field(default_factory=list)
-    deviations: list[str] = field(default_factory=list)
-
-
-@dataclass
-class CampaignSummary:
-    """Everything the PDF shows, taken from the records (usable without rendering)."""
-
-    records_total: int
-    head_seq: int
-    head_hash: str
-    started: dict[str, Any] | None
-    started_utc: str
-    finished: dict[str, Any] | None
-    finished_utc: str
-    protocol: dict[str, Any] | None
-    protocol_approvals: list[tuple[ProtocolApproval, bool]]
-    instruments: list[dict[str, Any]]
-    measurements: list[tuple[Record, dict[str, Any]]]
-    traceability: list[TraceRow]
-    deviations: list[Deviation]
-    signatures: list[tuple[Record, dict[str, Any], bool]]
-    audit_events: list[tuple[Record, dict[str, Any]]]
-    injected_faults: list[tuple[Record, dict[str, Any]]]
-    interruptions: list[tuple[Record, dict[str, Any]]]
-    raw_files: list[dict[str, Any]]
-    steps: list[tuple[Record, dict[str, Any]]]
-    banners: list[str]
-    conclusion: list[str]
-
-    @property
-    def criteria_failed(self) -> int:
-        return sum(1 for _r, m in self.measurements if m.get("verdict") != "pass")
-
-
-def _payloads(records: Iterable[Record], kind: str) -> list[tuple[Record, dict[str, Any]]]:
-    return [(r, r.payload) for r in records if r.kind == kind]
-
-
-def _protocol_approved(protocol: dict[str, Any] | None) -> tuple[list[tuple[ProtocolApproval, bool]], bool]:
-    if not protocol:
-        return [], False
-    approvals = []
-    for payload in protocol.get("approvals", []) or []:
-        try:
-            approval = ProtocolApproval.from_payload(payload)
-        except (KeyError, TypeError):
-            continue
-        valid = approval.signature_valid() and approval.protocol_hash == protocol.get("protocol_hash")
-        approvals.append((approval, valid))
-    approved = any(valid and a.role == "approver" for a, valid in approvals)
-    return approvals, approved
-
-
-def _traceability(
-    records: list[Record], protocol: dict[str, Any] | None, devs: list[Deviation]
-) -> list[TraceRow]:
-    rows: dict[tuple[str, str], TraceRow] = {}
-
-    def row(urs: str, scenario: str, feature: str) -> TraceRow:
-        key = (urs, scenario)
-        if key not in rows:
-            rows[key] = TraceRow(urs=urs, scenario=scenario, feature=feature, result="PASS")
-        elif feature and not rows[key].feature:
-            rows[key].feature = feature
-        return rows[key]
-
-    for record in records:
-        if record.kind not in ("scenario", "step", "measurement"):
-            continue
-        p = record.payload
-        for urs in p.get("urs") or ["(no URS)"]:
-            trace = row(urs, p.get("scenario", ""), p.get("feature", ""))
-            failed = p.get("status") in ("failed", "broken") or (
-                record.kind == "measurement" and p.get("verdict") != "pass"
-            )
-            if failed:
-                trace.result = "FAIL"
-            if record.kind == "measurement" and p.get("criterion_id") not in trace.criteria:
-                trace.criteria.append(p.get("criterion_id", ""))
-    for dev in devs:
-        for urs in dev.urs:
-            for (row_urs, scenario), trace in rows.items():
-                if row_urs == urs and (not dev.scenario or dev.scenario == scenario):
-                    trace.deviations.append(dev.id)
-    # Requirements in the protocol's scope that no scenario exercised.
-    for requirement in (protocol or {}).get("requirements", []) or []:
-        urs = requirement.get("id") if isinstance(requirement, dict) else str(requirement)
-        if urs and not any(key[0] == urs for key in rows):
-            rows[(urs, "")] = TraceRow(urs=urs, scenario="—", feature="", result="NOT TESTED")
-    return sorted(rows.values(), key=lambda r: (r.urs, r.scenario))
-
-
-def summarise(records: list[Record]) -> CampaignSummary:
-    """Extract the report's content from a campaign's records."""
-    started = _payloads(records, "campaign_started")
-    finished = _payloads(records, "campaign_finished")
-    protocols = _payloads(records, "protocol")
-    protocol = protocols[-1][1] if protocols else None
-    approvals, approved = _protocol_approved(protocol)
-    devs = deviations_from_records(records)
-    by_seq = {r.seq: r for r in records}
-
-    signatures = []
-    for record, p in _payloads(records, "signature"):
-        signed = by_seq.get(p.get("signed_head_seq"))
-        valid = (
-            signed is not None
-            and signed.hash == p.get("signed_head_hash")
-            and verify_ed25519(str(p.get("public_key_ed25519", "")), str(p.get("signature_ed25519", "")),
-                               signature_manifest(p))
-        )
-        signatures.append((record, p, valid))
-
-    started_payload = started[0][1] if started else None
-    banners = []
-    if started_payload is None:
-        banners.append(BANNER_BENCH_UNKNOWN)
-    elif started_payload.get("bench_simulated", True):
-        banners.append(BANNER_SIMULATED)
-    if not approved:
-        banners.append(BANNER_UNAPPROVED)
-    if started_payload and protocol and started_payload.get("protocol_hash") != protocol.get("protocol_hash"):
-        banners.append(BANNER_PROTOCOL_CHANGED)
-    if not finished:
-        banners.append(BANNER_INCOMPLETE)
-    if not any(p.get("role") == "approver" and valid for _r, p, valid in signatures):
-        banners.append(BANNER_DRAFT)
-
-    measurements = _payloads(records, "measurement")
-    summary = CampaignSummary(
-        records_total=len(records),
-        head_seq=records[-1].seq if records else 0,
-        head_hash=records[-1].hash if records else "",
-        started=started_payload,
-        started_utc=started[0][0].utc if started else "",
-        finished=finished[-1][1] if finished else None,
-        finished_utc=finished[-1][0].utc if finished else "",
-        protocol=protocol,
-        protocol_approvals=approvals,
-        instruments=[p for _r, p in _payloads(records, "instrument_identity")],
-        measurements=measurements,
-        traceability=_traceability(records, protocol, devs),
-        deviations=devs,
-        signatures=signatures,
-        audit_events=_payloads(records, "audit_event"),
-        injected_faults=_payloads(records, "injected_fault"),
-        interruptions=_payloads(records, "interruption"),
-        raw_files=[p for _r, p in _payloads(records, "raw_data")],
-        steps=_payloads(records, "step"),
-        banners=banners,
-        conclusion=[],
-    )
-    summary.conclusion = _conclusion(summary)
-    return summary
-
-
-def _conclusion(s: CampaignSummary) -> list[str]:
-    total = len(s.measurements)
-    failed = s.criteria_failed
-    open_devs = [d for d in s.deviations if not d.is_closed]
-    lines = [
-        f"{total - failed} of {total} acceptance criteria met; {failed} not met.",
-        f"{len(s.deviations)} deviation(s) recorded, {len(open_devs)} open"
-        + (f" ({', '.join(d.id for d in open_devs)})." if open_devs else "."),
-    ]
-    not_calibrated = sorted(
-        {i.get("name") for i in s.instruments if i.get("calibration_certificate") and not i.get("in_calibration")}
-    )
-    used = sorted({m.get("instrument") for _r, m in s.measurements if m.get("instrument") in not_calibrated})
-    if used:
-        lines.append(
-            f"Measurements were taken with instruments past their calibration due date ({', '.join(used)}): "
-            "those results are not valid evidence."
-        )
-    untested = [r.urs for r in s.traceability if r.result == "NOT TESTED"]
-    if untested:
-        lines.append(f"Requirements in scope not tested: {', '.join(untested)}.")
-    if s.interruptions:
-        lines.append(f"The campaign was interrupted {len(s.interruptions)} time(s) and resumed.")
-    if s.finished:
-        if s.finished.get("conclusion"):
-            lines.append(f"Executor's conclusion: {s.finished['conclusion']}")
-        lines.append(f"Recommendation: {s.finished.get('recommendation') or NOT_RECORDED}.")
-    else:
-        lines.append("The campaign has not finished: no conclusion can be drawn from this record.")
-    if BANNER_SIMULATED in s.banners:
-        lines.append(
-            "This campaign ran on the simulated bench (digital twin). It is engineering / dry-run evidence "
-            "about the protocol and the harness; it does not replace OQ/PQ on the real equipment."
-        )
-    if BANNER_UNAPPROVED in s.banners:
-        lines.append("The protocol executed carries no valid pre-approval signature.")
-    return lines
-
 
 # -- rendering ---------------------------------------------------------------------------
 
@@ -322,20 +114,22 @@ def utc_display(iso_utc: str | None) -> str:
 
 
 def _number(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:g}"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format_number(value)
     return _text(value)
 
 
 def _limits(p: dict[str, Any]) -> str:
-    low, high, unit = p.get("low"), p.get("high"), p.get("unit", "")
-    if low is not None and high is not None:
-        return f"{low:g} – {high:g} {unit}"
-    if low is not None:
-        return f"≥ {low:g} {unit}"
-    if high is not None:
-        return f"≤ {high:g} {unit}"
-    return p.get("expected") or "—"
+    return format_limits(p.get("low"), p.get("high"), p.get("unit", ""), expected=p.get("expected") or "")
+
+
+def _raw_files_short(result: MeasurementResult) -> str:
+    """Each raw file of a result as role and short SHA-256 with its suffix (full names: Appendix A2)."""
+    if not result.raw_files:
+        return "<b>no raw file recorded</b>"
+    return "<br/>".join(
+        f"{escape(f.role)}: {escape(f.sha256[:12])}….{escape(f.file.rsplit('.', 1)[-1] if '.' in f.file else '?')}"
+        for f in result.raw_files)
 
 
 def _table(styles: _Styles, header: list[str], rows: list[list[Any]], widths_mm: list[float]) -> Table:
@@ -474,14 +268,15 @@ def _story(s: CampaignSummary, styles: _Styles) -> list:
         heading("Results against acceptance criteria"),
         _table(
             styles,
-            ["Criterion", "Scenario", "Measured", "Acceptance", "Instrument", "Verdict"],
+            ["Criterion", "Scenario", "Measured", "Acceptance", "Instrument", "Verdict", "Raw files (raw/)"],
             [
                 [_text(p.get("criterion_id")), _text(p.get("scenario")),
                  f"{_number(p.get('value'))} {escape(p.get('unit', ''))}", escape(_limits(p)),
-                 _text(p.get("instrument")), _verdict_cell(styles, str(p.get("verdict", "?")))]
-                for _r, p in s.measurements
+                 _text(p.get("instrument")), _verdict_cell(styles, str(p.get("verdict", "?"))),
+                 Paragraph(_raw_files_short(result), styles.mono)]
+                for result in s.results for p in (result.payload,)
             ],
-            [30, 52, 25, 30, 25, 18],
+            [26, 40, 20, 25, 20, 15, 34],
         ),
         heading("Traceability matrix: URS → scenario → result"),
         _table(
@@ -564,7 +359,7 @@ def _story(s: CampaignSummary, styles: _Styles) -> list:
         Paragraph("Appendix A. Measurement detail", styles.h1),
         _table(
             styles,
-            ["Record", "Criterion / URS", "Method / expected", "Result", "Taken (UTC) / raw data"],
+            ["Record", "Criterion / URS", "Method / expected", "Result", "Taken (UTC) / raw files"],
             [
                 [f"#{r.seq}",
                  f"{_text(p.get('criterion_id'))}<br/>{escape(', '.join(p.get('urs') or [])) or '—'}",
@@ -573,10 +368,19 @@ def _story(s: CampaignSummary, styles: _Styles) -> list:
                  f"{_number(p.get('value'))} {escape(p.get('unit', ''))} ({escape(str(p.get('verdict', '?')).upper())})"
                  f"<br/>{escape(_statistics(p.get('statistics')))}",
                  f"{utc_display(p.get('taken_at_utc') or r.utc)}<br/>"
-                 f"<font size=6>{escape(str(p.get('raw_sha256') or 'no raw file'))}</font>"]
-                for r, p in s.measurements
+                 f"<font size=6>{_raw_files_short(result)}</font>"]
+                for result in s.results for r, p in ((result.record, result.payload),)
             ],
             [13, 32, 50, 35, 50],
+        ),
+        Paragraph("Appendix A2. Raw files of each result", styles.h1),
+        _table(
+            styles,
+            ["Record", "Criterion", "Role", "File (named by SHA-256)"],
+            [[f"#{result.record.seq}", _text(result.payload.get("criterion_id")), escape(f.role),
+              Paragraph(_text(f.file or f.sha256), styles.mono)]
+             for result in s.results for f in result.raw_files],
+            [13, 30, 17, 120],
         ),
         Paragraph("Appendix B. Executed steps", styles.h1),
         _table(
@@ -603,7 +407,7 @@ def _story(s: CampaignSummary, styles: _Styles) -> list:
 def _statistics(statistics: Any) -> str:
     if not isinstance(statistics, dict) or not statistics:
         return ""
-    return ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in statistics.items())
+    return ", ".join(f"{k} {format_number(v)}" for k, v in statistics.items())
 
 
 def _page_decorator(s: CampaignSummary, styles: _Styles, generated_utc: str):
@@ -692,5 +496,4 @@ def build_summary_pdf(source: str | Path | EvidenceStore, output: str | Path | N
     return render_summary_pdf(records, output or campaign_dir / SUMMARY_PDF_NAME)
 
 
-__all__ = ["CampaignSummary", "TraceRow", "build_summary_pdf", "render_summary_pdf", "summarise",
-           "BANNER_SIMULATED", "BANNER_UNAPPROVED", "BANNER_INCOMPLETE", "BANNER_DRAFT"]
+__all__ = ["build_summary_pdf", "render_summary_pdf", "utc_display"]

@@ -1,0 +1,32 @@
+"""``measurements.jsonl``: one line per recorded measurement, for tools and scripts — a view of the record.
+
+Each line is the ``measurement`` record's payload as the evidence store holds
+it (criterion_id, value, unit, low, high, verdict, instrument, statistics,
+scenario, feature, urs, method, the raw files by SHA-256 …), appended as the
+measurement is recorded, so a script can follow a running campaign with
+``tail -f``. The evidence store stays the source of truth: this file is not
+hash-chained and ``verify`` does not read it.
+
+    >>> import json, tempfile, pathlib
+    >>> campaign_dir = pathlib.Path(tempfile.mkdtemp())
+    >>> append_measurement_line(campaign_dir, {"criterion_id": "OQ-TEMP-ACC", "verdict": "pass"})
+    >>> json.loads((campaign_dir / MEASUREMENTS_FILE).read_text())["verdict"]
+    'pass'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+MEASUREMENTS_FILE = "measurements.jsonl"
+
+
+def append_measurement_line(campaign_dir: Path, payload: Mapping[str, Any]) -> None:
+    """Append one measurement payload as a JSON line (flushed: a crashed run keeps what it measured)."""
+    line = json.dumps(dict(payload), ensure_ascii=False)
+    with open(Path(campaign_dir) / MEASUREMENTS_FILE, "a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+        handle.flush()

@@ -1,0 +1,282 @@
+"""What the qualification summary report says, taken from the campaign's records — the model, no rendering.
+
+:func:`summarise` reads a campaign's records (``store.records()``) and returns
+a :class:`CampaignSummary`: protocol identity and approvals, equipment and
+instruments, every result against its criterion with the raw files it names,
+the traceability matrix URS → scenario → result, deviations, signatures, the
+banners that say what the evidence is *not*, and the conclusion. The PDF
+(:mod:`mimedi_qual.report.summary_pdf`) renders it; a test or another view
+can read it without rendering anything::
+
+    summary = summarise(store.records())
+    for result in summary.results:
+        print(result.payload["criterion_id"], result.payload["verdict"],
+              [f.file for f in result.raw_files])      # raw/<sha256>.json, .csv, .png
+
+Because the store is the source of truth, nothing here recomputes what the
+campaign decided (verdicts come from ``measurement`` records) or invents what
+the store does not hold. It does re-check what it can check locally: whether
+each signature verifies over its manifest with the key embedded in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mimedi_qual.evidence.deviations import Deviation, deviations_from_records
+from mimedi_qual.evidence.measurements import raw_files_of
+from mimedi_qual.evidence.protocol import ProtocolApproval
+from mimedi_qual.evidence.signatures import signature_manifest
+from mimedi_qual.evidence.store import Record
+from mimedi_qual.evidence.users import verify_ed25519
+
+BANNER_SIMULATED = "ENGINEERING DRY RUN — SIMULATED BENCH — NOT QUALIFICATION EVIDENCE"
+BANNER_BENCH_UNKNOWN = "BENCH NOT RECORDED — EVIDENCE STATUS UNKNOWN"
+BANNER_UNAPPROVED = "PROTOCOL NOT APPROVED"
+BANNER_PROTOCOL_CHANGED = "PROTOCOL DIFFERS FROM THE APPROVED ONE"
+BANNER_INCOMPLETE = "CAMPAIGN INCOMPLETE — NO campaign_finished RECORD"
+BANNER_DRAFT = "DRAFT — NOT YET APPROVED BY SIGNATURE"
+NOT_RECORDED = "not recorded"
+
+
+# -- what the report says, extracted from records ----------------------------------------
+
+
+@dataclass
+class TraceRow:
+    urs: str
+    scenario: str
+    feature: str
+    result: str  # PASS / FAIL / NOT TESTED
+    criteria: list[str] = field(default_factory=list)
+    deviations: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RawFileRef:
+    """One raw file a result names: its role (measurement, series, plot), path in the campaign, SHA-256."""
+
+    role: str
+    file: str
+    sha256: str
+
+    @property
+    def short(self) -> str:
+        """For a table cell: the role and the first 12 hex digits of the SHA-256."""
+        return f"{self.role} {self.sha256[:12]}"
+
+
+@dataclass(frozen=True)
+class MeasurementResult:
+    """One result against an acceptance criterion: its record, payload and the raw files it names."""
+
+    record: Record
+    payload: dict[str, Any]
+    raw_files: list[RawFileRef]
+
+
+@dataclass
+class CampaignSummary:
+    """Everything the PDF shows, taken from the records (usable without rendering)."""
+
+    records_total: int
+    head_seq: int
+    head_hash: str
+    started: dict[str, Any] | None
+    started_utc: str
+    finished: dict[str, Any] | None
+    finished_utc: str
+    protocol: dict[str, Any] | None
+    protocol_approvals: list[tuple[ProtocolApproval, bool]]
+    instruments: list[dict[str, Any]]
+    results: list[MeasurementResult]
+    traceability: list[TraceRow]
+    deviations: list[Deviation]
+    signatures: list[tuple[Record, dict[str, Any], bool]]
+    audit_events: list[tuple[Record, dict[str, Any]]]
+    injected_faults: list[tuple[Record, dict[str, Any]]]
+    interruptions: list[tuple[Record, dict[str, Any]]]
+    raw_files: list[dict[str, Any]]
+    steps: list[tuple[Record, dict[str, Any]]]
+    banners: list[str]
+    conclusion: list[str]
+
+    @property
+    def criteria_failed(self) -> int:
+        return sum(1 for result in self.results if result.payload.get("verdict") != "pass")
+
+
+def _payloads(records: Iterable[Record], kind: str) -> list[tuple[Record, dict[str, Any]]]:
+    return [(r, r.payload) for r in records if r.kind == kind]
+
+
+# decided in campaign.status
+def protocol_approved(protocol: dict[str, Any] | None) -> tuple[list[tuple[ProtocolApproval, bool]], bool]:
+    """The protocol record's approvals, each with whether it is valid, and whether the protocol is approved."""
+    if not protocol:
+        return [], False
+    approvals = []
+    for payload in protocol.get("approvals", []) or []:
+        try:
+            approval = ProtocolApproval.from_payload(payload)
+        except (KeyError, TypeError):
+            continue
+        valid = approval.signature_valid() and approval.protocol_hash == protocol.get("protocol_hash")
+        approvals.append((approval, valid))
+    approved = any(valid and a.role == "approver" for a, valid in approvals)
+    return approvals, approved
+
+
+def _traceability(
+    records: list[Record], protocol: dict[str, Any] | None, devs: list[Deviation]
+) -> list[TraceRow]:
+    rows: dict[tuple[str, str], TraceRow] = {}
+
+    def row(urs: str, scenario: str, feature: str) -> TraceRow:
+        key = (urs, scenario)
+        if key not in rows:
+            rows[key] = TraceRow(urs=urs, scenario=scenario, feature=feature, result="PASS")
+        elif feature and not rows[key].feature:
+            rows[key].feature = feature
+        return rows[key]
+
+    for record in records:
+        if record.kind not in ("scenario", "step", "measurement"):
+            continue
+        p = record.payload
+        for urs in p.get("urs") or ["(no URS)"]:
+            trace = row(urs, p.get("scenario", ""), p.get("feature", ""))
+            failed = p.get("status") in ("failed", "broken") or (
+                record.kind == "measurement" and p.get("verdict") != "pass"
+            )
+            if failed:
+                trace.result = "FAIL"
+            if record.kind == "measurement" and p.get("criterion_id") not in trace.criteria:
+                trace.criteria.append(p.get("criterion_id", ""))
+    for dev in devs:
+        for urs in dev.urs:
+            for (row_urs, scenario), trace in rows.items():
+                if row_urs == urs and (not dev.scenario or dev.scenario == scenario):
+                    trace.deviations.append(dev.id)
+    # Requirements in the protocol's scope that no scenario exercised.
+    for requirement in (protocol or {}).get("requirements", []) or []:
+        urs = requirement.get("id") if isinstance(requirement, dict) else str(requirement)
+        if urs and not any(key[0] == urs for key in rows):
+            rows[(urs, "")] = TraceRow(urs=urs, scenario="—", feature="", result="NOT TESTED")
+    return sorted(rows.values(), key=lambda r: (r.urs, r.scenario))
+
+
+def summarise(records: list[Record]) -> CampaignSummary:
+    """Extract the report's content from a campaign's records."""
+    started = _payloads(records, "campaign_started")
+    finished = _payloads(records, "campaign_finished")
+    protocols = _payloads(records, "protocol")
+    protocol = protocols[-1][1] if protocols else None
+    approvals, approved = protocol_approved(protocol)
+    devs = deviations_from_records(records)
+    by_seq = {r.seq: r for r in records}
+
+    signatures = []
+    for record, p in _payloads(records, "signature"):
+        signed = by_seq.get(p.get("signed_head_seq"))
+        valid = (
+            signed is not None
+            and signed.hash == p.get("signed_head_hash")
+            and verify_ed25519(str(p.get("public_key_ed25519", "")), str(p.get("signature_ed25519", "")),
+                               signature_manifest(p))
+        )
+        signatures.append((record, p, valid))
+
+    started_payload = started[0][1] if started else None
+    banners = []
+    if started_payload is None:
+        banners.append(BANNER_BENCH_UNKNOWN)
+    elif started_payload.get("bench_simulated", True):
+        banners.append(BANNER_SIMULATED)
+    if not approved:
+        banners.append(BANNER_UNAPPROVED)
+    if started_payload and protocol and started_payload.get("protocol_hash") != protocol.get("protocol_hash"):
+        banners.append(BANNER_PROTOCOL_CHANGED)
+    if not finished:
+        banners.append(BANNER_INCOMPLETE)
+    if not any(p.get("role") == "approver" and valid for _r, p, valid in signatures):
+        banners.append(BANNER_DRAFT)
+
+    raw_file_of_sha = {p.get("sha256"): p.get("file", "") for _r, p in _payloads(records, "raw_data")}
+    results = [MeasurementResult(r, p, _raw_files(p, raw_file_of_sha)) for r, p in _payloads(records, "measurement")]
+    summary = CampaignSummary(
+        records_total=len(records),
+        head_seq=records[-1].seq if records else 0,
+        head_hash=records[-1].hash if records else "",
+        started=started_payload,
+        started_utc=started[0][0].utc if started else "",
+        finished=finished[-1][1] if finished else None,
+        finished_utc=finished[-1][0].utc if finished else "",
+        protocol=protocol,
+        protocol_approvals=approvals,
+        instruments=[p for _r, p in _payloads(records, "instrument_identity")],
+        results=results,
+        traceability=_traceability(records, protocol, devs),
+        deviations=devs,
+        signatures=signatures,
+        audit_events=_payloads(records, "audit_event"),
+        injected_faults=_payloads(records, "injected_fault"),
+        interruptions=_payloads(records, "interruption"),
+        raw_files=[p for _r, p in _payloads(records, "raw_data")],
+        steps=_payloads(records, "step"),
+        banners=banners,
+        conclusion=[],
+    )
+    summary.conclusion = conclusion(summary)
+    return summary
+
+
+def _raw_files(payload: dict[str, Any], raw_file_of_sha: dict[str, str]) -> list[RawFileRef]:
+    # A record written before measurements named their files by role carries raw_sha256 alone:
+    # its file name is found in the raw_data record of that hash.
+    return [RawFileRef(f.get("role", "raw"), f.get("file") or raw_file_of_sha.get(f.get("sha256"), ""),
+                       str(f.get("sha256", "")))
+            for f in raw_files_of(payload)]
+
+
+# decided in campaign.status
+def conclusion(s: CampaignSummary) -> list[str]:
+    """The conclusion's sentences: criteria met, deviations, validity caveats, and the release recommendation."""
+    total = len(s.results)
+    failed = s.criteria_failed
+    open_devs = [d for d in s.deviations if not d.is_closed]
+    lines = [
+        f"{total - failed} of {total} acceptance criteria met; {failed} not met.",
+        f"{len(s.deviations)} deviation(s) recorded, {len(open_devs)} open"
+        + (f" ({', '.join(d.id for d in open_devs)})." if open_devs else "."),
+    ]
+    not_calibrated = sorted(
+        {i.get("name") for i in s.instruments if i.get("calibration_certificate") and not i.get("in_calibration")}
+    )
+    used = sorted({r.payload.get("instrument") for r in s.results if r.payload.get("instrument") in not_calibrated})
+    if used:
+        lines.append(
+            f"Measurements were taken with instruments past their calibration due date ({', '.join(used)}): "
+            "those results are not valid evidence."
+        )
+    untested = [r.urs for r in s.traceability if r.result == "NOT TESTED"]
+    if untested:
+        lines.append(f"Requirements in scope not tested: {', '.join(untested)}.")
+    if s.interruptions:
+        lines.append(f"The campaign was interrupted {len(s.interruptions)} time(s) and resumed.")
+    if s.finished:
+        if s.finished.get("conclusion"):
+            lines.append(f"Executor's conclusion: {s.finished['conclusion']}")
+        lines.append(f"Recommendation: {s.finished.get('recommendation') or NOT_RECORDED}.")
+    else:
+        lines.append("The campaign has not finished: no conclusion can be drawn from this record.")
+    if BANNER_SIMULATED in s.banners:
+        lines.append(
+            "This campaign ran on the simulated bench (digital twin). It is engineering / dry-run evidence "
+            "about the protocol and the harness; it does not replace OQ/PQ on the real equipment."
+        )
+    if BANNER_UNAPPROVED in s.banners:
+        lines.append("The protocol executed carries no valid pre-approval signature.")
+    return lines

@@ -1,0 +1,49 @@
+"""A series carries its units, instrument and both clocks; limits are written one way, without float noise."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from mimedi_qual.qualification.limits import format_limits, format_number
+from mimedi_qual.qualification.measurement import Measurement
+from mimedi_qual.qualification.series import InstrumentId, Series
+
+
+def test_float_noise_is_not_printed():
+    assert format_number(7.1000000000000005) == "7.1"
+    assert format_limits(6.9, 7.1000000000000005, "pH") == "6.9 … 7.1 pH"
+    assert format_limits(None, 900.0, "s") == "≤ 900 s"
+    assert format_limits(0.5, None, "%") == "≥ 0.5 %"
+    assert format_limits(None, None, "", expected="FLUKE,1529") == "FLUKE,1529"
+    assert format_limits(None, None, "") == "as registered"
+
+
+def test_measurement_summary_uses_the_one_limits_formatter():
+    m = Measurement("OQ-PH-ACC", "pH", 7.1000000000000005, "pH", 6.9, 7.1000000000000005, "pass", "phdo", "ours")
+    assert m.limits_text == format_limits(6.9, 7.1000000000000005, "pH")
+    assert m.summary() == "OQ-PH-ACC: 7.1 pH against 6.9 … 7.1 pH → PASS (phdo)"
+
+
+def test_series_csv_names_units_instrument_and_both_clocks():
+    instrument = InstrumentId("thermometer", "FLUKE", "1529", "SIM-T-0001", idn="FLUKE,1529,SIM-T-0001,1.20")
+    series = Series("thermometer readings", "temperature_c", "°C", instrument, label_columns=("phase",),
+                    start_bench_s=1000.0)
+    series.add(1060.0, 36.98, "hold", utc="2026-12-02T07:00:00.000001Z")
+    series.add(1120.5, 37.01, "hold")
+    text = series.to_csv().decode("utf-8")
+    comments = [line for line in text.splitlines() if line.startswith("#")]
+    assert any("SIM-T-0001" in line and "FLUKE,1529,SIM-T-0001,1.20" in line for line in comments)
+    rows = list(csv.reader(io.StringIO("\n".join(line for line in text.splitlines() if not line.startswith("#")))))
+    assert rows[0] == ["bench_time_s", "elapsed_s", "utc", "temperature_c [°C]", "phase"]
+    assert rows[1] == ["1060", "60", "2026-12-02T07:00:00.000001Z", "36.98", "hold"]
+    assert rows[2][0:2] == ["1120.5", "120.5"] and rows[2][2].endswith("Z") and rows[2][3] == "37.01"
+    assert series.elapsed_s == [60.0, 120.5] and series.values == [36.98, 37.01]
+
+
+def test_a_reading_must_give_every_label():
+    series = Series("runs", "volume_ml", "mL", InstrumentId("balance"), label_columns=("bag",))
+    with pytest.raises(ValueError, match="1 label value"):
+        series.add(0.0, 10.0)
