@@ -32,3 +32,31 @@ def test_a_single_feature_file_runs_directly(project_root, tmp_path):
     assert measurements.count('"verdict": "pass"') >= 3
     assert '"verdict": "fail"' not in measurements
     assert (tmp_path / "evidence.sqlite").is_file()  # plain pytest runs keep a campaign record too
+
+
+def test_plain_pytest_campaign_gives_the_same_three_views_as_the_cli(project_root, tmp_path):
+    """The campaign service closes a plain-pytest run too: record, report.html and summary.pdf, intact."""
+    from mimedi_qual.evidence.verify import verify_campaign
+
+    campaign_dir = tmp_path / "campaign"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-c", "features/pytest.ini", "--rootdir", "features",
+         "features/iq/identity_and_calibration.feature", "--bench=profiles/benches/sim.yaml",
+         f"--campaign-dir={campaign_dir}", f"--alluredir={tmp_path / 'elsewhere'}", "-q"],
+        cwd=project_root, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"Report: {campaign_dir / 'report.html'}" in proc.stdout
+    assert (campaign_dir / "report.html").is_file() and (campaign_dir / "summary.pdf").is_file()
+    # results written elsewhere by --alluredir are kept in the campaign directory, where verify checks them
+    assert any((campaign_dir / "allure-results").glob("*-result.json"))
+    report = verify_campaign(campaign_dir)
+    assert report.ok, report.summary()
+    assert report.allure_files_checked > 0
+    from mimedi_qual.evidence.store import EvidenceStore
+
+    with EvidenceStore.open(campaign_dir, read_only=True) as store:
+        finished = store.records(kind="campaign_finished")
+        artifacts = {r.payload.get("file") for r in store.records(kind="artifact")}
+    assert finished and finished[-1].payload["verdict"] == "criteria_met"
+    assert {"report.html", "summary.pdf"} <= {str(a).split("/")[-1] for a in artifacts}
