@@ -24,6 +24,7 @@ from rich.table import Table
 from mimedi_qual.campaign.exit_codes import ExitCode, describe
 from mimedi_qual.cli import app
 from mimedi_qual.paths import project_paths
+from mimedi_qual.qualification.limits import format_limits, format_number
 
 
 def _fail(console: Console, message: str, code: ExitCode = ExitCode.BAD_INPUT) -> typer.Exit:
@@ -188,12 +189,8 @@ def _print_details(console, progress, measurements: list[dict]) -> None:
     for col in ("criterion", "value", "limits", "instrument", "verdict"):
         mt.add_column(col)
     for m in measurements:
-        if m["low"] is not None or m["high"] is not None:
-            low = m["low"] if m["low"] is not None else "-∞"
-            high = m["high"] if m["high"] is not None else "+∞"
-            limits, value = f"{low} … {high} {m['unit']}", f"{m['value']} {m['unit']}"
-        else:
-            limits, value = "as registered", str(m["value"])[:40]
+        limits = format_limits(m["low"], m["high"], m["unit"], expected=m.get("expected") or "")
+        value = f"{format_number(m['value'])} {m['unit']}".strip()[:40]
         verdict = "[green]PASS[/]" if m["verdict"] == "pass" else "[red]FAIL[/]"
         mt.add_row(m["criterion_id"], value, limits, m["instrument"], verdict)
     console.print(mt)
