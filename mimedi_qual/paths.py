@@ -73,6 +73,21 @@ class ProjectPaths:
     def urs(self) -> Path:
         return self.profiles / "urs"
 
+    @property
+    def protocol_document(self) -> Path:
+        """The protocol's identity (id, version, objective, scope, files it consists of)."""
+        return self.profiles / "protocol" / "mimedi-qualification.yaml"
+
+    @property
+    def approvals(self) -> Path:
+        """Pre-approval signatures of the protocol (``mimedi-qual approve-protocol`` writes them)."""
+        return self.profiles / "approvals"
+
+    @property
+    def users_registry(self) -> Path:
+        """The user registry (public keys, roles); ``$MIMEDI_QUAL_USERS`` names another one."""
+        return Path(os.environ.get("MIMEDI_QUAL_USERS") or self.profiles / "users" / "users.yaml")
+
     def describe(self) -> str:
         """One line for messages: where the project is and how it was found."""
         return f"project {self.root} (found by {self.found_by})"

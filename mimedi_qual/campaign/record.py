@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import os
 import platform
 import subprocess
 from importlib import metadata
@@ -24,13 +23,11 @@ from mimedi_qual.evidence.protocol import load_approvals, record_protocol
 from mimedi_qual.evidence.store import EvidenceStore, NotACampaignError
 from mimedi_qual.campaign.prerequisites import stage_prerequisites
 from mimedi_qual.campaign.status import release_decision
+from mimedi_qual.paths import ProjectPaths
 from mimedi_qual.profiles import load_urs
 from mimedi_qual.profiles.bench import BenchProfile
 from mimedi_qual.profiles.loader import load_protocol_document
 
-PROTOCOL_DOCUMENT = Path("profiles/protocol/mimedi-qualification.yaml")
-APPROVALS_DIR = Path("profiles/approvals")
-USERS_FILE = Path("profiles/users/users.yaml")
 TIME_SOURCE = "host system clock (UTC), as synchronised by the operating system"
 
 
@@ -57,8 +54,8 @@ def harness_version() -> str:
 
 
 def users_file(root: Path) -> Path:
-    """The user registry: $MIMEDI_QUAL_USERS (as for `mimedi-qual sign`), else profiles/users/users.yaml."""
-    return Path(os.environ.get("MIMEDI_QUAL_USERS") or root / USERS_FILE)
+    """The user registry of the project at ``root`` (``$MIMEDI_QUAL_USERS`` names another one)."""
+    return ProjectPaths.at(root).users_registry
 
 
 def executor_identity(root: Path, user_id: str | None) -> tuple[str, str]:
@@ -81,7 +78,7 @@ def record_campaign_start(store: EvidenceStore, *, root: Path, campaign_id: str,
                           executor_user_id: str | None = None,
                           prerequisite_dirs: list[Path] | None = None) -> None:
     """Write campaign_started and protocol records (the CLI calls this before running)."""
-    document = load_protocol_document(root / PROTOCOL_DOCUMENT)
+    document = load_protocol_document(ProjectPaths.at(root).protocol_document)
     user_id, printed_name = executor_identity(root, executor_user_id)
     controller = next((i for i in bench.instruments.values() if i.kind == "bioreactor"), None)
     equipment = None
@@ -127,7 +124,7 @@ def record_campaign_start(store: EvidenceStore, *, root: Path, campaign_id: str,
         registry = UserRegistry.load(users_file(root))
     except Exception:
         registry = None
-    approvals = load_approvals(root / APPROVALS_DIR, document.id, document.version)
+    approvals = load_approvals(ProjectPaths.at(root).approvals, document.id, document.version)
     record_protocol(store, protocol_id=document.id, protocol_version=document.version, paths=paths,
                     root=root, approvals=approvals, registry=registry, requirements=requirements)
 

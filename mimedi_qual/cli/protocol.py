@@ -20,15 +20,14 @@ def render(
     from mimedi_qual.paths import project_paths
     from mimedi_qual.errors import ProfileError
     from mimedi_qual.profiles.loader import load_protocol_document
-    from mimedi_qual.report.protocol_document import PROTOCOL_DOCUMENT, render_protocol
+    from mimedi_qual.report.protocol_document import render_protocol
 
     console = Console()
     paths = project_paths()
-    root = paths.root
     try:
-        doc = load_protocol_document(root / PROTOCOL_DOCUMENT)
+        doc = load_protocol_document(paths.protocol_document)
         output = out or paths.reports / f"protocol-{doc.id}-v{doc.version}.html"
-        path, digest = render_protocol(root, output)
+        path, digest = render_protocol(paths, output)
     except (ProfileError, FileNotFoundError) as exc:
         console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None

@@ -8,7 +8,7 @@ feature file verbatim with its own hash. Approval is a signature over the
 protocol hash printed on the document (``mimedi-qual approve-protocol``); a
 campaign that runs a different hash records a *protocol changed* deviation.
 
->>> path = render_protocol(root, root / "reports" / "protocol.html")
+>>> path, digest = render_protocol(project_paths(), project_paths().reports / "protocol.html")  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -18,11 +18,10 @@ import html
 from pathlib import Path
 
 from mimedi_qual.evidence.protocol import protocol_hash_from_manifest, protocol_manifest
+from mimedi_qual.paths import ProjectPaths
 from mimedi_qual.profiles import load_acceptance, load_urs
 from mimedi_qual.profiles.loader import load_protocol_document
 
-PROTOCOL_DOCUMENT = Path("profiles/protocol/mimedi-qualification.yaml")
-ACCEPTANCE_PROFILE = Path("profiles/acceptance/criteria.yaml")  # the one `mimedi-qual run` judges by
 
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:60em;color:#111}
@@ -39,14 +38,15 @@ def _e(text: object) -> str:
     return html.escape(str(text))
 
 
-def render_protocol(root: Path, output: Path) -> tuple[Path, str]:
-    """Write the protocol document; return its path and the protocol hash."""
-    doc = load_protocol_document(root / PROTOCOL_DOCUMENT)
+def render_protocol(paths: ProjectPaths, output: Path) -> tuple[Path, str]:
+    """Write the protocol document of the project at ``paths``; return its path and the protocol hash."""
+    root = paths.root
+    doc = load_protocol_document(paths.protocol_document)
     manifest = protocol_manifest([root / f for f in doc.files], root)
     digest = protocol_hash_from_manifest(manifest)
-    criteria = load_acceptance(root / ACCEPTANCE_PROFILE).criteria
+    criteria = load_acceptance(paths.default_acceptance).criteria  # the criteria `mimedi-qual run` judges by
     requirements: dict = {}
-    for path in sorted((root / "profiles" / "urs").glob("*.yaml")):
+    for path in sorted(paths.urs.glob("*.yaml")):
         requirements.update(load_urs(path).requirements)
 
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{_e(doc.id)} v{_e(doc.version)}</title>"
