@@ -20,10 +20,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mimedi_qual.control.codes import ALARM_KINDS, Alarm
+from mimedi_qual.profiles.loader import load_model
 
 #: profiles/control/controller.yaml of this checkout.
 DEFAULT_PROFILE_PATH = Path(__file__).resolve().parents[2] / "profiles" / "control" / "controller.yaml"
@@ -161,11 +161,13 @@ class ControllerProfile(_Strict):
 
 
 def load_controller_profile(path: str | Path | None = None) -> ControllerProfile:
-    """Read and validate a controller profile (default: the repository's)."""
+    """Read and validate a controller profile (default: the repository's).
+
+    A broken file raises :class:`~mimedi_qual.errors.ProfileError` naming the
+    file and the line of each problem, like every other profile.
+    """
     path = Path(path) if path is not None else DEFAULT_PROFILE_PATH
-    with open(path, encoding="utf-8") as f:
-        data = yaml.safe_load(f)
-    return ControllerProfile.model_validate(data)
+    return load_model(path, ControllerProfile)
 
 
 def build_controller(profile: ControllerProfile | str | Path | None = None):

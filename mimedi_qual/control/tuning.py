@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
+
+from mimedi_qual.profiles.loader import load_model
 
 DEFAULT_TARGETS_PATH = (Path(__file__).resolve().parents[2] / "profiles" / "control"
                         / "tuning-targets.yaml")
@@ -71,8 +72,8 @@ class TuningTargets(BaseModel):
 
 
 def load_tuning_targets(path: str | Path | None = None) -> TuningTargets:
-    with open(path or DEFAULT_TARGETS_PATH, encoding="utf-8") as f:
-        return TuningTargets.model_validate(yaml.safe_load(f))
+    """Read and validate the tuning targets (a ProfileError with file and line when wrong)."""
+    return load_model(path or DEFAULT_TARGETS_PATH, TuningTargets)
 
 
 def step_response_metrics(time_s, response, *, setpoint: float, settling_band: float,

@@ -20,8 +20,10 @@ and the line:
 >>> profile.source_of("metabolism.q_o2_pmol_per_cell_h")
 '[EPFL] animal cells'
 
-``TwinProfileError`` is raised for a missing file, bad YAML, an unknown or
-missing parameter, a wrong unit or an unknown source, with ``path:line``.
+:class:`~mimedi_qual.errors.ProfileError` is raised for a missing file, bad
+YAML, an unknown or missing parameter, a wrong unit or an unknown source, with
+``path:line`` — the twin's profiles are read by the same loader as every other
+profile (:func:`mimedi_qual.profiles.loader.load_model`).
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+from mimedi_qual.profiles.loader import load_model
 
 DEFAULT_PROFILE_PATH = Path(__file__).resolve().parents[2] / "profiles" / "twin" / "default.yaml"
 
@@ -42,10 +45,6 @@ KNOWN_SOURCE_KEYS = frozenset({
     "PV-cal", "pHcal", "Vali", "RPMI",
 })
 _SOURCE_RE = re.compile(r"^(?:\[(?P<key>[A-Za-z0-9-]+)\]|(?P<domain>DOMAIN\.md)|(?P<ours>ours))(?=$|[\s:])")
-
-
-class TwinProfileError(ValueError):
-    """A twin profile that cannot be used; the message names file and line."""
 
 
 class Quantity(BaseModel):
@@ -222,55 +221,6 @@ class TwinProfile(_Section):
         return self.quantity_at(dotted).source
 
 
-def _line_of(node: yaml.Node, loc: tuple) -> int:
-    """1-based line of the deepest YAML node reachable along a pydantic ``loc``."""
-    best = node.start_mark.line + 1
-    for key in loc:
-        if not isinstance(node, yaml.MappingNode):
-            break
-        for key_node, value_node in node.value:
-            if key_node.value == key:
-                best = key_node.start_mark.line + 1
-                node = value_node
-                break
-        else:
-            break
-    return best
-
-
-def load_yaml_document(path: Path) -> tuple[Any, yaml.Node]:
-    """Read a YAML file, returning (data, node tree); errors name file and line."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TwinProfileError(f"{path}: cannot read: {exc.strerror}") from exc
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 0
-        raise TwinProfileError(f"{path}:{line}: invalid YAML: {exc.problem}") from exc
-    if node is None:
-        raise TwinProfileError(f"{path}:1: empty profile")
-    return data, node
-
-
-def validate_document(model: type[BaseModel], path: Path, data: Any, node: yaml.Node) -> Any:
-    """Validate ``data`` with ``model``; errors carry ``path:line`` for each problem."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            loc = tuple(str(part) for part in err["loc"])
-            where = ".".join(loc) or "(top)"
-            lines.append(f"{path}:{_line_of(node, loc)}: {where}: {err['msg']}")
-        raise TwinProfileError("\n".join(lines)) from None
-
-
 def load_twin_profile(path: str | Path = DEFAULT_PROFILE_PATH) -> TwinProfile:
-    """Load and validate a twin profile."""
-    path = Path(path)
-    data, node = load_yaml_document(path)
-    return validate_document(TwinProfile, path, data, node)
+    """Load and validate a twin profile (a ProfileError with file and line when wrong)."""
+    return load_model(path, TwinProfile)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mimedi_qual.twin.parameters import load_yaml_document, validate_document
+from mimedi_qual.profiles.loader import load_model
 
 DEFAULT_RECIPE_PATH = Path(__file__).resolve().parents[2] / "profiles" / "twin" / "recipe-default.yaml"
 
@@ -88,7 +88,5 @@ class Recipe(_Model):
 
 
 def load_recipe(path: str | Path = DEFAULT_RECIPE_PATH) -> Recipe:
-    """Load a recipe YAML; errors name file and line (``TwinProfileError``)."""
-    path = Path(path)
-    data, node = load_yaml_document(path)
-    return validate_document(Recipe, path, data, node)
+    """Load a recipe YAML; errors name file and line (``ProfileError``)."""
+    return load_model(path, Recipe)

@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from mimedi_qual.twin.parameters import DEFAULT_PROFILE_PATH, TwinProfileError, load_twin_profile
+from mimedi_qual.errors import ProfileError
+from mimedi_qual.twin.parameters import DEFAULT_PROFILE_PATH, load_twin_profile
 
 
 def test_default_profile_loads_with_a_source_for_every_parameter(profile):
@@ -35,7 +36,7 @@ def _broken(tmp_path, old, new):
 
 def test_wrong_unit_is_refused_with_file_and_line(tmp_path):
     path, line = _broken(tmp_path, "ua_w_per_k: {value: 1.5, unit: W/K", "ua_w_per_k: {value: 1.5, unit: W/degC")
-    with pytest.raises(TwinProfileError) as err:
+    with pytest.raises(ProfileError) as err:
         load_twin_profile(path)
     assert f"{path}:{line}:" in str(err.value)
     assert "unit must be 'W/K'" in str(err.value)
@@ -43,13 +44,13 @@ def test_wrong_unit_is_refused_with_file_and_line(tmp_path):
 
 def test_unknown_source_key_is_refused(tmp_path):
     path, line = _broken(tmp_path, 'source: "[EPFL] animal cells"', 'source: "[Wikipedia] animal cells"')
-    with pytest.raises(TwinProfileError, match=rf"{re.escape(str(path))}:{line}: .*not a DOMAIN.md reference"):
+    with pytest.raises(ProfileError, match=rf"{re.escape(str(path))}:{line}: .*not a DOMAIN.md reference"):
         load_twin_profile(path)
 
 
 def test_missing_and_unknown_parameters_are_refused(tmp_path):
     path, line = _broken(tmp_path, "  lag_h:", "  lag_hours:")
-    with pytest.raises(TwinProfileError) as err:
+    with pytest.raises(ProfileError) as err:
         load_twin_profile(path)
     message = str(err.value)
     assert f"{path}:{line}: growth.lag_hours" in message   # the unknown key, at its line
@@ -58,10 +59,10 @@ def test_missing_and_unknown_parameters_are_refused(tmp_path):
 
 def test_bad_yaml_names_the_line(tmp_path):
     path, line = _broken(tmp_path, "thermal:\n", "thermal: [\n")
-    with pytest.raises(TwinProfileError, match=rf"{re.escape(str(path))}:\d+: invalid YAML"):
+    with pytest.raises(ProfileError, match=rf"{re.escape(str(path))}:\d+: invalid YAML"):
         load_twin_profile(path)
 
 
 def test_missing_file_is_a_profile_error(tmp_path):
-    with pytest.raises(TwinProfileError, match="cannot read"):
+    with pytest.raises(ProfileError, match="file not found"):
         load_twin_profile(tmp_path / "nope.yaml")
