@@ -278,7 +278,7 @@ def _acquire_place(request: CampaignRequest, plan: CampaignPlan, say: Callable[[
     """
     if request.coordinator is None and request.place is None:
         return None
-    from mimedi_qual.lab.places import PlaceLease
+    from mimedi_qual.lab.places.lease import PlaceLease
     from mimedi_qual.qualification.selection import SelectionError
 
     if not (request.coordinator and request.place):
@@ -303,7 +303,7 @@ def _run_pytest(pytest, args: list[str], plugins: list[object], lease) -> int:
     """pytest.main; on an acquired place SIGTERM becomes KeyboardInterrupt so pytest stops cleanly."""
     if lease is None:
         return pytest.main(args, plugins=plugins)
-    from mimedi_qual.lab.places import sigterm_as_interrupt
+    from mimedi_qual.lab.places.lease import sigterm_as_interrupt
 
     with sigterm_as_interrupt():
         return pytest.main(args, plugins=plugins)

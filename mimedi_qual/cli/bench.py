@@ -60,11 +60,11 @@ def _publish(addresses: dict[str, str], export: str | None = None, place: str | 
     Starts a labgrid exporter publishing every service under its name, creates
     the place on the coordinator (tagged with the bench id) and returns it, so
     ``bench up`` withdraws it when the bench goes down
-    (:class:`mimedi_qual.lab.places.ExportedBench`).
+    (:class:`mimedi_qual.lab.places.export.ExportedBench`).
     """
     if export is None:
         return []
-    from mimedi_qual.lab.places import ExportedBench, resource_classes
+    from mimedi_qual.lab.places.export import ExportedBench, resource_classes
 
     exported = ExportedBench(export, place, addresses, resource_classes(profile), bench_id=profile.bench.id).start()
     print(f"exported as place {place} on coordinator {export}", flush=True)

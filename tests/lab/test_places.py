@@ -19,7 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from mimedi_qual.lab.places import Coordinator, addresses_from_env, client, exporter_config
+from mimedi_qual.lab.places.client import client
+from mimedi_qual.lab.places.coordinator import Coordinator
+from mimedi_qual.lab.places.export import exporter_config
+from mimedi_qual.lab.places.lease import addresses_from_env
 
 # Every test but one uses the module's coordinator with two exported benches: one worker runs them all.
 pytestmark = [pytest.mark.campaign, pytest.mark.xdist_group("labgrid-places")]
@@ -160,7 +163,7 @@ def test_exporter_config_and_env_round_trip():
 
 def test_a_campaign_waits_for_a_place_until_it_is_released(lab):
     """--wait: poll until the holder lets go, then take the place."""
-    from mimedi_qual.lab.places import PlaceLease
+    from mimedi_qual.lab.places.lease import PlaceLease
 
     client(lab, "acquire", place="bench-a")
     waits: list[str] = []
@@ -177,7 +180,8 @@ def test_a_campaign_waits_for_a_place_until_it_is_released(lab):
 
 
 def test_a_place_of_another_bench_is_refused(lab):
-    from mimedi_qual.lab.places import PlaceError, PlaceLease
+    from mimedi_qual.lab.places.client import PlaceError
+    from mimedi_qual.lab.places.lease import PlaceLease
 
     with pytest.raises(PlaceError, match="place bench-b is bench SIM-BENCH-01, but the bench profile describes "
                                          "BENCH-LAB2-03"):
@@ -186,7 +190,8 @@ def test_a_place_of_another_bench_is_refused(lab):
 
 
 def test_an_unknown_place_is_named(lab):
-    from mimedi_qual.lab.places import PlaceError, PlaceLease
+    from mimedi_qual.lab.places.client import PlaceError
+    from mimedi_qual.lab.places.lease import PlaceLease
 
     with pytest.raises(PlaceError, match="place bench-z on coordinator"):
         PlaceLease(lab, "bench-z").acquire()
