@@ -45,6 +45,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from mimedi_qual.errors import EvidenceError
 from mimedi_qual.evidence.store import EvidenceStore, Record, canonical_json, utc_now
 from mimedi_qual.evidence.users import (
     Role,
@@ -68,7 +69,7 @@ SIGNATURE_MANIFEST_KEYS = (
 )
 
 
-class SignatureRefused(Exception):
+class SignatureRefused(EvidenceError):
     """Signing was refused; the reason is in the message and in an audit_event record."""
 
     def __init__(self, message: str, reason_code: str):

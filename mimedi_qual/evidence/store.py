@@ -50,6 +50,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from mimedi_qual.errors import EvidenceError
+from mimedi_qual.evidence.schema import validate_payload
+
 GENESIS_HASH = "0" * 64
 STORE_FILE_NAME = "evidence.sqlite"
 RAW_DIR_NAME = "raw"
@@ -99,7 +104,7 @@ BEGIN SELECT RAISE(ABORT, 'evidence store is append-only: DELETE refused'); END;
 """
 
 
-class EvidenceStoreError(Exception):
+class EvidenceStoreError(EvidenceError):
     """The store cannot do what was asked (bad kind, unserialisable payload, ...)."""
 
 
@@ -351,10 +356,10 @@ class EvidenceStore:
             raise EvidenceStoreError(f"record kind {kind!r} must match {KIND_PATTERN.pattern}")
         value = _payload_to_json_value(payload)
         if self._validate:
-            # Imported here: schema.py imports pydantic, the store itself need not.
-            from mimedi_qual.evidence.schema import validate_payload
-
-            value = validate_payload(kind, value)
+            try:
+                value = validate_payload(kind, value)
+            except ValidationError as exc:
+                raise EvidenceStoreError(f"{kind} payload invalid: {exc}") from exc
         try:
             text = canonical_json(value)
         except EvidenceStoreError:

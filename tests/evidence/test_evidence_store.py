@@ -104,6 +104,17 @@ def test_known_kinds_are_validated_against_their_schema(tmp_path: Path) -> None:
         assert len(store) == 0  # nothing half-written
 
 
+def test_an_invalid_payload_is_an_evidence_error_with_the_schema_message(tmp_path: Path) -> None:
+    """The schema raises pydantic's error, the store names the kind: one error type for every store refusal."""
+    from mimedi_qual.errors import EvidenceError, MimediQualError
+
+    with EvidenceStore.create(tmp_path / "c") as store:
+        with pytest.raises(EvidenceStoreError) as err:
+            store.append("measurement", {"criterion_id": "OQ-TEMP-ACC", "value": "warm"})
+    assert isinstance(err.value, EvidenceError) and isinstance(err.value, MimediQualError)
+    assert "value" in str(err.value) and "measurement payload invalid" in str(err.value)
+
+
 def test_nan_measurement_is_kept_as_text(tmp_path: Path) -> None:
     with EvidenceStore.create(tmp_path / "c") as store:
         record = store.append(
