@@ -9,8 +9,9 @@ which payload; tests and the summary-report test use it as a fixture::
     store.close()
 
 It writes: ``campaign_started`` → ``protocol`` → ``instrument_identity`` ×2
-→ per scenario ``step``s, ``measurement`` (with its raw series under
-``raw/``) and ``scenario`` → a ``deviation`` for each failed criterion →
+→ per scenario ``step``s, the ``measurement`` with its raw files stored first
+(the series CSV and the measurement JSON under ``raw/``, through
+:func:`mimedi_qual.evidence.measurements.record_measurement`) and ``scenario`` → a ``deviation`` for each failed criterion →
 ``allure_result`` per result file → ``campaign_finished``. Signatures come
 afterwards, from reviewers (``mimedi-qual sign``).
 """
@@ -21,12 +22,12 @@ import json
 from pathlib import Path
 
 from mimedi_qual.evidence.deviations import DeviationCategory, record_deviation
+from mimedi_qual.evidence.measurements import MeasurementContext, RawSeries, record_measurement
 from mimedi_qual.evidence.schema import (
     CampaignFinished,
     CampaignStarted,
     Equipment,
     InstrumentIdentity,
-    Measurement,
     ProtocolRecord,
     ScenarioResult,
     Step,
@@ -110,19 +111,21 @@ def write_example_campaign(
                               ("Then", f"every reading meets {criterion}")):
             store.append("step", Step(feature=FEATURE, scenario=scenario, keyword=keyword, text=text,
                                       status="passed", urs=urs, duration_s=0.01))
-        raw = "\n".join(["t_s,value"] + [f"{i * 600},{v}" for i, v in enumerate(series)]) + "\n"
-        sha = store.store_raw(raw.encode(), "csv", description=f"{criterion} series")
+        unit = "°C" if criterion == "OQ-TEMP-ACC" else "s"
+        # The series file as a campaign writes it: instrument and units named, both clocks per reading.
+        raw = "\n".join(
+            ["# series: ref-thermometer readings", "# instrument: ref-thermometer (Fluke 1524, serial B48213)",
+             f"bench_time_s,elapsed_s,utc,value [{unit}]"]
+            + [f"{i * 600},{i * 600},2026-11-21T10:{i:02d}:00.000000Z,{v}" for i, v in enumerate(series)]) + "\n"
         worst = max(series)
         passed = (low is None or min(series) >= low) and (high is None or worst <= high)
-        store.append(
-            "measurement",
-            Measurement(
-                criterion_id=criterion, description=scenario, value=worst,
-                unit="°C" if criterion == "OQ-TEMP-ACC" else "s", low=low, high=high,
-                verdict="pass" if passed else "fail", instrument="ref-thermometer", scenario=scenario,
-                feature=FEATURE, urs=urs, source="URS (ours)", raw_sha256=sha,
-                statistics={"n": len(series), "max": worst},
-            ),
+        record_measurement(
+            store,
+            {"criterion_id": criterion, "description": scenario, "value": worst, "unit": unit, "low": low,
+             "high": high, "verdict": "pass" if passed else "fail", "instrument": "ref-thermometer",
+             "source": "URS (ours)", "statistics": {"n": len(series), "max": worst}},
+            context=MeasurementContext(scenario=scenario, feature=FEATURE, urs=urs),
+            series=RawSeries(raw.encode(), label=f"{criterion} series"),
         )
         store.append("scenario", ScenarioResult(feature=FEATURE, scenario=scenario, urs=urs,
                                                 status="passed" if passed else "failed", duration_s=0.1))

@@ -380,7 +380,7 @@ def _story(s: CampaignSummary, styles: _Styles) -> list:
             [[f"#{result.record.seq}", _text(result.payload.get("criterion_id")), escape(f.role),
               Paragraph(_text(f.file or f.sha256), styles.mono)]
              for result in s.results for f in result.raw_files],
-            [13, 30, 17, 120],
+            [13, 30, 20, 117],
         ),
         Paragraph("Appendix B. Executed steps", styles.h1),
         _table(

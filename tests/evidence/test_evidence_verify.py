@@ -51,7 +51,7 @@ def test_untouched_campaign_verifies(campaign_dir: Path) -> None:
     report = verify_campaign(campaign_dir)
     assert report.ok, report.problems
     assert report.records_checked == len(_records(campaign_dir))
-    assert report.raw_files_checked == 2 and report.allure_files_checked == 2
+    assert report.raw_files_checked == 4 and report.allure_files_checked == 2  # per measurement: series + JSON
 
 
 def test_not_a_campaign(tmp_path: Path) -> None:

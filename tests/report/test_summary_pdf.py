@@ -169,3 +169,18 @@ def test_instrument_past_calibration_is_called_out(tmp_path: Path) -> None:
     text = " ".join(_pages(pdf))
     assert "PAST DUE" in text
     assert "past their calibration due date (ref-thermometer)" in text
+
+
+def test_every_result_names_its_raw_files(tmp_path: Path) -> None:
+    store = write_example_campaign(tmp_path / "c")
+    measurements = [r.payload for r in store.records(kind="measurement")]
+    pdf = build_summary_pdf(store)
+    store.close()
+    text = " ".join(_pages(pdf))
+    assert "Appendix A2. Raw files of each result" in text
+    for payload in measurements:
+        assert {f["role"] for f in payload["raw_files"]} == {"series", "measurement"}
+        for raw in payload["raw_files"]:
+            assert raw["file"] in text                                       # full name in raw/
+            assert f"{raw['role']}: {raw['sha256'][:12]}…" in text           # short form in the results table
+    assert "no raw file" not in text
