@@ -8,15 +8,32 @@ The plugin loads this package, and pytest loads every module listed in
 needs no Python — and a new step module needs one line here.
 
 ``mimedi-qual steps`` prints every phrase with its parameters and meaning.
+
+Layout — dependencies run one way, top to bottom:
+
+* ``*_steps.py`` — step definitions only: parse the engineer's words, call an
+  action, judge and record. No step module imports another, and no step
+  calls a step;
+* ``actions/`` — what the steps share, by subject (``operator``,
+  ``modules``, ``faults``, ``pumps``, ``readers`` …); never imports a step
+  module;
+* ``cleanup.py`` — :class:`~mimedi_qual.steps.cleanup.BenchCleanup` and the
+  ``bench_cleanup`` fixture that undoes a scenario's changes to the bench;
+* ``waiting.py`` — waiting on the bench clock for a condition.
 """
 
 pytest_plugins = [
+    "mimedi_qual.steps.cleanup",
     "mimedi_qual.steps.bench_steps",
     "mimedi_qual.steps.identity_steps",
     "mimedi_qual.steps.sampling_steps",
     "mimedi_qual.steps.utility_steps",
     "mimedi_qual.steps.door_steps",
-    "mimedi_qual.steps.access_steps",
+    "mimedi_qual.steps.login_steps",
+    "mimedi_qual.steps.audit_trail_steps",
+    "mimedi_qual.steps.refused_action_steps",
+    "mimedi_qual.steps.account_steps",
+    "mimedi_qual.steps.supervisor_settings_steps",
     "mimedi_qual.steps.alarm_steps",
     "mimedi_qual.steps.power_steps",
     "mimedi_qual.steps.pump_steps",

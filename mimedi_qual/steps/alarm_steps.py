@@ -23,103 +23,38 @@ through the bag at 25 mL/min`` to give the next scenario its medium back).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
-import pytest
 from pytest_bdd import given, parsers, then, when
 
-from mimedi_qual.lab.drivers.faults import fault_injector
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
-from mimedi_qual.steps.access_steps import log_in_as
-from mimedi_qual.steps.waiting import wait_for_pump_idle
+from mimedi_qual.steps.actions.faults import (
+    EXCHANGE_MEDIUM,
+    FaultEvent,
+    add_acid_bolus,
+    clear_faults,
+    force_setpoint,
+    inject,
+)
+from mimedi_qual.steps.actions.operator import log_in_as
+from mimedi_qual.steps.actions.pumps import exchange_medium
+from mimedi_qual.steps.cleanup import BenchCleanup
 
 #: How often the controller's alarm list is polled while waiting, in bench seconds.
 POLL_S = 5.0
 #: Polling stops this many times past the criterion's limit (the delay is then reported as not met).
 POLL_HORIZON_FACTOR = 3.0
-#: How long a medium exchange may run past its programmed time before the step fails, in bench seconds.
-PUMP_GRACE_S = 300.0
-SECONDS_PER_MINUTE = 60.0
-#: An acid challenge that ends before its own medium exchange (a deviation) still leaves the next
-#: scenario a usable medium: the cleanup lets the acid's CO2 leave (the loop stops adding base),
-#: then perfuses this many bag volumes at this flow — what the scenario itself does.
-CLEANUP_SETTLE_S = 3600.0
-CLEANUP_EXCHANGE_BAG_VOLUMES = 3.0
-CLEANUP_EXCHANGE_FLOW_ML_MIN = 25.0
-EXCHANGE_MEDIUM = "exchange the challenged medium"
-
-
-class BenchCleanup:
-    """Undo actions a scenario registered (clear faults, close the door), run when it ends.
-
-    A scenario that fails halfway must not leave the bench faulted for the next
-    one: the fault steps register their undo here and the fixture runs them
-    whatever the outcome.
-    """
-
-    def __init__(self) -> None:
-        self.actions: dict[str, Callable[[], None]] = {}
-
-    def __repr__(self) -> str:
-        return f"<cleanup: {', '.join(self.actions) or 'nothing'}>"
-
-    def register(self, name: str, action: Callable[[], None]) -> None:
-        self.actions.setdefault(name, action)
-
-    def done(self, name: str) -> None:
-        """The scenario carried out this undo itself: nothing left to do at the end."""
-        self.actions.pop(name, None)
-
-    def run(self) -> None:
-        for action in reversed(list(self.actions.values())):
-            try:
-                action()
-            except Exception:  # noqa: BLE001 - cleanup must try every action; the scenario's own error matters
-                pass
-
-
-@pytest.fixture
-def bench_cleanup(campaign: CampaignContext):
-    """Per scenario: undo what fault and door steps did, even when the scenario fails."""
-    cleanup = BenchCleanup()
-    yield cleanup
-    cleanup.run()
-
-
-@dataclass
-class FaultEvent:
-    """When a fault was caused (bench time) and the audit-trail length then."""
-
-    fault: str
-    injected_at_s: float
-    audit_count_before: int
-
-    def __repr__(self) -> str:
-        return f"<fault {self.fault} at {self.injected_at_s:.0f} s>"
-
-
-def _inject(campaign: CampaignContext, cleanup: BenchCleanup, fault: str, target: str = "",
-            value: str = "") -> FaultEvent:
-    controller = campaign.bench.bioreactor()
-    audit_before = controller.audit_count()
-    injector = fault_injector(campaign.bench)
-    cleanup.register("clear faults", injector.clear)
-    injector.inject(fault, target, value)
-    return FaultEvent(",".join(p for p in (fault, target, value) if p), campaign.bench.clock().now_s(), audit_before)
 
 
 @when(parsers.re(r"the fault (?P<fault>[A-Z][A-Z0-9_]*) is injected"), target_fixture="fault_event")
 def inject_fault(campaign: CampaignContext, bench_cleanup: BenchCleanup, fault: str) -> FaultEvent:
     """Cause a fault that has no target (HEATER_FAIL, DOOR_OPEN, POWER_LOSS, NITROGEN_PURGE)."""
-    return _inject(campaign, bench_cleanup, fault)
+    return inject(campaign, bench_cleanup, fault)
 
 
 @when(parsers.re(r"the fault (?P<fault>[A-Z][A-Z0-9_]*) is injected on (?P<target>[\w-]+)"), target_fixture="fault_event")
 def inject_fault_on(campaign: CampaignContext, bench_cleanup: BenchCleanup, fault: str, target: str) -> FaultEvent:
     """Cause a fault on one target (SENSOR_FAIL on TEMP, PUMP_OCCLUSION on BASE, GAS_LOSS on CO2)."""
-    return _inject(campaign, bench_cleanup, fault, target)
+    return inject(campaign, bench_cleanup, fault, target)
 
 
 @when(parsers.re(r"the fault (?P<fault>[A-Z][A-Z0-9_]*) is injected on (?P<target>[\w-]+) at (?P<value>[-\d.]+)"),
@@ -127,7 +62,7 @@ def inject_fault_on(campaign: CampaignContext, bench_cleanup: BenchCleanup, faul
 def inject_fault_with_value(campaign: CampaignContext, bench_cleanup: BenchCleanup, fault: str, target: str,
                             value: str) -> FaultEvent:
     """Cause a fault with a magnitude (SENSOR_DRIFT on PH at 0.2 — units per hour)."""
-    return _inject(campaign, bench_cleanup, fault, target, value)
+    return inject(campaign, bench_cleanup, fault, target, value)
 
 
 @when(parsers.re(r"an acid bolus of (?P<acid_mmol>\d+(?:\.\d+)?) mmol is added through the sample port"),
@@ -143,16 +78,7 @@ def acid_bolus_added(campaign: CampaignContext, bench_cleanup: BenchCleanup, aci
     stop before its medium exchange, the cleanup exchanges the medium instead,
     so that one deviation does not spill into the next scenarios' pH.
     """
-    event = _inject(campaign, bench_cleanup, "ACID_BOLUS", "", acid_mmol)
-
-    def exchange() -> None:
-        campaign.bench.clock().wait_s(CLEANUP_SETTLE_S)
-        # the bag's weight in g as its volume in mL (tare included: a little more, never less)
-        volume_ml = CLEANUP_EXCHANGE_BAG_VOLUMES * campaign.bench.bioreactor().read_weight_g()
-        _exchange_medium(campaign, volume_ml, CLEANUP_EXCHANGE_FLOW_ML_MIN)
-
-    bench_cleanup.register(EXCHANGE_MEDIUM, exchange)
-    return event
+    return add_acid_bolus(campaign, bench_cleanup, acid_mmol)
 
 
 @when(parsers.re(r"(?P<volume_ml>\d+(?:\.\d+)?) mL of fresh medium are perfused through the bag at "
@@ -168,28 +94,14 @@ def medium_exchanged(campaign: CampaignContext, bench_cleanup: BenchCleanup, vol
     Perfusing a few bag volumes of fresh medium restores the medium, as an
     engineer would after the challenge. The volume and flow are test conditions.
     """
-    _exchange_medium(campaign, volume_ml, flow_ml_min)
+    exchange_medium(campaign, volume_ml, flow_ml_min)
     bench_cleanup.done(EXCHANGE_MEDIUM)
 
 
-def _exchange_medium(campaign: CampaignContext, volume_ml: float, flow_ml_min: float) -> None:
-    """Perfuse ``volume_ml`` of fresh medium through the bag and wait until the pump is idle again."""
-    from mimedi_qual.steps.bench_steps import ensure_operator
-
-    controller = campaign.bench.bioreactor()
-    clock = campaign.bench.clock()
-    ensure_operator(campaign)
-    controller.dispense("PERFUSION", volume_ml, flow_ml_min)
-    clock.wait_s(volume_ml / flow_ml_min * SECONDS_PER_MINUTE)
-    if not wait_for_pump_idle(controller, clock, "PERFUSION", PUMP_GRACE_S, POLL_S):
-        raise AssertionError(f"perfusion of {volume_ml:g} mL at {flow_ml_min:g} mL/min still running "
-                             f"{PUMP_GRACE_S:.0f} s after its time")
-
-
 @when("the faults are cleared")
-def clear_faults(campaign: CampaignContext) -> None:
+def faults_cleared(campaign: CampaignContext) -> None:
     """Remove every injected fault."""
-    fault_injector(campaign.bench).clear()
+    clear_faults(campaign)
 
 
 @then(parsers.re(r"the alarm (?P<alarm>[A-Z][A-Z0-9_]*) is annunciated within (?P<criterion_id>[\w-]+)"))
@@ -269,16 +181,4 @@ def setpoint_forced_beyond_limit(campaign: CampaignContext, bench_cleanup: Bench
     The heater cannot be made to fail *on*, so a high-temperature condition is
     caused by asking for it; the old setpoint is restored when the scenario ends.
     """
-    from mimedi_qual.steps.bench_steps import SETPOINTS, ensure_operator
-
-    controller = campaign.bench.bioreactor()
-    ensure_operator(campaign)
-    getter = {"temperature": controller.temperature_setpoint_c, "pH": controller.ph_setpoint,
-              "DO": controller.do_setpoint_pct}[quantity]
-    setter = getattr(controller, SETPOINTS[quantity])
-    old_value = getter()
-    bench_cleanup.register(f"restore the {quantity} setpoint",
-                           lambda: getattr(campaign.bench.bioreactor(), SETPOINTS[quantity])(old_value))
-    audit_before = controller.audit_count()
-    setter(value)
-    return FaultEvent(f"{quantity} setpoint {value:g}", campaign.bench.clock().now_s(), audit_before)
+    return force_setpoint(campaign, bench_cleanup, quantity, value)

@@ -15,35 +15,15 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, when
 
 from mimedi_qual.plugin.context import CampaignContext
+from mimedi_qual.steps.actions.setpoints import return_co2_to_ph_loop, set_to_target, set_value
 from mimedi_qual.steps.waiting import wait_until
 
 SECONDS_PER_HOUR = 3600.0
 SECONDS_PER_MINUTE = 60.0
 
-#: quantity as a scenario names it → the BioreactorProtocol setter
-SETPOINTS = {
-    "temperature": "set_temperature_setpoint_c",
-    "pH": "set_ph_setpoint",
-    "DO": "set_do_setpoint_pct",
-    "rocking speed": "set_rocking_setpoint_rpm",
-    "CO2": "set_co2_setpoint_pct",
-}
-
-
-def controller(campaign: CampaignContext):
-    """The bench's bioreactor controller (BioreactorProtocol)."""
-    return campaign.bench.bioreactor()
-
-
-def ensure_operator(campaign: CampaignContext) -> None:
-    """Process writes need an OPERATOR login: log one in unless someone with rights already is."""
-    from mimedi_qual.steps.access_steps import log_in_as
-
-    if controller(campaign).access_level() == "NONE":
-        log_in_as(campaign, "OPERATOR")
-
 
 def has_strategy(campaign: CampaignContext) -> bool:
+    """The bench profile describes power and console, so the strategy can bring the bench to a state."""
     profile = campaign.bench.profile
     return profile.power is not None and profile.console is not None
 
@@ -61,9 +41,9 @@ def bench_is_ready(campaign: CampaignContext) -> None:
         campaign.bench.ensure_state("ready")
     for name in campaign.bench.profile.instruments:
         campaign.bench.identify(name)
-    if not wait_until(campaign.bench.clock(), lambda: not controller(campaign).active_interlocks(),
+    if not wait_until(campaign.bench.clock(), lambda: not campaign.bench.bioreactor().active_interlocks(),
                       READY_INTERLOCK_WAIT_S, READY_POLL_S):
-        active = controller(campaign).active_interlocks()
+        active = campaign.bench.bioreactor().active_interlocks()
         raise AssertionError(f"bench not ready: interlock(s) {', '.join(active)} still active "
                              f"{READY_INTERLOCK_WAIT_S:.0f} s after the scenario began")
 
@@ -77,7 +57,7 @@ def fresh_bag_loaded(campaign: CampaignContext) -> None:
 @given(parsers.parse("the controller holds the target of {criterion_id}"))
 def controller_holds_target(campaign: CampaignContext, criterion_id: str) -> None:
     """Set the culture temperature setpoint to the criterion's target value."""
-    set_setpoint_to_target(campaign, "temperature", criterion_id)
+    set_to_target(campaign, "temperature", criterion_id)
 
 
 @given(parsers.re(r"the (?P<quantity>temperature|pH|DO|rocking speed|CO2) setpoint is the target of "
@@ -86,11 +66,7 @@ def controller_holds_target(campaign: CampaignContext, criterion_id: str) -> Non
                  r"(?P<criterion_id>[\w-]+)"))
 def set_setpoint_to_target(campaign: CampaignContext, quantity: str, criterion_id: str) -> None:
     """Set a controller setpoint (temperature, pH, DO, rocking speed, CO2) to the criterion's target."""
-    criterion = campaign.criterion(criterion_id)
-    if criterion.target is None:
-        raise ValueError(f"{criterion_id} has no target value to hold")
-    ensure_operator(campaign)
-    getattr(controller(campaign), SETPOINTS[quantity])(criterion.target)
+    set_to_target(campaign, quantity, criterion_id)
 
 
 @given(parsers.re(r"the (?P<quantity>temperature|pH|DO|rocking speed|CO2) setpoint is set to (?P<value>[\d.]+)"
@@ -101,16 +77,14 @@ def set_setpoint_to_target(campaign: CampaignContext, quantity: str, criterion_i
       converters={"value": float})
 def set_setpoint(campaign: CampaignContext, quantity: str, value: float, unit: str | None) -> None:
     """Set a controller setpoint to a stated value (a test condition, not an acceptance limit)."""
-    ensure_operator(campaign)
-    getattr(controller(campaign), SETPOINTS[quantity])(value)
+    set_value(campaign, quantity, value)
 
 
 @given("the CO2 supply follows the pH loop")
 @when("the CO2 supply is returned to the pH loop")
 def co2_follows_ph_loop(campaign: CampaignContext) -> None:
     """Give the CO2 valve back to the pH controller (no fixed CO2 blend)."""
-    ensure_operator(campaign)
-    controller(campaign).set_co2_automatic()
+    return_co2_to_ph_loop(campaign)
 
 
 @given(parsers.re(r"the culture has settled for (?P<duration_h>[\d.]+) hours?"),

@@ -8,6 +8,7 @@ from pytest_bdd import parsers, then
 
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_exact
+from mimedi_qual.steps.actions.equipment_register import equipment_register
 
 
 @then(parsers.parse("the identity of the {instrument} matches the register ({criterion_id})"))
@@ -35,16 +36,6 @@ def calibration_in_date(campaign: CampaignContext, instrument: str, criterion_id
         f"in date (certificate {cal.certificate}, due {cal.due_on.isoformat()}, checked {today.isoformat()})",
         instrument))
     assert measurement.passed, measurement.summary()
-
-
-def equipment_register(campaign: CampaignContext):
-    """The approved equipment register beside the acceptance profile in use (else the project's)."""
-    from mimedi_qual.qualification.register import load_register, register_path
-
-    path = register_path(campaign.acceptance_path)
-    if not path.exists():
-        path = register_path(campaign.profiles_dir / "acceptance" / "criteria.yaml")
-    return load_register(path)
 
 
 @then(parsers.parse("the firmware of every process module matches the equipment register ({criterion_id})"))

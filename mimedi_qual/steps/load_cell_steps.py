@@ -18,8 +18,8 @@ from pytest_bdd import parsers, then, when
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_series
 from mimedi_qual.report.allure_evidence import attach_series
-from mimedi_qual.steps.bench_steps import ensure_operator
-from mimedi_qual.steps.pump_steps import PUMP_GRACE_S, SETTLE_S
+from mimedi_qual.steps.actions.operator import ensure_operator
+from mimedi_qual.steps.actions.pumps import BALANCE_SETTLE_S, PUMP_GRACE_S
 from mimedi_qual.steps.waiting import wait_for_pump_idle
 
 #: Load-cell readings averaged per weighing (the bag rocks: one reading is noisy).
@@ -65,13 +65,13 @@ def pump_bag_to_balance(campaign: CampaignContext, volume_ml: float, pump: str, 
     comparison = LoadCellComparison(campaign.bench.name_of_kind("balance"))
     ensure_operator(campaign)
     step_ml = volume_ml / steps
-    clock.wait_s(SETTLE_S)
+    clock.wait_s(BALANCE_SETTLE_S)
     bag_g, vessel_g = _load_cell_g(campaign), balance.read_stable_mass_g()
     for _ in range(steps):
         controller.dispense(pump, step_ml, TRANSFER_FLOW_ML_MIN)
         clock.wait_s(step_ml / TRANSFER_FLOW_ML_MIN * SECONDS_PER_MINUTE)
         wait_for_pump_idle(controller, clock, pump, PUMP_GRACE_S, 1.0)
-        clock.wait_s(SETTLE_S)
+        clock.wait_s(BALANCE_SETTLE_S)
         new_bag_g, new_vessel_g = _load_cell_g(campaign), balance.read_stable_mass_g()
         comparison.steps.append((bag_g - new_bag_g, new_vessel_g - vessel_g))
         bag_g, vessel_g = new_bag_g, new_vessel_g

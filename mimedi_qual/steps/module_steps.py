@@ -24,11 +24,11 @@ from mimedi_qual.lab.errors import CommandRefused
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
 from mimedi_qual.report.allure_evidence import series_csv
-from mimedi_qual.steps.access_steps import log_in_as
+from mimedi_qual.steps.actions.modules import bring_to_state, restart_if_running, settle
+from mimedi_qual.steps.actions.operator import log_in_as
+from mimedi_qual.steps.cleanup import BenchCleanup
 
 REFUSED = "refused"
-#: Bench seconds given to a transient state (STARTING, HOLDING ...) to settle, polled each second.
-SETTLE_LIMIT_S = 120.0
 
 
 @dataclass
@@ -46,52 +46,14 @@ class ModuleRun:
         return [row for row in self.rows if row[1].upper() != row[2].upper()]
 
 
-def settle(campaign: CampaignContext, module: str, expected: str) -> str:
-    """Wait (bench time) until the module reaches ``expected`` or stops changing; return its state."""
-    controller = campaign.bench.bioreactor()
-    clock = campaign.bench.clock()
-    waited_s = 0.0
-    state = controller.module_state(module)
-    while state != expected.upper() and waited_s < SETTLE_LIMIT_S:
-        clock.wait_s(1.0)
-        waited_s += 1.0
-        state = controller.module_state(module)
-    return state
-
-
-def restart_if_running(campaign: CampaignContext, bench_cleanup, module: str) -> None:
-    """If ``module`` executes now, have it executing again when the scenario ends, whatever happens."""
-    if campaign.bench.bioreactor().module_state(module) == "EXECUTE":
-        from mimedi_qual.steps.process_steps import module_executing
-
-        bench_cleanup.register(f"restart {module}", lambda: module_executing(campaign, module))
-
-
 @given(parsers.re(r"the (?P<module>[A-Z]+) module is (?P<state>[A-Z]+)"))
-def module_is_idle(campaign: CampaignContext, bench_cleanup, module: str, state: str) -> None:
+def module_is_idle(campaign: CampaignContext, bench_cleanup: BenchCleanup, module: str, state: str) -> None:
     """Bring a module to IDLE (STOP/ABORT then RESET as needed) or check it is already in ``state``.
 
     A module that was executing is started again when the scenario ends.
     """
     restart_if_running(campaign, bench_cleanup, module)
-    module_is_in_state(campaign, module, state)
-
-
-def module_is_in_state(campaign: CampaignContext, module: str, state: str) -> None:
-    """Bring a module to IDLE (STOP/ABORT then RESET as needed) or check it is already in ``state``."""
-    controller = campaign.bench.bioreactor()
-    log_in_as(campaign, "OPERATOR")
-    if state == "IDLE":
-        for command in ("STOP", "ABORT", "RESET"):
-            if controller.module_state(module) == "IDLE":
-                break
-            try:
-                controller.module_command(module, command)
-            except CommandRefused:
-                continue
-            settle(campaign, module, "IDLE" if command == "RESET" else "STOPPED")
-    actual = controller.module_state(module)
-    assert actual == state, f"{module} is {actual}, not {state}"
+    bring_to_state(campaign, module, state)
 
 
 @when(parsers.re(r"the (?P<module>[A-Z]+) module is driven through these commands"), target_fixture="module_run")

@@ -13,14 +13,12 @@ keep its setpoints, and log the power failure::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pytest_bdd import parsers, then, when
 
 from mimedi_qual.lab.errors import InstrumentError
-from mimedi_qual.lab.protocols import AuditEntry
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
+from mimedi_qual.steps.actions.power import PowerFailure, lose_power, setpoints_held
 
 SECONDS_PER_MINUTE = 60.0
 #: Bench seconds between status polls while the controller boots.
@@ -30,52 +28,11 @@ POLL_HORIZON_FACTOR = 3.0
 IN_OPERATION = ("READY", "RUNNING")
 
 
-@dataclass
-class PowerFailure:
-    """What the controller held before the outlet went off, and when power came back."""
-
-    duration_s: float
-    audit_before: list[AuditEntry]
-    setpoints_before: dict[str, float]
-    restored_at_s: float = 0.0
-
-    def __repr__(self) -> str:
-        return f"<power off {self.duration_s:.0f} s>"
-
-
-def _setpoints(controller) -> dict[str, float]:
-    """The setpoints a power failure must not change. CO2 is left out: while it follows the pH
-    loop the controller reports the blend the loop makes, which moves with the loop."""
-    return {"temperature_c": controller.temperature_setpoint_c(), "ph": controller.ph_setpoint(),
-            "do_pct": controller.do_setpoint_pct(), "rocking_rpm": controller.rocking_setpoint_rpm()}
-
-
 @when(parsers.re(r"the controller loses power for (?P<duration_min>[\d.]+) minutes?"),
       converters={"duration_min": float}, target_fixture="power_failure")
-def lose_power(campaign: CampaignContext, duration_min: float) -> PowerFailure:
+def power_lost(campaign: CampaignContext, duration_min: float) -> PowerFailure:
     """Switch the controller's PDU outlet off for the duration, then on again."""
-    controller = campaign.bench.bioreactor()
-    clock = campaign.bench.clock()
-    failure = PowerFailure(duration_min * SECONDS_PER_MINUTE, controller.audit_entries(), _setpoints(controller))
-    # The strategy drops the controller's connections with the power and knows the bench is booting after.
-    campaign.bench.strategy().power_cut(failure.duration_s)
-    reconnect_instruments(campaign)
-    failure.restored_at_s = clock.now_s()
-    return failure
-
-
-def reconnect_instruments(campaign: CampaignContext) -> None:
-    """Reopen every instrument session on next use.
-
-    Closing the controller's session after a power cut also closes the other
-    instruments' sessions (they share one PyVISA resource manager, and the
-    SCPI driver closes it on deactivation): deactivate them all so labgrid
-    reconnects each one cleanly when a step next asks for it.
-    """
-    target = campaign.bench.target
-    for driver in list(target.drivers):
-        if type(driver).__name__ in ("SCPIDriver", "MTSICSBalanceDriver"):
-            target.deactivate(driver)
+    return lose_power(campaign, duration_min * SECONDS_PER_MINUTE)
 
 
 @then(parsers.parse("the controller is back in operation within {criterion_id}"))
@@ -113,7 +70,7 @@ def no_audit_entry_lost(campaign: CampaignContext, power_failure: PowerFailure, 
 @then(parsers.parse("the setpoints are as before the power failure ({criterion_id})"))
 def setpoints_kept(campaign: CampaignContext, power_failure: PowerFailure, criterion_id: str) -> None:
     """Count the setpoints that changed across the failure (judged, max)."""
-    after = _setpoints(campaign.bench.bioreactor())
+    after = setpoints_held(campaign.bench.bioreactor())
     changed = {k: (v, after[k]) for k, v in power_failure.setpoints_before.items() if abs(after[k] - v) > 1e-9}
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id),
                                               float(len(changed)), "controller"))

@@ -19,7 +19,20 @@ from pytest_bdd import given, parsers, then, when
 
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_series, judge_value
+from mimedi_qual.qualification.recipe import load_recipe
 from mimedi_qual.report.allure_evidence import attach_series, series_csv
+from mimedi_qual.steps.actions.batch import (
+    BATCH_QUANTITIES,
+    BatchRun,
+    band_excluding_recovery,
+    culture_readers,
+    module_to,
+    sample_step,
+)
+from mimedi_qual.steps.actions.modules import bring_to_state, ensure_executing, restart_if_running
+from mimedi_qual.steps.actions.operator import log_in_as
+from mimedi_qual.steps.actions.pumps import fill_bags
+from mimedi_qual.steps.cleanup import BenchCleanup
 
 SECONDS_PER_MINUTE = 60.0
 SECONDS_PER_HOUR = 3600.0
@@ -81,99 +94,9 @@ def judged_phases_meet(campaign: CampaignContext, process_run: ProcessRun, crite
 # Whole batches: a CAR-T-like recipe module by module (profiles/process/car-t-*.yaml)
 # ---------------------------------------------------------------------------------------------
 
-#: The culture quantities sampled through a batch: column → (instrument kind, quantity)
-BATCH_QUANTITIES = {"temperature_c": ("thermometer", "temperature"), "ph": ("ph_do_meter", "pH"),
-                    "do_pct_air_sat": ("ph_do_meter", "DO")}
-#: Volume per gram of the formulated product (a buffered saline suspension: water at 22 °C).
-PRODUCT_ML_PER_G = 1.0 / 0.9978
-#: Bench time for the balance to settle before and after a bag is filled.
-FILL_SETTLE_S = 30.0
-
-
-@dataclass
-class BatchRun:
-    """Everything one batch produced for judging."""
-
-    recipe: str
-    label: str
-    # (elapsed s, step name, judged?, seconds since the last challenge ended or None, {column: value})
-    samples: list[tuple[float, str, bool, float | None, dict[str, float]]] = field(default_factory=list)
-    module_outcomes: list[tuple[str, str, str, str]] = field(default_factory=list)  # module, command, expected, actual
-    fill_volumes_ml: list[float] = field(default_factory=list)
-    challenges_s: list[tuple[float, float]] = field(default_factory=list)  # (start, end) elapsed s
-
-    def __repr__(self) -> str:
-        return f"<{self.label} of {self.recipe}: {len(self.samples)} samples>"
-
-
-
-def _module_to(campaign: CampaignContext, run: BatchRun, module: str, command: str, expected: str) -> None:
-    """Send a module command and note whether the module reached ``expected``."""
-    from mimedi_qual.lab.errors import CommandRefused
-    from mimedi_qual.steps.module_steps import settle
-
-    try:
-        campaign.bench.bioreactor().module_command(module, command)
-        actual = settle(campaign, module, expected)
-    except CommandRefused as refused:
-        controller = campaign.bench.bioreactor()
-        actual = (f"refused ({refused.reason}; interlocks: {','.join(controller.active_interlocks()) or 'none'}; "
-                  f"alarms: {','.join(controller.active_alarms()) or 'none'})")
-    run.module_outcomes.append((module, command, expected, actual))
-
-
-def _idle(campaign: CampaignContext, module: str) -> None:
-    from mimedi_qual.steps.module_steps import module_is_in_state
-
-    module_is_in_state(campaign, module, "IDLE")
-
-
-def _sample_step(campaign: CampaignContext, run: BatchRun, recipe, step, start_s: float,
-                 readers: dict, cleanup) -> None:
-    """Let the step's time pass in sample intervals, reading every culture quantity; run its challenges."""
-    clock = campaign.bench.clock()
-    interval_s = recipe.sample_interval_min * SECONDS_PER_MINUTE
-    pending = sorted((c for c in recipe.challenges if c.step == step.name), key=lambda c: c.at_h)
-    step_start_s = clock.now_s()
-    last_challenge_end_s = None
-    for _ in range(int(round(step.duration_h * SECONDS_PER_HOUR / interval_s))):
-        if pending and clock.now_s() - step_start_s >= pending[0].at_h * SECONDS_PER_HOUR:
-            challenge = pending.pop(0)
-            began_s = clock.now_s() - start_s
-            _run_challenge(campaign, challenge, cleanup)
-            last_challenge_end_s = clock.now_s()
-            run.challenges_s.append((began_s, last_challenge_end_s - start_s))
-        clock.wait_s(interval_s)
-        in_step_h = (clock.now_s() - step_start_s) / SECONDS_PER_HOUR
-        judged = step.judged_after_h is not None and in_step_h >= step.judged_after_h
-        since = None if last_challenge_end_s is None else clock.now_s() - last_challenge_end_s
-        run.samples.append((round(clock.now_s() - start_s, 3), step.name, judged, since,
-                            {column: read() for column, read in readers.items()}))
-
-
-def _run_challenge(campaign: CampaignContext, challenge, cleanup) -> None:
-    from mimedi_qual.lab.strategy import set_coil_checked
-    from mimedi_qual.steps.power_steps import reconnect_instruments
-
-    duration_s = challenge.duration_min * SECONDS_PER_MINUTE
-    if challenge.event == "door_open":
-        cleanup.register("close the door", lambda: set_coil_checked(campaign.bench.door(), False, "door switch"))
-        set_coil_checked(campaign.bench.door(), True, "door switch")
-        campaign.bench.clock().wait_s(duration_s)
-        set_coil_checked(campaign.bench.door(), False, "door switch")
-    elif challenge.event == "power_cut":
-        campaign.bench.strategy().power_cut(duration_s)
-        reconnect_instruments(campaign)
-        campaign.bench.ensure_state("ready")
-
-
 @when(parsers.parse('the batch recipe "{recipe_name}" runs as {label}'), target_fixture="batch_run")
-def run_batch(campaign: CampaignContext, bench_cleanup, recipe_name: str, label: str) -> BatchRun:
+def run_batch(campaign: CampaignContext, bench_cleanup: BenchCleanup, recipe_name: str, label: str) -> BatchRun:
     """Run a whole batch: each step's module started, timed, completed; culture sampled; bags filled and weighed."""
-    from mimedi_qual.qualification.recipe import load_recipe
-    from mimedi_qual.steps.access_steps import log_in_as
-    from mimedi_qual.steps.sampling_steps import reader
-
     recipe = load_recipe(campaign.profiles_dir / "process" / f"{recipe_name}.yaml")
     bench = campaign.bench
     controller = bench.bioreactor()
@@ -184,27 +107,23 @@ def run_batch(campaign: CampaignContext, bench_cleanup, recipe_name: str, label:
     controller.set_ph_setpoint(setpoints.ph)
     controller.set_do_setpoint_pct(setpoints.do_pct)
     controller.set_rocking_setpoint_rpm(setpoints.rocking_rpm)
-    # Looked up at every reading: a power cut in a challenge reconnects the instruments.
-    readers = {column: (lambda kind=kind, quantity=quantity: reader(campaign, bench.name_of_kind(kind), quantity)[0]())
-               for column, (kind, quantity) in BATCH_QUANTITIES.items()}
+    readers = culture_readers(campaign)
     run = BatchRun(recipe.name, label)
-    from mimedi_qual.steps.module_steps import restart_if_running
-
     restart_if_running(campaign, bench_cleanup, "EXPANSION")  # leave the bench's culture as it was found
     for step in recipe.steps:
-        _idle(campaign, step.module)
+        bring_to_state(campaign, step.module, "IDLE")
     start_s = clock.now_s()
     for step in recipe.steps:
         if step.fresh_bag:
             bench.operator().load_fresh_bag()
         log_in_as(campaign, "OPERATOR")
-        _module_to(campaign, run, step.module, "START", "EXECUTE")
-        _sample_step(campaign, run, recipe, step, start_s, readers, bench_cleanup)
+        module_to(campaign, run, step.module, "START", "EXECUTE")
+        sample_step(campaign, run, recipe, step, start_s, readers, bench_cleanup)
         if step.module == "HARVEST":
-            run.fill_volumes_ml = _fill(campaign, recipe.fill)
+            run.fill_volumes_ml = fill_bags(campaign, recipe.fill)
         log_in_as(campaign, "OPERATOR")
-        _module_to(campaign, run, step.module, "COMPLETE", "COMPLETED")
-        _module_to(campaign, run, step.module, "RESET", "IDLE")
+        module_to(campaign, run, step.module, "COMPLETE", "COMPLETED")
+        module_to(campaign, run, step.module, "RESET", "IDLE")
     columns = list(BATCH_QUANTITIES)
     attach_series(f"{label}: culture through the batch", ["elapsed_s", "step", "judged", *columns],
                   [(t, name, judged, *(values[c] for c in columns)) for t, name, judged, _, values in run.samples])
@@ -215,54 +134,12 @@ def run_batch(campaign: CampaignContext, bench_cleanup, recipe_name: str, label:
     return run
 
 
-def _fill(campaign: CampaignContext, fill) -> list[float]:
-    """Fill each bag through the harvest pump onto the balance; its volume from the weight."""
-    clock = campaign.bench.clock()
-    balance = campaign.bench.balance()
-    controller = campaign.bench.bioreactor()
-    volumes = []
-    for _ in range(fill.bags):
-        clock.wait_s(FILL_SETTLE_S)
-        before_g = balance.read_stable_mass_g()
-        controller.dispense("HARVEST", fill.volume_ml, fill.flow_ml_min)
-        clock.wait_s(fill.volume_ml / fill.flow_ml_min * SECONDS_PER_MINUTE)
-        while controller.pump_state("HARVEST").running:
-            clock.wait_s(1.0)
-        clock.wait_s(FILL_SETTLE_S)
-        volumes.append((balance.read_stable_mass_g() - before_g) * PRODUCT_ML_PER_G)
-    return volumes
-
-
-def _band_excluding_recovery(run: BatchRun, column: str, low: float, high: float) -> tuple[list[float], list[float]]:
-    """Judged values outside challenge recoveries, and each challenge's recovery time in minutes.
-
-    A recovery lasts from the end of a challenge to the first reading back in [low, high].
-    """
-    values, recoveries_min = [], []
-    recovering = False
-    challenge_ends = [end for _, end in run.challenges_s]
-    for t, _, judged, _, readings in run.samples:
-        if challenge_ends and t >= challenge_ends[0]:
-            recovering, end = True, challenge_ends.pop(0)
-        if recovering:
-            if low <= readings[column] <= high:
-                recovering = False
-                recoveries_min.append((t - end) / SECONDS_PER_MINUTE)
-            else:
-                continue
-        if judged:
-            values.append(readings[column])
-    if recovering:
-        recoveries_min.append(float("nan"))
-    return values, recoveries_min
-
-
 @then(parsers.re(r"the (?P<quantity>temperature|pH|DO) through the batch meets (?P<criterion_id>[\w-]+)"))
 def batch_quantity_meets(campaign: CampaignContext, batch_run: BatchRun, quantity: str, criterion_id: str) -> None:
     """Every judged reading of the quantity inside the criterion (readings while recovering from a challenge excepted)."""
     column = {"temperature": "temperature_c", "pH": "ph", "DO": "do_pct_air_sat"}[quantity]
     criterion = campaign.criterion(criterion_id)
-    values, _ = _band_excluding_recovery(batch_run, column, criterion.low, criterion.high)
+    values, _ = band_excluding_recovery(batch_run, column, criterion.low, criterion.high)
     kind = BATCH_QUANTITIES[column][0]
     measurement = campaign.record(judge_series(criterion_id, criterion, values, campaign.bench.name_of_kind(kind)))
     assert measurement.passed, f"{batch_run.label}: " + measurement.summary()
@@ -272,7 +149,7 @@ def batch_quantity_meets(campaign: CampaignContext, batch_run: BatchRun, quantit
 def challenge_recovery_meets(campaign: CampaignContext, batch_run: BatchRun, band_id: str, criterion_id: str) -> None:
     """Minutes from the end of each challenge to the first temperature reading back in the band; the worst is judged."""
     band = campaign.criterion(band_id)
-    _, recoveries = _band_excluding_recovery(batch_run, "temperature_c", band.low, band.high)
+    _, recoveries = band_excluding_recovery(batch_run, "temperature_c", band.low, band.high)
     if not recoveries:
         raise AssertionError(f"{batch_run.label}: the recipe {batch_run.recipe} has no challenge")
     measurement = campaign.record(judge_series(criterion_id, campaign.criterion(criterion_id), recoveries,
@@ -301,15 +178,4 @@ def fill_volumes_meet(campaign: CampaignContext, batch_run: BatchRun, criterion_
 @when(parsers.re(r"the (?P<module>[A-Z]+) module is started again"))
 def module_executing(campaign: CampaignContext, module: str) -> None:
     """Make sure the module runs (reset and start it if it is not in EXECUTE)."""
-    from mimedi_qual.steps.access_steps import log_in_as
-
-    controller = campaign.bench.bioreactor()
-    if controller.module_state(module) == "EXECUTE":
-        return
-    _idle(campaign, module)
-    log_in_as(campaign, "OPERATOR")
-    controller.module_command(module, "START")
-    from mimedi_qual.steps.module_steps import settle
-
-    state = settle(campaign, module, "EXECUTE")
-    assert state == "EXECUTE", f"{module} is {state}, not EXECUTE"
+    ensure_executing(campaign, module)

@@ -21,16 +21,9 @@ from pytest_bdd import parsers, then, when
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
 from mimedi_qual.report.allure_evidence import attach_series
-from mimedi_qual.steps.bench_steps import ensure_operator
-from mimedi_qual.steps.waiting import wait_for_pump_idle
-
-SECONDS_PER_MINUTE = 60.0
-#: Density of water at 22 °C, g/mL (ISO 8655-6 Annex: the test liquid is water; physics, not acceptance).
-WATER_DENSITY_G_PER_ML = 0.9978
-#: Bench time allowed for the balance to settle after a delivery before a stable weight is asked.
-SETTLE_S = 30.0
-#: Bench time the pump gets beyond its programmed time to report IDLE.
-PUMP_GRACE_S = 60.0
+from mimedi_qual.steps.actions.operator import ensure_operator
+from mimedi_qual.steps.actions.pumps import deliver_once, start_pump
+from mimedi_qual.steps.cleanup import BenchCleanup
 
 
 @dataclass
@@ -48,23 +41,6 @@ class GravimetricRun:
     @property
     def flows_ml_min(self) -> list[float]:
         return [flow for _, flow in self.deliveries]
-
-
-def deliver_once(campaign: CampaignContext, pump: str, volume_ml: float, flow_ml_min: float) -> tuple[float, float]:
-    """One weighed delivery: (volume delivered mL, mean flow mL/min)."""
-    clock = campaign.bench.clock()
-    balance = campaign.bench.balance()
-    controller = campaign.bench.bioreactor()
-    clock.wait_s(SETTLE_S)
-    before_g = balance.read_stable_mass_g()
-    programmed_s = volume_ml / flow_ml_min * SECONDS_PER_MINUTE
-    controller.dispense(pump, volume_ml, flow_ml_min)
-    clock.wait_s(programmed_s)
-    wait_for_pump_idle(controller, clock, pump, PUMP_GRACE_S, 1.0)
-    clock.wait_s(SETTLE_S)
-    after_g = balance.read_stable_mass_g()
-    delivered_ml = (after_g - before_g) / WATER_DENSITY_G_PER_ML
-    return delivered_ml, delivered_ml / (programmed_s / SECONDS_PER_MINUTE)
 
 
 @when(parsers.re(r"the (?P<pump>FEED|BASE|PERFUSION|HARVEST) pump delivers (?P<volume_ml>[\d.]+) mL at "
@@ -108,18 +84,14 @@ def coefficient_of_variation_meets(campaign: CampaignContext, gravimetric_run: G
 
 @when(parsers.re(r"the (?P<pump>FEED|BASE|PERFUSION|HARVEST) pump is started for (?P<volume_ml>[\d.]+) mL at "
                  r"(?P<flow_ml_min>[\d.]+) mL/min"), converters={"volume_ml": float, "flow_ml_min": float})
-def pump_started(campaign: CampaignContext, bench_cleanup, pump: str, volume_ml: float,
+def pump_started(campaign: CampaignContext, bench_cleanup: BenchCleanup, pump: str, volume_ml: float,
                  flow_ml_min: float) -> None:
     """Start a pump run and return at once (the run goes on while the scenario continues).
 
     The run is stopped when the scenario ends, passed or failed, so no liquid
     reaches the next scenario's balance or bag.
     """
-    ensure_operator(campaign)
-    controller = campaign.bench.bioreactor()
-    bench_cleanup.register(f"stop the {pump} pump", lambda: controller.stop_pump(pump))
-    controller.dispense(pump, volume_ml, flow_ml_min)
-    assert controller.pump_state(pump).running, f"{pump} pump did not start"
+    start_pump(campaign, bench_cleanup, pump, volume_ml, flow_ml_min)
 
 
 @then(parsers.re(r"the (?P<pump>FEED|BASE|PERFUSION|HARVEST) pump has been stopped"))

@@ -16,7 +16,7 @@ from pytest_bdd import parsers, then
 from mimedi_qual.lab.errors import InstrumentError
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
-from mimedi_qual.steps.identity_steps import equipment_register
+from mimedi_qual.steps.actions.equipment_register import equipment_register
 
 
 @then(parsers.parse("the mains voltage meets {criterion_id}"))

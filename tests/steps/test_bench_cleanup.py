@@ -1,17 +1,46 @@
-"""BenchCleanup: the undo actions a scenario registered run at its end — unless it carried them out itself."""
+"""BenchCleanup: the undo actions a scenario registered run at its end — unless it carried them out itself —
+and an undo that fails is recorded and reported, never swallowed."""
 
-from mimedi_qual.steps.alarm_steps import BenchCleanup
+import pytest
+
+from mimedi_qual.evidence.store import EvidenceStore
+from mimedi_qual.plugin.evidence_recorder import EvidenceRecorder
+from mimedi_qual.steps.cleanup import BenchCleanup, CleanupFailed
 
 
-def test_actions_run_last_registered_first_and_errors_do_not_stop_the_rest():
-    done = []
-    cleanup = BenchCleanup()
+def test_actions_run_last_registered_first_and_a_failure_does_not_stop_the_rest():
+    done, errors = [], []
+    cleanup = BenchCleanup(on_error=lambda name, exc: errors.append((name, type(exc))))
     cleanup.register("clear faults", lambda: done.append("clear"))
     cleanup.register("broken", lambda: 1 / 0)
     cleanup.register("exchange the challenged medium", lambda: done.append("exchange"))
     cleanup.register("clear faults", lambda: done.append("registered twice"))   # the first one stays
+    with pytest.raises(CleanupFailed) as failed:
+        cleanup.run()
+    assert done == ["exchange", "clear"]                 # every undo ran, in reverse order
+    assert errors == [("broken", ZeroDivisionError)]     # the failure was reported as it happened
+    assert [name for name, _ in failed.value.failures] == ["broken"]
+    assert "broken: ZeroDivisionError" in str(failed.value)
+
+
+def test_every_failure_is_reported_after_all_undos_ran():
+    done = []
+    cleanup = BenchCleanup()
+    cleanup.register("first", lambda: done.append("first"))
+    cleanup.register("door", lambda: (_ for _ in ()).throw(OSError("coil did not take")))
+    cleanup.register("faults", lambda: 1 / 0)
+    with pytest.raises(CleanupFailed) as failed:
+        cleanup.run()
+    assert done == ["first"]
+    assert [name for name, _ in failed.value.failures] == ["faults", "door"]
+
+
+def test_a_clean_run_raises_nothing():
+    done = []
+    cleanup = BenchCleanup()
+    cleanup.register("clear faults", lambda: done.append("clear"))
     cleanup.run()
-    assert done == ["exchange", "clear"]
+    assert done == ["clear"]
 
 
 def test_an_undo_the_scenario_did_itself_is_not_repeated():
@@ -22,3 +51,20 @@ def test_an_undo_the_scenario_did_itself_is_not_repeated():
     cleanup.done("never registered")
     cleanup.run()
     assert done == []
+
+
+def test_a_failed_undo_is_an_execution_error_deviation_in_the_campaign_record(tmp_path):
+    store = EvidenceStore.create(tmp_path / "campaign")
+    recorder = EvidenceRecorder(store, tmp_path)
+    cleanup = BenchCleanup(on_error=lambda name, exc: recorder.record_cleanup_error(
+        name, exc, scenario="Heater failure", urs=["URS-OQ-ALARM-001"]))
+    cleanup.register("clear faults", lambda: (_ for _ in ()).throw(OSError("simulation channel closed")))
+    with pytest.raises(CleanupFailed):
+        cleanup.run()
+    deviations = store.records(kind="deviation")
+    assert len(deviations) == 1
+    payload = deviations[0].payload
+    assert payload["category"] == "execution_error"
+    assert payload["scenario"] == "Heater failure"
+    assert "clear faults" in payload["description"]
+    assert "OSError: simulation channel closed" in payload["actual"]

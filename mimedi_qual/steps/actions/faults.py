@@ -1,0 +1,87 @@
+"""Causing abnormal conditions on the bench: faults, an acid bolus, a setpoint past its alarm limit.
+
+Each returns a :class:`FaultEvent` — when the condition was caused (bench
+time) and how long the audit trail was then — from which the alarm steps
+measure their delay and look for new audit entries; each registers its undo
+with the scenario's cleanup::
+
+    event = inject(campaign, bench_cleanup, "PUMP_OCCLUSION", "BASE")
+    event = add_acid_bolus(campaign, bench_cleanup, "10")
+    event = force_setpoint(campaign, bench_cleanup, "temperature", 39.5)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mimedi_qual.lab.drivers.faults import fault_injector
+from mimedi_qual.plugin.context import CampaignContext
+from mimedi_qual.steps.actions.operator import ensure_operator
+from mimedi_qual.steps.actions.pumps import exchange_medium
+from mimedi_qual.steps.actions.setpoints import SETPOINT_READERS, SETPOINTS
+from mimedi_qual.steps.cleanup import BenchCleanup
+
+#: An acid challenge that ends before its own medium exchange (a deviation) still leaves the next
+#: scenario a usable medium: the cleanup lets the acid's CO2 leave (the loop stops adding base),
+#: then perfuses this many bag volumes at this flow — what the scenario itself does.
+CLEANUP_SETTLE_S = 3600.0
+CLEANUP_EXCHANGE_BAG_VOLUMES = 3.0
+CLEANUP_EXCHANGE_FLOW_ML_MIN = 25.0
+#: The cleanup's name for that exchange (the scenario's own exchange marks it done).
+EXCHANGE_MEDIUM = "exchange the challenged medium"
+
+
+@dataclass
+class FaultEvent:
+    """When a fault was caused (bench time) and the audit-trail length then."""
+
+    fault: str
+    injected_at_s: float
+    audit_count_before: int
+
+    def __repr__(self) -> str:
+        return f"<fault {self.fault} at {self.injected_at_s:.0f} s>"
+
+
+def inject(campaign: CampaignContext, cleanup: BenchCleanup, fault: str, target: str = "",
+           value: str = "") -> FaultEvent:
+    """Cause ``fault`` (on ``target``, with magnitude ``value``); every fault is cleared when the scenario ends."""
+    controller = campaign.bench.bioreactor()
+    audit_before = controller.audit_count()
+    injector = fault_injector(campaign.bench)
+    cleanup.register("clear faults", injector.clear)
+    injector.inject(fault, target, value)
+    return FaultEvent(",".join(p for p in (fault, target, value) if p), campaign.bench.clock().now_s(), audit_before)
+
+
+def clear_faults(campaign: CampaignContext) -> None:
+    """Remove every injected fault."""
+    fault_injector(campaign.bench).clear()
+
+
+def add_acid_bolus(campaign: CampaignContext, cleanup: BenchCleanup, acid_mmol: str) -> FaultEvent:
+    """Add ``acid_mmol`` of acid to the bag at once; should the scenario not exchange the medium, the cleanup does."""
+    event = inject(campaign, cleanup, "ACID_BOLUS", "", acid_mmol)
+
+    def exchange() -> None:
+        campaign.bench.clock().wait_s(CLEANUP_SETTLE_S)
+        # the bag's weight in g as its volume in mL (tare included: a little more, never less)
+        volume_ml = CLEANUP_EXCHANGE_BAG_VOLUMES * campaign.bench.bioreactor().read_weight_g()
+        exchange_medium(campaign, volume_ml, CLEANUP_EXCHANGE_FLOW_ML_MIN)
+
+    cleanup.register(EXCHANGE_MEDIUM, exchange)
+    return event
+
+
+def force_setpoint(campaign: CampaignContext, cleanup: BenchCleanup, quantity: str, value: float) -> FaultEvent:
+    """Set the ``quantity`` setpoint to ``value`` past its alarm limit; the old setpoint is restored at the end."""
+    controller = campaign.bench.bioreactor()
+    ensure_operator(campaign)
+    getter = getattr(controller, SETPOINT_READERS[quantity])
+    setter = getattr(controller, SETPOINTS[quantity])
+    old_value = getter()
+    cleanup.register(f"restore the {quantity} setpoint",
+                     lambda: getattr(campaign.bench.bioreactor(), SETPOINTS[quantity])(old_value))
+    audit_before = controller.audit_count()
+    setter(value)
+    return FaultEvent(f"{quantity} setpoint {value:g}", campaign.bench.clock().now_s(), audit_before)

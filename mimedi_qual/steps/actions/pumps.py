@@ -1,0 +1,86 @@
+"""Pump runs on the bench: weighed deliveries onto the balance, medium exchanges, filling bags.
+
+Every run waits on the bench clock for its programmed time, then gives the
+pump a grace period to report idle::
+
+    delivered_ml, flow_ml_min = deliver_once(campaign, "FEED", 10.0, 5.0)
+    exchange_medium(campaign, 3000.0, 25.0)         # fresh medium in, spent out
+    volumes_ml = fill_bags(campaign, recipe.fill)    # each bag weighed on the balance
+"""
+
+from __future__ import annotations
+
+from mimedi_qual.plugin.context import CampaignContext
+from mimedi_qual.steps.actions.operator import ensure_operator
+from mimedi_qual.steps.cleanup import BenchCleanup
+from mimedi_qual.steps.waiting import wait_for_pump_idle
+
+SECONDS_PER_MINUTE = 60.0
+#: Density of water at 22 °C, g/mL (ISO 8655-6 Annex: the test liquid is water; physics, not acceptance).
+WATER_DENSITY_G_PER_ML = 0.9978
+#: Volume per gram of the formulated product (a buffered saline suspension: water at 22 °C).
+PRODUCT_ML_PER_G = 1.0 / 0.9978
+#: Bench time allowed for the balance to settle before and after a delivery before a stable weight is asked.
+BALANCE_SETTLE_S = 30.0
+#: Bench time a weighed delivery's pump gets beyond its programmed time to report IDLE.
+PUMP_GRACE_S = 60.0
+#: How long a medium exchange may run past its programmed time before it fails, and how often it is polled.
+EXCHANGE_GRACE_S = 300.0
+EXCHANGE_POLL_S = 5.0
+
+
+def deliver_once(campaign: CampaignContext, pump: str, volume_ml: float, flow_ml_min: float) -> tuple[float, float]:
+    """One weighed delivery: (volume delivered mL, mean flow mL/min)."""
+    clock = campaign.bench.clock()
+    balance = campaign.bench.balance()
+    controller = campaign.bench.bioreactor()
+    clock.wait_s(BALANCE_SETTLE_S)
+    before_g = balance.read_stable_mass_g()
+    programmed_s = volume_ml / flow_ml_min * SECONDS_PER_MINUTE
+    controller.dispense(pump, volume_ml, flow_ml_min)
+    clock.wait_s(programmed_s)
+    wait_for_pump_idle(controller, clock, pump, PUMP_GRACE_S, 1.0)
+    clock.wait_s(BALANCE_SETTLE_S)
+    after_g = balance.read_stable_mass_g()
+    delivered_ml = (after_g - before_g) / WATER_DENSITY_G_PER_ML
+    return delivered_ml, delivered_ml / (programmed_s / SECONDS_PER_MINUTE)
+
+
+def exchange_medium(campaign: CampaignContext, volume_ml: float, flow_ml_min: float) -> None:
+    """Perfuse ``volume_ml`` of fresh medium through the bag and wait until the pump is idle again."""
+    controller = campaign.bench.bioreactor()
+    clock = campaign.bench.clock()
+    ensure_operator(campaign)
+    controller.dispense("PERFUSION", volume_ml, flow_ml_min)
+    clock.wait_s(volume_ml / flow_ml_min * SECONDS_PER_MINUTE)
+    if not wait_for_pump_idle(controller, clock, "PERFUSION", EXCHANGE_GRACE_S, EXCHANGE_POLL_S):
+        raise AssertionError(f"perfusion of {volume_ml:g} mL at {flow_ml_min:g} mL/min still running "
+                             f"{EXCHANGE_GRACE_S:.0f} s after its time")
+
+
+def start_pump(campaign: CampaignContext, bench_cleanup: BenchCleanup, pump: str, volume_ml: float,
+               flow_ml_min: float) -> None:
+    """Start a pump run and return at once; the run is stopped when the scenario ends, passed or failed."""
+    ensure_operator(campaign)
+    controller = campaign.bench.bioreactor()
+    bench_cleanup.register(f"stop the {pump} pump", lambda: controller.stop_pump(pump))
+    controller.dispense(pump, volume_ml, flow_ml_min)
+    assert controller.pump_state(pump).running, f"{pump} pump did not start"
+
+
+def fill_bags(campaign: CampaignContext, fill) -> list[float]:
+    """Fill each bag through the harvest pump onto the balance; its volume (mL) from the weight."""
+    clock = campaign.bench.clock()
+    balance = campaign.bench.balance()
+    controller = campaign.bench.bioreactor()
+    volumes = []
+    for _ in range(fill.bags):
+        clock.wait_s(BALANCE_SETTLE_S)
+        before_g = balance.read_stable_mass_g()
+        controller.dispense("HARVEST", fill.volume_ml, fill.flow_ml_min)
+        clock.wait_s(fill.volume_ml / fill.flow_ml_min * SECONDS_PER_MINUTE)
+        while controller.pump_state("HARVEST").running:
+            clock.wait_s(1.0)
+        clock.wait_s(BALANCE_SETTLE_S)
+        volumes.append((balance.read_stable_mass_g() - before_g) * PRODUCT_ML_PER_G)
+    return volumes

@@ -1,0 +1,87 @@
+"""Undo what a scenario did to the bench when it ends, passed or failed (not a step module).
+
+A scenario that fails halfway must not leave the bench faulted for the next
+one: a step that changes the bench registers how to undo it, and the
+``bench_cleanup`` fixture runs every undo when the scenario ends, the last
+registered first::
+
+    bench_cleanup.register("clear faults", injector.clear)
+    bench_cleanup.register("close the door", close_door)
+    ...
+    bench_cleanup.done("exchange the challenged medium")   # the scenario did it itself
+
+An undo that fails does not stop the others. Each failure is reported to
+``on_error`` (the fixture records it in the campaign record as an execution
+error of the scenario) and, once every undo has run, all of them are raised
+as one :class:`CleanupFailed` — a scenario that left the bench changed is
+never reported green.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from mimedi_qual.plugin.context import CampaignContext
+
+
+class CleanupFailed(Exception):
+    """One or more undo actions of a scenario failed; ``failures`` holds (undo name, exception) in run order."""
+
+    def __init__(self, failures: list[tuple[str, BaseException]]):
+        self.failures = failures
+        super().__init__("cleanup failed: " + "; ".join(f"{name}: {type(exc).__name__}: {exc}"
+                                                        for name, exc in failures))
+
+
+class BenchCleanup:
+    """Undo actions a scenario registered (clear faults, close the door), run when it ends."""
+
+    def __init__(self, on_error: Callable[[str, BaseException], None] | None = None) -> None:
+        self.actions: dict[str, Callable[[], None]] = {}
+        self.on_error = on_error
+
+    def __repr__(self) -> str:
+        return f"<cleanup: {', '.join(self.actions) or 'nothing'}>"
+
+    def register(self, name: str, action: Callable[[], None]) -> None:
+        """Run ``action`` when the scenario ends; a second registration under the same name is ignored."""
+        self.actions.setdefault(name, action)
+
+    def done(self, name: str) -> None:
+        """The scenario carried out this undo itself: nothing left to do at the end."""
+        self.actions.pop(name, None)
+
+    def run(self) -> None:
+        """Run every undo, last registered first; then raise :class:`CleanupFailed` if any of them failed."""
+        failures: list[tuple[str, BaseException]] = []
+        for name, action in reversed(list(self.actions.items())):
+            try:
+                action()
+            except Exception as exc:  # noqa: BLE001 - every undo must run; the failures are raised together below
+                failures.append((name, exc))
+                if self.on_error is not None:
+                    self.on_error(name, exc)
+        self.actions.clear()
+        if failures:
+            raise CleanupFailed(failures)
+
+
+@pytest.fixture
+def bench_cleanup(campaign: CampaignContext):
+    """Per scenario: undo what fault, door, pump and settings steps did, even when the scenario fails.
+
+    A failed undo is recorded as an execution-error deviation of the scenario
+    and fails its teardown.
+    """
+    recorder = campaign.recorder
+    current = getattr(recorder, "current", None)   # the scenario running now (gone by teardown)
+    scenario, urs = (current.name, list(current.urs)) if current is not None else ("", [])
+    on_error = None
+    if recorder is not None:
+        def on_error(undo: str, error: BaseException) -> None:
+            recorder.record_cleanup_error(undo, error, scenario=scenario, urs=urs)
+    cleanup = BenchCleanup(on_error)
+    yield cleanup
+    cleanup.run()
