@@ -10,6 +10,7 @@ Modules, one noun each:
 
 * :mod:`~mimedi_qual.evidence.store`      — :class:`EvidenceStore`, :class:`Record`, the hash chain
 * :mod:`~mimedi_qual.evidence.schema`     — payload models for each record kind
+* :mod:`~mimedi_qual.evidence.measurements` — a judged measurement: its raw files first, then its record
 * :mod:`~mimedi_qual.evidence.deviations` — deviations DEV-001… and their closure
 * :mod:`~mimedi_qual.evidence.users`      — signing users, roles, password-protected keys
 * :mod:`~mimedi_qual.evidence.signatures` — campaign signatures and their role rules
@@ -26,7 +27,8 @@ Wiring a campaign run, in order (``example_campaign.py`` does all of it)::
     record_protocol(store, protocol_id=..., protocol_version=..., paths=[...], root=repo,
                     approvals=load_approvals("profiles/approvals", pid, version), registry=registry)
     store.append("instrument_identity", InstrumentIdentity(...))      # one per instrument
-    # per scenario: "step" records, store_raw(csv) + "measurement", "scenario";
+    # per scenario: "step" records; record_measurement(store, judged, context=..., series=RawSeries(csv, png))
+    # for each judged value (raw series, plot, measurement JSON, then the record naming them); "scenario";
     # record_deviation(...) for every unmet criterion / instrument fault
     # after the last write into allure-results/ (environment.properties, executor.json too):
     record_allure_results(store)
