@@ -23,10 +23,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mimedi_qual.control.codes import ALARM_KINDS, Alarm
+from mimedi_qual.paths import package_profiles
 from mimedi_qual.profiles.loader import load_model
 
 #: profiles/control/controller.yaml of this checkout.
-DEFAULT_PROFILE_PATH = Path(__file__).resolve().parents[2] / "profiles" / "control" / "controller.yaml"
+DEFAULT_PROFILE_PATH = package_profiles() / "control" / "controller.yaml"
 
 
 class _Strict(BaseModel):

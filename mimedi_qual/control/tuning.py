@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from mimedi_qual.paths import package_profiles
 from mimedi_qual.profiles.loader import load_model
 
-DEFAULT_TARGETS_PATH = (Path(__file__).resolve().parents[2] / "profiles" / "control"
-                        / "tuning-targets.yaml")
+DEFAULT_TARGETS_PATH = package_profiles() / "control" / "tuning-targets.yaml"
 
 
 @dataclass(frozen=True)

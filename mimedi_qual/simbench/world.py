@@ -35,14 +35,13 @@ import numpy as np
 
 from mimedi_qual.control.codes import ALARM_KINDS, Alarm, Command, Loop, Module, ModuleState
 from mimedi_qual.control.parameters import DEFAULT_PROFILE_PATH, build_controller, load_controller_profile
+from mimedi_qual.paths import project_paths
 from mimedi_qual.profiles.bench import BenchProfile, SimulatedProbe
 from mimedi_qual.simbench.audit import AuditTrail
 from mimedi_qual.simbench.faults import FaultLog
 from mimedi_qual.simbench.lockstep import PROBE_NAMES, PUMP_NAMES, LockstepCore
 from mimedi_qual.twin.culture import Culture, CultureFault
-from mimedi_qual.twin.parameters import load_twin_profile
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from mimedi_qual.twin.parameters import DEFAULT_PROFILE_PATH as DEFAULT_TWIN_PROFILE_PATH, load_twin_profile
 
 #: Module states in which a module counts as running (resumed after a power cut).
 ACTIVE_STATES = frozenset(ModuleState) - {ModuleState.IDLE, ModuleState.COMPLETED, ModuleState.STOPPED,
@@ -58,10 +57,11 @@ def seeded_rng(seed: int, stream: str) -> np.random.Generator:
 
 
 def _resolve_path(path: str | None, default: Path) -> Path:
+    """A profile the bench profile names (relative: to the project root), or ``default``."""
     if path is None:
         return default
     candidate = Path(path)
-    return candidate if candidate.is_absolute() else PROJECT_ROOT / candidate
+    return candidate if candidate.is_absolute() else project_paths().root / candidate
 
 
 class Reading:
@@ -111,7 +111,7 @@ class SimulatedWorld:
 
         # -- culture twin, the bench's bag
         plant = sim.plant
-        twin = load_twin_profile(_resolve_path(plant.twin_profile, PROJECT_ROOT / "profiles" / "twin" / "default.yaml"))
+        twin = load_twin_profile(_resolve_path(plant.twin_profile, DEFAULT_TWIN_PROFILE_PATH))
         self.culture = Culture.from_profile(
             twin, rng=seeded_rng(self.seed, "donor"),
             volume_ml=plant.mass_g / twin.vessel.medium_density_g_per_ml.value,

@@ -34,9 +34,10 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
+from mimedi_qual.paths import package_profiles
 from mimedi_qual.profiles.loader import load_model
 
-DEFAULT_PROFILE_PATH = Path(__file__).resolve().parents[2] / "profiles" / "twin" / "default.yaml"
+DEFAULT_PROFILE_PATH = package_profiles() / "twin" / "default.yaml"
 
 # Reference keys of DOMAIN.md ("Sources"), plus sources it cites in the text.
 KNOWN_SOURCE_KEYS = frozenset({

@@ -17,9 +17,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mimedi_qual.paths import package_profiles
 from mimedi_qual.profiles.loader import load_model
 
-DEFAULT_RECIPE_PATH = Path(__file__).resolve().parents[2] / "profiles" / "twin" / "recipe-default.yaml"
+DEFAULT_RECIPE_PATH = package_profiles() / "twin" / "recipe-default.yaml"
 
 
 class _Model(BaseModel):
