@@ -64,7 +64,7 @@ def test_run_review_approve_verify_then_tamper(project_root, tmp_path, users_env
     # The approved IQ campaign is the prerequisite an OQ campaign names (DOMAIN.md record item 4).
     oq_out = tmp_path / "oq"
     oq = cli(project_root, users_env, "run", "--stage", "oq", "--tags", "URS-OQ-TEMP-002", "--out", str(oq_out),
-             "--prerequisite", str(campaign))
+             "--prerequisite", str(campaign), "--no-views")  # only its record is read
     assert oq.returncode == 0, oq.stdout + oq.stderr
     with sqlite3.connect(f"file:{campaign_dir_in(oq_out) / 'evidence.sqlite'}?mode=ro", uri=True) as con:
         (prerequisites,) = con.execute("select json_extract(payload, '$.prerequisites') from records "
@@ -86,7 +86,7 @@ def test_run_review_approve_verify_then_tamper(project_root, tmp_path, users_env
 def test_killed_campaign_keeps_its_records_and_resumes(project_root, tmp_path, users_env):
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "mimedi_qual.cli.main", "run", "--stage", "iq", "--stage", "oq",
-                             "--stage", "pq", "--out", str(out)], cwd=project_root, env=users_env,
+                             "--stage", "pq", "--out", str(out), "--no-views"], cwd=project_root, env=users_env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     db = None
@@ -111,7 +111,8 @@ def test_killed_campaign_keeps_its_records_and_resumes(project_root, tmp_path, u
     verified = cli(project_root, users_env, "verify", str(campaign))
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
-    resumed = cli(project_root, users_env, "run", "--resume", str(campaign))
+    # Only the record is read: the resumed campaign renders no report either.
+    resumed = cli(project_root, users_env, "run", "--resume", str(campaign), "--no-views")
     assert resumed.returncode == 1, resumed.stdout + resumed.stderr  # the interruption is a deviation
     assert "interruption" in resumed.stdout
     with sqlite3.connect(f"file:{campaign / 'evidence.sqlite'}?mode=ro", uri=True) as con:

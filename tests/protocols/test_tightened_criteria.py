@@ -168,8 +168,9 @@ def run_tightened(stage: str, targets: set[str], tags: set[frozenset[str]], tmp_
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
            "PYTEST_PLUGINS": "tamper_register", "MIMEDI_TAMPER": ",".join(tamper)}
     out = tmp_path / "out"
+    # Only measurements.jsonl is read: --no-views renders no Allure results, report or PDF.
     proc = subprocess.run([sys.executable, "-m", "mimedi_qual.cli.main", "run", "--stage", stage, "--out", str(out),
-                           "--acceptance", str(acceptance), "--tags", tag_expression(tags)],
+                           "--acceptance", str(acceptance), "--tags", tag_expression(tags), "--no-views"],
                           cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
     campaign = next(d for d in out.iterdir() if d.is_dir())
