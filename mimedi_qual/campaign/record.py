@@ -22,7 +22,7 @@ from pathlib import Path
 from mimedi_qual.evidence.protocol import load_approvals, record_protocol
 from mimedi_qual.evidence.store import EvidenceStore, NotACampaignError
 from mimedi_qual.campaign.prerequisites import stage_prerequisites
-from mimedi_qual.campaign.status import release_decision
+from mimedi_qual.evidence.status import release_decision
 from mimedi_qual.paths import ProjectPaths
 from mimedi_qual.profiles import load_urs
 from mimedi_qual.profiles.bench import BenchProfile

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mimedi_qual.campaign import record as campaign_record
-from mimedi_qual.campaign import status
+from mimedi_qual.evidence import status
 from mimedi_qual.campaign.exit_codes import ExitCode
 from mimedi_qual.campaign.preflight import STAGES, CampaignPlan, preflight
 from mimedi_qual.campaign.views import Views, finish_views, write_report

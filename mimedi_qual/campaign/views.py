@@ -10,7 +10,7 @@ already had. Written when the campaign closes, in this order, because
 2. ``report.html`` is generated from the results (Allure 2, single file);
 3. every Allure result file is hashed into the store (``allure_result``
    records) and ``campaign_finished`` is written (by the service);
-4. the report gets its banner (:func:`mimedi_qual.campaign.status.notices`)
+4. the report gets its banner (:func:`mimedi_qual.evidence.status.notices`)
    and is recorded as an artifact; ``summary.pdf`` is built from the store and
    recorded too.
 """
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from mimedi_qual.campaign import status
+from mimedi_qual.evidence import status
 from mimedi_qual.evidence.store import EvidenceStore
 from mimedi_qual.paths import ProjectPaths
 

@@ -84,7 +84,7 @@ def run(
                       f"{plan.bench_path}; stages {', '.join(s.upper() for s in plan.stages)}; "
                       f"{len(plan.scenarios)} scenarios", highlight=False)
         if plan.bench_profile.bench.kind == "simulated":
-            from mimedi_qual.campaign.status import SIMULATED_NOTICE
+            from mimedi_qual.evidence.status import SIMULATED_NOTICE
 
             console.print(f"[yellow]{SIMULATED_NOTICE}[/]")
 
@@ -121,7 +121,7 @@ MAX_DEVIATION_LINES = 8
 
 def _print_summary(console, progress, outcome, details: bool = False) -> None:
     """One screen: per stage, scenarios passed and criteria met; deviations; where the evidence is."""
-    from mimedi_qual.campaign import status
+    from mimedi_qual.evidence import status
 
     campaign_dir, exit_code = outcome.campaign_dir, outcome.exit_code
     measurements, deviations, records = _recorded_results(campaign_dir)

@@ -1,4 +1,4 @@
-"""campaign.status: each status a reader sees is decided once, from the records alone."""
+"""evidence.status: each status a reader sees is decided once, from the records alone."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import base64
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from mimedi_qual.campaign import status
+from mimedi_qual.evidence import status
 from mimedi_qual.evidence.deviations import DeviationCategory, record_deviation
 from mimedi_qual.evidence.protocol import ProtocolApproval
 from mimedi_qual.evidence.store import EvidenceStore
