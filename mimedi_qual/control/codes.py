@@ -6,7 +6,7 @@ Python API, the pure-Python reference and every caller. The compiled module
 checks at import time that its own C constants equal these.
 
 The module state machine is the NAMUR MTP / ISA-88 service state machine
-(VDI/VDE/NAMUR 2658, see DOMAIN.md): *acting* states (STARTING, HOLDING, ...)
+(VDI/VDE/NAMUR 2658): *acting* states (STARTING, HOLDING, ...)
 finish by themselves after ``acting_state_duration_s``; *quiescent* states
 (IDLE, EXECUTE, HELD, ...) change only on a command.
 

@@ -85,7 +85,7 @@ def run_thermal_closed_loop(Controller controller, double duration_s, *,
                             Py_ssize_t record_every=0):
     """Run controller + thermal plant for ``duration_s`` at ``dt_s``; nogil inside.
 
-    Defaults are the plant of DOMAIN.md / twin.thermal. ``sensor_noise_c`` is
+    Defaults are the plant of :mod:`mimedi_qual.twin.thermal`. ``sensor_noise_c`` is
     the half-width of the uniform temperature sensor noise (pH gets a tenth of
     it, DO ten times it). ``record_every`` = 0 records nothing but the end.
     """

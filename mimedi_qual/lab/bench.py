@@ -89,7 +89,7 @@ class Bench:
         self.close()
 
     def __repr__(self) -> str:
-        # Allure shows step arguments by repr (TRAPS 3): one short line, never the whole target.
+        # Allure shows every fixture a step takes by its repr: one short line, never the whole target.
         return f"<bench {self.profile.bench.id}>"
 
     # -- protocols by name ---------------------------------------------
@@ -143,7 +143,7 @@ class Bench:
     def door(self):
         """labgrid ``DigitalOutputProtocol`` of the door switch coil (True = open).
 
-        Write it with :func:`mimedi_qual.lab.strategy.set_coil_checked` (reads back, TRAPS 10).
+        Write it with :func:`mimedi_qual.lab.strategy.set_coil_checked` (reads back: labgrid's ``ModbusCoilDriver.set`` does not notice a failed write).
         """
         self._needs("digital_io")
         return self.target.get_driver("DigitalOutputProtocol", name="door")

@@ -165,7 +165,7 @@ def environment_config(bench: BenchProfile, sim_addresses: dict[str, str] | None
     if bench.console is not None:
         host, port = _split(_resolve("console", bench.console.address, SIM_KEYS["console"], sim_addresses, given))
         resources.append({"NetworkSerialPort": {"name": "console", "host": host, "port": port,
-                                                "protocol": "raw"}})  # TRAPS 8: default is rfc2217
+                                                "protocol": "raw"}})  # labgrid's default is rfc2217
         drivers.append({"SerialDriver": {"name": "console", "bindings": {"port": "console"}}})
     if bench.power is not None and bench.console is not None and controller_name is not None:
         bindings = {"power": "power", "console": "console", "controller": controller_name, "clock": "clock"}

@@ -1,12 +1,12 @@
 """labgrid resources of our own: data about where things are, no behaviour.
 
 ``SCPITCPInstrument`` exists because labgrid's ``PyVISADriver`` cannot open a
-raw-socket resource (``host::port`` silently becomes VXI-11, TRAPS 7).
+raw-socket resource (``host::port`` silently becomes VXI-11).
 ``MTSICSTCPInstrument`` is a Mettler Toledo balance on a raw socket (MT-SICS,
 CR LF). ``SimulationControlPort`` is the simulated bench's simulation-only
 channel. All three are ``NetworkResource``s: an exporter publishes them as
-plain parameters (host, port) and a client only needs ``imports:
-[mimedi_qual.lab]`` to rebuild them (TRAPS 13).
+plain parameters (host, port) without importing them, and a client only needs
+``imports: [mimedi_qual.lab]`` to rebuild them.
 
 In an environment file::
 
@@ -32,7 +32,8 @@ class SCPITCPInstrument(NetworkResource):
     Args:
         host: host name or address of the instrument
         port: TCP port of its SCPI socket
-        read_termination / write_termination: line ends (explicit: TRAPS 15)
+        read_termination / write_termination: line ends (explicit: a pyvisa-py SOCKET
+            resource without them times out on every query)
         timeout_s: reply timeout in seconds
         visa_library: PyVISA backend; ``@py`` (pure Python sockets) on every
             bench, ``<definitions>.yaml@sim`` for pyvisa-sim driver tests

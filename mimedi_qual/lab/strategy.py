@@ -9,14 +9,14 @@ States, in order::
 * **ready** — the service console answers ``status`` with ``state=READY`` (or
   ``RUNNING``) after a console login, the door switch of the rig reads
   *closed* (coil written, then read back: labgrid's ``ModbusCoilDriver.set``
-  does not notice a failed write, TRAPS 10), and no interlock is active.
+  does not notice a failed write), and no interlock is active.
 * **running** — ``STATus:OPERation?`` is ``RUNNING``; if it is not, the
   strategy sends ``START`` to the run module (``EXPANSION`` by default),
   which needs an operator login on the controller first.
 
 Built on labgrid's own drivers: ``NetworkPowerDriver`` (``rest`` backend on
 the simulated PDU), ``SerialDriver`` over a ``NetworkSerialPort`` with
-``protocol: raw`` (TRAPS 8) and ``ModbusCoilDriver``. A scenario asks::
+``protocol: raw`` (labgrid's default is rfc2217) and ``ModbusCoilDriver``. A scenario asks::
 
     strategy = bench.strategy()
     strategy.transition("ready")
@@ -72,7 +72,7 @@ class ConsoleStatus:
 
 
 def set_coil_checked(coil, value: bool, what: str) -> None:
-    """Write a Modbus coil and read it back; a write that did not take is an error (TRAPS 10)."""
+    """Write a Modbus coil and read it back; a write that did not take is an error (labgrid's ``ModbusCoilDriver.set`` ignores pyModbusTCP's False)."""
     try:
         coil.set(value)
     except Exception as exc:  # labgrid raises ExecutionError; pyModbusTCP may say nothing at all

@@ -30,7 +30,7 @@ def ph_of(p: dict, bicarbonate_mm: float, dissolved_co2_mm: float) -> float:
 
 def ph_from_pco2(bicarbonate_mm: float, pco2_mmhg: float, pka: float = PKA_APPARENT,
                  solubility_mm_per_mmhg: float = CO2_SOLUBILITY_MM_PER_MMHG) -> float:
-    """Henderson–Hasselbalch exactly as written in DOMAIN.md."""
+    """Henderson–Hasselbalch: pH = pKa + log10([HCO3⁻] / (s·pCO2)) [HH]."""
     return pka + math.log10(bicarbonate_mm / (solubility_mm_per_mmhg * pco2_mmhg))
 
 

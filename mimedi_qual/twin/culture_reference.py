@@ -14,7 +14,7 @@ One step of length ``dt`` (fixed-step, start-of-step rates):
   enrichment, the air still flowing at the supply's flow; a nitrogen purge
   (air/O2 inlets fed N2) lets no O2 in while the mixer runs, lost O2 or not
   (with the CO2 lost too, pure N2 flows);
-* **growth** (explicit Euler; DOMAIN.md "Growth")::
+* **growth** (explicit Euler; Monod with lactate inhibition and a lag)::
 
       mu = mu_max · S/(K_S+S) · K_I/(K_I+L) · C/(K_O2+C) · f_T · f_pH · (1 − e^(−t/t_lag))
       dXv/dt = (mu − k_d − D)·Xv          dXd/dt = k_d·Xv − k_lys·Xd − D·Xd

@@ -1,7 +1,7 @@
 """Gas transfer in the rocking bag: kLa, saturation concentrations, the overlay gas.
 
 Oxygen reaches the cells only through the liquid surface the rocking motion
-renews (DOMAIN.md "Oxygen")::
+renews::
 
     dC/dt = kLa (C* − C) − OUR,      C* = C*_air · y_O2 / y_O2,air      [O2sol]
 

@@ -1,6 +1,6 @@
 """Growth, death and metabolism of T cells in the expansion culture.
 
-DOMAIN.md "Growth" (Monod with lactate inhibition and a lag)::
+Monod with lactate inhibition and a lag (constants: [Zhu], [Levine], [CHO])::
 
     mu  = mu_max · S/(K_S+S) · K_I/(K_I+L) · C/(K_O2+C) · f_T · f_pH · (1 − e^(−t/t_lag))
     k_d = k_death + k_stress · max(K_S/(K_S+S), K_O2/(K_O2+C), 1 − f_pH)

@@ -2,9 +2,10 @@
 
 A twin profile (``profiles/twin/default.yaml``) lists each plant parameter as a
 *quantity*: a value, the unit it is written in, and where it comes from — a
-reference key of ``/work/shared/DOMAIN.md`` (``[Zhu]``, ``[CHO]``, ``[Xuri]``,
-``[HH]``, ...), ``DOMAIN.md`` for a fact stated there without a key, or
-``ours`` for a choice we made (with the reason after a colon). A reviewer can
+reference key (``[Zhu]``, ``[CHO]``, ``[Xuri]``, ``[HH]``, ...; the full references
+are :data:`SOURCES`), ``DOMAIN.md`` for a fact of the project's domain notes
+stated without a key, or ``ours`` for a choice we made (with the reason after a
+colon). A reviewer can
 therefore tell a published number from an engineering guess at a glance::
 
     metabolism:
@@ -39,12 +40,33 @@ from mimedi_qual.profiles.loader import load_model
 
 DEFAULT_PROFILE_PATH = package_profiles() / "twin" / "default.yaml"
 
-# Reference keys of DOMAIN.md ("Sources"), plus sources it cites in the text.
-KNOWN_SOURCE_KEYS = frozenset({
-    "A15", "A11", "P11", "MHRA", "Zhu", "Xuri", "GA", "Ghassemi", "Levine", "CHO",
-    "Castella", "CD20", "Kym", "Bai", "Bartczak", "O2sol", "EPFL", "HH", "APS",
-    "PV-cal", "pHcal", "Vali", "RPMI",
-})
+#: The reference keys a source may cite, with the reference each stands for.
+SOURCES = {
+    "A15": "EU GMP Annex 15 (2015)",
+    "A11": "EU GMP Annex 11",
+    "P11": "21 CFR Part 11 §11.10, 11.50, 11.70, 11.200, 11.300",
+    "MHRA": "MHRA GxP Data Integrity Guidance 2018",
+    "Zhu": "Zhu et al., Cytotherapy 2018;20(3):394–406",
+    "Xuri": "GE/BPI application note on Xuri W25 T-cell expansion",
+    "GA": "Garcia-Aponte et al., J Biol Eng 2021;15:13",
+    "Ghassemi": "PMC8274631",
+    "Levine": "J Immunol 1997;159:5921",
+    "CHO": "PMC5874891 (CHO cells: placeholders for T cells)",
+    "Castella": "PMC6319086",
+    "CD20": "PMC11461191",
+    "Kym": "Blood Adv 2020;4:5414",
+    "Bai": "Biotechnol Bioeng 2019 (PMID 31038204)",
+    "Bartczak": "Bartczak: kLa of a rocking bag (no full reference recorded)",
+    "O2sol": "bioblast.at (O2 solubility)",
+    "EPFL": "EPFL infoscience record 80771",
+    "HH": "Henderson–Hasselbalch",
+    "APS": "Chai & Barber, Pharm Eng 2022",
+    "PV-cal": "a pharma calibration/validation guide",
+    "pHcal": "a pharma calibration/validation guide (pH)",
+    "Vali": "a pharma calibration/validation guide",
+    "RPMI": "RPMI-1640 formulation",
+}
+KNOWN_SOURCE_KEYS = frozenset(SOURCES)
 _SOURCE_RE = re.compile(r"^(?:\[(?P<key>[A-Za-z0-9-]+)\]|(?P<domain>DOMAIN\.md)|(?P<ours>ours))(?=$|[\s:])")
 
 

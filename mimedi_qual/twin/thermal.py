@@ -1,6 +1,6 @@
 """Thermal model of the culture bag on its heater plate.
 
-First-order energy balance (DOMAIN.md, "Thermal")::
+First-order energy balance (UA has no published value: it is identified from a heating step)::
 
     m·c_p · dT/dt = P_heater − UA · (T − T_ambient)
 
@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-WATER_HEAT_CAPACITY_J_PER_G_K = 4.18  # DOMAIN.md, "Thermal"
+WATER_HEAT_CAPACITY_J_PER_G_K = 4.18  # water c_p
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ def terminal_prompt(message: str) -> str:
     """Ask the operator at the terminal and wait for Enter; the answer is returned.
 
     labgrid's default ``env.interact`` is ``input()``, which fails under
-    pytest's output capture (TRAPS 11). The controlling terminal is reached
+    pytest's output capture (stdin is not readable). The controlling terminal is reached
     directly instead, so a real-bench campaign can stop for a manual action
     (load a bag, unplug a probe) and carry on. Without a terminal (CI, a
     service) the step fails with a message saying an operator is needed.
