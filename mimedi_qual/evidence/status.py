@@ -25,6 +25,10 @@ The rules:
 * **simulated** — from ``campaign_started.bench_simulated``; a record without
   ``campaign_started`` is treated as simulated (unknown bench): evidence of
   unknown origin is never presented as real-equipment evidence.
+* **signature valid** — the signed head record exists with the signed hash and
+  the Ed25519 signature verifies over the signature manifest with the key it
+  embeds (the registry check is ``verify``'s). **Approved by signature** — at
+  least one valid signature in the role *approver*; until then a view is a draft.
 """
 
 from __future__ import annotations
@@ -35,13 +39,16 @@ from typing import Any
 
 from mimedi_qual.evidence.deviations import deviations_from_records
 from mimedi_qual.evidence.protocol import ProtocolApproval
+from mimedi_qual.evidence.signatures import signature_manifest
 from mimedi_qual.evidence.store import Record
+from mimedi_qual.evidence.users import verify_ed25519
 
 SIMULATED_NOTICE = "ENGINEERING DRY RUN — SIMULATED BENCH (digital twin): not evidence for qualifying real equipment"
 UNKNOWN_BENCH_NOTICE = "BENCH UNKNOWN — no campaign_started record: treated as an engineering dry run"
 UNAPPROVED_NOTICE = "PROTOCOL NOT APPROVED — results are not valid for release"
 PROTOCOL_CHANGED_NOTICE = "PROTOCOL DIFFERS FROM THE APPROVED ONE"
 INCOMPLETE_NOTICE = "CAMPAIGN INCOMPLETE — NO campaign_finished RECORD"
+DRAFT_NOTICE = "DRAFT — NOT YET APPROVED BY SIGNATURE"
 
 CRITERIA_MET, NOT_MET = "criteria_met", "deviations"
 
@@ -138,9 +145,34 @@ def finished(records: Sequence[Record]) -> dict[str, Any] | None:
     return _last_payload(records, "campaign_finished")
 
 
+# -- signatures -------------------------------------------------------------------------------
+def signatures(records: Sequence[Record]) -> list[tuple[Record, dict[str, Any], bool]]:
+    """Every ``signature`` record with whether it is valid (see the module docstring)."""
+    by_seq = {r.seq: r for r in records}
+    found = []
+    for record in records:
+        if record.kind != "signature":
+            continue
+        p = record.payload
+        signed = by_seq.get(p.get("signed_head_seq"))
+        valid = (signed is not None and signed.hash == p.get("signed_head_hash")
+                 and verify_ed25519(str(p.get("public_key_ed25519", "")), str(p.get("signature_ed25519", "")),
+                                    signature_manifest(p)))
+        found.append((record, p, valid))
+    return found
+
+
+def approved_by_signature(records: Sequence[Record]) -> bool:
+    return any(p.get("role") == "approver" and valid for _r, p, valid in signatures(records))
+
+
 # -- the notices every view carries ----------------------------------------------------------
-def notices(records: Sequence[Record]) -> list[str]:
-    """The warnings shown on every page of every view (report.html banner, PDF, CLI)."""
+def notices(records: Sequence[Record], *, draft: bool = False) -> list[str]:
+    """The warnings shown on every page of every view (report.html banner, PDF, CLI).
+
+    ``draft``: also say so while no approver has signed (the PDF, rebuilt after
+    signing, says it; ``report.html``, written before anyone can sign, does not).
+    """
     texts = []
     if not bench_known(records):
         texts.append(UNKNOWN_BENCH_NOTICE)
@@ -153,4 +185,6 @@ def notices(records: Sequence[Record]) -> list[str]:
         texts.append(PROTOCOL_CHANGED_NOTICE)
     if finished(records) is None:
         texts.append(INCOMPLETE_NOTICE)
+    if draft and not approved_by_signature(records):
+        texts.append(DRAFT_NOTICE)
     return texts

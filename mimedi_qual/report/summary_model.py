@@ -27,17 +27,9 @@ from typing import Any
 
 from mimedi_qual.evidence.deviations import Deviation, deviations_from_records
 from mimedi_qual.evidence.measurements import raw_files_of
+from mimedi_qual.evidence import status
 from mimedi_qual.evidence.protocol import ProtocolApproval
-from mimedi_qual.evidence.signatures import signature_manifest
 from mimedi_qual.evidence.store import Record
-from mimedi_qual.evidence.users import verify_ed25519
-
-BANNER_SIMULATED = "ENGINEERING DRY RUN — SIMULATED BENCH — NOT QUALIFICATION EVIDENCE"
-BANNER_BENCH_UNKNOWN = "BENCH NOT RECORDED — EVIDENCE STATUS UNKNOWN"
-BANNER_UNAPPROVED = "PROTOCOL NOT APPROVED"
-BANNER_PROTOCOL_CHANGED = "PROTOCOL DIFFERS FROM THE APPROVED ONE"
-BANNER_INCOMPLETE = "CAMPAIGN INCOMPLETE — NO campaign_finished RECORD"
-BANNER_DRAFT = "DRAFT — NOT YET APPROVED BY SIGNATURE"
 NOT_RECORDED = "not recorded"
 
 
@@ -112,23 +104,6 @@ def _payloads(records: Iterable[Record], kind: str) -> list[tuple[Record, dict[s
     return [(r, r.payload) for r in records if r.kind == kind]
 
 
-# decided in campaign.status
-def protocol_approved(protocol: dict[str, Any] | None) -> tuple[list[tuple[ProtocolApproval, bool]], bool]:
-    """The protocol record's approvals, each with whether it is valid, and whether the protocol is approved."""
-    if not protocol:
-        return [], False
-    approvals = []
-    for payload in protocol.get("approvals", []) or []:
-        try:
-            approval = ProtocolApproval.from_payload(payload)
-        except (KeyError, TypeError):
-            continue
-        valid = approval.signature_valid() and approval.protocol_hash == protocol.get("protocol_hash")
-        approvals.append((approval, valid))
-    approved = any(valid and a.role == "approver" for a, valid in approvals)
-    return approvals, approved
-
-
 def _traceability(
     records: list[Record], protocol: dict[str, Any] | None, devs: list[Deviation]
 ) -> list[TraceRow]:
@@ -174,35 +149,11 @@ def summarise(records: list[Record]) -> CampaignSummary:
     finished = _payloads(records, "campaign_finished")
     protocols = _payloads(records, "protocol")
     protocol = protocols[-1][1] if protocols else None
-    approvals, approved = protocol_approved(protocol)
+    approvals = status.protocol_status(records).approvals
     devs = deviations_from_records(records)
-    by_seq = {r.seq: r for r in records}
-
-    signatures = []
-    for record, p in _payloads(records, "signature"):
-        signed = by_seq.get(p.get("signed_head_seq"))
-        valid = (
-            signed is not None
-            and signed.hash == p.get("signed_head_hash")
-            and verify_ed25519(str(p.get("public_key_ed25519", "")), str(p.get("signature_ed25519", "")),
-                               signature_manifest(p))
-        )
-        signatures.append((record, p, valid))
-
+    signatures = status.signatures(records)
     started_payload = started[0][1] if started else None
-    banners = []
-    if started_payload is None:
-        banners.append(BANNER_BENCH_UNKNOWN)
-    elif started_payload.get("bench_simulated", True):
-        banners.append(BANNER_SIMULATED)
-    if not approved:
-        banners.append(BANNER_UNAPPROVED)
-    if started_payload and protocol and started_payload.get("protocol_hash") != protocol.get("protocol_hash"):
-        banners.append(BANNER_PROTOCOL_CHANGED)
-    if not finished:
-        banners.append(BANNER_INCOMPLETE)
-    if not any(p.get("role") == "approver" and valid for _r, p, valid in signatures):
-        banners.append(BANNER_DRAFT)
+    banners = status.notices(records, draft=True)
 
     raw_file_of_sha = {p.get("sha256"): p.get("file", "") for _r, p in _payloads(records, "raw_data")}
     results = [MeasurementResult(r, p, _raw_files(p, raw_file_of_sha)) for r, p in _payloads(records, "measurement")]
@@ -241,7 +192,6 @@ def _raw_files(payload: dict[str, Any], raw_file_of_sha: dict[str, str]) -> list
             for f in raw_files_of(payload)]
 
 
-# decided in campaign.status
 def conclusion(s: CampaignSummary) -> list[str]:
     """The conclusion's sentences: criteria met, deviations, validity caveats, and the release recommendation."""
     total = len(s.results)
@@ -272,11 +222,11 @@ def conclusion(s: CampaignSummary) -> list[str]:
         lines.append(f"Recommendation: {s.finished.get('recommendation') or NOT_RECORDED}.")
     else:
         lines.append("The campaign has not finished: no conclusion can be drawn from this record.")
-    if BANNER_SIMULATED in s.banners:
+    if status.SIMULATED_NOTICE in s.banners or status.UNKNOWN_BENCH_NOTICE in s.banners:
         lines.append(
             "This campaign ran on the simulated bench (digital twin). It is engineering / dry-run evidence "
             "about the protocol and the harness; it does not replace OQ/PQ on the real equipment."
         )
-    if BANNER_UNAPPROVED in s.banners:
+    if status.UNAPPROVED_NOTICE in s.banners:
         lines.append("The protocol executed carries no valid pre-approval signature.")
     return lines

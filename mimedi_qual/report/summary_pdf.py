@@ -50,8 +50,8 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from mimedi_qual.evidence.store import EvidenceStore, Record
 from mimedi_qual.qualification.limits import format_limits, format_number
+from mimedi_qual.evidence import status
 from mimedi_qual.report.summary_model import (
-    BANNER_UNAPPROVED,
     NOT_RECORDED,
     CampaignSummary,
     MeasurementResult,
@@ -205,7 +205,7 @@ def _story(s: CampaignSummary, styles: _Styles) -> list:
                 ("Protocol id / version", f"{st.get('protocol_id') or protocol.get('protocol_id', '')} / "
                                           f"{st.get('protocol_version') or protocol.get('version', '')}"),
                 ("Protocol hash (SHA-256)", protocol.get("protocol_hash") or st.get("protocol_hash")),
-                ("Protocol approved", "yes" if BANNER_UNAPPROVED not in s.banners else "NO"),
+                ("Protocol approved", "yes" if status.UNAPPROVED_NOTICE not in s.banners else "NO"),
                 ("Objective", st.get("objective")),
                 ("Scope", st.get("scope")),
                 ("System boundary", st.get("system_boundary")),

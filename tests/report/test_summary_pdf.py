@@ -11,12 +11,10 @@ from mimedi_qual.evidence.example_campaign import EXAMPLE_PROTOCOL_HASH, write_e
 from mimedi_qual.evidence.protocol import approve_protocol
 from mimedi_qual.evidence.signatures import sign_campaign
 from mimedi_qual.evidence.users import Role, UserRegistry, create_user
-from mimedi_qual.report.summary_model import (
-    BANNER_DRAFT,
-    BANNER_INCOMPLETE,
-    BANNER_SIMULATED,
-    BANNER_UNAPPROVED,
-)
+from mimedi_qual.evidence.status import DRAFT_NOTICE as BANNER_DRAFT
+from mimedi_qual.evidence.status import INCOMPLETE_NOTICE as BANNER_INCOMPLETE
+from mimedi_qual.evidence.status import SIMULATED_NOTICE as BANNER_SIMULATED
+from mimedi_qual.evidence.status import UNAPPROVED_NOTICE as BANNER_UNAPPROVED
 from mimedi_qual.report.summary_pdf import build_summary_pdf, utc_display
 
 PASSWORD = "correct horse battery"
