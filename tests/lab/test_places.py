@@ -1,7 +1,7 @@
 """Many benches on one machine: a labgrid coordinator, two exported simulated benches, two campaigns at once.
 
-Everything on loopback; the coordinator runs in a temporary directory
-(TRAPS 13). This is the issue's acceptance test for "campaigns across many
+Everything on loopback; the coordinator runs in a temporary directory (it
+writes its state files into its working directory). This is the issue's acceptance test for "campaigns across many
 benches": places listed, two campaigns concurrently on two places, a held
 place refused with the holder's name, a place released after SIGTERM.
 """

@@ -53,7 +53,7 @@ class Sim:
 
 
 def open_scpi(visa, address: str):
-    """A pyvisa SOCKET session with the explicit terminations SOCKET resources need (TRAPS 15)."""
+    """A pyvisa SOCKET session with the explicit terminations SOCKET resources need (without them every query times out)."""
     host, port = host_port(address)
     return visa.open_resource(f"TCPIP0::{host}::{port}::SOCKET", read_termination="\n",
                               write_termination="\n", timeout=int(TIMEOUT_S * 1000))

@@ -2,7 +2,8 @@
 
 The bench is reached exactly as a real one would be: ``NetworkPowerPort`` with
 the ``rest`` backend, ``ModbusTCPCoil``, ``NetworkSerialPort`` with
-``protocol: raw`` (TRAPS 8, 9) — labgrid's drivers, none of ours.
+``protocol: raw`` (labgrid's default is rfc2217; the ``rest`` power backend accepts
+any port) — labgrid's drivers, none of ours.
 """
 
 from __future__ import annotations
