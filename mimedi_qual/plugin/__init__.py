@@ -138,10 +138,24 @@ def _open_own_campaign(config: pytest.Config):
     if views and config.pluginmanager.has_plugin("allure_pytest_bdd") and not config.option.allure_report_dir:
         config.option.allure_report_dir = str(campaign_dir / "allure-results")
     campaign = Campaign.create(paths, campaign_dir, bench_profile=bench_profile, bench_path=bench_path,
-                               acceptance_path=_acceptance_path(config), stages=["iq", "oq", "pq"], views=views)
+                               acceptance_path=_acceptance_path(config), stages=_stages_asked(config), views=views)
     config._mimedi_own_campaign = campaign
     config.pluginmanager.register(campaign, "mimedi-campaign")
     return campaign
+
+
+def _stages_asked(config: pytest.Config) -> list[str]:
+    """The stages of the paths on the command line (``features/iq`` → iq); all three for ``features/``."""
+    from mimedi_qual.qualification.protocol import STAGES, stage_of
+
+    found = set()
+    for arg in config.args:
+        path = Path(str(arg).split("::")[0])
+        stage = (path.name.upper() if path.name.upper() in STAGES else None) or stage_of(path)
+        if stage is None:
+            return [s.lower() for s in STAGES]  # a directory above the stages, or a file outside them
+        found.add(stage.lower())
+    return [s.lower() for s in STAGES if s.lower() in found] or [s.lower() for s in STAGES]
 
 
 @pytest.hookimpl(trylast=True)
