@@ -68,6 +68,24 @@ class BenchCleanup:
             raise CleanupFailed(failures)
 
 
+def scenario_cleanup(campaign: CampaignContext) -> BenchCleanup:
+    """A cleanup for the scenario running now: a failed undo becomes an execution-error deviation of it.
+
+    The scenario is noted now, while it runs: by the time the undos run (the
+    fixture's teardown) the recorder has already closed it.
+    """
+    recorder = campaign.recorder
+    if recorder is None:        # no evidence store (a bare step test): failures are still raised
+        return BenchCleanup()
+    current = recorder.current
+    scenario, urs = (current.name, list(current.urs)) if current is not None else ("", [])
+
+    def record(undo: str, error: BaseException) -> None:
+        recorder.record_cleanup_error(undo, error, scenario=scenario, urs=urs)
+
+    return BenchCleanup(on_error=record)
+
+
 @pytest.fixture
 def bench_cleanup(campaign: CampaignContext):
     """Per scenario: undo what fault, door, pump and settings steps did, even when the scenario fails.
@@ -75,13 +93,6 @@ def bench_cleanup(campaign: CampaignContext):
     A failed undo is recorded as an execution-error deviation of the scenario
     and fails its teardown.
     """
-    recorder = campaign.recorder
-    current = getattr(recorder, "current", None)   # the scenario running now (gone by teardown)
-    scenario, urs = (current.name, list(current.urs)) if current is not None else ("", [])
-    on_error = None
-    if recorder is not None:
-        def on_error(undo: str, error: BaseException) -> None:
-            recorder.record_cleanup_error(undo, error, scenario=scenario, urs=urs)
-    cleanup = BenchCleanup(on_error)
+    cleanup = scenario_cleanup(campaign)
     yield cleanup
     cleanup.run()

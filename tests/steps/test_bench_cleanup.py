@@ -1,11 +1,15 @@
 """BenchCleanup: the undo actions a scenario registered run at its end — unless it carried them out itself —
 and an undo that fails is recorded and reported, never swallowed."""
 
+from dataclasses import replace
+from types import SimpleNamespace
+
 import pytest
 
 from mimedi_qual.evidence.store import EvidenceStore
 from mimedi_qual.plugin.evidence_recorder import EvidenceRecorder
-from mimedi_qual.steps.cleanup import BenchCleanup, CleanupFailed
+from mimedi_qual.steps.actions.faults import inject
+from mimedi_qual.steps.cleanup import BenchCleanup, CleanupFailed, scenario_cleanup
 
 
 def test_actions_run_last_registered_first_and_a_failure_does_not_stop_the_rest():
@@ -55,16 +59,49 @@ def test_an_undo_the_scenario_did_itself_is_not_repeated():
 
 def test_a_failed_undo_is_an_execution_error_deviation_in_the_campaign_record(tmp_path):
     store = EvidenceStore.create(tmp_path / "campaign")
-    recorder = EvidenceRecorder(store, tmp_path)
-    cleanup = BenchCleanup(on_error=lambda name, exc: recorder.record_cleanup_error(
-        name, exc, scenario="Heater failure", urs=["URS-OQ-ALARM-001"]))
-    cleanup.register("clear faults", lambda: (_ for _ in ()).throw(OSError("simulation channel closed")))
+    try:
+        recorder = EvidenceRecorder(store, tmp_path)
+        cleanup = BenchCleanup(on_error=lambda name, exc: recorder.record_cleanup_error(
+            name, exc, scenario="Heater failure", urs=["URS-OQ-ALARM-001"]))
+        cleanup.register("clear faults", lambda: (_ for _ in ()).throw(OSError("simulation channel closed")))
+        with pytest.raises(CleanupFailed):
+            cleanup.run()
+        deviations = store.records(kind="deviation")
+        assert len(deviations) == 1
+        payload = deviations[0].payload
+        assert payload["category"] == "execution_error"
+        assert payload["scenario"] == "Heater failure" and payload["urs"] == ["URS-OQ-ALARM-001"]
+        assert "clear faults" in payload["description"]
+        assert "OSError: simulation channel closed" in payload["actual"]
+    finally:
+        store.close()
+
+
+def test_the_scenario_cleanup_records_a_failed_undo_under_the_scenario_that_ran(campaign, bench, tmp_path):
+    """scenario_cleanup (what the bench_cleanup fixture uses) notes the running scenario for its teardown."""
+    store = EvidenceStore.create(tmp_path / "evidence")
+    try:
+        recorder = EvidenceRecorder(store, tmp_path)
+        recorder.pytest_bdd_before_scenario(
+            request=SimpleNamespace(node=SimpleNamespace(nodeid="features/oq/alarms.feature::heater")),
+            feature=SimpleNamespace(filename=str(tmp_path / "alarms.feature"), tags={"URS-OQ-ALARM-001"}),
+            scenario=SimpleNamespace(name="A failed heater is alarmed", tags=set()))
+        cleanup = scenario_cleanup(replace(campaign, recorder=recorder))
+        inject(campaign, cleanup, "HEATER_FAIL")
+        recorder.current = None                      # the scenario's call phase is over: teardown follows
+        bench.faults.fail_clear = OSError("simulation channel closed")
+        with pytest.raises(CleanupFailed, match="clear faults: OSError: simulation channel closed"):
+            cleanup.run()
+        [deviation] = [r.payload for r in store.records(kind="deviation")]
+        assert deviation["category"] == "execution_error"
+        assert deviation["scenario"] == "A failed heater is alarmed"
+        assert deviation["urs"] == ["URS-OQ-ALARM-001"]
+    finally:
+        store.close()
+
+
+def test_without_an_evidence_store_a_failed_undo_is_still_raised(campaign):
+    cleanup = scenario_cleanup(campaign)
+    cleanup.register("broken", lambda: 1 / 0)
     with pytest.raises(CleanupFailed):
         cleanup.run()
-    deviations = store.records(kind="deviation")
-    assert len(deviations) == 1
-    payload = deviations[0].payload
-    assert payload["category"] == "execution_error"
-    assert payload["scenario"] == "Heater failure"
-    assert "clear faults" in payload["description"]
-    assert "OSError: simulation channel closed" in payload["actual"]
