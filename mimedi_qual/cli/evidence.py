@@ -111,8 +111,8 @@ def verify(
     Exit 0 when intact, 1 when anything is altered, missing or added, 2 when
     the directory is not a campaign.
     """
-    from mimedi_qual.evidence.store import NotACampaignError
     from mimedi_qual.errors import ProfileError
+    from mimedi_qual.evidence.store import NotACampaignError
     from mimedi_qual.evidence.users import UserRegistry
     from mimedi_qual.evidence.verify import verify_campaign
 

@@ -17,8 +17,8 @@ def render(
     """Render features, criteria and URS into one HTML document with the protocol hash."""
     from rich.console import Console
 
-    from mimedi_qual.paths import project_paths
     from mimedi_qual.errors import ProfileError
+    from mimedi_qual.paths import project_paths
     from mimedi_qual.profiles.loader import load_protocol_document
     from mimedi_qual.report.protocol_document import render_protocol
 

@@ -32,10 +32,6 @@ class Module(IntEnum):
     HARVEST = 3
 
 
-#: Modules whose culture the regulatory loops (temperature, pH, DO) keep alive.
-CULTURE_MODULES = (Module.TRANSDUCTION, Module.EXPANSION)
-
-
 class ModuleState(IntEnum):
     IDLE = 0
     STARTING = 1

@@ -1,29 +1,20 @@
-"""Errors from the bench, named for the instrument that caused them.
+"""How an instrument failed: the lab's subclasses of :class:`mimedi_qual.errors.InstrumentError`.
 
-Every error a driver raises is an :class:`InstrumentError` (or a subclass)
-so a step that fails on the bench turns into a deviation that says *which*
-device failed and how:
+Every error a driver raises is an ``InstrumentError`` (or one of these
+subclasses), so a step that fails on the bench turns into an instrument-fault
+deviation that says *which* device failed and how:
 
 >>> raise CommandRefused("controller", "MOD:COMM EXPANSION,START", -221, "Settings conflict",
 ...                      "module is HELD")
 Traceback (most recent call last):
-CommandRefused: instrument 'controller': 'MOD:COMM EXPANSION,START' refused: -221 Settings conflict (module is HELD)
+mimedi_qual.lab.errors.CommandRefused: instrument 'controller': 'MOD:COMM EXPANSION,START' refused: -221 Settings conflict (module is HELD)
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-
-class InstrumentError(Exception):
-    """An instrument did not answer, answered garbage, or reported an error.
-
-    Carries the instrument's name so a deviation can say which one failed.
-    """
-
-    def __init__(self, instrument: str, message: str):
-        self.instrument = instrument
-        super().__init__(f"instrument '{instrument}': {message}")
+from mimedi_qual.errors import InstrumentError
 
 
 class CommandRefused(InstrumentError):
@@ -49,7 +40,7 @@ class AccessDenied(CommandRefused):
 class CalibrationExpired(InstrumentError):
     """The instrument is past its calibration due date: it must not produce evidence.
 
-    Annex 15 / DOMAIN.md §4: a reference instrument past due cannot be used
+    EU GMP Annex 15: a reference instrument past its calibration due date cannot be used
     for qualification. The message names instrument, certificate and due date
     so the deviation written from it is complete.
     """

@@ -41,7 +41,7 @@ from labgrid.factory import target_factory
 from labgrid.step import step
 from labgrid.strategy.common import Strategy, StrategyError, never_retry
 
-from mimedi_qual.lab.errors import InstrumentError
+from mimedi_qual.errors import InstrumentError
 
 CONSOLE_PROMPT = "mimedi> "
 # Both end at the line end: pexpect matches as soon as it can, so an open-ended pattern would match a

@@ -31,11 +31,11 @@ from pathlib import Path
 import allure_commons
 import pytest
 
+from mimedi_qual.errors import InstrumentError
 from mimedi_qual.evidence.deviations import DeviationCategory, record_deviation
 from mimedi_qual.evidence.measurements import MeasurementContext, RawSeries, RecordedMeasurement
 from mimedi_qual.evidence.measurements import record_measurement as record_measurement_evidence
 from mimedi_qual.evidence.store import EvidenceStore
-from mimedi_qual.lab.errors import InstrumentError
 from mimedi_qual.qualification.limits import format_number
 from mimedi_qual.qualification.measurement import Measurement
 from mimedi_qual.qualification.series import Series

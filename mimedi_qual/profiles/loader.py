@@ -7,9 +7,9 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from mimedi_qual.errors import ProfileError
 from mimedi_qual.profiles.acceptance import AcceptanceProfile
 from mimedi_qual.profiles.bench import BenchProfile
-from mimedi_qual.errors import ProfileError
 from mimedi_qual.profiles.process import ProcessRecipe
 from mimedi_qual.profiles.protocol import ProtocolDocument
 from mimedi_qual.profiles.urs import UrsProfile

@@ -9,9 +9,8 @@ remembers.
 >>> log = FaultLog()
 >>> log.inject(3600.0, "HEATER_FAIL", "", "")
 FaultRecord(time_s=3600.0, fault='HEATER_FAIL', target='', value='', cleared_s=None)
->>> log.is_active("HEATER_FAIL")
-True
->>> log.clear(3700.0, "HEATER_FAIL")
+>>> [record.fault for record in log.clear(3700.0, "HEATER_FAIL")]
+['HEATER_FAIL']
 >>> log.as_scpi()
 '3600.000,HEATER_FAIL,,,3700.000'
 """
@@ -59,10 +58,6 @@ class FaultLog:
 
     def active(self) -> list[FaultRecord]:
         return [r for r in self.records if r.active]
-
-    def is_active(self, fault: str, target: str | None = None) -> bool:
-        return any(r.active and r.fault == fault and (target is None or r.target == target)
-                   for r in self.records)
 
     def instrument_fault(self, instrument: str) -> str | None:
         """The link fault currently active on ``instrument`` (latest wins), if any."""

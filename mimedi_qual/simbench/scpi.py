@@ -25,7 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 NO_ERROR = (0, "No error")
-COMMAND_ERROR = (-100, "Command error")
 SYNTAX_ERROR = (-102, "Syntax error")
 MISSING_PARAMETER = (-109, "Missing parameter")
 UNDEFINED_HEADER = (-113, "Undefined header")
@@ -34,7 +33,6 @@ SETTINGS_CONFLICT = (-221, "Settings conflict")
 ILLEGAL_PARAMETER = (-224, "Illegal parameter value")
 DEVICE_ERROR = (-300, "Device-specific error")
 QUEUE_OVERFLOW = (-350, "Queue overflow")
-QUERY_ERROR = (-400, "Query error")
 
 ERROR_QUEUE_LENGTH = 20
 

@@ -50,7 +50,7 @@ TRUE_QUANTITIES = {
 
 
 class SimulationControlDevice(ScpiDevice):
-    def __init__(self, world: SimulatedWorld, on_power_maybe_changed=None):
+    def __init__(self, world: SimulatedWorld):
         super().__init__(idn="MIMEDI-QUAL,SIMCTL,0,0.2.0")
         self.world = world
         self.register("SIMulation:TIME?", lambda a: f"{world.time_s:.3f}")

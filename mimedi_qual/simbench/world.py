@@ -158,7 +158,6 @@ class SimulatedWorld:
         self.door_open = False
         self.gas_supply_ok = {"CO2": True, "O2": True}
         self._feed_supply_pressures()
-        self.balance_zero_g = 0.0
 
         for name in cfg.running_modules:
             self.controller.command(Module[name.upper()], Command.START)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pytest_bdd import parsers, then, when
 
-from mimedi_qual.lab.errors import InstrumentError
+from mimedi_qual.errors import InstrumentError
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
 from mimedi_qual.steps.actions.power import PowerFailure, lose_power, setpoints_held

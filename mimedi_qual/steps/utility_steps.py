@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pytest_bdd import parsers, then
 
-from mimedi_qual.lab.errors import InstrumentError
+from mimedi_qual.errors import InstrumentError
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
 from mimedi_qual.steps.actions.equipment_register import equipment_register

@@ -6,7 +6,9 @@ import pytest
 from fake_devices import ScpiDevice
 from labgrid.step import steps
 
-from mimedi_qual.lab.errors import AccessDenied, CommandRefused, InstrumentError
+from mimedi_qual.errors import InstrumentError
+
+from mimedi_qual.lab.errors import AccessDenied, CommandRefused
 from mimedi_qual.lab.protocols import AuditEntry, PumpState
 
 CHECKSUM = "ab" * 32

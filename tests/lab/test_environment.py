@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from mimedi_qual.errors import ProfileError
 from mimedi_qual.lab.bench import Bench
 from mimedi_qual.lab.environment import TARGET_NAME, environment_config, write_environment
-from mimedi_qual.errors import ProfileError
 from mimedi_qual.profiles import load_bench
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,8 +94,8 @@ def test_simulated_pdu_address_becomes_a_rest_url():
 
 def test_operator_prompts_go_to_the_terminal_not_to_captured_stdin(tmp_path, monkeypatch):
     """TRAPS 11: labgrid's default interact is input(); a real bench asks through the terminal."""
+    from mimedi_qual.errors import InstrumentError
     from mimedi_qual.lab.drivers import operator
-    from mimedi_qual.lab.errors import InstrumentError
 
     bench = load_bench(TEMPLATE)
     monkeypatch.setattr(operator, "TERMINAL", str(tmp_path / "no-such-tty"))

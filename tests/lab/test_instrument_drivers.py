@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 from labgrid import Target
 
+from mimedi_qual.errors import InstrumentError
 from mimedi_qual.lab.drivers.balance import MTSICSBalanceDriver
 from mimedi_qual.lab.drivers.gas_analyzer import ScpiGasAnalyzerDriver
 from mimedi_qual.lab.drivers.multimeter import ScpiMultimeterDriver
 from mimedi_qual.lab.drivers.phdo_meter import ScpiPhDoMeterDriver
 from mimedi_qual.lab.drivers.scpi import SCPIDriver
 from mimedi_qual.lab.drivers.tachometer import ScpiTachometerDriver
-from mimedi_qual.lab.errors import BalanceOverload, InstrumentError
+from mimedi_qual.lab.errors import BalanceOverload
 from mimedi_qual.lab.protocols import Weighing
 from mimedi_qual.lab.resources import MTSICSTCPInstrument, SCPITCPInstrument
 

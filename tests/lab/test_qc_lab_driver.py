@@ -6,9 +6,10 @@ import pytest
 from labgrid import Target
 
 from fake_devices import ScpiDevice
+from mimedi_qual.errors import InstrumentError
 from mimedi_qual.lab.drivers.qc_lab import QcLabDriver, parse_results
 from mimedi_qual.lab.drivers.scpi import SCPIDriver
-from mimedi_qual.lab.errors import CommandRefused, InstrumentError
+from mimedi_qual.lab.errors import CommandRefused
 from mimedi_qual.lab.resources import SCPITCPInstrument
 
 GOOD = ("COUNT=4.9e7,VIABILITY=93.10,CD3=91.20,CAR=33.00,VCN=0.410,ENDOTOXIN=0.050,"

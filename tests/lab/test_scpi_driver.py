@@ -8,10 +8,10 @@ import pytest
 from labgrid import Target
 
 import mimedi_qual.lab  # noqa: F401  (registers our labgrid classes)
+from mimedi_qual.errors import InstrumentError
 from mimedi_qual.lab.drivers.bioreactor import BioreactorDriver
 from mimedi_qual.lab.drivers.scpi import SCPIDriver
 from mimedi_qual.lab.drivers.thermometer import ScpiThermometerDriver
-from mimedi_qual.lab.errors import InstrumentError
 from mimedi_qual.lab.resources import SCPITCPInstrument
 
 DEFINITIONS = Path(__file__).resolve().parents[2] / "instruments" / "visa-sim" / "reference-instruments.yaml"

@@ -17,9 +17,9 @@ from types import SimpleNamespace
 import allure_commons
 import pytest
 
+from mimedi_qual.errors import InstrumentError
 from mimedi_qual.evidence.store import EvidenceStore
 from mimedi_qual.evidence.verify import verify_campaign
-from mimedi_qual.lab.errors import InstrumentError
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.plugin.evidence_recorder import EvidenceRecorder, _Scenario
 from mimedi_qual.profiles.acceptance import Criterion

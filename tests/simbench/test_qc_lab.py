@@ -11,9 +11,10 @@ from labgrid import Target
 
 import mimedi_qual.lab  # noqa: F401  (registers our labgrid classes)
 from bench_clients import Sim, host_port, open_scpi, query
+from mimedi_qual.errors import InstrumentError
 from mimedi_qual.lab.drivers.qc_lab import QcLabDriver
 from mimedi_qual.lab.drivers.scpi import SCPIDriver
-from mimedi_qual.lab.errors import CommandRefused, InstrumentError
+from mimedi_qual.lab.errors import CommandRefused
 from mimedi_qual.lab.resources import SCPITCPInstrument
 from mimedi_qual.simbench.process import BenchThread
 from bench_clients import SIM_PROFILE

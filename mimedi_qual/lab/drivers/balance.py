@@ -30,9 +30,10 @@ from labgrid.driver.common import Driver
 from labgrid.factory import target_factory
 from labgrid.step import step
 
+from mimedi_qual.errors import InstrumentError
 from mimedi_qual.lab.calibration import CalibratedMixin, calibrated
 from mimedi_qual.lab.drivers.scpi import close_visa_session, open_visa_session
-from mimedi_qual.lab.errors import BalanceOverload, InstrumentError
+from mimedi_qual.lab.errors import BalanceOverload
 from mimedi_qual.lab.protocols import BalanceProtocol, Weighing
 
 MANUFACTURER = "METTLER TOLEDO"

@@ -33,12 +33,11 @@ from labgrid.driver.common import Driver
 from labgrid.factory import target_factory
 from labgrid.step import step
 
+from mimedi_qual.errors import InstrumentError
 from mimedi_qual.lab.drivers.scpi import refusal
-from mimedi_qual.lab.errors import InstrumentError
 from mimedi_qual.lab.protocols import AuditEntry, BioreactorProtocol, ControlTiming, LoopMode, PumpState
 
 NONE_LIST = "NONE"
-PUMPS = ("FEED", "BASE", "PERFUSION", "HARVEST")
 TIMING_MARGIN_S = 5.0   # DIAG:TIM? answers after its periods; this much more before it is a timeout
 MODULE_COMMANDS = ("START", "COMPLETE", "PAUSE", "RESUME", "HOLD", "UNHOLD", "STOP", "ABORT", "RESET")
 LOOPS = ("TEMP", "PH", "DO")

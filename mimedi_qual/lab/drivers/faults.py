@@ -30,7 +30,7 @@ from labgrid.driver.common import Driver
 from labgrid.factory import target_factory
 from labgrid.step import step
 
-from mimedi_qual.lab.errors import InstrumentError
+from mimedi_qual.errors import InstrumentError
 
 FAULT_DRIVER_NAME = "faults"
 

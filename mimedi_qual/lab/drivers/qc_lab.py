@@ -15,8 +15,8 @@ from labgrid.driver.common import Driver
 from labgrid.factory import target_factory
 from labgrid.step import step
 
+from mimedi_qual.errors import InstrumentError
 from mimedi_qual.lab.drivers.scpi import refusal
-from mimedi_qual.lab.errors import InstrumentError
 from mimedi_qual.lab.protocols import QcLabProtocol, QcRelease
 
 #: Result key in the reply → (field of QcRelease, numeric?)

@@ -13,7 +13,9 @@ from labgrid.driver.common import Driver
 from labgrid.factory import target_factory
 from labgrid.step import step
 
-from mimedi_qual.lab.errors import AccessDenied, CommandRefused, InstrumentError
+from mimedi_qual.errors import InstrumentError
+
+from mimedi_qual.lab.errors import AccessDenied, CommandRefused
 from mimedi_qual.lab.protocols import SCPIProtocol
 
 MAX_ERRORS_DRAINED = 32

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import socket
 
-from mimedi_qual.lab.errors import InstrumentError
+from mimedi_qual.errors import InstrumentError
 
 TIMEOUT_S = 120.0  # a 14-day advance is one request
 
