@@ -113,9 +113,9 @@ class Series:
 
     @property
     def elapsed_s(self) -> list[float]:
-        """Bench seconds from the start of the sampling to each reading."""
+        """Bench seconds from the start of the sampling to each reading, to the millisecond."""
         start = self.start_bench_s or 0.0
-        return [round(r.bench_time_s - start, 6) for r in self.readings]
+        return [round(r.bench_time_s - start, 3) for r in self.readings]
 
     @property
     def column_header(self) -> str:

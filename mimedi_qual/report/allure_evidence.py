@@ -46,15 +46,3 @@ def attach_table(name: str, columns: list[str], rows: list[tuple]) -> None:
     writer.writerows(rows)
     allure.attach(buffer.getvalue(), name=name, attachment_type=allure.attachment_type.CSV)
 
-
-# Until the steps hand their series to campaign.record (removed in the same change series).
-def series_csv(columns: list[str], rows: list[tuple]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def attach_series(name: str, columns: list[str], rows: list[tuple]) -> None:
-    allure.attach(series_csv(columns, rows), name=name, attachment_type=allure.attachment_type.CSV)

@@ -15,6 +15,7 @@ went into the raw CSV, never a file read back::
 from __future__ import annotations
 
 import io
+import textwrap
 
 import matplotlib
 
@@ -27,6 +28,8 @@ from mimedi_qual.qualification.series import Series  # noqa: E402
 SECONDS_PER_MINUTE = 60.0
 SECONDS_PER_HOUR = 3600.0
 #: A series longer than this (bench seconds) is drawn over hours, one longer than a few minutes over minutes.
+#: A title longer than this many characters (a criterion's description) wraps onto a second line.
+TITLE_WIDTH_CHARS = 100
 HOURS_AXIS_FROM_S = 3 * SECONDS_PER_HOUR
 MINUTES_AXIS_FROM_S = 5 * SECONDS_PER_MINUTE
 
@@ -56,7 +59,7 @@ def series_plot_png(series: Series, *, title: str, low: float | None, high: floa
                        label=f"{name} {format_number(limit)} {unit}".strip())
     ax.set_xlabel(x_label)
     ax.set_ylabel(series.column_header)
-    ax.set_title(title, fontsize=10)
+    ax.set_title("\n".join(textwrap.wrap(title, TITLE_WIDTH_CHARS)), fontsize=9)
     ax.grid(True, linewidth=0.3)
     ax.legend(fontsize=7, loc="best")
     fig.tight_layout()

@@ -11,13 +11,13 @@ in steps; each step's loss on the load cell must equal the balance's gain::
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pytest_bdd import parsers, then, when
 
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_series
-from mimedi_qual.report.allure_evidence import attach_series
+from mimedi_qual.qualification.series import Series
 from mimedi_qual.steps.actions.operator import ensure_operator
 from mimedi_qual.steps.actions.pumps import BALANCE_SETTLE_S, PUMP_GRACE_S
 from mimedi_qual.steps.waiting import wait_for_pump_idle
@@ -31,17 +31,17 @@ SECONDS_PER_MINUTE = 60.0
 
 @dataclass
 class LoadCellComparison:
-    """Per step: (load-cell loss g, balance gain g)."""
+    """Per step, the load-cell error against the balance (a series: loss − gain, g, with both labelled)."""
 
     balance: str
-    steps: list[tuple[float, float]] = field(default_factory=list)
+    errors: Series  # load_cell_error_g per step, labelled with load_cell_loss_g and balance_gain_g
 
     def __repr__(self) -> str:
-        return f"<{len(self.steps)} load-cell steps>"
+        return f"<{len(self.errors.readings)} load-cell steps>"
 
     @property
     def errors_g(self) -> list[float]:
-        return [loss - gain for loss, gain in self.steps]
+        return self.errors.values
 
 
 def _load_cell_g(campaign: CampaignContext) -> float:
@@ -62,7 +62,9 @@ def pump_bag_to_balance(campaign: CampaignContext, volume_ml: float, pump: str, 
     clock = campaign.bench.clock()
     balance = campaign.bench.balance()
     controller = campaign.bench.bioreactor()
-    comparison = LoadCellComparison(campaign.bench.name_of_kind("balance"))
+    balance_name = campaign.bench.name_of_kind("balance")
+    errors = Series("load cell against balance", "load_cell_error_g", "g", campaign.instrument_id(balance_name),
+                    label_columns=("load_cell_loss_g", "balance_gain_g"), start_bench_s=clock.now_s())
     ensure_operator(campaign)
     step_ml = volume_ml / steps
     clock.wait_s(BALANCE_SETTLE_S)
@@ -73,11 +75,10 @@ def pump_bag_to_balance(campaign: CampaignContext, volume_ml: float, pump: str, 
         wait_for_pump_idle(controller, clock, pump, PUMP_GRACE_S, 1.0)
         clock.wait_s(BALANCE_SETTLE_S)
         new_bag_g, new_vessel_g = _load_cell_g(campaign), balance.read_stable_mass_g()
-        comparison.steps.append((bag_g - new_bag_g, new_vessel_g - vessel_g))
+        loss_g, gain_g = bag_g - new_bag_g, new_vessel_g - vessel_g
+        errors.add(clock.now_s(), loss_g - gain_g, loss_g, gain_g)
         bag_g, vessel_g = new_bag_g, new_vessel_g
-    attach_series("load cell against balance", ["load_cell_loss_g", "balance_gain_g"],
-                  [(round(a, 4), round(b, 4)) for a, b in comparison.steps])
-    return comparison
+    return LoadCellComparison(balance_name, errors)
 
 
 @then(parsers.parse("the load cell error against the balance meets {criterion_id}"))
@@ -85,5 +86,6 @@ def load_cell_error_meets(campaign: CampaignContext, load_cell_comparison: LoadC
                           criterion_id: str) -> None:
     """Every step's load-cell loss minus balance gain (g) within the criterion; the worst is reported."""
     measurement = campaign.record(judge_series(criterion_id, campaign.criterion(criterion_id),
-                                               load_cell_comparison.errors_g, load_cell_comparison.balance))
+                                               load_cell_comparison.errors_g, load_cell_comparison.balance),
+                                  series=load_cell_comparison.errors)
     assert measurement.passed, measurement.summary()

@@ -23,7 +23,7 @@ from pytest_bdd import given, parsers, then, when
 from mimedi_qual.lab.errors import CommandRefused
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
-from mimedi_qual.report.allure_evidence import series_csv
+from mimedi_qual.report.allure_evidence import attach_table
 from mimedi_qual.steps.actions.modules import bring_to_state, restart_if_running, settle
 from mimedi_qual.steps.actions.operator import log_in_as
 from mimedi_qual.steps.cleanup import BenchCleanup
@@ -74,8 +74,7 @@ def drive_module(campaign: CampaignContext, module: str, datatable) -> ModuleRun
             actual = REFUSED
             allure.attach(str(refused), name=f"{command} refused", attachment_type=allure.attachment_type.TEXT)
         run.rows.append((command, expected, actual))
-    allure.attach(series_csv(["command", "expected", "actual"], run.rows), name=f"{module} state machine",
-                  attachment_type=allure.attachment_type.CSV)
+    attach_table(f"{module} state machine", ["command", "expected", "actual"], run.rows)
     return run
 
 

@@ -12,15 +12,15 @@ recipe, module by module::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import allure
 from pytest_bdd import given, parsers, then, when
 
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_series, judge_value
 from mimedi_qual.qualification.recipe import load_recipe
-from mimedi_qual.report.allure_evidence import attach_series, series_csv
+from mimedi_qual.qualification.series import Series
+from mimedi_qual.report.allure_evidence import attach_table
 from mimedi_qual.steps.actions.batch import (
     BATCH_QUANTITIES,
     BatchRun,
@@ -42,11 +42,10 @@ SECONDS_PER_HOUR = 3600.0
 class ProcessRun:
     recipe: str
     instrument: str
-    # (elapsed s, phase name, judged?, temperature °C)
-    samples: list[tuple[float, str, bool, float]] = field(default_factory=list)
+    temperatures: Series  # temperature_c per reading, labelled with its phase and whether the phase is judged
 
     def __repr__(self) -> str:
-        return f"<run of {self.recipe}: {len(self.samples)} samples>"
+        return f"<run of {self.recipe}: {len(self.temperatures.readings)} samples>"
 
 
 @when(parsers.parse('the process recipe "{recipe_name}" runs, sampled by the {instrument}'),
@@ -58,35 +57,35 @@ def run_recipe(campaign: CampaignContext, recipe_name: str, instrument: str) -> 
     clock = campaign.bench.clock()
     thermometer = campaign.bench.thermometer(instrument)
     interval_s = recipe.sample_interval_min * SECONDS_PER_MINUTE
-    run = ProcessRun(recipe=recipe.name, instrument=instrument)
-    start_s = clock.now_s()
+    temperatures = Series(f"{recipe.name} run", "temperature_c", "°C", campaign.instrument_id(instrument),
+                          label_columns=("phase", "judged"), start_bench_s=clock.now_s())
     for phase in recipe.phases:
         controller.set_temperature_setpoint_c(phase.setpoint_c)
         for _ in range(int(round(phase.duration_h * SECONDS_PER_HOUR / interval_s))):
             clock.wait_s(interval_s)
-            run.samples.append((round(clock.now_s() - start_s, 3), phase.name, phase.judged,
-                                thermometer.read_temperature_c()))
-    attach_series(f"{recipe.name} run", ["elapsed_s", "phase", "judged", "temperature_c"], run.samples)
-    return run
+            temperatures.add(clock.now_s(), thermometer.read_temperature_c(), phase.name, phase.judged)
+    return ProcessRun(recipe=recipe.name, instrument=instrument, temperatures=temperatures)
 
 
 @then(parsers.parse("the time to reach the band of {band_id} meets {criterion_id}"))
 def time_to_band(campaign: CampaignContext, process_run: ProcessRun, band_id: str, criterion_id: str) -> None:
     """Minutes from the start of the run to the first reading inside the band."""
     band = campaign.criterion(band_id)
-    reached = next((t for t, _, _, value in process_run.samples if band.low <= value <= band.high), None)
+    temperatures = process_run.temperatures
+    reached = next((t for t, value in zip(temperatures.elapsed_s, temperatures.values)
+                    if band.low <= value <= band.high), None)
     minutes = float("nan") if reached is None else reached / SECONDS_PER_MINUTE
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id),
-                                              minutes, process_run.instrument))
+                                              minutes, process_run.instrument), series=temperatures)
     assert measurement.passed, measurement.summary()
 
 
 @then(parsers.parse("every reading in the judged phases meets {criterion_id}"))
 def judged_phases_meet(campaign: CampaignContext, process_run: ProcessRun, criterion_id: str) -> None:
     """Every reading taken in a phase marked ``judged`` lies inside the criterion's limits."""
-    values = [value for _, _, judged, value in process_run.samples if judged]
+    values = [reading.value for reading in process_run.temperatures.readings if reading.labels[1]]  # (phase, judged)
     measurement = campaign.record(judge_series(criterion_id, campaign.criterion(criterion_id),
-                                               values, process_run.instrument))
+                                               values, process_run.instrument), series=process_run.temperatures)
     assert measurement.passed, measurement.summary()
 
 
@@ -120,17 +119,12 @@ def run_batch(campaign: CampaignContext, bench_cleanup: BenchCleanup, recipe_nam
         module_to(campaign, run, step.module, "START", "EXECUTE")
         sample_step(campaign, run, recipe, step, start_s, readers, bench_cleanup)
         if step.module == "HARVEST":
-            run.fill_volumes_ml = fill_bags(campaign, recipe.fill)
+            run.fills = fill_bags(campaign, recipe.fill, label=f"{label}: filled bags")
         log_in_as(campaign, "OPERATOR")
         module_to(campaign, run, step.module, "COMPLETE", "COMPLETED")
         module_to(campaign, run, step.module, "RESET", "IDLE")
-    columns = list(BATCH_QUANTITIES)
-    attach_series(f"{label}: culture through the batch", ["elapsed_s", "step", "judged", *columns],
-                  [(t, name, judged, *(values[c] for c in columns)) for t, name, judged, _, values in run.samples])
-    allure.attach(series_csv(["module", "command", "expected", "actual"], run.module_outcomes),
-                  name=f"{label}: module commands", attachment_type=allure.attachment_type.CSV)
-    attach_series(f"{label}: filled bags", ["bag", "volume_ml"],
-                  [(i + 1, round(v, 4)) for i, v in enumerate(run.fill_volumes_ml)])
+    # The culture series and the filled bags go with the measurements that judge them; the command table is shown here.
+    attach_table(f"{label}: module commands", ["module", "command", "expected", "actual"], run.module_outcomes)
     return run
 
 
@@ -141,7 +135,8 @@ def batch_quantity_meets(campaign: CampaignContext, batch_run: BatchRun, quantit
     criterion = campaign.criterion(criterion_id)
     values, _ = band_excluding_recovery(batch_run, column, criterion.low, criterion.high)
     kind = BATCH_QUANTITIES[column][0]
-    measurement = campaign.record(judge_series(criterion_id, criterion, values, campaign.bench.name_of_kind(kind)))
+    measurement = campaign.record(judge_series(criterion_id, criterion, values, campaign.bench.name_of_kind(kind)),
+                                  series=batch_run.culture.get(column))
     assert measurement.passed, f"{batch_run.label}: " + measurement.summary()
 
 
@@ -153,7 +148,8 @@ def challenge_recovery_meets(campaign: CampaignContext, batch_run: BatchRun, ban
     if not recoveries:
         raise AssertionError(f"{batch_run.label}: the recipe {batch_run.recipe} has no challenge")
     measurement = campaign.record(judge_series(criterion_id, campaign.criterion(criterion_id), recoveries,
-                                               campaign.bench.name_of_kind("thermometer")))
+                                               campaign.bench.name_of_kind("thermometer")),
+                                  series=batch_run.culture.get("temperature_c"))
     assert measurement.passed, f"{batch_run.label}: " + measurement.summary()
 
 
@@ -170,7 +166,8 @@ def batch_modules_meet(campaign: CampaignContext, batch_run: BatchRun, criterion
 def fill_volumes_meet(campaign: CampaignContext, batch_run: BatchRun, criterion_id: str) -> None:
     """The volume of every filled bag, weighed on the balance, inside the criterion (the worst is reported)."""
     measurement = campaign.record(judge_series(criterion_id, campaign.criterion(criterion_id),
-                                               batch_run.fill_volumes_ml, campaign.bench.name_of_kind("balance")))
+                                               batch_run.fill_volumes_ml, campaign.bench.name_of_kind("balance")),
+                                  series=batch_run.fills)
     assert measurement.passed, f"{batch_run.label}: " + measurement.summary()
 
 

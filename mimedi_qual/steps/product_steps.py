@@ -25,7 +25,7 @@ from pytest_bdd import parsers, then
 from mimedi_qual.lab.protocols import QcRelease
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import Measurement, judge_value
-from mimedi_qual.report.allure_evidence import attach_series
+from mimedi_qual.report.allure_evidence import attach_table
 
 #: result name in a step phrase → how to read it from the QC release (in the criterion's unit)
 RESULTS = {
@@ -58,7 +58,7 @@ def qc_release(campaign: CampaignContext, batch_run) -> QcRelease:
         release = lab.results(sample_id)
         batch_run.qc_release = release
         rows = [(name, read(release)) for name, read in RESULTS.items()]
-        attach_series(f"{batch_run.label}: QC release of sample {sample_id}", ["result", "value"], rows)
+        attach_table(f"{batch_run.label}: QC release of sample {sample_id}", ["result", "value"], rows)
     return release
 
 

@@ -14,13 +14,13 @@ programmed flow, %) and its **random error** (coefficient of variation, %)::
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pytest_bdd import parsers, then, when
 
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
-from mimedi_qual.report.allure_evidence import attach_series
+from mimedi_qual.qualification.series import Series
 from mimedi_qual.steps.actions.operator import ensure_operator
 from mimedi_qual.steps.actions.pumps import deliver_once, start_pump
 from mimedi_qual.steps.cleanup import BenchCleanup
@@ -28,19 +28,19 @@ from mimedi_qual.steps.cleanup import BenchCleanup
 
 @dataclass
 class GravimetricRun:
-    """Deliveries of one pump: (delivered mL, flow mL/min) each, and the programmed flow."""
+    """Deliveries of one pump weighed on the balance: each one's flow (with the volume delivered), and the programmed flow."""
 
     pump: str
     programmed_flow_ml_min: float
     balance: str
-    deliveries: list[tuple[float, float]] = field(default_factory=list)
+    flows: Series  # flow_ml_min per delivery, labelled with delivered_ml
 
     def __repr__(self) -> str:
-        return f"<{len(self.deliveries)} deliveries of the {self.pump} pump>"
+        return f"<{len(self.flows.readings)} deliveries of the {self.pump} pump>"
 
     @property
     def flows_ml_min(self) -> list[float]:
-        return [flow for _, flow in self.deliveries]
+        return self.flows.values
 
 
 @when(parsers.re(r"the (?P<pump>FEED|BASE|PERFUSION|HARVEST) pump delivers (?P<volume_ml>[\d.]+) mL at "
@@ -49,14 +49,16 @@ class GravimetricRun:
       target_fixture="gravimetric_run")
 def deliver_onto_balance(campaign: CampaignContext, pump: str, volume_ml: float, flow_ml_min: float,
                          replicates: int) -> GravimetricRun:
-    """Weigh ``replicates`` deliveries of the pump (stable weight before and after each); attached as CSV."""
-    run = GravimetricRun(pump, flow_ml_min, campaign.bench.name_of_kind("balance"))
+    """Weigh ``replicates`` deliveries of the pump (stable weight before and after each), a series of flows."""
+    balance = campaign.bench.name_of_kind("balance")
+    clock = campaign.bench.clock()
+    flows = Series(f"{pump} pump deliveries", "flow_ml_min", "mL/min", campaign.instrument_id(balance),
+                   label_columns=("delivered_ml",), start_bench_s=clock.now_s())
     ensure_operator(campaign)
     for _ in range(replicates):
-        run.deliveries.append(deliver_once(campaign, pump, volume_ml, flow_ml_min))
-    attach_series(f"{pump} pump deliveries", ["delivered_ml", "flow_ml_min"],
-                  [(round(v, 5), round(f, 5)) for v, f in run.deliveries])
-    return run
+        delivered_ml, flow = deliver_once(campaign, pump, volume_ml, flow_ml_min)
+        flows.add(clock.now_s(), flow, delivered_ml)
+    return GravimetricRun(pump, flow_ml_min, balance, flows)
 
 
 @then(parsers.parse("the systematic flow error meets {criterion_id}"))
@@ -65,7 +67,7 @@ def systematic_error_meets(campaign: CampaignContext, gravimetric_run: Gravimetr
     mean_flow = statistics.fmean(gravimetric_run.flows_ml_min)
     error_pct = 100.0 * (mean_flow - gravimetric_run.programmed_flow_ml_min) / gravimetric_run.programmed_flow_ml_min
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id), error_pct,
-                                              gravimetric_run.balance))
+                                              gravimetric_run.balance), series=gravimetric_run.flows)
     assert measurement.passed, measurement.summary()
 
 
@@ -76,7 +78,7 @@ def coefficient_of_variation_meets(campaign: CampaignContext, gravimetric_run: G
     flows = gravimetric_run.flows_ml_min
     cv_pct = 100.0 * statistics.stdev(flows) / statistics.fmean(flows)
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id), cv_pct,
-                                              gravimetric_run.balance))
+                                              gravimetric_run.balance), series=gravimetric_run.flows)
     assert measurement.passed, measurement.summary()
 
 

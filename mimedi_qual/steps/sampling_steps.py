@@ -9,39 +9,24 @@ measures several things, the quantity::
     Then every reading meets OQ-PH-ACC
     Then the mean reading meets OQ-ROCK-TYP
 
-Every series is attached to the report as CSV; the verdict goes to the
-evidence as a measurement against the criterion.
+A series keeps, per reading, the bench time and the UTC wall time; the step
+that judges it records the measurement with the series, so the raw CSV and
+its plot are stored with the verdict and shown on that step.
 """
 
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
 
 from pytest_bdd import parsers, then, when
 
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_series, judge_value
-from mimedi_qual.report.allure_evidence import attach_series
-from mimedi_qual.steps.actions.readers import reader, resolve_instrument
+from mimedi_qual.qualification.series import Series
+from mimedi_qual.steps.actions.readers import UNIT_OF_COLUMN, reader, resolve_instrument
 
 SECONDS_PER_MINUTE = 60.0
 SECONDS_PER_HOUR = 3600.0
-
-@dataclass
-class Series:
-    """Readings of one quantity on one instrument: (seconds since the first request, value)."""
-
-    instrument: str
-    column: str
-    samples: list[tuple[float, float]] = field(default_factory=list)
-
-    @property
-    def values(self) -> list[float]:
-        return [value for _, value in self.samples]
-
-    def __repr__(self) -> str:
-        return f"<{len(self.samples)} readings of {self.instrument}>"
 
 
 def sample(campaign: CampaignContext, instrument: str, quantity: str | None, interval_s: float,
@@ -50,13 +35,12 @@ def sample(campaign: CampaignContext, instrument: str, quantity: str | None, int
     clock = campaign.bench.clock()
     read, column = reader(campaign, instrument, quantity)
     instrument = resolve_instrument(campaign, instrument)
-    series = Series(instrument, column)
-    start_s = clock.now_s()
+    label = f"{instrument} readings" if quantity is None else f"{quantity} readings on {instrument}"
+    series = Series(label, column, UNIT_OF_COLUMN[column], campaign.instrument_id(instrument),
+                    start_bench_s=clock.now_s())
     for _ in range(int(round(duration_s / interval_s))):
         clock.wait_s(interval_s)
-        series.samples.append((round(clock.now_s() - start_s, 3), read()))
-    label = f"{instrument} readings" if quantity is None else f"{quantity} readings on {instrument}"
-    attach_series(label, ["elapsed_s", column], series.samples)
+        series.add(clock.now_s(), read())
     return series
 
 
@@ -65,7 +49,7 @@ def sample(campaign: CampaignContext, instrument: str, quantity: str | None, int
       converters={"interval_min": float, "duration_h": float},
       target_fixture="readings")
 def read_every(campaign: CampaignContext, instrument: str, interval_min: float, duration_h: float) -> Series:
-    """Sample an instrument's main quantity at a fixed interval; the series is attached as CSV."""
+    """Sample an instrument's main quantity at a fixed interval; the series goes with the measurement that judges it."""
     return sample(campaign, instrument, None, interval_min * SECONDS_PER_MINUTE, duration_h * SECONDS_PER_HOUR)
 
 
@@ -76,7 +60,7 @@ def read_every(campaign: CampaignContext, instrument: str, interval_min: float, 
       target_fixture="readings")
 def read_quantity_every(campaign: CampaignContext, quantity: str, instrument: str, interval_min: float,
                         duration_h: float) -> Series:
-    """Sample one named quantity of an instrument at a fixed interval; the series is attached as CSV."""
+    """Sample one named quantity of an instrument at a fixed interval; the series goes with the measurement that judges it."""
     return sample(campaign, instrument, quantity, interval_min * SECONDS_PER_MINUTE, duration_h * SECONDS_PER_HOUR)
 
 
@@ -84,7 +68,7 @@ def read_quantity_every(campaign: CampaignContext, quantity: str, instrument: st
 def every_reading_meets(campaign: CampaignContext, readings: Series, criterion_id: str) -> None:
     """All samples inside the criterion's limits; the worst one is the reported value."""
     measurement = campaign.record(judge_series(
-        criterion_id, campaign.criterion(criterion_id), readings.values, readings.instrument))
+        criterion_id, campaign.criterion(criterion_id), readings.values, readings.instrument.name), series=readings)
     assert measurement.passed, measurement.summary()
 
 
@@ -92,26 +76,27 @@ def every_reading_meets(campaign: CampaignContext, readings: Series, criterion_i
 def mean_reading_meets(campaign: CampaignContext, readings: Series, criterion_id: str) -> None:
     """The mean of the samples inside the criterion's limits (for quantities judged on average)."""
     criterion = campaign.criterion(criterion_id)
-    measurement = judge_value(criterion_id, criterion, statistics.fmean(readings.values), readings.instrument)
-    assert campaign.record(measurement).passed, measurement.summary()
+    measurement = judge_value(criterion_id, criterion, statistics.fmean(readings.values), readings.instrument.name)
+    assert campaign.record(measurement, series=readings).passed, measurement.summary()
 
 
 @then(parsers.parse("the time to return to the band of {band_id} meets {criterion_id}"))
 def time_to_return(campaign: CampaignContext, readings: Series, band_id: str, criterion_id: str) -> None:
     """Minutes from the first reading to the reading after which every reading stays in the band."""
     band = campaign.criterion(band_id)
+    samples = list(zip(readings.elapsed_s, readings.values))
     last_outside = None
-    for elapsed_s, value in readings.samples:
+    for elapsed_s, value in samples:
         if not band.low <= value <= band.high:
             last_outside = elapsed_s
     if last_outside is None:
         minutes = 0.0
-    elif last_outside == readings.samples[-1][0]:
+    elif last_outside == samples[-1][0]:
         minutes = float("nan")  # never came back within the series
     else:
-        minutes = next(t for t, _ in readings.samples if t > last_outside) / SECONDS_PER_MINUTE
+        minutes = next(t for t, _ in samples if t > last_outside) / SECONDS_PER_MINUTE
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id),
-                                              minutes, readings.instrument))
+                                              minutes, readings.instrument.name), series=readings)
     assert measurement.passed, measurement.summary()
 
 
@@ -131,5 +116,5 @@ def mean_above_rocking_setpoint(campaign: CampaignContext, readings: Series, cri
     base_rpm = campaign.bench.bioreactor().rocking_setpoint_rpm()
     excess_rpm = statistics.fmean(readings.values) - base_rpm
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id), excess_rpm,
-                                              readings.instrument))
+                                              readings.instrument.name), series=readings)
     assert measurement.passed, measurement.summary()

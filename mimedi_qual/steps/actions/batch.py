@@ -8,6 +8,7 @@ everything lands on a :class:`BatchRun` for the judging steps::
     run = BatchRun(recipe.name, "run 1")
     module_to(campaign, run, "EXPANSION", "START", "EXECUTE")
     sample_step(campaign, run, recipe, step, start_s, readers, bench_cleanup)
+    run.culture["temperature_c"]                  # the temperature series, each reading labelled step/judged
     values, recoveries_min = band_excluding_recovery(run, "temperature_c", 36.5, 37.5)
 """
 
@@ -18,10 +19,11 @@ from dataclasses import dataclass, field
 
 from mimedi_qual.lab.errors import CommandRefused
 from mimedi_qual.plugin.context import CampaignContext
+from mimedi_qual.qualification.series import Series
 from mimedi_qual.steps.actions.door import open_door_for
 from mimedi_qual.steps.actions.modules import settle
 from mimedi_qual.steps.actions.power import power_cut
-from mimedi_qual.steps.actions.readers import reader
+from mimedi_qual.steps.actions.readers import UNIT_OF_COLUMN, reader
 from mimedi_qual.steps.cleanup import BenchCleanup
 
 SECONDS_PER_MINUTE = 60.0
@@ -40,11 +42,25 @@ class BatchRun:
     # (elapsed s, step name, judged?, seconds since the last challenge ended or None, {column: value})
     samples: list[tuple[float, str, bool, float | None, dict[str, float]]] = field(default_factory=list)
     module_outcomes: list[tuple[str, str, str, str]] = field(default_factory=list)  # module, command, expected, actual
-    fill_volumes_ml: list[float] = field(default_factory=list)
+    fills: Series | None = None  # each filled bag's volume, weighed on the balance
     challenges_s: list[tuple[float, float]] = field(default_factory=list)  # (start, end) elapsed s
+    # column → the raw series of that culture quantity, each reading labelled with its step and judged?
+    culture: dict[str, Series] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"<{self.label} of {self.recipe}: {len(self.samples)} samples>"
+
+    @property
+    def fill_volumes_ml(self) -> list[float]:
+        return self.fills.values if self.fills is not None else []
+
+
+def culture_series(campaign: CampaignContext, run: BatchRun, start_s: float) -> dict[str, Series]:
+    """One empty series per culture quantity of the batch, on the bench's instrument of its kind."""
+    return {column: Series(f"{run.label}: {quantity} through the batch", column, UNIT_OF_COLUMN[column],
+                           campaign.instrument_id(campaign.bench.name_of_kind(kind)),
+                           label_columns=("step", "judged"), start_bench_s=start_s)
+            for column, (kind, quantity) in BATCH_QUANTITIES.items()}
 
 
 def culture_readers(campaign: CampaignContext) -> dict[str, Callable[[], float]]:
@@ -88,8 +104,13 @@ def sample_step(campaign: CampaignContext, run: BatchRun, recipe, step, start_s:
         in_step_h = (clock.now_s() - step_start_s) / SECONDS_PER_HOUR
         judged = step.judged_after_h is not None and in_step_h >= step.judged_after_h
         since = None if last_challenge_end_s is None else clock.now_s() - last_challenge_end_s
-        run.samples.append((round(clock.now_s() - start_s, 3), step.name, judged, since,
-                            {column: read() for column, read in readers.items()}))
+        now_s = clock.now_s()
+        values = {column: read() for column, read in readers.items()}
+        run.samples.append((round(now_s - start_s, 3), step.name, judged, since, values))
+        if not run.culture:
+            run.culture = culture_series(campaign, run, start_s)
+        for column, value in values.items():
+            run.culture[column].add(now_s, value, step.name, judged)
 
 
 def run_challenge(campaign: CampaignContext, challenge, cleanup: BenchCleanup) -> None:

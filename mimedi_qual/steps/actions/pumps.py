@@ -5,12 +5,13 @@ pump a grace period to report idle::
 
     delivered_ml, flow_ml_min = deliver_once(campaign, "FEED", 10.0, 5.0)
     exchange_medium(campaign, 3000.0, 25.0)         # fresh medium in, spent out
-    volumes_ml = fill_bags(campaign, recipe.fill)    # each bag weighed on the balance
+    volumes = fill_bags(campaign, recipe.fill)       # a series: each bag's volume, weighed on the balance
 """
 
 from __future__ import annotations
 
 from mimedi_qual.plugin.context import CampaignContext
+from mimedi_qual.qualification.series import Series
 from mimedi_qual.steps.actions.operator import ensure_operator
 from mimedi_qual.steps.cleanup import BenchCleanup
 from mimedi_qual.steps.waiting import wait_for_pump_idle
@@ -68,13 +69,14 @@ def start_pump(campaign: CampaignContext, bench_cleanup: BenchCleanup, pump: str
     assert controller.pump_state(pump).running, f"{pump} pump did not start"
 
 
-def fill_bags(campaign: CampaignContext, fill) -> list[float]:
-    """Fill each bag through the harvest pump onto the balance; its volume (mL) from the weight."""
+def fill_bags(campaign: CampaignContext, fill, label: str = "filled bags") -> Series:
+    """Fill each bag through the harvest pump onto the balance; a series of its volume (mL) from the weight."""
     clock = campaign.bench.clock()
     balance = campaign.bench.balance()
     controller = campaign.bench.bioreactor()
-    volumes = []
-    for _ in range(fill.bags):
+    volumes = Series(label, "volume_ml", "mL", campaign.instrument_id(campaign.bench.name_of_kind("balance")),
+                     label_columns=("bag",), start_bench_s=clock.now_s())
+    for bag in range(1, fill.bags + 1):
         clock.wait_s(BALANCE_SETTLE_S)
         before_g = balance.read_stable_mass_g()
         controller.dispense("HARVEST", fill.volume_ml, fill.flow_ml_min)
@@ -82,5 +84,5 @@ def fill_bags(campaign: CampaignContext, fill) -> list[float]:
         while controller.pump_state("HARVEST").running:
             clock.wait_s(1.0)
         clock.wait_s(BALANCE_SETTLE_S)
-        volumes.append((balance.read_stable_mass_g() - before_g) * PRODUCT_ML_PER_G)
+        volumes.add(clock.now_s(), (balance.read_stable_mass_g() - before_g) * PRODUCT_ML_PER_G, bag)
     return volumes

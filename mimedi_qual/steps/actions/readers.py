@@ -14,6 +14,10 @@ from collections.abc import Callable
 
 from mimedi_qual.plugin.context import CampaignContext
 
+#: the unit of each column a reader returns: the raw series file and its plot name it
+UNIT_OF_COLUMN = {"temperature_c": "°C", "ph": "pH", "do_pct_air_sat": "% air saturation", "co2_pct": "%",
+                  "speed_rpm": "rpm", "mains_v": "V", "weight_g": "g", "o2_enrichment_pct": "%", "heater_pct": "%"}
+
 #: what an instrument of each kind reads when the scenario names no quantity
 DEFAULT_QUANTITY = {"thermometer": "temperature", "gas_analyzer": "CO2", "tachometer": "rocking speed",
                     "ph_do_meter": "pH", "multimeter": "mains voltage", "bioreactor": "temperature"}
