@@ -100,10 +100,18 @@ class Campaign:
         return cls(paths, campaign_dir, EvidenceStore.open(campaign_dir), bench_path, acceptance_path, views=views)
 
     # -- closing -------------------------------------------------------------------------------
-    def close(self, results_dir: Path | None = None) -> dict:
-        """Close the record and write the views; idempotent. Returns ``campaign_finished``'s payload."""
+    def close(self, results_dir: Path | None = None, *, interrupted: bool = False) -> dict | None:
+        """Close the record and write the views; idempotent. Returns ``campaign_finished``'s payload.
+
+        ``interrupted`` (Ctrl-C, SIGTERM): the record is left *unfinished* — no
+        ``campaign_finished``, no views — so nobody can sign or release a campaign
+        that did not run to its end; ``mimedi-qual run --resume DIR`` finishes it.
+        """
         if self.closed is not None:
             return self.closed
+        if interrupted:
+            self.store.close()
+            return None
         try:
             if self.views:
                 results = self._collect_results(results_dir)
@@ -230,7 +238,8 @@ def run_campaign(request: CampaignRequest, *, plugins: Sequence[object] = (),
     finally:
         if lease is not None:
             lease.release()
-    finished = campaign.close()
+    interrupted = code == int(pytest.ExitCode.INTERRUPTED) and not watch.errors
+    finished = campaign.close(interrupted=interrupted)
     exit_code = _exit_code(code, watch.errors, finished)
     return CampaignOutcome(exit_code=exit_code, campaign_dir=campaign.campaign_dir, plan=plan, finished=finished,
                            views=campaign.view_files, simulated=plan.bench_profile.bench.kind == "simulated",

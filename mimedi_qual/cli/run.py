@@ -163,6 +163,9 @@ def _print_summary(console, progress, outcome, details: bool = False) -> None:
                ExitCode.HARNESS_ERROR: "[bold red]HARNESS ERROR[/]"}
     console.print(f"Result: {verdict.get(exit_code, f'[red]ERROR {int(exit_code)}[/]')}"
                   + (" — simulated bench, engineering dry run" if simulated else ""))
+    if exit_code == ExitCode.INTERRUPTED:
+        console.print("The campaign did not finish: its record stays open (no conclusion, nothing to sign). "
+                      f"Finish it with: mimedi-qual run --resume {campaign_dir}", highlight=False, soft_wrap=True)
     # Paths are printed unwrapped so they can be copied from any terminal width.
     console.print(f"Evidence: {campaign_dir}", highlight=False, soft_wrap=True)
     if (campaign_dir / "summary.pdf").is_file():

@@ -159,14 +159,25 @@ def _stages_asked(config: pytest.Config) -> list[str]:
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Plain pytest: close the campaign this run opened (record, report.html, summary.pdf)."""
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Plain pytest: close the campaign this run opened (record, report.html, summary.pdf).
+
+    Interrupted (Ctrl-C): the record stays unfinished, to be finished by ``mimedi-qual run --resume``.
+    """
     campaign = getattr(session.config, "_mimedi_own_campaign", None)
     if campaign is None:
         return
     results = session.config.option.allure_report_dir
     _detach_recorder(session.config)
-    campaign.close(Path(results) if results else None)
+    campaign.close(Path(results) if results else None,
+                   interrupted=exitstatus == pytest.ExitCode.INTERRUPTED
+                   and not getattr(session.config, "_mimedi_collection_failed", False))
+
+
+def pytest_collectreport(report) -> None:
+    # pytest ends a run with collection errors as INTERRUPTED too: that is bad input, not an interruption
+    if report.failed and _config is not None:
+        _config._mimedi_collection_failed = True
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
