@@ -1,0 +1,144 @@
+"""The package's layers hold: the import contract in pyproject.toml is kept, and it bites.
+
+``[tool.importlinter]`` in ``pyproject.toml`` writes the dependency rules down
+as import-linter contracts: the harness layers (faces → campaign → steps →
+views → qualification/lab/evidence → profiles → paths/errors), the
+never-rules (control/ and twin/ know no harness; the harness reaches the
+simulated bench only over the network; evidence/ knows no Gherkin and no
+hardware) and no import cycles at any depth. These tests run ``lint-imports``
+on the package, show that it fails — naming the broken contract — when a
+forbidden import or a cycle is added to a copy of the package, and cover what
+import-linter cannot see: Cython ``.pyx``/``.pxd`` imports, and directories it
+would skip because they are not packages.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "mimedi_qual"
+PYPROJECT = ROOT / "pyproject.toml"
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+CONTRACTS = {c["id"]: c for c in tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"]["importlinter"]
+             ["contracts"]}
+
+
+def lint_imports(package_parent: Path) -> subprocess.CompletedProcess:
+    """Run ``lint-imports`` with the project's contracts on the ``mimedi_qual`` found in ``package_parent``."""
+    env = dict(os.environ, PYTHONPATH=str(package_parent), COLUMNS="400")  # one contract per line
+    return subprocess.run([str(LINT_IMPORTS), "--no-cache", "--no-logo", str(PYPROJECT)], cwd=package_parent,
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_the_package_keeps_every_import_contract():
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for contract in CONTRACTS.values():
+        assert f"{contract['name']} KEPT" in result.stdout
+
+
+def _add_import(copy: Path, module_file: str, statement: str) -> None:
+    path = copy / "mimedi_qual" / module_file
+    text = path.read_text(encoding="utf-8")
+    # After the module docstring and `from __future__` (which must stay first), before the rest.
+    anchor = "from __future__ import annotations\n"
+    assert anchor in text, f"{module_file} has no `{anchor.strip()}` to put the import after"
+    path.write_text(text.replace(anchor, anchor + statement + "\n", 1), encoding="utf-8")
+
+
+# (module of the copy, the import added to it, the contract it breaks, what the report must name)
+FORBIDDEN_IMPORTS = {
+    # the harness reaches the simulated bench only over the network
+    "evidence->simbench": ("evidence/store.py", "import mimedi_qual.simbench", "harness-reaches-bench-over-network",
+                           "mimedi_qual.evidence.store -> mimedi_qual.simbench"),
+    "steps->twin": ("steps/waiting.py", "import mimedi_qual.twin", "harness-reaches-bench-over-network",
+                    "mimedi_qual.steps.waiting -> mimedi_qual.twin"),
+    # evidence knows no Gherkin and no hardware
+    "evidence->pytest_bdd": ("evidence/deviations.py", "import pytest_bdd", "evidence-knows-no-gherkin-or-hardware",
+                             "mimedi_qual.evidence.deviations -> pytest_bdd"),
+    "evidence->pyvisa": ("evidence/verify.py", "import pyvisa", "evidence-knows-no-gherkin-or-hardware",
+                         "mimedi_qual.evidence.verify -> pyvisa"),
+    # the control core knows no harness
+    "control->lab": ("control/parameters.py", "import mimedi_qual.lab", "cores-know-no-harness",
+                     "mimedi_qual.control.parameters -> mimedi_qual.lab"),
+    # the campaign starts the simulator as processes, it does not run the twin in-process
+    "campaign->twin": ("campaign/views.py", "import mimedi_qual.twin", "campaign-starts-the-simulator-as-a-process",
+                       "mimedi_qual.campaign.views -> mimedi_qual.twin"),
+    # imports point down the layers
+    "qualification->report": ("qualification/measurement.py", "import mimedi_qual.report", "layers",
+                              "mimedi_qual.qualification.measurement -> mimedi_qual.report"),
+    "profiles->evidence": ("profiles/loader.py", "import mimedi_qual.evidence", "layers",
+                           "mimedi_qual.profiles.loader -> mimedi_qual.evidence"),
+    # a cycle inside a package: schema.py is imported by the store, and now imports it back
+    "cycle-in-evidence": ("evidence/schema.py", "import mimedi_qual.evidence.store", "no-cycles",
+                          "No cycles are allowed in mimedi_qual.evidence"),
+}
+
+
+@pytest.fixture(scope="module")
+def broken_copy(tmp_path_factory) -> subprocess.CompletedProcess:
+    """lint-imports on a copy of the package with every import of FORBIDDEN_IMPORTS added (one run for all)."""
+    copy = tmp_path_factory.mktemp("forbidden-imports")
+    shutil.copytree(PACKAGE, copy / "mimedi_qual", ignore=shutil.ignore_patterns("*.so", "*.c", "__pycache__"))
+    for module_file, statement, _, _ in FORBIDDEN_IMPORTS.values():
+        _add_import(copy, module_file, statement)
+    return lint_imports(copy)
+
+
+@pytest.mark.parametrize("case", sorted(FORBIDDEN_IMPORTS))
+def test_a_forbidden_import_breaks_its_contract(broken_copy, case):
+    _, _, contract_id, named = FORBIDDEN_IMPORTS[case]
+    assert broken_copy.returncode != 0, broken_copy.stdout
+    assert f"{CONTRACTS[contract_id]['name']} BROKEN" in broken_copy.stdout, broken_copy.stdout
+    report = broken_copy.stdout.split("Broken contracts", 1)[1]
+    assert named in report, report   # the offending import (or the package with the cycle) is named
+
+
+def test_every_package_directory_is_a_package():
+    """import-linter sees only packages: a directory of modules without ``__init__.py`` would escape every rule."""
+    missing = sorted(str(d.relative_to(ROOT)) for d in PACKAGE.rglob("*")
+                     if d.is_dir() and d.name != "__pycache__" and any(d.glob("*.py"))
+                     and not (d / "__init__.py").exists())
+    assert missing == [], f"directories of modules without __init__.py: {missing}"
+
+
+_CYTHON_IMPORT = re.compile(r"^\s*(?:from\s+(mimedi_qual(?:\.\w+)*)\s+c?import|c?import\s+(mimedi_qual(?:\.\w+)*))",
+                            re.MULTILINE)
+
+
+def _is_within(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def test_cython_modules_keep_the_forbidden_contracts_too():
+    """import-linter reads only ``.py`` files: the same never-rules are checked on ``.pyx``/``.pxd`` here."""
+    broken = []
+    cython_files = sorted([*PACKAGE.rglob("*.pyx"), *PACKAGE.rglob("*.pxd")])
+    assert cython_files, "no Cython sources found"
+    for contract in CONTRACTS.values():
+        if contract["type"] != "forbidden":
+            continue
+        for path in cython_files:
+            module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+            if not any(_is_within(module, source) for source in contract["source_modules"]):
+                continue
+            for match in _CYTHON_IMPORT.finditer(path.read_text(encoding="utf-8")):
+                imported = match.group(1) or match.group(2)
+                if any(_is_within(imported, forbidden) for forbidden in contract["forbidden_modules"]):
+                    broken.append(f"{path.relative_to(ROOT)} imports {imported} ({contract['name']})")
+    assert broken == []
+
+
+def test_the_cython_check_sees_a_forbidden_cimport():
+    text = "from mimedi_qual.control.pid cimport PidState\nfrom mimedi_qual.lab.drivers import scpi\n"
+    assert [m.group(1) or m.group(2) for m in _CYTHON_IMPORT.finditer(text)] == [
+        "mimedi_qual.control.pid", "mimedi_qual.lab.drivers"]
