@@ -2,20 +2,21 @@
 
 One Typer application; each sub-command lives in a module of this package
 named for what it does (``run``, ``perf``, ``bench``, ``verify``, ...) and is
-registered below. Exit codes are a contract (ARCHITECTURE.md):
-
-* 0 — all acceptance criteria met (or the command succeeded)
-* 1 — deviations (a criterion not met, an instrument fault)
-* 2 — bad input (profile, feature file, CLI argument), nothing executed
+registered below. Exit codes are a contract with scripts and CI, listed in one
+enum (:class:`mimedi_qual.campaign.exit_codes.ExitCode`), in ``--help`` and in
+the README.
 """
 
 from __future__ import annotations
 
 import typer
 
+from mimedi_qual.campaign.exit_codes import describe
+
 app = typer.Typer(
     name="mimedi-qual",
     help="IQ/OQ/PQ qualification harness for the MiMédi bioreactor.",
+    epilog=f"Exit codes: {describe()}.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
