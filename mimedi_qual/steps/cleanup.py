@@ -23,11 +23,17 @@ from collections.abc import Callable
 
 import pytest
 
+from mimedi_qual.errors import MimediQualError
 from mimedi_qual.plugin.context import CampaignContext
 
 
-class CleanupFailed(Exception):
-    """One or more undo actions of a scenario failed; ``failures`` holds (undo name, exception) in run order."""
+class CleanupFailed(MimediQualError):
+    """One or more undo actions of a scenario failed: the bench may be left changed for the next scenario.
+
+    ``failures`` holds (undo name, exception) in the order the undos ran. Each
+    failure is also in the campaign record as an ``execution_error`` deviation
+    of the scenario; raised from the fixture's teardown, it fails the run.
+    """
 
     def __init__(self, failures: list[tuple[str, BaseException]]):
         self.failures = failures
