@@ -23,7 +23,7 @@ def test_a_single_feature_file_runs_directly(project_root, tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-c", "features/pytest.ini", "--rootdir", "features",
          "features/iq/identity_and_calibration.feature", "--bench=profiles/benches/sim.yaml",
-         f"--campaign-dir={tmp_path}", "-q"],
+         f"--campaign-dir={tmp_path}", "--no-views", "-q"],  # the record and measurements.jsonl are read
         cwd=project_root, capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -34,6 +34,7 @@ def test_a_single_feature_file_runs_directly(project_root, tmp_path):
     assert (tmp_path / "evidence.sqlite").is_file()  # plain pytest runs keep a campaign record too
 
 
+@pytest.mark.campaign
 def test_plain_pytest_campaign_gives_the_same_three_views_as_the_cli(project_root, tmp_path):
     """The campaign service closes a plain-pytest run too: record, report.html and summary.pdf, intact."""
     from mimedi_qual.evidence.verify import verify_campaign
