@@ -64,13 +64,21 @@ def test_full_campaign_passes_with_evidence(project_root, tmp_path):
         assert all(step["name"].split()[0] in ("Given", "When", "Then", "And") for step in result["steps"])
 
     oq_steps = {s["name"]: s for s in named(results["OQ"], OQ_TEMPERATURE_AT_37)["steps"]}
-    readings = attachments_of(oq_steps["When the thermometer is read every 1 minute for 24 hours"], campaign_dir)
-    assert len(readings["thermometer readings"].splitlines()) == 1 + 24 * 60
-    verdict = attachments_of(oq_steps["Then every reading meets OQ-TEMP-ACC"], campaign_dir)
+    judging = oq_steps["Then every reading meets OQ-TEMP-ACC"]
+    verdict = attachments_of(judging, campaign_dir)
+    # The judging step carries the raw series it judged: after the '#' lines, a header and one row a minute.
+    rows = [line for line in verdict["thermometer readings"].splitlines() if not line.startswith("#")]
+    assert len(rows) == 1 + 24 * 60
     measurement = json.loads(verdict["measurement OQ-TEMP-ACC: PASS"])
     assert measurement["low"] == pytest.approx(36.5) and measurement["high"] == pytest.approx(37.5)
     assert 36.5 <= measurement["value"] <= 37.5
     assert measurement["statistics"]["n_samples"] == 1440
+    # ... and they are the raw files the measurement record names, byte for byte, with the plot.
+    raw = campaign_dir / "raw"
+    assert verdict["thermometer readings"] == (raw / f"{measurement['raw_series_sha256']}.csv").read_text()
+    plots = [a for a in judging["attachments"] if a["name"] == "OQ-TEMP-ACC plot"]
+    assert len(plots) == 1 and ((campaign_dir / "allure-results" / plots[0]["source"]).read_bytes()
+                                == (raw / f"{measurement['plot_sha256']}.png").read_bytes())
 
     html = (campaign_dir / "report.html").read_text()
     assert "googletagmanager" not in html
