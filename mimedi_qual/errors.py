@@ -21,7 +21,7 @@ CriterionError       a step names a criterion that is  BAD_INPUT (2)            
                      unknown or does not fit
 InstrumentError      an instrument failed, refused,    DEVIATIONS (1)           instrument_fault
                      or is past calibration
-BenchError           the bench (or place) is missing,  BENCH_UNAVAILABLE (4)    instrument_fault
+BenchError           the bench (or place) is missing,  BENCH_UNAVAILABLE (4)    execution_error
                      held, or lacks what is asked
 EvidenceError        the campaign record refuses or    BAD_INPUT (2)            execution_error
                      cannot do what was asked
@@ -119,8 +119,9 @@ class BenchError(MimediQualError):
     """The bench cannot be used as asked: the labgrid place is unknown, held or of another bench,
     the simulated bench did not start, or the bench profile lacks the instrument or section a step needs.
 
-    Before a campaign runs: exit code 4, bench not available. Inside a scenario:
-    an ``instrument_fault`` deviation (the bench, not the protocol, is at fault).
+    Before a campaign runs: exit code 4, bench not available. Inside a scenario
+    (a step asks for an instrument or section this bench does not have): an
+    ``execution_error`` deviation — the protocol could not be carried out on it.
     """
 
 

@@ -17,11 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from mimedi_qual.errors import ProtocolError
 from mimedi_qual.paths import ProjectPaths
 from mimedi_qual.profiles import load_acceptance, load_bench, load_urs
 from mimedi_qual.profiles.acceptance import AcceptanceProfile
 from mimedi_qual.profiles.bench import BenchProfile
-from mimedi_qual.qualification.protocol import ProtocolError, load_protocol
+from mimedi_qual.qualification.protocol import load_protocol
 from mimedi_qual.qualification.selection import Selection, select
 from mimedi_qual.qualification.traceability import check_traceability, load_requirements
 
@@ -32,11 +33,7 @@ class TraceabilityError(ProtocolError):
     """The protocol does not trace the URS (a requirement without a scenario, an unknown URS tag or criterion)."""
 
     def __init__(self, message: str):
-        Exception.__init__(self, message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
+        super().__init__(None, None, message)
 
 
 @dataclass(frozen=True)

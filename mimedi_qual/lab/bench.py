@@ -24,6 +24,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from mimedi_qual.errors import BenchError
 from mimedi_qual.lab.calibration import today_utc
 from mimedi_qual.lab.drivers.operator import terminal_prompt
 from mimedi_qual.lab.environment import (
@@ -133,7 +134,7 @@ class Bench:
     # -- power, digital I/O, console, strategy ---------------------------
     def _needs(self, section: str) -> None:
         if getattr(self.profile, section) is None:
-            raise LookupError(f"bench {self.profile.bench.id} has no '{section}' section in {self.profile_path}")
+            raise BenchError(f"bench {self.profile.bench.id} has no '{section}' section in {self.profile_path}")
 
     def power(self):
         """labgrid ``PowerProtocol`` of the outlet feeding the controller (``on``/``off``/``cycle``/``get``)."""
@@ -161,7 +162,7 @@ class Bench:
     def strategy(self):
         """The :class:`~mimedi_qual.lab.strategy.BioreactorStrategy` (needs power and console sections)."""
         if self.profile.power is None or self.profile.console is None:
-            raise LookupError(f"bench {self.profile.bench.id} has no strategy: its profile {self.profile_path} "
+            raise BenchError(f"bench {self.profile.bench.id} has no strategy: its profile {self.profile_path} "
                               "needs both a 'power' and a 'console' section")
         return self.target.get_strategy()
 
@@ -185,7 +186,7 @@ class Bench:
             return self.profile.instruments[name]
         except KeyError:
             known = ", ".join(sorted(self.profile.instruments))
-            raise LookupError(f"bench {self.profile.bench.id} has no instrument '{name}' (has: {known})") from None
+            raise BenchError(f"bench {self.profile.bench.id} has no instrument '{name}' (has: {known})") from None
 
     def check_calibration(self, name: str, on: dt.date | None = None) -> None:
         """Raise :class:`CalibrationExpired` when ``name`` is past its due date (the drivers do this too)."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mimedi_qual.errors import CriterionError
 from mimedi_qual.lab.bench import Bench
 from mimedi_qual.profiles import load_process
 from mimedi_qual.profiles.acceptance import AcceptanceProfile, Criterion
@@ -23,8 +24,8 @@ if TYPE_CHECKING:
     from mimedi_qual.plugin.evidence_recorder import EvidenceRecorder
 
 
-class UnknownCriterion(LookupError):
-    pass
+class UnknownCriterion(CriterionError):
+    """A step names a criterion id that the acceptance profile in use does not define."""
 
 
 @dataclass

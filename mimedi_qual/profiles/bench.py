@@ -16,6 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mimedi_qual.errors import BenchError
+
 SIM_ADDRESS = "sim"
 
 
@@ -277,5 +279,5 @@ class BenchProfile(StrictModel):
         """The (name, instrument) of the one instrument of ``kind``."""
         found = [(n, i) for n, i in self.instruments.items() if i.kind == kind]
         if len(found) != 1:
-            raise LookupError(f"bench {self.bench.id} has {len(found)} instruments of kind {kind!r}")
+            raise BenchError(f"bench {self.bench.id} has {len(found)} instruments of kind {kind!r}")
         return found[0]

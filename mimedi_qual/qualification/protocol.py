@@ -4,8 +4,8 @@ A broken feature file is bad input: it is reported with its file and line and
 the campaign does not start (exit 2), instead of failing halfway through.
 
 >>> scenarios = load_protocol([Path("features/oq")])
->>> scenarios[0].stage, scenarios[0].tags
-('OQ', {'URS-OQ-TEMP-001'})
+>>> {s.stage for s in scenarios}, any("URS-OQ-TEMP-001" in s.tags for s in scenarios)
+({'OQ'}, True)
 """
 
 from __future__ import annotations
@@ -16,14 +16,9 @@ from pathlib import Path
 from pytest_bdd.exceptions import GherkinParseError
 from pytest_bdd.parser import FeatureParser
 
+from mimedi_qual.errors import ProtocolError
+
 STAGES = ("IQ", "OQ", "PQ")
-
-
-class ProtocolError(Exception):
-    def __init__(self, path: Path, line: int | None, message: str):
-        self.path, self.line, self.message = path, line, message
-        where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: {message}")
 
 
 @dataclass(frozen=True)

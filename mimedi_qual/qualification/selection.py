@@ -23,14 +23,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mimedi_qual.errors import ProtocolError
 from mimedi_qual.profiles.urs import Requirement
 from mimedi_qual.qualification.protocol import ScenarioRef
 
 RISKS = ("high", "medium", "low")
 
 
-class SelectionError(ValueError):
-    """A filter that is malformed or selects nothing."""
+class SelectionError(ProtocolError):
+    """A selection of the protocol (``--stage``, ``--module``, ``--risk``, ``--tags``) that is malformed
+    or selects nothing: bad input, nothing runs."""
+
+    def __init__(self, message: str):
+        super().__init__(None, None, message)
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,14 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from mimedi_qual.errors import MimediQualError
+
 TRACKING_MARKERS = ("googletagmanager", "gtag(", "google-analytics")
 GENERATE_TIMEOUT_S = 300
 
 
-class ReportError(RuntimeError):
-    pass
+class ReportError(MimediQualError):
+    """The Allure report could not be generated or is unfit (a tracking script); the record is complete without it."""
 
 
 def find_allure(tools_dir: Path) -> Path | None:

@@ -24,12 +24,14 @@ import sys
 import threading
 from pathlib import Path
 
+from mimedi_qual.errors import BenchError
+
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 5.0
 
 
-class SimulatedBenchError(RuntimeError):
-    """The simulated bench process failed to start."""
+class SimulatedBenchError(BenchError):
+    """The simulated bench process failed to start (the message carries its last output)."""
 
 
 class SimulatedBenchProcess:

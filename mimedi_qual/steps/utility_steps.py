@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pytest_bdd import parsers, then
 
-from mimedi_qual.errors import InstrumentError
+from mimedi_qual.errors import BenchError, InstrumentError
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
 from mimedi_qual.steps.actions.equipment_register import equipment_register
@@ -34,7 +34,7 @@ def gas_supply_pressure_meets(campaign: CampaignContext, gas: str, criterion_id:
     """Gas-supply pressure (bar) from its transducer on the DMM channel named in the equipment register."""
     wiring = equipment_register(campaign).gas_supplies.get(gas)
     if wiring is None:
-        raise LookupError(f"the equipment register has no wiring for the {gas} supply")
+        raise BenchError(f"the equipment register has no wiring for the {gas} supply")
     name = campaign.bench.name_of_kind("multimeter")
     pressure_bar = campaign.bench.multimeter().read_dc_voltage_v(wiring.dmm_channel) * wiring.bar_per_volt
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id), pressure_bar, name))

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from labgrid.strategy.common import StrategyError
 
+from mimedi_qual.errors import BenchError
 from mimedi_qual.lab.bench import Bench
 from mimedi_qual.lab.strategy import Status, set_coil_checked
 from mimedi_qual.profiles import load_bench
@@ -67,7 +68,7 @@ def test_a_coil_write_that_did_not_take_is_caught(bench):
 def test_strategy_needs_power_and_console_sections():
     profile = load_bench(TEMPLATE).model_copy(update={"console": None})
     facade = Bench(profile, TEMPLATE, target=None, env=None)
-    with pytest.raises(LookupError, match="needs both a 'power' and a 'console' section"):
+    with pytest.raises(BenchError, match="needs both a 'power' and a 'console' section"):
         facade.strategy()
 
 

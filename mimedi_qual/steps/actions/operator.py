@@ -17,6 +17,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 
+from mimedi_qual.errors import BenchError
 from mimedi_qual.lab.protocols import BioreactorProtocol
 from mimedi_qual.plugin.context import CampaignContext
 
@@ -34,7 +35,7 @@ def credentials(campaign: CampaignContext, level: str) -> tuple[str, str]:
                 return account.user, account.password
     user, password = os.environ.get(f"MIMEDI_{level}_USER"), os.environ.get(f"MIMEDI_{level}_PASSWORD")
     if not user or not password:
-        raise LookupError(f"no {level} account: set MIMEDI_{level}_USER and MIMEDI_{level}_PASSWORD")
+        raise BenchError(f"no {level} account: set MIMEDI_{level}_USER and MIMEDI_{level}_PASSWORD")
     return user, password
 
 

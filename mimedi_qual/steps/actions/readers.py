@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from mimedi_qual.errors import ProtocolError
 from mimedi_qual.plugin.context import CampaignContext
 
 #: the unit of each column a reader returns: the raw series file and its plot name it
@@ -48,7 +49,7 @@ def reader(campaign: CampaignContext, instrument: str, quantity: str | None = No
     try:
         return table[(kind, quantity)]()
     except KeyError:
-        raise LookupError(f"the {instrument} ({kind}) cannot read '{quantity}'") from None
+        raise ProtocolError(None, None, f"the {instrument} ({kind}) cannot read '{quantity}'") from None
 
 
 def resolve_instrument(campaign: CampaignContext, name_or_kind: str) -> str:
