@@ -11,17 +11,20 @@ The heart:
   the culture twin (:mod:`mimedi_qual.twin`) stepped together in C, with the
   controller's probes and pumps; 14 virtual days take about a second;
 * :mod:`.world` — virtual clock (or real time), power, door, balance vessel,
-  gas supplies and the faults injected into them; every device reads it;
+  gas supplies and the fault table (what each injectable fault does and how it
+  is cleared); every device reads it;
 * :mod:`.faults`, :mod:`.audit` — the record of injected faults, the
-  controller's non-volatile audit trail.
+  controller's non-volatile audit trail (and its ``AUD:*`` commands);
+* :mod:`.error_model` — how an instrument misreads the truth (offset + seeded noise).
 
 The devices, one listening port each:
 
 * :mod:`.scpi` — IEEE 488.2 / SCPI interpreter (long and short forms,
   case-insensitive, ``SYST:ERR?`` queue with standard codes);
 * :mod:`.server` — line server hosting one device (power and link faults);
-* :mod:`.controller` — the MiMédi BR1 controller's SCPI set (modules, alarms,
-  interlocks, access levels, audit trail);
+* :mod:`.controller` — the MiMédi BR1 controller's SCPI set (setpoints, modules,
+  pumps, alarms, interlocks, loop modes), on :mod:`.access` (login session,
+  access levels, accounts: :mod:`.accounts`);
 * :mod:`.thermometer`, :mod:`.reference_meters` (pH/DO, CO2, tachometer),
   :mod:`.multimeter`, :mod:`.balance` (MT-SICS) — reference instruments;
 * :mod:`.pdu` (HTTP for labgrid's ``rest`` power backend), :mod:`.modbus_io`

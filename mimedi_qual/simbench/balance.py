@@ -26,7 +26,8 @@ errors      ``ES`` syntax (unknown command), ``EL`` logical (command
 from __future__ import annotations
 
 from mimedi_qual.profiles.bench import Identity
-from mimedi_qual.simbench.world import SimulatedWorld, seeded_rng
+from mimedi_qual.simbench.error_model import seeded_rng
+from mimedi_qual.simbench.world import SimulatedWorld
 
 
 class BalanceDevice:

@@ -59,7 +59,8 @@ from mimedi_qual.simbench.access import SUPERVISOR_ACTIONS, AccessControl
 from mimedi_qual.simbench.audit import register_audit_commands
 from mimedi_qual.simbench.lockstep import PUMP_NAMES
 from mimedi_qual.simbench.scpi import ILLEGAL_PARAMETER, SETTINGS_CONFLICT, ScpiError, parse_float
-from mimedi_qual.simbench.world import Reading, SimulatedWorld, seeded_rng
+from mimedi_qual.simbench.error_model import Reading, seeded_rng
+from mimedi_qual.simbench.world import SimulatedWorld
 
 #: Limit alarms by the variable they watch: ALARm:LIMit takes these (codes.Alarm names).
 LIMIT_ALARMS = {"TEMPERATURE": (Alarm.TEMPERATURE_HIGH, Alarm.TEMPERATURE_LOW),

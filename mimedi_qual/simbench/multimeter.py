@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from mimedi_qual.profiles.bench import Identity
 from mimedi_qual.simbench.scpi import ILLEGAL_PARAMETER, ScpiDevice, ScpiError
-from mimedi_qual.simbench.world import SimulatedWorld, seeded_rng
+from mimedi_qual.simbench.error_model import seeded_rng
+from mimedi_qual.simbench.world import SimulatedWorld
 
 VOLTS_PER_BAR = 1.0
 GAS_OF_CHANNEL = {"1": "CO2", "2": "O2"}

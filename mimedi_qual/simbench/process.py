@@ -46,7 +46,8 @@ from mimedi_qual.simbench.reference_meters import GasAnalyzerDevice, PhDoMeterDe
 from mimedi_qual.simbench.server import LineServer
 from mimedi_qual.simbench.simctl import SimulationControlDevice
 from mimedi_qual.simbench.thermometer import ThermometerDevice
-from mimedi_qual.simbench.world import SimulatedWorld, seeded_rng
+from mimedi_qual.simbench.error_model import seeded_rng
+from mimedi_qual.simbench.world import SimulatedWorld
 
 SIMCTL = "simctl"
 PDU = "pdu"

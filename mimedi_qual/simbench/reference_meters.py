@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from mimedi_qual.profiles.bench import Identity, SimulatedProbe
 from mimedi_qual.simbench.scpi import ScpiDevice
-from mimedi_qual.simbench.world import Reading, SimulatedWorld, seeded_rng
+from mimedi_qual.simbench.error_model import Reading, seeded_rng
+from mimedi_qual.simbench.world import SimulatedWorld
 
 
 class ReferenceMeter(ScpiDevice):

@@ -6,7 +6,7 @@ the wall clock in real-time mode. Each control period the real control core
 (:mod:`mimedi_qual.twin.culture`) — compiled together in :mod:`.lockstep`.
 Everything the bench's devices report is read from here, at the current
 virtual time: the reference instruments read the twin's true values through
-their own error models, the controller reads its own probes.
+their own error models (:mod:`.error_model`), the controller reads its own probes.
 
 The world also holds what is *around* the controller: the PDU outlet and
 mains that power it (a cut stops the controller, the culture keeps evolving
@@ -26,18 +26,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from mimedi_qual.control.codes import ALARM_KINDS, Alarm, Command, Loop, Module, ModuleState
 from mimedi_qual.control.parameters import DEFAULT_PROFILE_PATH, build_controller, load_controller_profile
 from mimedi_qual.paths import project_paths
-from mimedi_qual.profiles.bench import BenchProfile, SimulatedProbe
+from mimedi_qual.profiles.bench import BenchProfile
 from mimedi_qual.simbench.audit import AuditTrail
+from mimedi_qual.simbench.error_model import seeded_rng
 from mimedi_qual.simbench.faults import FaultLog
 from mimedi_qual.simbench.lockstep import PROBE_NAMES, PUMP_NAMES, LockstepCore
 from mimedi_qual.twin.culture import Culture, CultureFault
@@ -51,29 +49,12 @@ class FaultError(ValueError):
     """A fault injection the world cannot carry out (unknown fault, bad target or value)."""
 
 
-def seeded_rng(seed: int, stream: str) -> np.random.Generator:
-    """An independent, reproducible noise stream per instrument."""
-    return np.random.default_rng([seed, zlib.crc32(stream.encode())])
-
-
 def _resolve_path(path: str | None, default: Path) -> Path:
     """A profile the bench profile names (relative: to the project root), or ``default``."""
     if path is None:
         return default
     candidate = Path(path)
     return candidate if candidate.is_absolute() else project_paths().root / candidate
-
-
-class Reading:
-    """One instrument channel's error model applied to a true value: offset + seeded noise."""
-
-    def __init__(self, probe: SimulatedProbe, rng: np.random.Generator):
-        self.probe = probe
-        self.rng = rng
-
-    def __call__(self, true_value: float) -> float:
-        noise = self.rng.normal(0.0, self.probe.noise) if self.probe.noise else 0.0
-        return true_value + self.probe.offset + noise
 
 
 class SimulatedWorld:
