@@ -14,6 +14,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from mimedi_qual.errors import CriterionError
 from mimedi_qual.profiles.acceptance import Criterion
 from mimedi_qual.qualification.limits import format_limits, format_number
 
@@ -63,7 +64,7 @@ def _within(value: float, low: float | None, high: float | None) -> bool:
 def judge_value(criterion_id: str, criterion: Criterion, value: float, instrument: str) -> Measurement:
     """Judge one numeric value against a band/min/max criterion."""
     if criterion.kind == "exact":
-        raise ValueError(f"{criterion_id} is an 'exact' criterion: use judge_exact")
+        raise CriterionError(f"{criterion_id} is an 'exact' criterion: use judge_exact")
     return Measurement(
         criterion_id=criterion_id,
         description=criterion.description,
@@ -84,9 +85,9 @@ def judge_series(criterion_id: str, criterion: Criterion, values: list[float], i
     case); min, max, mean and count go into ``statistics``.
     """
     if not values:
-        raise ValueError(f"{criterion_id}: no samples to judge")
+        raise CriterionError(f"{criterion_id}: no samples to judge")
     if criterion.kind == "exact":
-        raise ValueError(f"{criterion_id} is an 'exact' criterion")
+        raise CriterionError(f"{criterion_id} is an 'exact' criterion")
     low, high = criterion.low, criterion.high
     centre = criterion.target if criterion.target is not None else (low if low is not None else high)
     worst = max(values, key=lambda v: (math.isnan(v), abs(v - centre)))
