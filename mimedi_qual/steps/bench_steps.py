@@ -15,37 +15,17 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, when
 
 from mimedi_qual.plugin.context import CampaignContext
+from mimedi_qual.steps.actions.readiness import make_ready
 from mimedi_qual.steps.actions.setpoints import return_co2_to_ph_loop, set_to_target, set_value
-from mimedi_qual.steps.waiting import wait_until
 
 SECONDS_PER_HOUR = 3600.0
 SECONDS_PER_MINUTE = 60.0
 
 
-def has_strategy(campaign: CampaignContext) -> bool:
-    """The bench profile describes power and console, so the strategy can bring the bench to a state."""
-    profile = campaign.bench.profile
-    return profile.power is not None and profile.console is not None
-
-
-#: Bench time an interlock left by the previous scenario gets to release (an unclamped line
-#: needs a control period or two; a door left open does not release and fails readiness).
-READY_INTERLOCK_WAIT_S = 30.0
-READY_POLL_S = 1.0
-
-
 @given("the bench is ready")
 def bench_is_ready(campaign: CampaignContext) -> None:
     """The controller is powered and READY, every instrument answers its identity query, no interlock is active."""
-    if has_strategy(campaign):
-        campaign.bench.ensure_state("ready")
-    for name in campaign.bench.profile.instruments:
-        campaign.bench.identify(name)
-    if not wait_until(campaign.bench.clock(), lambda: not campaign.bench.bioreactor().active_interlocks(),
-                      READY_INTERLOCK_WAIT_S, READY_POLL_S):
-        active = campaign.bench.bioreactor().active_interlocks()
-        raise AssertionError(f"bench not ready: interlock(s) {', '.join(active)} still active "
-                             f"{READY_INTERLOCK_WAIT_S:.0f} s after the scenario began")
+    make_ready(campaign)
 
 
 @given("a fresh culture bag is loaded")

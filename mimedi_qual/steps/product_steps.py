@@ -26,6 +26,7 @@ from mimedi_qual.lab.protocols import QcRelease
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import Measurement, judge_value
 from mimedi_qual.report.allure_evidence import attach_table
+from mimedi_qual.steps.actions.qc_release import submit_product_sample
 
 #: result name in a step phrase → how to read it from the QC release (in the criterion's unit)
 RESULTS = {
@@ -42,20 +43,11 @@ RESULTS = {
 _PAIR = re.compile(r"^\s*(?P<result>.+?)\s+(?P<criterion>(?:IQ|OQ|PQ)-[A-Z0-9]+(?:-[A-Z0-9]+)*)\s*$")
 
 
-def _sample_id(batch_run, clock) -> str:
-    """The label on the sample: recipe, batch and the bench time it was drawn (unique on a bench)."""
-    label = re.sub(r"[^A-Za-z0-9]+", "-", f"{batch_run.recipe}-{batch_run.label}").strip("-").upper()
-    return f"{label}-T{int(clock.now_s())}"
-
-
 def qc_release(campaign: CampaignContext, batch_run) -> QcRelease:
     """The QC release of the batch's product: sampled and submitted once, the results kept on the run."""
     release = getattr(batch_run, "qc_release", None)
     if release is None:
-        lab = campaign.bench.qc_lab()
-        sample_id = _sample_id(batch_run, campaign.bench.clock())
-        lab.submit_sample(sample_id)
-        release = lab.results(sample_id)
+        sample_id, release = submit_product_sample(campaign, batch_run)
         batch_run.qc_release = release
         rows = [(name, read(release)) for name, read in RESULTS.items()]
         attach_table(f"{batch_run.label}: QC release of sample {sample_id}", ["result", "value"], rows)

@@ -23,25 +23,11 @@ from pytest_bdd import parsers, then, when
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_series, judge_value
 from mimedi_qual.qualification.series import Series
-from mimedi_qual.steps.actions.readers import UNIT_OF_COLUMN, reader, resolve_instrument
+from mimedi_qual.steps.actions.readers import reader, resolve_instrument
+from mimedi_qual.steps.actions.sampling import sample
 
 SECONDS_PER_MINUTE = 60.0
 SECONDS_PER_HOUR = 3600.0
-
-
-def sample(campaign: CampaignContext, instrument: str, quantity: str | None, interval_s: float,
-           duration_s: float) -> Series:
-    """Read ``quantity`` on ``instrument`` every ``interval_s`` for ``duration_s`` of bench time."""
-    clock = campaign.bench.clock()
-    read, column = reader(campaign, instrument, quantity)
-    instrument = resolve_instrument(campaign, instrument)
-    label = f"{instrument} readings" if quantity is None else f"{quantity} readings on {instrument}"
-    series = Series(label, column, UNIT_OF_COLUMN[column], campaign.instrument_id(instrument),
-                    start_bench_s=clock.now_s())
-    for _ in range(int(round(duration_s / interval_s))):
-        clock.wait_s(interval_s)
-        series.add(clock.now_s(), read())
-    return series
 
 
 @when(parsers.re(r"the (?P<instrument>[\w-]+) is read every (?P<interval_min>[\d.]+) minutes? "

@@ -18,6 +18,7 @@ steps ask to wait.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mimedi_qual.lab.drivers.faults import FaultInjectionProtocol
@@ -30,6 +31,9 @@ from mimedi_qual.lab.protocols import (
     ControlTiming,
     LoopMode,
     PumpState,
+    QcLabProtocol,
+    QcRelease,
+    TemperatureSensorProtocol,
     Weighing,
 )
 
@@ -40,19 +44,29 @@ FAULT_EFFECTS = {
     "DOOR_OPEN": ("DOOR_OPEN", "DOOR_OPEN"),
 }
 LEVEL_RANK = {"NONE": 0, "OPERATOR": 1, "SUPERVISOR": 2, "ADMIN": 3}
+WATER_DENSITY_G_PER_ML = 0.9978
 
 
 class FakeClock(ClockProtocol):
-    """Bench time that moves only when a step waits."""
+    """Bench time that moves only when a step waits; ``at(t_s, action)`` makes something happen then."""
 
     def __init__(self) -> None:
         self.t_s = 0.0
+        self.scheduled: list[tuple[float, Callable[[], object]]] = []
 
     def now_s(self) -> float:
         return self.t_s
 
     def wait_s(self, duration_s: float) -> None:
         self.t_s += duration_s
+        due = [entry for entry in self.scheduled if entry[0] <= self.t_s]
+        self.scheduled = [entry for entry in self.scheduled if entry[0] > self.t_s]
+        for _, action in sorted(due, key=lambda entry: entry[0]):
+            action()
+
+    def at(self, t_s: float, action: Callable[[], object]) -> None:
+        """Run ``action`` once bench time reaches ``t_s``."""
+        self.scheduled.append((t_s, action))
 
 
 class FakeCoil:
@@ -114,6 +128,7 @@ class FakeController(BioreactorProtocol):
         self.runs: list[PumpRun] = []
         self.audit: list[AuditEntry] = [AuditEntry(1, 0.0, "system", "POWER_ON", "", "", "boot")]
         self.weight_g = 1000.0
+        self.load_cell_gain = 1.0
         self.misbehaves: set[str] = set()
 
     # -- helpers ----------------------------------------------------------
@@ -216,7 +231,8 @@ class FakeController(BioreactorProtocol):
         return self.setpoints["rocking"]
 
     def read_weight_g(self) -> float:
-        return self.weight_g
+        """The bag on the load cell: what the pumps took out of it is gone (``load_cell_gain`` 1 = calibrated)."""
+        return self.load_cell_gain * (self.weight_g - self.delivered_ml() * WATER_DENSITY_G_PER_ML)
 
     def heater_output_pct(self) -> float:
         return 12.5
@@ -367,7 +383,7 @@ class FakeController(BioreactorProtocol):
 class FakeBalance(BalanceProtocol):
     """A balance under every pump outlet: it weighs what the pumps put out, ``density_g_per_ml`` g per mL."""
 
-    def __init__(self, controller: FakeController, density_g_per_ml: float = 0.9978) -> None:
+    def __init__(self, controller: FakeController, density_g_per_ml: float = WATER_DENSITY_G_PER_ML) -> None:
         self.controller = controller
         self.density_g_per_ml = density_g_per_ml
         self.vessel_g = 100.0
@@ -388,6 +404,38 @@ class FakeBalance(BalanceProtocol):
         tare = self.read_stable_mass_g()
         self.zero()
         return tare
+
+
+class FakeThermometer(TemperatureSensorProtocol):
+    """The reference thermometer in the bag: the culture at the setpoint, plus ``offset_c``."""
+
+    def __init__(self, controller: FakeController, offset_c: float = 0.0) -> None:
+        self.controller = controller
+        self.offset_c = offset_c
+
+    def identify(self) -> str:
+        return "FLUKE,1524,T000001,1.0"
+
+    def read_temperature_c(self) -> float:
+        return self.controller.temperature_setpoint_c() + self.offset_c
+
+
+class FakeQcLab(QcLabProtocol):
+    """A QC lab that releases every sample with the same results; ``submitted`` lists the sample labels."""
+
+    def __init__(self) -> None:
+        self.submitted: list[str] = []
+
+    def identify(self) -> str:
+        return "MIMEDI,QC-LAB,QC-0001,1.0"
+
+    def submit_sample(self, sample_id: str) -> None:
+        self.submitted.append(sample_id)
+
+    def results(self, sample_id: str) -> QcRelease:
+        if sample_id not in self.submitted:
+            raise LookupError(f"no sample {sample_id}")
+        return QcRelease(sample_id, 2.0e6, 92.0, 97.0, 45.0, 2.1, 0.2, "NEGATIVE", "NEGATIVE", 180.0)
 
 
 class FakeFaultInjector(FaultInjectionProtocol):
@@ -445,7 +493,10 @@ class FakeBench:
         self.controller = FakeController(self.clock_, accounts, self.relay)
         self.balance_ = FakeBalance(self.controller)
         self.faults = FakeFaultInjector(self.controller)
+        self.thermometer_ = FakeThermometer(self.controller)
+        self.qc_lab_ = FakeQcLab()
         self.target = _Target(self.faults)
+        self.states: list[str] = []            # what the strategy was asked for (ensure_state)
 
     def __repr__(self) -> str:
         return "<fake bench>"
@@ -458,6 +509,22 @@ class FakeBench:
 
     def balance(self, name: str | None = None) -> FakeBalance:
         return self.balance_
+
+    def thermometer(self, name: str | None = None) -> FakeThermometer:
+        return self.thermometer_
+
+    def qc_lab(self, name: str | None = None) -> FakeQcLab:
+        return self.qc_lab_
+
+    def ensure_state(self, state: str) -> None:
+        self.states.append(state)
+
+    def identify(self, name: str) -> str:
+        return self.instrument_identities()[name]
+
+    def instrument_identities(self) -> dict[str, str]:
+        """Every instrument of the profile answers with its registered identity."""
+        return {name: entry.identity.as_idn() for name, entry in self.profile.instruments.items()}
 
     def alarm_relay(self) -> FakeCoil:
         return self.relay

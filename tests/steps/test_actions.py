@@ -3,15 +3,21 @@ attempts reserved for higher levels, forced setpoints put back by the cleanup, a
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from mimedi_qual.lab.errors import AccessDenied
 from mimedi_qual.steps.actions.audit import AuditedChanges, audit_findings
 from mimedi_qual.steps.actions.faults import force_setpoint
+from mimedi_qual.steps.actions.load_cell import transfer_bag_to_balance
 from mimedi_qual.steps.actions.modules import bring_to_state, ensure_executing, restart_if_running
 from mimedi_qual.steps.actions.operator import ANONYMOUS, credentials, ensure_operator, log_in_as
 from mimedi_qual.steps.actions.protected_actions import try_action
 from mimedi_qual.steps.actions.pumps import BALANCE_SETTLE_S, deliver_once
+from mimedi_qual.steps.actions.qc_release import submit_product_sample
+from mimedi_qual.steps.actions.readiness import make_ready
+from mimedi_qual.steps.actions.sampling import sample
 from mimedi_qual.steps.actions.setpoints import return_co2_to_ph_loop, set_to_target, set_value
 from mimedi_qual.steps.cleanup import BenchCleanup
 
@@ -117,3 +123,37 @@ def test_audit_findings_count_missing_changes_and_hide_entries_showing_a_secret(
     assert missing == [("temperature", 36.5, 37.0)]
     assert leaking == [bench.controller.audit_count()]
     assert all("hunter2" not in str(entry) for entry in shown)
+
+
+def test_make_ready_asks_the_strategy_identifies_every_instrument_and_waits_for_interlocks(campaign, bench):
+    bench.controller.interlocks.append("PUMP_OCCLUSION")
+    bench.clock_.at(5.0, bench.controller.interlocks.clear)   # released a few control periods in
+    make_ready(campaign)
+    assert bench.states == ["ready"] and bench.clock_.now_s() == 5.0
+
+
+def test_make_ready_fails_naming_an_interlock_that_stays(campaign, bench):
+    bench.controller.interlocks.append("DOOR_OPEN")
+    with pytest.raises(AssertionError, match="interlock\\(s\\) DOOR_OPEN still active 30 s after"):
+        make_ready(campaign)
+
+
+def test_sampling_reads_at_each_interval_into_a_series(campaign, bench):
+    bench.thermometer_.offset_c = 0.2
+    series = sample(campaign, "thermometer", None, 60.0, 600.0)
+    assert len(series.values) == 10 and series.values == pytest.approx([37.2] * 10)
+    assert bench.clock_.now_s() == 600.0
+
+
+def test_the_load_cell_agrees_with_the_balance_unless_it_is_miscalibrated(campaign, bench):
+    assert transfer_bag_to_balance(campaign, 200.0, "HARVEST", 4).errors_g == pytest.approx([0.0] * 4, abs=1e-9)
+    bench.controller.load_cell_gain = 1.01            # reads 1 % high: each 50 mL step loses 0.5 g too much
+    errors_g = transfer_bag_to_balance(campaign, 200.0, "HARVEST", 4).errors_g
+    assert errors_g == pytest.approx([0.01 * 50.0 * 0.9978] * 4)
+
+
+def test_the_product_sample_is_labelled_by_recipe_batch_and_bench_time(campaign, bench):
+    bench.clock_.wait_s(1209600.0)
+    label, release = submit_product_sample(campaign, SimpleNamespace(recipe="car-t-14d", label="batch 1"))
+    assert label == "CAR-T-14D-BATCH-1-T1209600" and bench.qc_lab_.submitted == [label]
+    assert release.sample_id == label
