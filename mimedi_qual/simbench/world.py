@@ -366,12 +366,10 @@ class SimulatedWorld:
         return self.controller_powered and not self.booting and self.controller.alarm_unacked_mask != 0
 
     def set_door(self, open_: bool) -> None:
+        """The rig's door: the controller's door switch reads it, and an open door cools the bag."""
         self.door_open = bool(open_)
         self.core.door_open = self.door_open
-        if self.door_open:
-            self._plant_fault(CultureFault.DOOR_OPEN, True)
-        else:
-            self._plant_fault(CultureFault.DOOR_OPEN, False)
+        self._plant_fault(CultureFault.DOOR_OPEN, self.door_open)
 
     def probe(self, name: str) -> float:
         """The controller's latest reading of its own probe ``TEMP``, ``PH`` or ``DO``."""

@@ -130,7 +130,7 @@ class PlaceLease:
 @contextlib.contextmanager
 def sigterm_as_interrupt():
     """Within the block SIGTERM raises KeyboardInterrupt, so ``finally`` (release the place) runs."""
-    def interrupt(signum, frame):
+    def interrupt(_signum, _frame):
         raise KeyboardInterrupt
 
     try:
