@@ -106,9 +106,12 @@ class PumpRun:
 class FakeController(BioreactorProtocol):
     """The controller's interface over in-memory state.
 
-    ``misbehaves`` names what a faulty controller forgets when a fault is
+    ``misbehaves`` names what a faulty controller forgets. When a fault is
     injected: ``"audit"`` (no ALARM_RAISED entry), ``"interlock"`` (no
-    interlock), ``"pump_stop"`` (the pump keeps running), ``"alarm"`` (no alarm).
+    interlock), ``"pump_stop"`` (the pump keeps running), ``"alarm"`` (no
+    alarm). Always: ``"access"`` (no access-level check: everything is
+    accepted), ``"audit_changes"`` (changes leave no audit entry),
+    ``"audit_denied"`` (refused attempts leave no audit entry).
     """
 
     def __init__(self, clock: FakeClock, accounts: dict[str, tuple[str, str]], relay: FakeCoil) -> None:
@@ -133,10 +136,16 @@ class FakeController(BioreactorProtocol):
 
     # -- helpers ----------------------------------------------------------
     def _log(self, action: str, old: object = "", new: object = "", reason: str = "") -> None:
+        refusal = action.endswith(("_DENIED", "_REFUSED"))
+        if ("audit_denied" in self.misbehaves and refusal) or (
+                "audit_changes" in self.misbehaves and not refusal and action != "ALARM_RAISED"):
+            return
         self.audit.append(AuditEntry(len(self.audit) + 1, self.clock.now_s(), self.user or "ANONYMOUS", action,
                                      str(old), str(new), reason))
 
     def _needs(self, level: str, action: str) -> None:
+        if "access" in self.misbehaves:
+            return
         if LEVEL_RANK[self.level] < LEVEL_RANK[level]:
             self._log(f"{action}_DENIED", self.level)
             raise AccessDenied("controller", action, -203, "Command protected")
@@ -285,7 +294,7 @@ class FakeController(BioreactorProtocol):
         moves = {("IDLE", "START"): "EXECUTE", ("EXECUTE", "HOLD"): "HELD", ("HELD", "UNHOLD"): "EXECUTE",
                  ("EXECUTE", "COMPLETE"): "COMPLETED", ("EXECUTE", "STOP"): "STOPPED",
                  ("HELD", "STOP"): "STOPPED", ("COMPLETED", "RESET"): "IDLE", ("STOPPED", "RESET"): "IDLE",
-                 ("EXECUTE", "ABORT"): "ABORTED", ("ABORTED", "RESET"): "IDLE"}
+                 ("EXECUTE", "ABORT"): "ABORTED", ("ABORTED", "RESET"): "IDLE", ("IDLE", "RESET"): "IDLE"}
         if (state, command) not in moves:
             raise CommandRefused("controller", command, -221, "Settings conflict", f"module {module} is {state}")
         self.modules[module] = moves[(state, command)]
