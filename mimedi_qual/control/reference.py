@@ -2,7 +2,7 @@
 
 Line for line the same arithmetic as ``controller.pyx`` / ``pid.pyx``, written
 for reading rather than speed. It exists for two reasons: the equivalence
-tests (tests/control/test_equivalence.py) step both on the same randomized
+tests (tests/control/test_controller_equivalence.py) step both on the same randomized
 inputs and commands and require equal outputs, and the benchmark reports how
 much faster the compiled core is. It is never imported in place of the
 compiled core.
@@ -141,6 +141,19 @@ class ReferenceAlarm:
         return False
 
 
+@dataclass
+class _StepFacts:
+    """What the early stages of a step found, for the later ones (``StepFacts`` in controller.pyx)."""
+
+    t_failed: bool
+    ph_failed: bool
+    do_failed: bool
+    door: bool = False              # the door switch reads open
+    regulating: bool = False        # a culture module (transduction, expansion) is active
+    was_regulating: bool = False    # ... it was at the previous step
+    perfusing: bool = False         # expansion is in EXECUTE
+
+
 class ReferenceController:
     """Same behaviour as the compiled ``Controller``; ``step`` returns a dict
     keyed by ``codes.OUTPUT_COLUMNS``."""
@@ -261,7 +274,8 @@ class ReferenceController:
             raise ValueError("an alarm limit must be a number")
         self.alarms[alarm].limit = limit
 
-    # ------------------------------------------------------------ the step
+    # ------------------------------------------------------------ the step, stage by stage
+    # The same stages, in the same order and with the same names, as ``ctl_step`` in controller.pyx.
 
     def _in_band(self, high_alarm: int, x: float) -> bool:
         return self.alarms[high_alarm + 1].limit < x < self.alarms[high_alarm].limit
@@ -271,158 +285,25 @@ class ReferenceController:
              dt_s: float | None = None, co2_supply_bar: float = NAN, o2_supply_bar: float = NAN,
              pump_line_kpa: float = NAN) -> dict:
         dt_s = self.period_s if dt_s is None else dt_s
-        t = temperature_c
         self.time_s += dt_s
-
-        # 1. sensors
-        t_failed = self.sensors[0].update(t, dt_s)
-        ph_failed = self.sensors[1].update(ph, dt_s)
-        do_failed = self.sensors[2].update(do_pct, dt_s)
-
-        # 2. interlocks
-        door = bool(door_open)
-        if not t_failed:
-            if t >= self.over_temperature_trip_c:
-                self.over_temperature = True
-            elif t < self.over_temperature_trip_c - self.over_temperature_hysteresis_c:
-                self.over_temperature = False
-        occlusion = self.alarms[Alarm.PUMP_OCCLUSION]
-        if math.isnan(pump_line_kpa):
-            self.occluded = False
-        elif self.occluded:
-            self.occluded = pump_line_kpa > occlusion.limit - occlusion.hysteresis
-        else:
-            self.occluded = pump_line_kpa > occlusion.limit
-        self.interlock_mask = (int(door) | int(self.over_temperature) << 1 | int(t_failed) << 2
-                               | int(ph_failed) << 3 | int(do_failed) << 4 | int(self.occluded) << 5)
-
-        # 3. module state machines
-        for m in range(len(Module)):
-            self.time_in_state_s[m] += dt_s
-            done = ACTING_STATE_COMPLETION.get(ModuleState(self.modules[m]))
-            if done is not None and self.time_in_state_s[m] >= self.acting_state_duration_s:
-                self.modules[m] = done
-                self.time_in_state_s[m] = 0.0
-        regulating = (self.modules[Module.TRANSDUCTION] in REGULATING_STATES
-                      or self.modules[Module.EXPANSION] in REGULATING_STATES)
-        perfusing = self.modules[Module.EXPANSION] == ModuleState.EXECUTE
-        was_regulating = self.regulating
-        self.regulating = regulating
-
-        # 4. loops
+        f = self._check_sensors(temperature_c, ph, do_pct, dt_s)
+        self._update_interlocks(temperature_c, bool(door_open), pump_line_kpa, f)
+        self._advance_state_machines(dt_s, f)
         heater = co2 = base = rocking = o2 = perfusion = 0.0
-        if not regulating:
-            for pid in (self.temperature_pid, self.ph_pid, self.do_pid):
-                pid.clear()
-            self.temperature_setpoint_c = self.temperature_target_c
-            self.armed = [False, False, False]
+        if not f.regulating:
+            self._rest_loops()
         else:
-            ramp = self.temperature_ramp_c_per_s
-            if not was_regulating and ramp > 0.0 and not t_failed:
-                self.temperature_setpoint_c = t
-            if ramp > 0.0:
-                step_c = ramp * dt_s
-                lo = self.temperature_setpoint_c - step_c
-                hi = self.temperature_setpoint_c + step_c
-                self.temperature_setpoint_c = min(max(self.temperature_target_c, lo), hi)
-            else:
-                self.temperature_setpoint_c = self.temperature_target_c
-            if t_failed:
-                heater = self.safe_heater_pct
-                self.temperature_pid.track(self.temperature_setpoint_c, NAN, heater)
-            else:
-                heater = self.temperature_pid.step(self.temperature_setpoint_c, t, dt_s)
-                if self.over_temperature:
-                    heater = 0.0
-                    self.temperature_pid.track(self.temperature_setpoint_c, t, heater)
-                if not self.armed[0] and self._in_band(0, t):
-                    self.armed[0] = True
-
-            if ph_failed:
-                self.ph_pid.track(self.ph_setpoint, NAN, 0.0)
-            else:
-                e = self.ph_setpoint - ph
-                if e > self.ph_deadband:
-                    e = e - self.ph_deadband
-                elif e < -self.ph_deadband:
-                    e = e + self.ph_deadband
-                else:
-                    e = 0.0
-                u = self.ph_pid.step(self.ph_setpoint, self.ph_setpoint - e, dt_s)
-                if u < 0.0:
-                    co2 = -u * self.co2_valve_max_pct * PER_PCT
-                else:
-                    base = u * self.base_pump_max_ml_min * PER_PCT
-                if not self.armed[1] and self._in_band(2, ph):
-                    self.armed[1] = True
-
-            if do_failed:
-                rocking = self.safe_rocking_rpm
-                o2 = self.safe_o2_enrichment_pct
-                self.do_pid.track(self.do_setpoint_pct, NAN, 0.0)
-            else:
-                u = self.do_pid.step(self.do_setpoint_pct, do_pct, dt_s)
-                if u <= 100.0:
-                    rocking = (self.rocking_min_rpm
-                               + (self.rocking_max_rpm - self.rocking_min_rpm) * u * PER_PCT)
-                else:
-                    rocking = self.rocking_max_rpm
-                    o2 = self.o2_enrichment_max_pct * (u - 100.0) * PER_PCT
-                if not self.armed[2] and self._in_band(4, do_pct):
-                    self.armed[2] = True
-
-            if perfusing:
-                self.perfusion_time_s += dt_s
-                x = (self.perfusion_time_s * HOURS_PER_SECOND if self.perfusion_by_time
-                     else cell_density_e6_per_ml)
-                if not math.isnan(x):
-                    k = 0
-                    while k < len(self.perfusion_thresholds) and x >= self.perfusion_thresholds[k]:
-                        k += 1
-                    self.perfusion_rate_ml_day = self.perfusion_rates_ml_day[k]
-                perfusion = self.perfusion_rate_ml_day * DAYS_PER_MINUTE
-
-            if door or self.occluded:
+            heater = self._temperature_loop(temperature_c, f, dt_s)
+            co2, base = self._ph_loop(ph, f, dt_s)
+            rocking, o2 = self._do_cascade(do_pct, f, dt_s)
+            perfusion = self._perfusion_schedule(cell_density_e6_per_ml, f, dt_s)
+            if f.door or self.occluded:     # the door open or a blocked line stops the pumps
                 base = 0.0
                 perfusion = 0.0
-
-        # 5. alarms
-        a = self.alarms
-        conditions = (
-            regulating and a[0].limit_condition(t, self.armed[0] and not t_failed),
-            regulating and a[1].limit_condition(t, self.armed[0] and not t_failed),
-            regulating and a[2].limit_condition(ph, self.armed[1] and not ph_failed),
-            regulating and a[3].limit_condition(ph, self.armed[1] and not ph_failed),
-            regulating and a[4].limit_condition(do_pct, self.armed[2] and not do_failed),
-            regulating and a[5].limit_condition(do_pct, self.armed[2] and not do_failed),
-            t_failed, ph_failed, do_failed, door and regulating, self.over_temperature,
-            regulating and a[11].limit_condition(co2_supply_bar, True),
-            regulating and a[12].limit_condition(o2_supply_bar, True),
-            self.occluded,
-        )
-        new_alarms = 0
-        for k, condition in enumerate(conditions):
-            if a[k].update(condition, dt_s):
-                new_alarms |= 1 << k
-        self.alarm_active_mask = sum(1 << k for k in range(len(a)) if a[k].active)
-        hold = any((new_alarms >> k) & 1 and a[k].priority <= self.auto_hold_priority
-                   for k in range(len(a)))
-        self.alarm_unacked_mask |= new_alarms
-        shown = self.alarm_active_mask | self.alarm_unacked_mask
-        priorities = [a[k].priority for k in range(len(a)) if (shown >> k) & 1]
-        best = min(priorities) if priorities else 0
-
-        if hold:
-            for m in range(len(Module)):
-                target = TRANSITIONS[Command.HOLD].get(ModuleState(self.modules[m]))
-                if target is not None:
-                    self.modules[m] = target
-                    self.time_in_state_s[m] = 0.0
-
-        packed = 0
-        for m in range(len(Module)):
-            packed |= int(self.modules[m]) << (4 * m)
-
+        conditions = self._alarm_conditions(temperature_c, ph, do_pct, co2_supply_bar, o2_supply_bar, f)
+        new_alarms = self._update_alarms(conditions, dt_s)
+        best = self._highest_priority()
+        self._hold_on_urgent_alarm(new_alarms)
         return {
             "heater_pct": heater,
             "co2_valve_pct": co2,
@@ -435,8 +316,181 @@ class ReferenceController:
             "alarm_unacked_mask": self.alarm_unacked_mask,
             "interlock_mask": self.interlock_mask,
             "highest_priority": best,
-            "module_states": packed,
+            "module_states": self._packed_module_states(),
         }
+
+    def _check_sensors(self, t: float, ph: float, do_pct: float, dt_s: float) -> _StepFacts:
+        """1. Each probe is failed when NaN, outside its valid range, or frozen."""
+        return _StepFacts(t_failed=self.sensors[0].update(t, dt_s), ph_failed=self.sensors[1].update(ph, dt_s),
+                          do_failed=self.sensors[2].update(do_pct, dt_s))
+
+    def _update_interlocks(self, t: float, door: bool, pump_line_kpa: float, f: _StepFacts) -> None:
+        """2. Door, over-temperature (with hysteresis), failed sensors and pump occlusion, as a bit mask."""
+        f.door = door
+        if not f.t_failed:
+            if t >= self.over_temperature_trip_c:
+                self.over_temperature = True
+            elif t < self.over_temperature_trip_c - self.over_temperature_hysteresis_c:
+                self.over_temperature = False
+        occlusion = self.alarms[Alarm.PUMP_OCCLUSION]
+        if math.isnan(pump_line_kpa):
+            self.occluded = False
+        elif self.occluded:
+            self.occluded = pump_line_kpa > occlusion.limit - occlusion.hysteresis
+        else:
+            self.occluded = pump_line_kpa > occlusion.limit
+        self.interlock_mask = (int(door) | int(self.over_temperature) << 1 | int(f.t_failed) << 2
+                               | int(f.ph_failed) << 3 | int(f.do_failed) << 4 | int(self.occluded) << 5)
+
+    def _advance_state_machines(self, dt_s: float, f: _StepFacts) -> None:
+        """3. Acting states finish after ``acting_state_duration_s``; then: is a culture module active?"""
+        for m in range(len(Module)):
+            self.time_in_state_s[m] += dt_s
+            done = ACTING_STATE_COMPLETION.get(ModuleState(self.modules[m]))
+            if done is not None and self.time_in_state_s[m] >= self.acting_state_duration_s:
+                self.modules[m] = done
+                self.time_in_state_s[m] = 0.0
+        f.regulating = (self.modules[Module.TRANSDUCTION] in REGULATING_STATES
+                        or self.modules[Module.EXPANSION] in REGULATING_STATES)
+        f.perfusing = self.modules[Module.EXPANSION] == ModuleState.EXECUTE
+        f.was_regulating = self.regulating
+        self.regulating = f.regulating
+
+    def _rest_loops(self) -> None:
+        """4, no culture module active: loops cold, setpoint at its target, limit alarms disarmed."""
+        for pid in (self.temperature_pid, self.ph_pid, self.do_pid):
+            pid.clear()
+        self.temperature_setpoint_c = self.temperature_target_c
+        self.armed = [False, False, False]
+
+    def _temperature_loop(self, t: float, f: _StepFacts, dt_s: float) -> float:
+        """4a. The heater output: PID on a ramped setpoint; a failed probe gives the safe output,
+        over-temperature 0 %."""
+        ramp = self.temperature_ramp_c_per_s
+        if not f.was_regulating and ramp > 0.0 and not f.t_failed:
+            self.temperature_setpoint_c = t      # bumpless start: the ramp starts from the culture
+        if ramp > 0.0:
+            step_c = ramp * dt_s
+            lo = self.temperature_setpoint_c - step_c
+            hi = self.temperature_setpoint_c + step_c
+            self.temperature_setpoint_c = min(max(self.temperature_target_c, lo), hi)
+        else:
+            self.temperature_setpoint_c = self.temperature_target_c
+        if f.t_failed:
+            heater = self.safe_heater_pct
+            self.temperature_pid.track(self.temperature_setpoint_c, NAN, heater)
+            return heater
+        heater = self.temperature_pid.step(self.temperature_setpoint_c, t, dt_s)
+        if self.over_temperature:
+            heater = 0.0
+            self.temperature_pid.track(self.temperature_setpoint_c, t, heater)
+        if not self.armed[0] and self._in_band(0, t):
+            self.armed[0] = True
+        return heater
+
+    def _ph_loop(self, ph: float, f: _StepFacts, dt_s: float) -> tuple[float, float]:
+        """4b. (CO2 valve %, base pump mL/min): split range around 0, an error inside the dead band is 0."""
+        co2 = base = 0.0
+        if f.ph_failed:
+            self.ph_pid.track(self.ph_setpoint, NAN, 0.0)
+            return co2, base
+        e = self.ph_setpoint - ph
+        if e > self.ph_deadband:
+            e = e - self.ph_deadband
+        elif e < -self.ph_deadband:
+            e = e + self.ph_deadband
+        else:
+            e = 0.0
+        u = self.ph_pid.step(self.ph_setpoint, self.ph_setpoint - e, dt_s)
+        if u < 0.0:
+            co2 = -u * self.co2_valve_max_pct * PER_PCT
+        else:
+            base = u * self.base_pump_max_ml_min * PER_PCT
+        if not self.armed[1] and self._in_band(2, ph):
+            self.armed[1] = True
+        return co2, base
+
+    def _do_cascade(self, do_pct: float, f: _StepFacts, dt_s: float) -> tuple[float, float]:
+        """4c. (rocking rpm, O2 enrichment %): 0..100 % of the PID output rocks, 100..200 % enriches."""
+        if f.do_failed:
+            self.do_pid.track(self.do_setpoint_pct, NAN, 0.0)
+            return self.safe_rocking_rpm, self.safe_o2_enrichment_pct
+        o2 = 0.0
+        u = self.do_pid.step(self.do_setpoint_pct, do_pct, dt_s)
+        if u <= 100.0:
+            rocking = self.rocking_min_rpm + (self.rocking_max_rpm - self.rocking_min_rpm) * u * PER_PCT
+        else:
+            rocking = self.rocking_max_rpm
+            o2 = self.o2_enrichment_max_pct * (u - 100.0) * PER_PCT
+        if not self.armed[2] and self._in_band(4, do_pct):
+            self.armed[2] = True
+        return rocking, o2
+
+    def _perfusion_schedule(self, cell_density_e6_per_ml: float, f: _StepFacts, dt_s: float) -> float:
+        """4d. Perfusion mL/min from the schedule, only while expansion is in EXECUTE; an unknown
+        cell density holds the current rate."""
+        if not f.perfusing:
+            return 0.0
+        self.perfusion_time_s += dt_s
+        x = self.perfusion_time_s * HOURS_PER_SECOND if self.perfusion_by_time else cell_density_e6_per_ml
+        if not math.isnan(x):
+            k = 0
+            while k < len(self.perfusion_thresholds) and x >= self.perfusion_thresholds[k]:
+                k += 1
+            self.perfusion_rate_ml_day = self.perfusion_rates_ml_day[k]
+        return self.perfusion_rate_ml_day * DAYS_PER_MINUTE
+
+    def _alarm_conditions(self, t: float, ph: float, do_pct: float, co2_supply_bar: float,
+                          o2_supply_bar: float, f: _StepFacts) -> tuple[bool, ...]:
+        """5a. Whether each alarm's condition holds now, in ``codes.Alarm`` order."""
+        a = self.alarms
+        regulating = f.regulating
+        return (
+            regulating and a[0].limit_condition(t, self.armed[0] and not f.t_failed),
+            regulating and a[1].limit_condition(t, self.armed[0] and not f.t_failed),
+            regulating and a[2].limit_condition(ph, self.armed[1] and not f.ph_failed),
+            regulating and a[3].limit_condition(ph, self.armed[1] and not f.ph_failed),
+            regulating and a[4].limit_condition(do_pct, self.armed[2] and not f.do_failed),
+            regulating and a[5].limit_condition(do_pct, self.armed[2] and not f.do_failed),
+            f.t_failed, f.ph_failed, f.do_failed, f.door and regulating, self.over_temperature,
+            regulating and a[11].limit_condition(co2_supply_bar, True),
+            regulating and a[12].limit_condition(o2_supply_bar, True),
+            self.occluded,
+        )
+
+    def _update_alarms(self, conditions: tuple[bool, ...], dt_s: float) -> int:
+        """5b. On-delays and latches; returns the alarms (bit mask) that became active in this step."""
+        new_alarms = 0
+        for k, condition in enumerate(conditions):
+            if self.alarms[k].update(condition, dt_s):
+                new_alarms |= 1 << k
+        self.alarm_active_mask = sum(1 << k for k, alarm in enumerate(self.alarms) if alarm.active)
+        self.alarm_unacked_mask |= new_alarms
+        return new_alarms
+
+    def _highest_priority(self) -> int:
+        """5c. The most urgent priority (lowest number) among the alarms shown; 0 when none is."""
+        shown = self.alarm_active_mask | self.alarm_unacked_mask
+        priorities = [alarm.priority for k, alarm in enumerate(self.alarms) if (shown >> k) & 1]
+        return min(priorities) if priorities else 0
+
+    def _hold_on_urgent_alarm(self, new_alarms: int) -> None:
+        """5d. A new alarm of ``auto_hold_priority`` or more urgent holds every module that can be held."""
+        if not any((new_alarms >> k) & 1 and alarm.priority <= self.auto_hold_priority
+                   for k, alarm in enumerate(self.alarms)):
+            return
+        for m in range(len(Module)):
+            target = TRANSITIONS[Command.HOLD].get(ModuleState(self.modules[m]))
+            if target is not None:
+                self.modules[m] = target
+                self.time_in_state_s[m] = 0.0
+
+    def _packed_module_states(self) -> int:
+        """Every module's state in 4 bits, module 0 lowest."""
+        packed = 0
+        for m in range(len(Module)):
+            packed |= int(self.modules[m]) << (4 * m)
+        return packed
 
     def step_batch(self, inputs, outputs, dt_s: float, commands=None, command_results=None) -> int:
         """Same contract as ``Controller.step_batch`` (rows of ``codes.INPUT_COLUMNS``)."""
