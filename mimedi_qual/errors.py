@@ -40,6 +40,7 @@ ProfileError profiles/benches/sim.yaml:27: due_on: invalid date
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 
 class MimediQualError(Exception):
@@ -47,8 +48,12 @@ class MimediQualError(Exception):
 
     Catch this to handle every such problem at once; catch a subclass to handle
     one kind. The message is complete on its own: it names the file, line,
-    instrument or bench concerned.
+    instrument or bench concerned. Each family below has a ``title`` naming
+    its kind of problem in a few words: the Allure report groups failed
+    scenarios under it.
     """
+
+    title: ClassVar[str]
 
 
 def _located(path: str | Path | None, line: int | None, message: str) -> str:
@@ -67,6 +72,8 @@ class ProfileError(MimediQualError):
     value a step cannot use) it is an ``execution_error`` deviation.
     """
 
+    title = "Profile error"
+
     def __init__(self, path: str | Path, line: int | None, message: str):
         self.path = Path(path)
         self.line = line
@@ -82,6 +89,8 @@ class ProtocolError(MimediQualError):
     runs it is bad input (exit code 2); inside a scenario it is an
     ``execution_error`` deviation: the protocol was not carried out.
     """
+
+    title = "Protocol error"
 
     def __init__(self, path: str | Path | None, line: int | None, message: str):
         self.path = Path(path) if path is not None else None
@@ -100,6 +109,8 @@ class CriterionError(MimediQualError):
     an ``execution_error`` deviation inside a scenario.
     """
 
+    title = "Criterion unknown or misused"
+
 
 class InstrumentError(MimediQualError):
     """An instrument did not answer, answered garbage, refused a command or is past calibration.
@@ -109,6 +120,8 @@ class InstrumentError(MimediQualError):
     ``AccessDenied``, ``CalibrationExpired``, ``BalanceOverload``). Inside a
     scenario it is an ``instrument_fault`` deviation (exit code 1, deviations).
     """
+
+    title = "Instrument fault"
 
     def __init__(self, instrument: str, message: str):
         self.instrument = instrument
@@ -124,6 +137,8 @@ class BenchError(MimediQualError):
     ``execution_error`` deviation — the protocol could not be carried out on it.
     """
 
+    title = "Bench not available or incomplete"
+
 
 class EvidenceError(MimediQualError):
     """The campaign record refuses or cannot do what was asked: not a campaign directory, an
@@ -132,3 +147,5 @@ class EvidenceError(MimediQualError):
     Bad input (exit code 2) for the evidence commands; the record itself is
     never left half-written by it.
     """
+
+    title = "Evidence record refused"

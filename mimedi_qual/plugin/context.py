@@ -24,10 +24,6 @@ if TYPE_CHECKING:
     from mimedi_qual.plugin.evidence_recorder import EvidenceRecorder
 
 
-class UnknownCriterion(CriterionError):
-    """A step names a criterion id that the acceptance profile in use does not define."""
-
-
 @dataclass
 class CampaignContext:
     bench: Bench
@@ -45,7 +41,7 @@ class CampaignContext:
         try:
             return self.acceptance.criteria[criterion_id]
         except KeyError:
-            raise UnknownCriterion(
+            raise CriterionError(
                 f"criterion {criterion_id} is not in {self.acceptance_path}"
             ) from None
 

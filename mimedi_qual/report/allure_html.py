@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 from mimedi_qual.errors import MimediQualError
+from mimedi_qual.report.allure_categories import failure_categories
 
 TRACKING_MARKERS = ("googletagmanager", "gtag(", "google-analytics")
 GENERATE_TIMEOUT_S = 300
@@ -57,17 +58,9 @@ def write_executor(results_dir: Path, name: str, build_name: str) -> None:
     }, indent=2), encoding="utf-8")
 
 
-CATEGORIES = [
-    {"name": "Acceptance criterion not met", "matchedStatuses": ["failed"],
-     "messageRegex": r".*→ FAIL.*"},
-    {"name": "Instrument fault", "matchedStatuses": ["failed", "broken"],
-     "messageRegex": r".*instrument '.*"},
-    {"name": "Protocol or harness error", "matchedStatuses": ["broken", "failed"]},
-]
-
-
 def write_categories(results_dir: Path) -> None:
-    (results_dir / "categories.json").write_text(json.dumps(CATEGORIES, indent=2), encoding="utf-8")
+    """``categories.json``: failed scenarios grouped by the type of what stopped them (see allure_categories)."""
+    (results_dir / "categories.json").write_text(json.dumps(failure_categories(), indent=2), encoding="utf-8")
 
 
 def generate_single_file(allure: Path, results_dir: Path, report_path: Path) -> Path:
