@@ -14,7 +14,7 @@ from mimedi_qual.steps.actions.load_cell import transfer_bag_to_balance
 from mimedi_qual.steps.actions.modules import bring_to_state, ensure_executing, restart_if_running
 from mimedi_qual.steps.actions.operator import ANONYMOUS, credentials, ensure_operator, log_in_as
 from mimedi_qual.steps.actions.protected_actions import try_action
-from mimedi_qual.steps.actions.pumps import BALANCE_SETTLE_S, deliver_once
+from mimedi_qual.steps.actions.pumps import BALANCE_SETTLE_S, deliver_once, start_pump
 from mimedi_qual.steps.actions.qc_release import submit_product_sample
 from mimedi_qual.steps.actions.readiness import make_ready
 from mimedi_qual.steps.actions.sampling import sample
@@ -157,3 +157,13 @@ def test_the_product_sample_is_labelled_by_recipe_batch_and_bench_time(campaign,
     label, release = submit_product_sample(campaign, SimpleNamespace(recipe="car-t-14d", label="batch 1"))
     assert label == "CAR-T-14D-BATCH-1-T1209600" and bench.qc_lab_.submitted == [label]
     assert release.sample_id == label
+
+
+def test_the_cleanup_puts_a_forced_setpoint_back_and_stops_a_pump_after_a_logout(campaign, bench):
+    cleanup = BenchCleanup()
+    force_setpoint(campaign, cleanup, "pH", 6.5)
+    start_pump(campaign, cleanup, "FEED", 20.0, 5.0)
+    bench.controller.logout()                                  # as a power cut would leave it
+    cleanup.run()
+    assert bench.controller.ph_setpoint() == 7.2
+    assert not bench.controller.pump_state("FEED").running

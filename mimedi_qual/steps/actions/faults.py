@@ -80,8 +80,12 @@ def force_setpoint(campaign: CampaignContext, cleanup: BenchCleanup, quantity: s
     getter = getattr(controller, SETPOINT_READERS[quantity])
     setter = getattr(controller, SETPOINTS[quantity])
     old_value = getter()
-    cleanup.register(f"restore the {quantity} setpoint",
-                     lambda: getattr(campaign.bench.bioreactor(), SETPOINTS[quantity])(old_value))
+
+    def restore() -> None:
+        ensure_operator(campaign)           # the scenario may have ended logged out (a power cut, a logout)
+        getattr(campaign.bench.bioreactor(), SETPOINTS[quantity])(old_value)
+
+    cleanup.register(f"restore the {quantity} setpoint", restore)
     audit_before = controller.audit_count()
     setter(value)
     return FaultEvent(f"{quantity} setpoint {value:g}", campaign.bench.clock().now_s(), audit_before)

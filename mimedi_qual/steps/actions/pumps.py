@@ -64,7 +64,12 @@ def start_pump(campaign: CampaignContext, bench_cleanup: BenchCleanup, pump: str
     """Start a pump run and return at once; the run is stopped when the scenario ends, passed or failed."""
     ensure_operator(campaign)
     controller = campaign.bench.bioreactor()
-    bench_cleanup.register(f"stop the {pump} pump", lambda: controller.stop_pump(pump))
+
+    def stop() -> None:
+        ensure_operator(campaign)           # the scenario may have ended logged out
+        campaign.bench.bioreactor().stop_pump(pump)
+
+    bench_cleanup.register(f"stop the {pump} pump", stop)
     controller.dispense(pump, volume_ml, flow_ml_min)
     assert controller.pump_state(pump).running, f"{pump} pump did not start"
 
