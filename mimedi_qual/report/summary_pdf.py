@@ -179,11 +179,18 @@ def _kv_table(styles: _Styles, rows: list[tuple[str, Any]]) -> Table:
 
 
 def _story(s: CampaignSummary, styles: _Styles) -> list:
+    """The whole report, section by section; sections are numbered in the order they appear."""
     numbers = iter(range(1, 100))
 
     def heading(title: str) -> Paragraph:
         return Paragraph(f"{next(numbers)}. {escape(title)}", styles.h1)
 
+    return [*_configuration(s, styles, heading), *_results(s, styles, heading),
+            *_record_and_conclusion(s, styles, heading), *_appendices(s, styles)]
+
+
+def _configuration(s: CampaignSummary, styles: _Styles, heading) -> list:
+    """Title, protocol identity and the tested configuration (equipment, bench, executor, record head)."""
     st = s.started or {}
     equipment = st.get("equipment") or next(
         (i for i in s.instruments if i.get("quantity") == "controller"), {}
@@ -238,7 +245,12 @@ def _story(s: CampaignSummary, styles: _Styles) -> list:
                    [[_text(f.get("path")), Paragraph(_text(f.get("sha256")), styles.mono)] for f in files],
                    [75, 105]),
         ]
-    story += [
+    return story
+
+
+def _results(s: CampaignSummary, styles: _Styles, heading) -> list:
+    """Pre-approval, instruments, results against criteria, traceability, deviations, injected faults."""
+    story: list = [
         heading("Protocol pre-approval"),
         _table(
             styles,
@@ -276,7 +288,7 @@ def _story(s: CampaignSummary, styles: _Styles) -> list:
                  Paragraph(_raw_files_short(result), styles.mono)]
                 for result in s.results for p in (result.payload,)
             ],
-            [26, 40, 20, 25, 20, 15, 34],
+            [31, 35, 20, 25, 20, 15, 34],
         ),
         heading("Traceability matrix: URS → scenario → result"),
         _table(
@@ -315,7 +327,12 @@ def _story(s: CampaignSummary, styles: _Styles) -> list:
                 [30, 40, 110],
             ),
         ]
-    story += [
+    return story
+
+
+def _record_and_conclusion(s: CampaignSummary, styles: _Styles, heading) -> list:
+    """Raw evidence files, audit trail events, signatures, and the conclusion."""
+    story: list = [
         heading("Raw evidence"),
         _table(
             styles,
@@ -354,8 +371,12 @@ def _story(s: CampaignSummary, styles: _Styles) -> list:
         ),
         heading("Conclusion"),
     ]
-    story += [Paragraph(escape(line), styles.body) for line in s.conclusion]
-    story += [
+    return story + [Paragraph(escape(line), styles.body) for line in s.conclusion]
+
+
+def _appendices(s: CampaignSummary, styles: _Styles) -> list:
+    """Appendix A: every measurement with method and raw files (A2 in full); appendix B: every executed step."""
+    return [
         Paragraph("Appendix A. Measurement detail", styles.h1),
         _table(
             styles,
@@ -401,7 +422,6 @@ def _story(s: CampaignSummary, styles: _Styles) -> list:
             styles.body,
         ),
     ]
-    return story
 
 
 def _statistics(statistics: Any) -> str:
