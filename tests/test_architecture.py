@@ -103,6 +103,71 @@ def test_a_forbidden_import_breaks_its_contract(broken_copy, case):
     assert named in report, report   # the offending import (or the package with the cycle) is named
 
 
+def _import_cycles(graph, package: str = "mimedi_qual") -> list[list[str]]:
+    """Every strongly connected set of ``package``'s modules (Tarjan): each is an import cycle."""
+    modules = sorted(m for m in graph.modules if m.split(".")[0] == package)
+    imports = {m: sorted(i for i in graph.find_modules_directly_imported_by(m) if i.split(".")[0] == package)
+               for m in modules}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles = []
+    for root in modules:
+        if root in index:
+            continue
+        work = [(root, iter(imports[root]))]           # iterative: no recursion limit on deep chains
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        while work:
+            module, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    work.append((child, iter(imports[child])))
+                elif child in stack:
+                    low[module] = min(low[module], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[module])
+            if low[module] == index[module]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    component.append(member)
+                    if member == module:
+                        break
+                if len(component) > 1:
+                    cycles.append(sorted(component))
+    return cycles
+
+
+def test_no_module_imports_itself_back_through_others():
+    """Stricter than the contract's sibling rule: no cycle at all, also between a package and its own modules
+    (``cli/__init__`` importing ``cli.run`` importing ``cli``) — including imports inside functions."""
+    import grimp
+
+    assert _import_cycles(grimp.build_graph("mimedi_qual", cache_dir=None)) == []
+
+
+def test_the_cycle_check_finds_a_package_init_cycle(tmp_path):
+    package = tmp_path / "cyclic"
+    package.mkdir()
+    (package / "__init__.py").write_text("def main():\n    from cyclic import run\n")
+    (package / "run.py").write_text("from cyclic import main\n")
+    (package / "other.py").write_text("import cyclic.run\n")
+    import grimp
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        graph = grimp.build_graph("cyclic", cache_dir=None)
+    finally:
+        sys.path.remove(str(tmp_path))
+    assert _import_cycles(graph, "cyclic") == [["cyclic", "cyclic.run"]]
+
+
 def test_every_package_directory_is_a_package():
     """import-linter sees only packages: a directory of modules without ``__init__.py`` would escape every rule."""
     missing = sorted(str(d.relative_to(ROOT)) for d in PACKAGE.rglob("*")

@@ -24,9 +24,9 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    # Imported here so that `import mimedi_qual.cli` stays cheap and each
-    # command module can import what it needs without import cycles.
-    from mimedi_qual.cli import run  # noqa: F401  (registers `run`)
+    # Imported here so that `import mimedi_qual.cli` stays cheap: each command
+    # module imports what it needs (the campaign service, the evidence store …).
+    from mimedi_qual.cli.run import register as _reg_run; _reg_run(app)  # noqa: E702
 
     # --- sub-command registrations (one line each, keep sorted) ---
     from mimedi_qual.cli.bench import bench_app; app.add_typer(bench_app, name="bench")  # noqa: E702

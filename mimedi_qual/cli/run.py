@@ -22,7 +22,6 @@ from rich.console import Console
 from rich.table import Table
 
 from mimedi_qual.campaign.exit_codes import ExitCode, describe
-from mimedi_qual.cli import app
 from mimedi_qual.paths import project_paths
 from mimedi_qual.qualification.limits import format_limits, format_number
 
@@ -33,7 +32,6 @@ def _fail(console: Console, message: str, code: ExitCode = ExitCode.BAD_INPUT) -
     return typer.Exit(int(code))
 
 
-@app.command(epilog=f"Exit codes: {describe()}.")
 def run(
     bench: Annotated[Path | None, typer.Option(help="bench profile (default: the simulated bench)")] = None,
     stage: Annotated[list[str] | None, typer.Option(help="iq, oq or pq; repeat for several (default: all)")] = None,
@@ -197,3 +195,8 @@ def _print_details(console, progress, measurements: list[dict]) -> None:
         verdict = "[green]PASS[/]" if m["verdict"] == "pass" else "[red]FAIL[/]"
         mt.add_row(m["criterion_id"], value, limits, m["instrument"], verdict)
     console.print(mt)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``run`` to the ``mimedi-qual`` application."""
+    app.command(epilog=f"Exit codes: {describe()}.")(run)
