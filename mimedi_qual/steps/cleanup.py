@@ -67,11 +67,19 @@ class BenchCleanup:
                 action()
             except Exception as exc:  # noqa: BLE001 - every undo must run; the failures are raised together below
                 failures.append((name, exc))
-                if self.on_error is not None:
-                    self.on_error(name, exc)
+                self._report(name, exc, failures)
         self.actions.clear()
         if failures:
             raise CleanupFailed(failures)
+
+    def _report(self, name: str, error: BaseException, failures: list[tuple[str, BaseException]]) -> None:
+        """Hand a failure to ``on_error``; should that fail too, it joins the failures (the undos go on)."""
+        if self.on_error is None:
+            return
+        try:
+            self.on_error(name, error)
+        except Exception as exc:  # noqa: BLE001 - a record that cannot be written must not stop the undos
+            failures.append((f"recording the failure of {name}", exc))
 
 
 def scenario_cleanup(campaign: CampaignContext) -> BenchCleanup:

@@ -105,3 +105,18 @@ def test_without_an_evidence_store_a_failed_undo_is_still_raised(campaign):
     cleanup.register("broken", lambda: 1 / 0)
     with pytest.raises(CleanupFailed):
         cleanup.run()
+
+
+def test_a_failure_that_cannot_be_recorded_still_lets_every_undo_run():
+    done = []
+
+    def broken_record(name, exc):
+        raise OSError("evidence store closed")
+
+    cleanup = BenchCleanup(on_error=broken_record)
+    cleanup.register("first", lambda: done.append("first"))
+    cleanup.register("broken", lambda: 1 / 0)
+    with pytest.raises(CleanupFailed) as failed:
+        cleanup.run()
+    assert done == ["first"]
+    assert [name for name, _ in failed.value.failures] == ["broken", "recording the failure of broken"]
