@@ -11,6 +11,13 @@ here once, named for its subject::
     ensure_operator(campaign)
     bring_to_state(campaign, "EXPANSION", "IDLE")
 
+By subject: ``operator`` (logins by level), ``setpoints``, ``readiness``,
+``modules`` (state machines), ``faults`` (and the fault event), ``door``,
+``power``, ``pumps``, ``load_cell``, ``readers`` and ``sampling``, ``batch``
+(a whole recipe), ``qc_release``, ``equipment_register``; for access control
+``alarm_limits``, ``audit``, ``accounts``, ``protected_actions`` and
+``supervisor_settings``.
+
 Actions reach the bench only through its protocols (``campaign.bench``) and
 never import a step module, so the dependencies run one way: step modules →
 actions → lab/qualification. A new step that needs one of these imports it;
