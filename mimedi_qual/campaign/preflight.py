@@ -25,6 +25,7 @@ from mimedi_qual.profiles.bench import BenchProfile
 from mimedi_qual.qualification.protocol import load_protocol
 from mimedi_qual.qualification.selection import Selection, select
 from mimedi_qual.qualification.traceability import check_traceability, load_requirements
+from mimedi_qual.simbench.simulation_profiles import simulation_profiles
 
 STAGES = ("iq", "oq", "pq")
 
@@ -70,6 +71,8 @@ def preflight(paths: ProjectPaths, *, bench_path: Path | None = None, acceptance
     bench_path = Path(bench_path or paths.default_bench)
     acceptance_path = Path(acceptance_path or paths.default_acceptance)
     bench_profile = load_bench(bench_path)
+    if bench_profile.bench.kind == "simulated":
+        simulation_profiles(bench_profile)   # the controller and twin profiles the simulator will load
     acceptance = load_acceptance(acceptance_path)
     for urs_file in sorted(paths.urs.glob("*.yaml")):
         load_urs(urs_file)

@@ -31,15 +31,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mimedi_qual.control.codes import ALARM_KINDS, Alarm, Command, Loop, Module, ModuleState
-from mimedi_qual.control.parameters import DEFAULT_PROFILE_PATH, build_controller, load_controller_profile
-from mimedi_qual.paths import project_paths
+from mimedi_qual.control.parameters import build_controller
 from mimedi_qual.profiles.bench import BenchProfile
 from mimedi_qual.simbench.audit import AuditTrail
 from mimedi_qual.simbench.error_model import seeded_rng
 from mimedi_qual.simbench.faults import FaultLog
 from mimedi_qual.simbench.lockstep import PROBE_NAMES, PUMP_NAMES, LockstepCore
+from mimedi_qual.simbench.simulation_profiles import simulation_profiles
 from mimedi_qual.twin.culture import Culture, CultureFault
-from mimedi_qual.twin.parameters import DEFAULT_PROFILE_PATH as DEFAULT_TWIN_PROFILE_PATH, load_twin_profile
 
 #: Module states in which a module counts as running (resumed after a power cut).
 ACTIVE_STATES = frozenset(ModuleState) - {ModuleState.IDLE, ModuleState.COMPLETED, ModuleState.STOPPED,
@@ -47,14 +46,6 @@ ACTIVE_STATES = frozenset(ModuleState) - {ModuleState.IDLE, ModuleState.COMPLETE
 
 class FaultError(ValueError):
     """A fault injection the world cannot carry out (unknown fault, bad target or value)."""
-
-
-def _resolve_path(path: str | None, default: Path) -> Path:
-    """A profile the bench profile names (relative: to the project root), or ``default``."""
-    if path is None:
-        return default
-    candidate = Path(path)
-    return candidate if candidate.is_absolute() else project_paths().root / candidate
 
 
 class SimulatedWorld:
@@ -76,8 +67,8 @@ class SimulatedWorld:
             raise ValueError(f"simulation.reference names no instrument of the bench: {', '.join(unknown)}")
 
         # -- control core, from its profile with the bench's overrides
-        control_path = _resolve_path(cfg.control_profile, DEFAULT_PROFILE_PATH)
-        profile = load_controller_profile(control_path)
+        profiles = simulation_profiles(bench)      # the controller's and the twin's, as preflight checked them
+        profile = profiles.controller
         temperature = {"setpoint_c": cfg.initial_setpoint_c}
         for name, key in (("kp", "kp_pct_per_c"), ("ki", "ki_pct_per_c_s"), ("kd", "kd_pct_s_per_c")):
             if getattr(cfg, name) is not None:
@@ -92,7 +83,7 @@ class SimulatedWorld:
 
         # -- culture twin, the bench's bag
         plant = sim.plant
-        twin = load_twin_profile(_resolve_path(plant.twin_profile, DEFAULT_TWIN_PROFILE_PATH))
+        twin = profiles.twin
         self.culture = Culture.from_profile(
             twin, rng=seeded_rng(self.seed, "donor"),
             volume_ml=plant.mass_g / twin.vessel.medium_density_g_per_ml.value,

@@ -156,3 +156,24 @@ def test_run_with_a_binary_bench_file_exits_2_naming_it(cli_app, tmp_path, conte
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.parametrize("section, key", [("controller", "control_profile"), ("plant", "twin_profile")])
+def test_run_with_a_broken_controller_or_twin_profile_exits_2_before_anything_runs(cli_app, tmp_path, section,
+                                                                                   key):
+    """The simulated bench's own profiles are checked in preflight: `path:line`, exit 2, no campaign directory."""
+    broken = tmp_path / f"broken-{key}.yaml"
+    broken.write_text(BROKEN_YAML, encoding="utf-8")
+    before, simulation = (ROOT / "profiles/benches/sim.yaml").read_text(encoding="utf-8").split("\nsimulation:", 1)
+    anchor = f"\n  {section}:"
+    assert anchor in simulation, f"sim.yaml has no simulation.{section} section"
+    head, tail = simulation.split(anchor, 1)
+    first_line, rest = tail.split("\n", 1)
+    bench = tmp_path / "bench.yaml"
+    bench.write_text(f"{before}\nsimulation:{head}{anchor}{first_line}\n    {key}: {broken}\n{rest}",
+                     encoding="utf-8")
+    out = tmp_path / "reports"
+    result = CliRunner().invoke(cli_app, ["run", "--bench", str(bench), "--stage", "iq", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert f"{broken}:3: invalid YAML" in result.output
+    assert not out.exists() or not any(out.iterdir())
