@@ -58,6 +58,18 @@ def check_traceability_gate(paths: ProjectPaths, acceptance: AcceptanceProfile |
         raise TraceabilityError("traceability gate: the protocol does not trace the URS\n" + gaps.message())
 
 
+def load_bench_profile(bench_path: Path) -> BenchProfile:
+    """The bench profile, and for a simulated bench the controller and twin profiles its simulator will load.
+
+    Both faces load a bench this way, so a broken profile of either kind is
+    bad input (``path:line``) before a campaign directory exists.
+    """
+    bench_profile = load_bench(bench_path)
+    if bench_profile.bench.kind == "simulated":
+        simulation_profiles(bench_profile)
+    return bench_profile
+
+
 def preflight(paths: ProjectPaths, *, bench_path: Path | None = None, acceptance_path: Path | None = None,
               stages: tuple[str, ...] = STAGES, modules: tuple[str, ...] = (), risks: tuple[str, ...] = (),
               tags: str | None = None) -> CampaignPlan:
@@ -70,9 +82,7 @@ def preflight(paths: ProjectPaths, *, bench_path: Path | None = None, acceptance
         raise SelectionError(f"--stage {', '.join(unknown)}: unknown stage (choose from {', '.join(STAGES)})")
     bench_path = Path(bench_path or paths.default_bench)
     acceptance_path = Path(acceptance_path or paths.default_acceptance)
-    bench_profile = load_bench(bench_path)
-    if bench_profile.bench.kind == "simulated":
-        simulation_profiles(bench_profile)   # the controller and twin profiles the simulator will load
+    bench_profile = load_bench_profile(bench_path)
     acceptance = load_acceptance(acceptance_path)
     for urs_file in sorted(paths.urs.glob("*.yaml")):
         load_urs(urs_file)

@@ -121,14 +121,14 @@ def _open_campaign(config: pytest.Config) -> None:
 
 def _open_own_campaign(config: pytest.Config):
     """Plain pytest: open a campaign as ``mimedi-qual run`` would (bad profiles are usage errors)."""
+    from mimedi_qual.campaign.preflight import load_bench_profile
     from mimedi_qual.campaign.service import Campaign, new_campaign_id
     from mimedi_qual.errors import MimediQualError
-    from mimedi_qual.profiles import load_bench
 
     paths = project(config)
     bench_path = Path(config.getoption("--bench"))
     try:
-        bench_profile = load_bench(bench_path)
+        bench_profile = load_bench_profile(bench_path)
     except MimediQualError as exc:
         raise pytest.UsageError(str(exc)) from None
     chosen = config.getoption("--campaign-dir")
