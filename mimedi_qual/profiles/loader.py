@@ -46,10 +46,17 @@ def load_model(path: str | Path, model: type[M]) -> M:
 
 
 def load_bench(path: str | Path) -> BenchProfile:
+    """A bench profile, with the checks that span sections (a simulated bench's error models name its instruments)."""
     bench = load_model(path, BenchProfile)
     if bench.bench.kind == "simulated" and bench.simulation is None:
         _, lines = load_yaml_with_lines(path)
         raise ProfileError(path, lines.get(("bench", "kind")), "a simulated bench needs a 'simulation' section")
+    unknown = sorted(set(bench.simulation.reference) - set(bench.instruments)) if bench.simulation else []
+    if unknown:  # a typo would silently give a perfect instrument
+        _, lines = load_yaml_with_lines(path)
+        raise ProfileError(path, line_of(lines, ("simulation", "reference", unknown[0])),
+                           f"simulation.reference: {', '.join(unknown)} is no instrument of the bench "
+                           f"(instruments: {', '.join(sorted(bench.instruments))})")
     return bench
 
 

@@ -71,3 +71,16 @@ def test_bad_address_shape(tmp_path, project_root):
     path.write_text(text.replace("address: sim", "address: 10.0.0.5", 1))
     with pytest.raises(ProfileError, match="host:port"):
         load_bench(path)
+
+
+def test_a_simulated_error_model_for_no_instrument_names_its_line(tmp_path, project_root):
+    """A typo in simulation.reference would give a perfect instrument: refused with the line of the typo."""
+    text = (project_root / "profiles/benches/sim.yaml").read_text()
+    assert "\n    phdo: {ph:" in text
+    broken = text.replace("\n    phdo: {ph:", "\n    phd0: {ph:", 1)
+    path = tmp_path / "sim.yaml"
+    path.write_text(broken)
+    line = broken.splitlines().index(next(t for t in broken.splitlines() if t.startswith("    phd0:"))) + 1
+    with pytest.raises(ProfileError, match=r"simulation.reference: phd0 is no instrument of the bench") as err:
+        load_bench(path)
+    assert err.value.line == line
