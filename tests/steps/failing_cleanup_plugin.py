@@ -24,4 +24,6 @@ def _register_failing_clear(self: BenchCleanup, name: str, action) -> None:
     _register(self, name, action)
 
 
-BenchCleanup.register = _register_failing_clear
+def pytest_configure(config) -> None:
+    """Only in the campaign this plugin is loaded into (importing the module changes nothing)."""
+    BenchCleanup.register = _register_failing_clear
