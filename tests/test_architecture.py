@@ -70,6 +70,9 @@ FORBIDDEN_IMPORTS = {
     # the control core knows no harness
     "control->lab": ("control/parameters.py", "import mimedi_qual.lab", "cores-know-no-harness",
                      "mimedi_qual.control.parameters -> mimedi_qual.lab"),
+    # the control core and the plant model are independent
+    "twin->control": ("twin/parameters.py", "import mimedi_qual.control.codes", "core-and-plant-independent",
+                      "mimedi_qual.twin.parameters -> mimedi_qual.control.codes"),
     # the campaign starts the simulator as processes, it does not run the twin in-process
     "campaign->twin": ("campaign/views.py", "import mimedi_qual.twin", "campaign-starts-the-simulator-as-a-process",
                        "mimedi_qual.campaign.views -> mimedi_qual.twin"),
@@ -184,23 +187,48 @@ def _is_within(module: str, package: str) -> bool:
     return module == package or module.startswith(package + ".")
 
 
-def test_cython_modules_keep_the_forbidden_contracts_too():
-    """import-linter reads only ``.py`` files: the same never-rules are checked on ``.pyx``/``.pxd`` here."""
-    broken = []
-    cython_files = sorted([*PACKAGE.rglob("*.pyx"), *PACKAGE.rglob("*.pxd")])
-    assert cython_files, "no Cython sources found"
+def _never_rules() -> list[tuple[list[str], list[str], str]]:
+    """(sources, forbidden, contract name) of every forbidden and independence contract."""
+    rules = []
     for contract in CONTRACTS.values():
-        if contract["type"] != "forbidden":
-            continue
+        if contract["type"] == "forbidden":
+            rules.append((contract["source_modules"], contract["forbidden_modules"], contract["name"]))
+        elif contract["type"] == "independence":
+            for module in contract["modules"]:
+                others = [m for m in contract["modules"] if m != module]
+                rules.append(([module], others, contract["name"]))
+    return rules
+
+
+def _cython_violations(package_parent: Path) -> list[str]:
+    """Imports in the ``.pyx``/``.pxd`` files under ``package_parent/mimedi_qual`` that break a never-rule."""
+    broken = []
+    cython_files = sorted([*(package_parent / "mimedi_qual").rglob("*.pyx"),
+                           *(package_parent / "mimedi_qual").rglob("*.pxd")])
+    for sources, forbidden, name in _never_rules():
         for path in cython_files:
-            module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
-            if not any(_is_within(module, source) for source in contract["source_modules"]):
+            module = ".".join(path.relative_to(package_parent).with_suffix("").parts)
+            if not any(_is_within(module, source) for source in sources):
                 continue
             for match in _CYTHON_IMPORT.finditer(path.read_text(encoding="utf-8")):
                 imported = match.group(1) or match.group(2)
-                if any(_is_within(imported, forbidden) for forbidden in contract["forbidden_modules"]):
-                    broken.append(f"{path.relative_to(ROOT)} imports {imported} ({contract['name']})")
-    assert broken == []
+                if any(_is_within(imported, other) for other in forbidden):
+                    broken.append(f"{path.relative_to(package_parent)} imports {imported} ({name})")
+    return broken
+
+
+def test_cython_modules_keep_the_never_rules_too():
+    """import-linter reads only ``.py`` files: the forbidden and independence rules are checked on ``.pyx``/``.pxd``."""
+    assert any(PACKAGE.rglob("*.pyx")), "no Cython sources found"
+    assert _cython_violations(ROOT) == []
+
+
+def test_the_cython_check_finds_a_core_that_cimports_the_plant(tmp_path):
+    (tmp_path / "mimedi_qual" / "control").mkdir(parents=True)
+    (tmp_path / "mimedi_qual" / "control" / "fast.pyx").write_text(
+        "from libc.math cimport exp\nfrom mimedi_qual.twin.culture_kernel cimport CultureKernel\n")
+    (broken,) = _cython_violations(tmp_path)
+    assert "imports mimedi_qual.twin.culture_kernel" in broken and CONTRACTS["core-and-plant-independent"]["name"] in broken
 
 
 def test_the_cython_check_sees_a_forbidden_cimport():
