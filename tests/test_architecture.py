@@ -1,14 +1,16 @@
 """The package's layers hold: the import contract in pyproject.toml is kept, and it bites.
 
 ``[tool.importlinter]`` in ``pyproject.toml`` writes the dependency rules down
-as import-linter contracts: the harness layers (faces → campaign → steps →
-views → qualification/lab/evidence → profiles → paths/errors), the
-never-rules (control/ and twin/ know no harness; the harness reaches the
-simulated bench only over the network; evidence/ knows no Gherkin and no
-hardware) and no import cycles at any depth. These tests run ``lint-imports``
-on the package, show that it fails — naming the broken contract — when a
-forbidden import or a cycle is added to a copy of the package, and cover what
-import-linter cannot see: Cython ``.pyx``/``.pxd`` imports, and directories it
+as import-linter contracts: the harness layers (cli → plugin → steps →
+campaign → report → qualification | lab | evidence → profiles → paths |
+errors), the never-rules (control/ and twin/ know no harness and not each
+other; simbench/ knows no harness; the harness reaches the simulated bench
+only over the network; evidence/ knows no Gherkin and no hardware) and no
+import cycles among siblings at any depth. These tests run ``lint-imports`` on
+the package, show that it fails — naming the broken contract and the import —
+when a forbidden import or a cycle is added to a copy of the package, and
+cover what import-linter cannot see: a cycle between a package's ``__init__``
+and its own modules, Cython ``.pyx``/``.pxd`` imports, and directories it
 would skip because they are not packages.
 """
 
