@@ -22,6 +22,7 @@ import re
 
 from pytest_bdd import parsers, then
 
+from mimedi_qual.errors import ProtocolError
 from mimedi_qual.lab.protocols import QcRelease
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import Measurement, judge_value
@@ -56,7 +57,7 @@ def qc_release(campaign: CampaignContext, batch_run) -> QcRelease:
 
 def _judge(campaign: CampaignContext, batch_run, result: str, criterion_id: str) -> Measurement:
     if result not in RESULTS:
-        raise ValueError(f"no QC result {result!r}; known: {', '.join(RESULTS)}")
+        raise ProtocolError(None, None, f"no QC result {result!r}; known: {', '.join(RESULTS)}")
     value = RESULTS[result](qc_release(campaign, batch_run))
     return campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id), value,
                                        campaign.bench.name_of_kind("qc_lab")))
@@ -69,7 +70,7 @@ def qc_release_meets(campaign: CampaignContext, batch_run, pairs: str) -> None:
     for item in pairs.split(","):
         match = _PAIR.match(item)
         if match is None:
-            raise ValueError(f"expected '<result> <criterion id>', got {item.strip()!r}")
+            raise ProtocolError(None, None, f"expected '<result> <criterion id>', got {item.strip()!r}")
         judged.append(_judge(campaign, batch_run, match["result"], match["criterion"]))
     failed = [m.summary() for m in judged if not m.passed]
     assert not failed, f"{batch_run.label}: " + "; ".join(failed)

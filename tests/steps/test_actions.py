@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from mimedi_qual.errors import CriterionError
 from mimedi_qual.lab.errors import AccessDenied
 from mimedi_qual.steps.actions.audit import AuditedChanges, audit_findings
 from mimedi_qual.steps.actions.faults import force_setpoint
@@ -41,7 +42,7 @@ def test_a_setpoint_is_the_criterions_target_and_a_criterion_without_one_is_refu
     target = campaign.criterion("OQ-PH-ACC").target
     set_to_target(campaign, "pH", "OQ-PH-ACC")
     assert bench.controller.ph_setpoint() == target
-    with pytest.raises(ValueError, match="OQ-ALARM-OCCLUSION-DELAY has no target value"):
+    with pytest.raises(CriterionError, match="OQ-ALARM-OCCLUSION-DELAY has no target value"):
         set_to_target(campaign, "temperature", "OQ-ALARM-OCCLUSION-DELAY")
 
 

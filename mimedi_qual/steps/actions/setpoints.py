@@ -12,6 +12,7 @@ Every write logs an OPERATOR in first unless someone with rights already is.
 
 from __future__ import annotations
 
+from mimedi_qual.errors import CriterionError
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.steps.actions.operator import ensure_operator
 
@@ -41,7 +42,7 @@ def set_to_target(campaign: CampaignContext, quantity: str, criterion_id: str) -
     """Set the ``quantity`` setpoint to the target value of the criterion (an error if it has none)."""
     criterion = campaign.criterion(criterion_id)
     if criterion.target is None:
-        raise ValueError(f"{criterion_id} has no target value to hold")
+        raise CriterionError(f"{criterion_id} has no target value to hold")
     set_value(campaign, quantity, criterion.target)
 
 
