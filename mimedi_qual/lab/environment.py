@@ -39,6 +39,7 @@ from typing import Any
 import yaml
 from labgrid import Environment
 
+from mimedi_qual.errors import BenchError
 from mimedi_qual.profiles.bench import SIM_ADDRESS, BenchProfile
 
 TARGET_NAME = "bench"
@@ -89,7 +90,7 @@ def _resolve(what: str, address: str, keys: tuple[str, ...], sim_addresses: dict
             return sim_addresses[key]
     if address != SIM_ADDRESS:
         return address
-    raise ValueError(f"{what} has address 'sim' but the simulated bench did not report "
+    raise BenchError(f"{what} has address 'sim' but the simulated bench did not report "
                      f"{' or '.join(repr(k) for k in keys)} (it reported: {', '.join(sorted(sim_addresses)) or 'nothing'})")
 
 
@@ -141,7 +142,7 @@ def environment_config(bench: BenchProfile, sim_addresses: dict[str, str] | None
 
     if bench.clock == "simulated":
         if SIMCTL not in sim_addresses:
-            raise ValueError("a simulated clock needs the simulated bench's simulation channel")
+            raise BenchError("a simulated clock needs the simulated bench's simulation channel")
         host, port = _split(sim_addresses[SIMCTL])
         resources.append({"SimulationControlPort": {"name": SIMCTL, "host": host, "port": port}})
         drivers.append({"SimulatedClockDriver": {"name": "clock", "bindings": {"sim": SIMCTL}}})

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mimedi_qual.errors import ProfileError
+from mimedi_qual.errors import BenchError, ProfileError
 from mimedi_qual.lab.bench import Bench
 from mimedi_qual.lab.environment import TARGET_NAME, environment_config, write_environment
 from mimedi_qual.profiles import load_bench
@@ -80,7 +80,7 @@ def test_sim_address_the_simulator_did_not_report_is_named(tmp_path):
     path = tmp_path / "half-sim.yaml"
     path.write_text(text)
     bench = load_bench(path)
-    with pytest.raises(ValueError, match=r"console has address 'sim' but the simulated bench did not report 'console'"):
+    with pytest.raises(BenchError, match=r"console has address 'sim' but the simulated bench did not report 'console'"):
         environment_config(bench, {"controller": "127.0.0.1:1"})
 
 
