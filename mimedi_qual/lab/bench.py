@@ -26,6 +26,7 @@ from pathlib import Path
 
 from mimedi_qual.errors import BenchError
 from mimedi_qual.lab.calibration import today_utc
+from mimedi_qual.lab.drivers.faults import FaultInjectionProtocol, fault_injector
 from mimedi_qual.lab.drivers.operator import terminal_prompt
 from mimedi_qual.lab.environment import (
     PROTOCOL_FOR_KIND, TARGET_NAME, environment_config, write_environment,
@@ -47,6 +48,8 @@ from mimedi_qual.lab.protocols import (
 from mimedi_qual.profiles.bench import BenchProfile, Instrument
 
 ENVIRONMENT_FILE = "labgrid-env.yaml"
+#: drivers holding a network session that a power cut invalidates (labgrid reopens them on next use)
+SESSION_DRIVERS = ("SCPIDriver", "MTSICSBalanceDriver")
 
 
 class Bench:
@@ -169,6 +172,22 @@ class Bench:
     def ensure_state(self, state: str) -> None:
         """Bring the bench to ``state`` (off, powered, ready, running) through the strategy."""
         self.strategy().transition(state)
+
+    def faults(self) -> FaultInjectionProtocol:
+        """The bench's fault injection: the simulation channel on the simulated bench, the operator on a real one."""
+        return fault_injector(self)
+
+    def reconnect_instruments(self) -> None:
+        """Reopen every instrument session on next use (after a power cut or an instrument that came back).
+
+        Closing the controller's session after a power cut also closes the
+        other instruments' sessions (they share one PyVISA resource manager,
+        and the SCPI driver closes it on deactivation): deactivate them all, so
+        labgrid reconnects each one cleanly when a step next asks for it.
+        """
+        for driver in list(self.target.drivers):
+            if type(driver).__name__ in SESSION_DRIVERS:
+                self.target.deactivate(driver)
 
     # -- identity and calibration ------------------------------------------
     def instrument(self, name: str):

@@ -471,23 +471,6 @@ class FakeFaultInjector(FaultInjectionProtocol):
         return list(self.injected)
 
 
-class _Target:
-    """The labgrid target, as far as the actions look at it (fault injector, session drivers)."""
-
-    def __init__(self, faults: FakeFaultInjector) -> None:
-        self.faults = faults
-        self.drivers: list[object] = []
-        self.deactivated: list[object] = []
-
-    def get_driver(self, protocol: str, name: str | None = None):
-        if protocol == "FaultInjectionProtocol":
-            return self.faults
-        raise LookupError(f"fake bench has no {protocol}")
-
-    def deactivate(self, driver) -> None:
-        self.deactivated.append(driver)
-
-
 @dataclass
 class FakeBench:
     """The bench as the steps see it (``campaign.bench``), from a real bench profile, with fake devices."""
@@ -501,10 +484,10 @@ class FakeBench:
         self.door_coil = FakeCoil()
         self.controller = FakeController(self.clock_, accounts, self.relay)
         self.balance_ = FakeBalance(self.controller)
-        self.faults = FakeFaultInjector(self.controller)
+        self.faults_ = FakeFaultInjector(self.controller)
+        self.reconnected = 0
         self.thermometer_ = FakeThermometer(self.controller)
         self.qc_lab_ = FakeQcLab()
-        self.target = _Target(self.faults)
         self.states: list[str] = []            # what the strategy was asked for (ensure_state)
 
     def __repr__(self) -> str:
@@ -527,6 +510,12 @@ class FakeBench:
 
     def ensure_state(self, state: str) -> None:
         self.states.append(state)
+
+    def faults(self) -> FakeFaultInjector:
+        return self.faults_
+
+    def reconnect_instruments(self) -> None:
+        self.reconnected += 1
 
     def identify(self, name: str) -> str:
         return self.instrument_identities()[name]

@@ -25,7 +25,7 @@ def test_a_behaving_controller_passes_every_check_of_a_clamped_line(campaign, be
     pump_steps.pump_stopped(campaign, "BASE")
     alarm_steps.alarm_relay_energised(campaign)
     alarm_steps.alarm_in_audit_trail(campaign, event, "PUMP_OCCLUSION")
-    assert bench.faults.injected == ["PUMP_OCCLUSION,BASE"]
+    assert bench.faults_.injected == ["PUMP_OCCLUSION,BASE"]
 
 
 def test_an_alarm_missing_from_the_audit_trail_fails(campaign, bench_cleanup, bench):
@@ -90,4 +90,4 @@ def test_the_scenario_cleanup_stops_the_pump_and_clears_the_faults(campaign, ben
     clamp_running_line(campaign, bench_cleanup)
     bench_cleanup.run()
     assert not bench.controller.pump_state("BASE").running
-    assert bench.faults.cleared == 1 and not bench.controller.active_interlocks()
+    assert bench.faults_.cleared == 1 and not bench.controller.active_interlocks()

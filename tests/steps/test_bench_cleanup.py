@@ -89,7 +89,7 @@ def test_the_scenario_cleanup_records_a_failed_undo_under_the_scenario_that_ran(
         cleanup = scenario_cleanup(replace(campaign, recorder=recorder))
         inject(campaign, cleanup, "HEATER_FAIL")
         recorder.current = None                      # the scenario's call phase is over: teardown follows
-        bench.faults.fail_clear = OSError("simulation channel closed")
+        bench.faults_.fail_clear = OSError("simulation channel closed")
         with pytest.raises(CleanupFailed, match="clear faults: OSError: simulation channel closed"):
             cleanup.run()
         [deviation] = [r.payload for r in store.records(kind="deviation")]

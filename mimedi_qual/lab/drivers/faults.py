@@ -10,7 +10,7 @@ depends on the bench:
 * real bench — the test engineer does it by hand (unplug the probe, clamp the
   line) when prompted through labgrid's ``target.interact``.
 
->>> faults = fault_injector(bench)
+>>> faults = bench.faults()          # Bench.faults() calls fault_injector(bench)
 >>> faults.inject("PUMP_OCCLUSION", "BASE")
 >>> faults.active()
 ['PUMP_OCCLUSION,BASE']

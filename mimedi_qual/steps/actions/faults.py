@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mimedi_qual.lab.drivers.faults import fault_injector
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.steps.actions.operator import ensure_operator
 from mimedi_qual.steps.actions.pumps import exchange_medium
@@ -48,7 +47,7 @@ def inject(campaign: CampaignContext, cleanup: BenchCleanup, fault: str, target:
     """Cause ``fault`` (on ``target``, with magnitude ``value``); every fault is cleared when the scenario ends."""
     controller = campaign.bench.bioreactor()
     audit_before = controller.audit_count()
-    injector = fault_injector(campaign.bench)
+    injector = campaign.bench.faults()
     cleanup.register("clear faults", injector.clear)
     injector.inject(fault, target, value)
     return FaultEvent(",".join(p for p in (fault, target, value) if p), campaign.bench.clock().now_s(), audit_before)
@@ -56,7 +55,7 @@ def inject(campaign: CampaignContext, cleanup: BenchCleanup, fault: str, target:
 
 def clear_faults(campaign: CampaignContext) -> None:
     """Remove every injected fault."""
-    fault_injector(campaign.bench).clear()
+    campaign.bench.faults().clear()
 
 
 def add_acid_bolus(campaign: CampaignContext, cleanup: BenchCleanup, acid_mmol: str) -> FaultEvent:

@@ -14,24 +14,6 @@ from dataclasses import dataclass
 from mimedi_qual.lab.protocols import AuditEntry, BioreactorProtocol
 from mimedi_qual.plugin.context import CampaignContext
 
-#: Drivers holding a network session that a power cut invalidates (reopened by labgrid on next use).
-SESSION_DRIVERS = ("SCPIDriver", "MTSICSBalanceDriver")
-
-
-def reconnect_instruments(campaign: CampaignContext) -> None:
-    """Reopen every instrument session on next use.
-
-    Closing the controller's session after a power cut also closes the other
-    instruments' sessions (they share one PyVISA resource manager, and the
-    SCPI driver closes it on deactivation): deactivate them all so labgrid
-    reconnects each one cleanly when a step next asks for it.
-    """
-    target = campaign.bench.target
-    for driver in list(target.drivers):
-        if type(driver).__name__ in SESSION_DRIVERS:
-            target.deactivate(driver)
-
-
 def power_cut(campaign: CampaignContext, duration_s: float) -> None:
     """Switch the controller's outlet off for ``duration_s``, then on; instrument sessions reopen on next use.
 
@@ -39,7 +21,7 @@ def power_cut(campaign: CampaignContext, duration_s: float) -> None:
     the bench is booting after.
     """
     campaign.bench.strategy().power_cut(duration_s)
-    reconnect_instruments(campaign)
+    campaign.bench.reconnect_instruments()
 
 
 @dataclass
