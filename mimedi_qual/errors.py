@@ -11,21 +11,26 @@ type (``isinstance``), never by reading the message text:
   starts with the exception's class name, and the categories match class
   names of this hierarchy).
 
-===================  ================================  =======================  ====================
-class                what it means to the user         exit code (before run)   deviation (in a run)
-===================  ================================  =======================  ====================
-ProfileError         a YAML profile is wrong           BAD_INPUT (2)            execution_error
-ProtocolError        a feature file / selection is     BAD_INPUT (2)            execution_error
-                     wrong or does not trace the URS
-CriterionError       a step names a criterion that is  BAD_INPUT (2)            execution_error
-                     unknown or does not fit
-InstrumentError      an instrument failed, refused,    DEVIATIONS (1)           instrument_fault
-                     or is past calibration
-BenchError           the bench (or place) is missing,  BENCH_UNAVAILABLE (4)    execution_error
-                     held, or lacks what is asked
-EvidenceError        the campaign record refuses or    BAD_INPUT (2)            execution_error
-                     cannot do what was asked
-===================  ================================  =======================  ====================
+===============  ==================================  ========================  ===================
+class            what it means to the user           stops a command before    in a scenario: the
+                                                     any scenario: exit code   deviation category
+===============  ==================================  ========================  ===================
+ProfileError     a YAML profile is wrong             BAD_INPUT (2)             execution_error
+ProtocolError    a feature file or selection is      BAD_INPUT (2)             execution_error
+                 wrong, or does not trace the URS
+CriterionError   a step names a criterion that is    BAD_INPUT (2)             execution_error
+                 unknown or does not fit it
+InstrumentError  an instrument failed, refused a     BAD_INPUT (2)             instrument_fault
+                 command, or is past calibration
+BenchError       the bench (labgrid place) is held,  BENCH_UNAVAILABLE (4)     execution_error
+                 unknown, did not start, or lacks
+                 what a step asks for
+EvidenceError    the campaign record refuses or      BAD_INPUT (2)             execution_error
+                 cannot do what was asked
+===============  ==================================  ========================  ===================
+
+A scenario that fails on any of them makes the campaign end with deviations
+(exit code DEVIATIONS, 1).
 
 Anything else that escapes (a ``TypeError``, a ``KeyError``) is a bug of the
 harness, not a problem of the user's input or bench.
