@@ -63,6 +63,8 @@ class EvidenceRecorder:
         self.store = store
         self.root = root
         self.current: _Scenario | None = None
+        #: the scenario whose call phase ended last (its teardown may still fail)
+        self._ended: _Scenario | None = None
         self._step_started = 0.0
         # Set while a view attaches what was already recorded: those attachments are not raw data again.
         self._showing_record = threading.local()
@@ -128,6 +130,10 @@ class EvidenceRecorder:
         outcome = yield
         report = outcome.get_result()
         sc = self.current
+        if report.when == "teardown" and report.failed and self._ended is not None \
+                and self._ended.nodeid == item.nodeid:
+            self._teardown_failure(self._ended, report)
+            return
         if sc is None or sc.nodeid != item.nodeid:
             if report.when == "setup" and report.failed:
                 self._setup_failure(item, report)
@@ -142,7 +148,17 @@ class EvidenceRecorder:
         })
         if not report.passed:
             self._deviations_for(sc, report)
+        self._ended = sc
         self.current = None
+
+    def _teardown_failure(self, sc: _Scenario, report) -> None:
+        """The scenario's cleanup failed after its steps ran (the cleanup recorded why as a deviation):
+        the scenario did not end as a pass, whatever its steps said — one more ``scenario`` record says so."""
+        self.store.append("scenario", {
+            "feature": sc.feature, "scenario": sc.name, "urs": sc.urs, "status": STEP_STATUS_BROKEN,
+            "duration_s": round(report.duration, 6), "nodeid": sc.nodeid,
+        })
+        self._ended = None
 
     def _setup_failure(self, item, report) -> None:
         """The bench could not be brought up for this scenario: an instrument fault."""

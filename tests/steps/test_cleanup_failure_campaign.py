@@ -36,7 +36,13 @@ def test_a_failed_undo_is_a_deviation_and_the_campaign_is_not_green(project_root
     with EvidenceStore.open(campaign, read_only=True) as store:
         deviations = [r.payload for r in store.records(kind="deviation")]
         measurements = [r.payload for r in store.records(kind="measurement")]
+        scenarios = [r.payload for r in store.records(kind="scenario")]
     assert measurements and all(m["verdict"] == "pass" for m in measurements)
     assert deviations and all(d["category"] == "execution_error" for d in deviations)
     assert all("clear faults" in d["description"] and MESSAGE in d["actual"] for d in deviations)
     assert all(d["scenario"] and d["urs"] == ["URS-OQ-ALARM-010"] for d in deviations)
+    # each scenario's last word in the record is not "passed": its cleanup failed after its steps
+    last_status = {}
+    for scenario in scenarios:
+        last_status[scenario["nodeid"]] = scenario["status"]
+    assert last_status and all(status == "broken" for status in last_status.values()), scenarios
