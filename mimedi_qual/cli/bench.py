@@ -80,14 +80,14 @@ def up(
     place: Annotated[str | None, typer.Option(help="name of the place to export the bench as")] = None,
 ) -> None:
     """Start the simulated bench, print every service's address, serve until interrupted."""
-    from mimedi_qual.errors import ProfileError
-    from mimedi_qual.profiles import load_bench
+    from mimedi_qual.campaign.preflight import load_bench_profile
+    from mimedi_qual.errors import MimediQualError
     from mimedi_qual.simbench.launcher import SimulatedBenchError, SimulatedBenchProcess
 
     bench_path = bench or project_paths().default_bench
     try:
-        profile = load_bench(bench_path)
-    except ProfileError as exc:
+        profile = load_bench_profile(bench_path)   # and the controller and twin profiles it will load
+    except MimediQualError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     if profile.bench.kind != "simulated":
