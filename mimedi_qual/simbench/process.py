@@ -249,9 +249,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="the controller's non-volatile memory (audit trail); default: a temporary dir")
     args = parser.parse_args(argv)
     from mimedi_qual.errors import ProfileError
+    from mimedi_qual.simbench.simulation_profiles import simulation_profiles
 
     try:
         bench = load_bench(args.bench)
+        if bench.bench.kind == "simulated":
+            simulation_profiles(bench)   # the controller and twin profiles: bad input, not a traceback at start
     except ProfileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
