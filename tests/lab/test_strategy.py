@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from labgrid.strategy.common import StrategyError
 
+from mimedi_qual.campaign.bench import bench_session
 from mimedi_qual.errors import BenchError
 from mimedi_qual.lab.bench import Bench
 from mimedi_qual.lab.strategy import Status, set_coil_checked
@@ -25,7 +26,7 @@ TEMPLATE = ROOT / "profiles" / "benches" / "real-bench.template.yaml"
 def bench(tmp_path):
     profile = load_bench(SIM_BENCH)
     assert profile.power and profile.console and profile.digital_io, "sim.yaml lost its strategy sections"
-    with Bench.open(profile, SIM_BENCH, tmp_path / "campaign") as bench:
+    with bench_session(profile, SIM_BENCH, tmp_path / "campaign") as bench:   # starts the simulated bench
         yield bench
 
 
