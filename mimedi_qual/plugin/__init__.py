@@ -167,7 +167,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     campaign = getattr(session.config, "_mimedi_own_campaign", None)
     if campaign is None:
         return
-    results = session.config.option.allure_report_dir
+    results = getattr(session.config.option, "allure_report_dir", None)   # None: allure-pytest-bdd not loaded
     _detach_recorder(session.config)
     campaign.close(Path(results) if results else None,
                    interrupted=exitstatus == pytest.ExitCode.INTERRUPTED
