@@ -7,6 +7,7 @@ import time
 import pytest
 
 from bench_clients import SIM_PROFILE
+from mimedi_qual.errors import ProfileError
 from mimedi_qual.profiles import load_bench
 from mimedi_qual.simbench.process import SimulatedBench
 
@@ -59,8 +60,8 @@ def test_error_models_must_name_real_instruments_and_quantities(tmp_path):
     from bench_clients import profile_with
 
     typo = profile_with(tmp_path, {"    co2: {co2_pct:": "    c02: {co2_pct:"})
-    with pytest.raises(ValueError, match="c02"):
-        SimulatedBench(load_bench(typo), tmp_path / "a")
+    with pytest.raises(ProfileError, match=r"\.yaml:\d+: simulation.reference: c02 is no instrument"):
+        load_bench(typo)     # refused as the profile is loaded, at the typo's line, before any simulator starts
     wrong_quantity = profile_with(tmp_path, {"tachometer: {speed_rpm:": "tachometer: {speed:"})
     with pytest.raises(ValueError, match="speed"):
         SimulatedBench(load_bench(wrong_quantity), tmp_path / "b")
