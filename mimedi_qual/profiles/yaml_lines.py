@@ -30,8 +30,9 @@ def load_yaml_with_lines(path: str | Path, *, allow_empty: bool = False) -> tupl
     instead of an error — for registries that may legitimately be empty.
 
     Every way a file can be unusable — missing, unreadable, not UTF-8 text, a
-    control character (a binary file), invalid YAML, empty — is a
-    :class:`ProfileError` naming the file (and the line when there is one).
+    control character (a binary file), invalid YAML, a key given twice in one
+    mapping, empty — is a :class:`ProfileError` naming the file (and the line
+    when there is one).
     """
     path = Path(path)
     text = _read_text(path)
@@ -50,6 +51,10 @@ def load_yaml_with_lines(path: str | Path, *, allow_empty: bool = False) -> tupl
         data = loader.construct_document(node)
         lines: dict[KeyPath, int] = {}
         _record_lines(loader, node, (), lines)
+    except _DuplicateKey as dup:
+        dotted = ".".join(str(k) for k in dup.key_path)
+        raise ProfileError(path, dup.line, f"{dotted}: duplicate key (first at line {dup.first_line}); "
+                                           "YAML would silently keep only the last one") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -86,11 +91,17 @@ def _codepoint(character: int | str) -> str:
     return f"U+{character if isinstance(character, int) else ord(character):04X}"
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key_path: KeyPath, line: int, first_line: int):
+        self.key_path, self.line, self.first_line = key_path, line, first_line
+
+
 def _record_lines(loader: yaml.SafeLoader, node: yaml.Node, key_path: KeyPath,
                   lines: dict[KeyPath, int]) -> None:
     """Note the line of every key path under ``node`` (keys constructed by YAML's own rules)."""
     lines.setdefault(key_path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
+        first_seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
             try:
@@ -98,7 +109,11 @@ def _record_lines(loader: yaml.SafeLoader, node: yaml.Node, key_path: KeyPath,
                 hash(child)
             except TypeError:  # a complex key (a list as key) has no path; pydantic rejects it anyway
                 continue
-            lines[child] = key_node.start_mark.line + 1
+            line = key_node.start_mark.line + 1
+            if key in first_seen:  # YAML would silently keep the last value: a criterion defined twice
+                raise _DuplicateKey(child, line, first_seen[key])
+            first_seen[key] = line
+            lines[child] = line
             _record_lines(loader, value_node, child, lines)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):

@@ -84,3 +84,17 @@ def test_a_simulated_error_model_for_no_instrument_names_its_line(tmp_path, proj
     with pytest.raises(ProfileError, match=r"simulation.reference: phd0 is no instrument of the bench") as err:
         load_bench(path)
     assert err.value.line == line
+
+
+def test_a_key_given_twice_is_an_error_not_the_last_one_silently(tmp_path, project_root):
+    """YAML keeps the last of two equal keys: a criterion defined twice would silently lose its first limits."""
+    lines = (project_root / "profiles/acceptance/criteria.yaml").read_text().splitlines()
+    first = lines.index("  OQ-TEMP-ACC:") + 1
+    end = next(n for n in range(first, len(lines)) if lines[n].startswith("  ") and lines[n][2] != " ")
+    again = [line.replace("tolerance: 0.5", "tolerance: 5.0") for line in lines[first - 1:end]]
+    path = tmp_path / "criteria.yaml"
+    path.write_text("\n".join(lines + again) + "\n")
+    with pytest.raises(ProfileError) as err:
+        load_acceptance(path)
+    assert err.value.line == len(lines) + 1
+    assert f"criteria.OQ-TEMP-ACC: duplicate key (first at line {first})" in str(err.value)
