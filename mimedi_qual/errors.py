@@ -147,7 +147,9 @@ class BenchError(MimediQualError):
 
 class EvidenceError(MimediQualError):
     """The campaign record refuses or cannot do what was asked: not a campaign directory, an
-    unknown user or bad user registry, a refused signature, a campaign that cannot be resumed.
+    unknown signer or a key that does not fit, a refused signature, a campaign that cannot be resumed.
+
+    (A user registry *file* that cannot be read is a :class:`ProfileError` with its line.)
 
     Bad input (exit code 2) for the evidence commands; the record itself is
     never left half-written by it.
