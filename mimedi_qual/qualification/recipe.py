@@ -30,6 +30,7 @@ from typing import Literal
 from pydantic import Field
 
 from mimedi_qual.profiles.bench import StrictModel
+from mimedi_qual.profiles.loader import load_model
 
 
 class CultureSetpoints(StrictModel):
@@ -83,6 +84,4 @@ class ProcessRecipe(StrictModel):
 
 def load_recipe(path: Path) -> ProcessRecipe:
     """Load and validate (ProfileError with file and line when wrong)."""
-    from mimedi_qual.profiles.loader import load_model
-
     return load_model(path, ProcessRecipe)

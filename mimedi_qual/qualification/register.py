@@ -22,6 +22,7 @@ from pathlib import Path
 from pydantic import Field
 
 from mimedi_qual.profiles.bench import StrictModel
+from mimedi_qual.profiles.loader import load_model
 
 REGISTER_FILE = "equipment-register.yaml"
 
@@ -54,6 +55,4 @@ def register_path(acceptance_path: Path) -> Path:
 
 def load_register(path: Path) -> EquipmentRegister:
     """Load and validate (ProfileError with file and line when wrong)."""
-    from mimedi_qual.profiles.loader import load_model
-
     return load_model(path, EquipmentRegister)
