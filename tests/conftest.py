@@ -17,8 +17,9 @@ marker is an error, so a typo cannot put a test in the wrong tier):
   scenario; every OQ requirement passes on its own on a fresh bench. About 40
   campaigns.
 
-``make test`` runs the campaign and protocol tiers after the unit tier, on
-both cores (``pytest -n 2 --dist loadgroup``). Tests there must not share
+``make test`` runs the campaign and protocol tiers after the unit tier, four
+campaigns at a time (``pytest -n 4 --dist loadgroup``: a campaign mostly waits
+on its bench, so four share the two cores well). Tests there must not share
 anything on disk or on the network: each campaign writes under its own
 ``tmp_path`` (``--out``) and every simulated bench picks free ports. A module
 whose tests share one bench or one campaign (a ``scope="module"`` fixture)
