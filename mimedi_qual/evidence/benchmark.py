@@ -23,7 +23,7 @@ from pathlib import Path
 from mimedi_qual.evidence.store import EvidenceStore
 from mimedi_qual.evidence.verify import verify_campaign
 
-_PAYLOAD_PADDING = "x" * 220  # ~300-byte records, as in TRAPS.md
+_PAYLOAD_PADDING = "x" * 220  # ~300-byte records, the size of a typical step record
 
 
 def _bare_sqlite_records_per_s(directory: Path, count: int) -> float:

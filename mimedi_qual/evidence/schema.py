@@ -2,7 +2,7 @@
 
 The evidence store accepts any JSON payload, but for the kinds below it
 validates the payload against a pydantic model at ``append`` time, so a record
-missing what DOMAIN.md says a qualification record needs is refused when it is
+missing what a qualification record needs (EU GMP Annex 15, 21 CFR Part 11) is refused when it is
 written, not discovered by an inspector. Extra fields are allowed and kept
 (``extra="allow"``): the schema is a floor, not a cage.
 
@@ -63,7 +63,7 @@ class _Payload(BaseModel):
 
 
 class Equipment(_Payload):
-    """The equipment under qualification (DOMAIN.md record item 1)."""
+    """The equipment under qualification: model, serial, firmware (a qualification record names them)."""
 
     name: str = Field(examples=["MiMédi bioreactor"])
     model: str

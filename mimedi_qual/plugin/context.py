@@ -34,7 +34,7 @@ class CampaignContext:
     recorder: EvidenceRecorder | None = None
 
     def __repr__(self) -> str:
-        # Allure lists every step argument by repr (TRAPS 3): keep it one short line.
+        # Allure lists every step argument by its repr: keep it one short line, not the whole bench.
         return f"<bench {self.bench.profile.bench.id} ({self.bench.profile.bench.kind})>"
 
     def criterion(self, criterion_id: str) -> Criterion:

@@ -1,7 +1,7 @@
 """Acceptance criteria: what a measurement must meet, and where that number comes from.
 
 A criterion is referenced by id from a step (``OQ-TEMP-ACC``); the step never
-carries the number. Each criterion names its source: a DOMAIN.md reference or
+carries the number. Each criterion names its source: a published reference or
 ``ours`` (a URS choice, never dressed up as a regulation).
 
 Kinds:

@@ -34,7 +34,7 @@ from mimedi_qual.profiles.loader import load_model
 
 
 class CultureSetpoints(StrictModel):
-    """Setpoints of the expansion culture (DOMAIN.md: 37 °C, 10 rpm [Xuri])."""
+    """Setpoints of the expansion culture (a rocking-bag T-cell expansion runs at 37 °C, 10 rpm [Xuri])."""
 
     temperature_c: float
     ph: float

@@ -1,7 +1,7 @@
 """Allure results → one self-contained ``report.html``.
 
 Uses Allure 2's generator (npm ``allure-commandline``, Java ≥ 8), installed
-by ``make`` into ``.tools/``. Two traps handled here (TRAPS 4):
+by ``make`` into ``.tools/``. Two traps of the generator handled here:
 
 * ``ALLURE_NO_ANALYTICS=true`` (exactly ``true``) or the report embeds a
   Google Tag Manager script — we also check the output and refuse a report

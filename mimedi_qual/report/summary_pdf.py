@@ -1,6 +1,6 @@
 """The qualification summary report (PDF), built from the evidence store and nothing else — the renderer.
 
-What QA and an inspector read (Annex 15 §2.9–2.10, DOMAIN.md): the protocol's
+What QA and an inspector read (EU GMP Annex 15 §2.9–2.10): the protocol's
 identity and hash, the equipment and reference instruments with their
 calibration, the result against every acceptance criterion, the traceability
 matrix URS → scenario → result, the deviation log, the signature

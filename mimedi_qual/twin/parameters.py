@@ -3,8 +3,7 @@
 A twin profile (``profiles/twin/default.yaml``) lists each plant parameter as a
 *quantity*: a value, the unit it is written in, and where it comes from — a
 reference key (``[Zhu]``, ``[CHO]``, ``[Xuri]``, ``[HH]``, ...; the full references
-are :data:`SOURCES`), ``DOMAIN.md`` for a fact of the project's domain notes
-stated without a key, or ``ours`` for a choice we made (with the reason after a
+are :data:`SOURCES`), or ``ours`` for a choice we made (with the reason after a
 colon). A reviewer can
 therefore tell a published number from an engineering guess at a glance::
 
@@ -65,9 +64,11 @@ SOURCES = {
     "pHcal": "a pharma calibration/validation guide (pH)",
     "Vali": "a pharma calibration/validation guide",
     "RPMI": "RPMI-1640 formulation",
+    "water": "specific heat capacity of liquid water, 4.18 J/(g·K) near 37 °C (a physical constant, e.g. CRC "
+             "Handbook of Chemistry and Physics); a dilute culture medium is taken as water",
 }
 KNOWN_SOURCE_KEYS = frozenset(SOURCES)
-_SOURCE_RE = re.compile(r"^(?:\[(?P<key>[A-Za-z0-9-]+)\]|(?P<domain>DOMAIN\.md)|(?P<ours>ours))(?=$|[\s:])")
+_SOURCE_RE = re.compile(r"^(?:\[(?P<key>[A-Za-z0-9-]+)\]|(?P<ours>ours))(?=$|[\s:])")
 
 
 class Quantity(BaseModel):
@@ -85,10 +86,11 @@ def _check_source(source: str) -> str:
     match = _SOURCE_RE.match(source.strip())
     if match is None:
         raise ValueError(
-            f"source {source!r} must start with a DOMAIN.md key like [Zhu], with 'DOMAIN.md' or with 'ours'")
+            f"source {source!r} must start with a reference key like [Zhu] (the keys of SOURCES in "
+            "mimedi_qual/twin/parameters.py) or with 'ours' and the reason")
     key = match.group("key")
     if key is not None and key not in KNOWN_SOURCE_KEYS:
-        raise ValueError(f"source key [{key}] is not a DOMAIN.md reference ({', '.join(sorted(KNOWN_SOURCE_KEYS))})")
+        raise ValueError(f"source key [{key}] is not a known reference ({', '.join(sorted(KNOWN_SOURCE_KEYS))})")
     return source
 
 

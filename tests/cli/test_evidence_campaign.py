@@ -61,7 +61,7 @@ def test_run_review_approve_verify_then_tamper(project_root, tmp_path, users_env
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "INTACT" in verified.stdout
 
-    # The approved IQ campaign is the prerequisite an OQ campaign names (DOMAIN.md record item 4).
+    # The approved IQ campaign is the prerequisite an OQ campaign names (a protocol lists the earlier stage's release).
     oq_out = tmp_path / "oq"
     oq = cli(project_root, users_env, "run", "--stage", "oq", "--tags", "URS-OQ-TEMP-002", "--out", str(oq_out),
              "--prerequisite", str(campaign), "--no-views")  # only its record is read

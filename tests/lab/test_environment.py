@@ -93,7 +93,7 @@ def test_simulated_pdu_address_becomes_a_rest_url():
 
 
 def test_operator_prompts_go_to_the_terminal_not_to_captured_stdin(tmp_path, monkeypatch):
-    """TRAPS 11: labgrid's default interact is input(); a real bench asks through the terminal."""
+    """labgrid's default interact is input(), which fails under pytest; a real bench asks through the terminal."""
     from mimedi_qual.errors import InstrumentError
     from mimedi_qual.lab.drivers import operator
 

@@ -59,7 +59,7 @@ def test_power_cut_is_survived_and_audited(bench):
 
 
 def test_a_coil_write_that_did_not_take_is_caught(bench):
-    """The alarm relay coil is read-only: labgrid's set() reports nothing (TRAPS 10), the read-back does."""
+    """The alarm relay coil is read-only: labgrid's ModbusCoilDriver.set() does not notice a failed write, the read-back does."""
     relay = bench.alarm_relay()
     assert relay.get() is False
     with pytest.raises(StrategyError, match="coil written 1 but reads back 0"):

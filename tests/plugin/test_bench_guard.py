@@ -1,4 +1,4 @@
-"""Running protocols without a bench fails loudly instead of skipping (TRAPS 6)."""
+"""Running protocols without a bench fails loudly instead of skipping (labgrid's plugin would skip them)."""
 
 from __future__ import annotations
 

@@ -62,7 +62,7 @@ PRODUCT_CRITERIA = {"PQ-VIABILITY", "PQ-CD3", "PQ-CAR", "PQ-VCN", "PQ-ENDOTOXIN"
 
 
 def test_pq_product_criteria_follow_the_published_ranges(profiles, project_root):
-    """DOMAIN.md: viability, CD3+ ≥70–80 %; CAR+ ≥10–20 %; endotoxin ≤0.5–5 EU/mL; VCN ≤5; sterile [Castella, CD20, Kym]."""
+    """Published ranges: viability, CD3+ ≥70–80 %; CAR+ ≥10–20 %; endotoxin ≤0.5–5 EU/mL; VCN ≤5; sterile [Castella, CD20, Kym]."""
     c = load_acceptance(profiles / "acceptance" / "criteria.yaml").criteria
     assert PRODUCT_CRITERIA <= set(c)
     assert c["PQ-VIABILITY"].kind == c["PQ-CD3"].kind == "min" and 70.0 <= c["PQ-VIABILITY"].limit <= 80.0

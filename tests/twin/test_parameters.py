@@ -44,7 +44,7 @@ def test_wrong_unit_is_refused_with_file_and_line(tmp_path):
 
 def test_unknown_source_key_is_refused(tmp_path):
     path, line = _broken(tmp_path, 'source: "[EPFL] animal cells"', 'source: "[Wikipedia] animal cells"')
-    with pytest.raises(ProfileError, match=rf"{re.escape(str(path))}:{line}: .*not a DOMAIN.md reference"):
+    with pytest.raises(ProfileError, match=rf"{re.escape(str(path))}:{line}: .*not a known reference"):
         load_twin_profile(path)
 
 
