@@ -36,21 +36,25 @@ campaign: install
 # The harness's tests come in tiers (tests/conftest.py): the unit tier runs first and alone, and a
 # failure there stops `make test` before any bench starts; the campaign and protocol tiers then run
 # side by side (pytest-xdist; loadgroup keeps a module that shares one bench or campaign on one
-# worker). Every tier writes into one Allure results directory, emptied only by the first.
+# worker). Every tier writes into one Allure results directory, emptied once before the first: not
+# with --clean-alluredir, which every xdist worker would obey as it starts, while others already write.
 UNIT_TIER := not campaign and not protocol
 BENCH_TIERS := campaign or protocol
-# Four workers on two cores: a campaign waits on its bench for about two thirds of its wall time
-# (one OQ stage alone: 33 s wall, 12 s CPU; two at once: 33 s; four at once: 49 s).
+# The unit tier is CPU-bound: one worker per core. Four workers for the bench tiers on two cores:
+# a campaign waits on its bench for about two thirds of its wall time (one OQ stage alone: 33 s wall,
+# 12 s CPU; two at once: 33 s; four at once: 49 s).
+UNIT_WORKERS ?= 2
 TEST_WORKERS ?= 4
 
 test: install
-	$(PY) -m pytest -m "$(UNIT_TIER)" --alluredir $(HARNESS_RESULTS) --clean-alluredir
+	rm -rf $(HARNESS_RESULTS)
+	$(PY) -m pytest -m "$(UNIT_TIER)" -n $(UNIT_WORKERS) --dist loadgroup --alluredir $(HARNESS_RESULTS)
 	$(PY) -m pytest -m "$(BENCH_TIERS)" -n $(TEST_WORKERS) --dist loadgroup --durations=25 \
 		--alluredir $(HARNESS_RESULTS)
 	$(PY) -m mimedi_qual.report.allure_html $(HARNESS_RESULTS) reports/harness-validation/report.html
 
 test-fast: install
-	$(PY) -m pytest -m "$(UNIT_TIER)"
+	$(PY) -m pytest -m "$(UNIT_TIER)" -n $(UNIT_WORKERS) --dist loadgroup
 
 clean:
 	rm -rf $(VENV) .tools build mimedi_qual/**/*.so mimedi_qual/**/*.c
