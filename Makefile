@@ -35,9 +35,11 @@ campaign: install
 
 # The harness's tests come in tiers (tests/conftest.py): the unit tier runs first and alone, and a
 # failure there stops `make test` before any bench starts; the campaign and protocol tiers then run
-# side by side (pytest-xdist; loadgroup keeps a module that shares one bench or campaign on one
-# worker). Every tier writes into one Allure results directory, emptied once before the first: not
-# with --clean-alluredir, which every xdist worker would obey as it starts, while others already write.
+# side by side. Both on pytest-xdist workers: the unit tier module by module (loadfile: a module's
+# tests share its module-scoped simulated bench, in file order), the bench tiers test by test
+# (loadgroup: each campaign anywhere, except a module marked xdist_group, kept on one worker).
+# Every tier writes into one Allure results directory, emptied once before the first: not with
+# --clean-alluredir, which every xdist worker would obey as it starts, while others already write.
 UNIT_TIER := not campaign and not protocol
 BENCH_TIERS := campaign or protocol
 # The unit tier is CPU-bound: one worker per core. Four workers for the bench tiers on two cores:
@@ -48,13 +50,13 @@ TEST_WORKERS ?= 4
 
 test: install
 	rm -rf $(HARNESS_RESULTS)
-	$(PY) -m pytest -m "$(UNIT_TIER)" -n $(UNIT_WORKERS) --dist loadgroup --alluredir $(HARNESS_RESULTS)
+	$(PY) -m pytest -m "$(UNIT_TIER)" -n $(UNIT_WORKERS) --dist loadfile --alluredir $(HARNESS_RESULTS)
 	$(PY) -m pytest -m "$(BENCH_TIERS)" -n $(TEST_WORKERS) --dist loadgroup --durations=25 \
 		--alluredir $(HARNESS_RESULTS)
 	$(PY) -m mimedi_qual.report.allure_html $(HARNESS_RESULTS) reports/harness-validation/report.html
 
 test-fast: install
-	$(PY) -m pytest -m "$(UNIT_TIER)" -n $(UNIT_WORKERS) --dist loadgroup
+	$(PY) -m pytest -m "$(UNIT_TIER)" -n $(UNIT_WORKERS) --dist loadfile
 
 clean:
 	rm -rf $(VENV) .tools build mimedi_qual/**/*.so mimedi_qual/**/*.c

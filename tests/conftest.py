@@ -8,7 +8,9 @@ marker is an error, so a typo cannot put a test in the wrong tier):
   instruments and example campaigns. A CLI test that is refused before any
   bench starts (bad input, exit 2) belongs here too. The whole tier finishes
   in under 2 minutes; ``make test-fast`` runs it alone and ``make test`` runs
-  it first, stopping there if it fails.
+  it first, stopping there if it fails. Both run it on two workers, module by
+  module (``-n 2 --dist loadfile``): a module's tests may share a
+  ``scope="module"`` bench and run in file order, as in a plain ``pytest``.
 * ``@pytest.mark.campaign`` — the test starts a campaign on a simulated bench:
   ``mimedi-qual run``, ``pytest`` on ``features/``, or a campaign on a labgrid
   place. Seconds to a minute or two each.
