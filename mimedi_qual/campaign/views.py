@@ -13,18 +13,30 @@ already had. Written when the campaign closes, in this order, because
 4. the report gets its banner (:func:`mimedi_qual.evidence.status.notices`)
    and is recorded as an artifact; ``summary.pdf`` is built from the store and
    recorded too.
+
+A view rebuilt later (``mimedi-qual summary`` after a signature or a
+deviation closure) never breaks the record: :func:`rebuild_summary` writes the
+new PDF over the current head and appends a ``view_rebuilt`` record naming
+the new file's SHA-256, the head it was built over, who rebuilt it and when.
+``verify`` checks each view against its latest record and says which record
+the PDF in hand matches::
+
+    pdf, record = rebuild_summary("reports/C-0001")          # -> summary.pdf, view_rebuilt #N
+    # mimedi-qual verify reports/C-0001  ->  "summary.pdf: matches record #N …"
 """
 
 from __future__ import annotations
 
+import getpass
 import platform
+import socket
 import subprocess
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
 from mimedi_qual.evidence import status
-from mimedi_qual.evidence.store import EvidenceStore
+from mimedi_qual.evidence.store import EvidenceStore, Record, sha256_file
 from mimedi_qual.paths import ProjectPaths
 
 REPORT_FILE = "report.html"
@@ -125,3 +137,55 @@ def finish_views(store: EvidenceStore, views: Views) -> Views:
     except Exception as exc:  # noqa: BLE001 — the record is complete without the PDF; say why it is missing
         views.problems.append(f"summary report not generated: {type(exc).__name__}: {exc}")
     return views
+
+
+VIEW_REBUILT_KIND = "view_rebuilt"
+
+
+def _os_account() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container without /etc/passwd entry)
+        return "unknown"
+
+
+def record_view_rebuilt(store: EvidenceStore, path: Path, *, view: str, over_head: Record | None,
+                        description: str = "") -> Record:
+    """Append the ``view_rebuilt`` record of a view just written to ``path`` from the store's records."""
+    absolute = path.resolve()
+    try:
+        file = absolute.relative_to(store.campaign_dir.resolve()).as_posix()
+        inside = True
+    except ValueError:
+        file, inside = str(absolute), False
+    return store.append(VIEW_REBUILT_KIND, {
+        "view": view,
+        "file": file,
+        "inside_campaign": inside,
+        "sha256": sha256_file(absolute),
+        "size_bytes": absolute.stat().st_size,
+        "over_head_seq": over_head.seq if over_head else 0,
+        "over_head_hash": over_head.hash if over_head else "",
+        "rebuilt_by": _os_account(),
+        "host": socket.gethostname(),
+        "description": description,
+    })
+
+
+def rebuild_summary(campaign_dir: str | Path, output: str | Path | None = None) -> tuple[Path, Record]:
+    """Write ``summary.pdf`` (or ``output``) again from the record and record that it was rebuilt.
+
+    The PDF is built over the current head; the ``view_rebuilt`` record that
+    follows names that head, so the PDF's own "record head #N" footer and the
+    record agree. Raises :class:`~mimedi_qual.evidence.store.NotACampaignError`
+    for a directory without a store.
+    """
+    from mimedi_qual.report.summary_pdf import build_summary_pdf
+
+    campaign_dir = Path(campaign_dir)
+    with EvidenceStore.open(campaign_dir) as store:
+        head = store.head
+        pdf = build_summary_pdf(store, Path(output) if output else campaign_dir / SUMMARY_FILE)
+        record = record_view_rebuilt(store, pdf, view="summary", over_head=head,
+                                     description="qualification summary report (PDF), rebuilt from the record")
+    return pdf, record

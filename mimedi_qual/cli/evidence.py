@@ -7,7 +7,8 @@
     echo "$PW" | mimedi-qual sign reports/C-0001 --user qa.lee --role approver \\
         --meaning "approved: release to PQ" --password-stdin
     mimedi-qual verify reports/C-0001          # exit 0 intact, 1 not intact, 2 not a campaign
-    mimedi-qual summary reports/C-0001         # writes reports/C-0001/summary.pdf from the store
+    mimedi-qual summary reports/C-0001         # writes reports/C-0001/summary.pdf from the store (recorded)
+    mimedi-qual verify reports/C-0001 --pdf ~/Downloads/summary.pdf   # is this copy the current build?
     mimedi-qual approve-protocol MQ-OQ-001 1.0 features/oq profiles/acceptance profiles/urs --user qa.lee
 
 The user registry defaults to ``profiles/users/users.yaml`` and the keystore
@@ -105,17 +106,25 @@ def sign(
 def verify(
     campaign_dir: Annotated[Path, typer.Argument(help="Campaign directory (reports/<campaign-id>).")],
     users: UsersOption = DEFAULT_REGISTRY_PATH,
+    pdf: Annotated[
+        Path | None,
+        typer.Option("--pdf", help="A copy of the summary PDF (anywhere): say which recorded build it is."),
+    ] = None,
 ) -> None:
-    """Recompute the chain, raw-data, Allure-result and signature checks; name every problem.
+    """Recompute the chain, raw-data, Allure-result, view and signature checks; name every problem.
 
-    Exit 0 when intact, 1 when anything is altered, missing or added, 2 when
-    the directory is not a campaign.
+    Says which record each view (summary.pdf, report.html) matches. Exit 0 when
+    intact (and, with --pdf, the copy is the current recorded build), 1 when
+    anything is altered, missing or added or the copy matches no current
+    build, 2 when the directory is not a campaign or --pdf names no file.
     """
     from mimedi_qual.errors import ProfileError
     from mimedi_qual.evidence.store import NotACampaignError
     from mimedi_qual.evidence.users import UserRegistry
-    from mimedi_qual.evidence.verify import verify_campaign
+    from mimedi_qual.evidence.verify import match_view_copy, verify_campaign
 
+    if pdf is not None and not pdf.is_file():
+        raise _fail(f"error: --pdf {pdf}: no such file", EXIT_BAD_INPUT)
     registry = None
     if users.exists():
         try:
@@ -130,8 +139,14 @@ def verify(
         typer.echo(f"  {problem}")
     for warning in report.warnings:
         typer.echo(f"  warning: {warning}")
+    for view in report.views:
+        typer.echo(f"  {view}")
+    copy_ok = True
+    if pdf is not None:
+        copy_ok, sentence = match_view_copy(campaign_dir, pdf)
+        typer.echo(f"  {sentence}")
     typer.echo(report.summary())
-    raise typer.Exit(EXIT_OK if report.ok else EXIT_PROBLEMS)
+    raise typer.Exit(EXIT_OK if report.ok and copy_ok else EXIT_PROBLEMS)
 
 
 def summary(
@@ -140,15 +155,23 @@ def summary(
         Path | None, typer.Option("--output", "-o", help="PDF path [default: summary.pdf in the campaign].")
     ] = None,
 ) -> None:
-    """Write the qualification summary report (PDF) from the campaign's evidence store."""
-    from mimedi_qual.evidence.store import NotACampaignError
-    from mimedi_qual.report.summary_pdf import build_summary_pdf
+    """Write the qualification summary report (PDF) from the campaign's evidence store.
 
+    The rebuild is itself recorded (a view_rebuilt record: the PDF's SHA-256, the head it was built over,
+    who and when), so `verify` stays INTACT and names the record the PDF matches.
+    """
+    from mimedi_qual.campaign.views import rebuild_summary
+    from mimedi_qual.evidence.store import NotACampaignError
+
+    if output is not None and output.is_dir():
+        raise _fail(f"error: --output {output}: is a directory; name the PDF file", EXIT_BAD_INPUT)
     try:
-        path = build_summary_pdf(campaign_dir, output)
+        path, record = rebuild_summary(campaign_dir, output)
     except NotACampaignError as exc:
         raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
-    typer.echo(f"summary report: {path}")
+    p = record.payload
+    typer.echo(f"summary report: {path}\nbuilt over record #{p['over_head_seq']}; recorded as record #{record.seq} "
+               f"(view_rebuilt, SHA-256 {p['sha256']})")
 
 
 def approve_protocol_command(

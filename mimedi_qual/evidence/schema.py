@@ -40,6 +40,8 @@ deviation_closure
 signature              written by :mod:`mimedi_qual.evidence.signatures`
 raw_data, artifact,    written by the store / :mod:`mimedi_qual.evidence.verify`
 allure_result
+view_rebuilt           :class:`ViewRebuilt` — written by
+                       :func:`mimedi_qual.campaign.views.record_view_rebuilt`
 =====================  =====================================================
 
 The summary PDF (:mod:`mimedi_qual.report.summary_pdf`) reads only these
@@ -220,6 +222,31 @@ class AuditEvent(_Payload):
     new_value: Any = None
 
 
+class ViewRebuilt(_Payload):
+    """A view of the record (``summary.pdf``) written again after the campaign closed — e.g. with signatures.
+
+    A view is not evidence, but the file an inspector holds must be traceable to
+    the record: this names the new file's SHA-256, the head record it was built
+    over, who rebuilt it (the OS account; rebuilding needs no authority — it
+    adds nothing to the evidence) and when (the record's ``utc``). ``verify``
+    then checks the file against the *latest* such record instead of calling
+    the campaign NOT INTACT. A copy written outside the campaign directory
+    (``summary --output``) is recorded with ``inside_campaign`` false: its hash
+    lets ``verify --pdf COPY`` recognise it; its path is not checked on disk.
+    """
+
+    view: str = Field(examples=["summary"])
+    file: str = Field(description="path relative to the campaign directory, or the absolute path of a copy outside")
+    inside_campaign: bool = True
+    sha256: str
+    size_bytes: int
+    over_head_seq: int = Field(description="the last record the view was built from")
+    over_head_hash: str
+    rebuilt_by: str = Field(description="OS account that rebuilt the view")
+    host: str = ""
+    description: str = ""
+
+
 PAYLOAD_SCHEMAS: dict[str, type[_Payload]] = {
     "campaign_started": CampaignStarted,
     "protocol": ProtocolRecord,
@@ -231,6 +258,7 @@ PAYLOAD_SCHEMAS: dict[str, type[_Payload]] = {
     "interruption": Interruption,
     "campaign_finished": CampaignFinished,
     "audit_event": AuditEvent,
+    "view_rebuilt": ViewRebuilt,
 }
 
 

@@ -83,6 +83,7 @@ KNOWN_KINDS = (
     "allure_result",
     "interruption",
     "campaign_finished",
+    "view_rebuilt",
 )
 KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _SUFFIX_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")

@@ -10,7 +10,12 @@ trusts nothing stored as a conclusion:
    name and to the recorded SHA-256; any other file in ``raw/`` is *added*.
 3. **Allure results** — each file recorded by :func:`record_allure_results`
    must exist with the recorded hash; other files in ``allure-results/`` are
-   *added*. Likewise every ``artifact`` record (``report.html``, the PDF).
+   *added*. Likewise every view (``report.html``, ``summary.pdf``) against
+   its *latest* ``artifact`` or ``view_rebuilt`` record: a PDF rebuilt after
+   a signature is recorded, so it is checked, not reported as altered; the
+   report names the record each view matches (:attr:`VerificationReport.views`)
+   and, for a view that matches none, whether it is an earlier build.
+   :func:`match_view_copy` tells which record a copy held elsewhere matches.
 4. **Signatures** — each Ed25519 signature must verify over its manifest;
    the signed head hash must be the hash of the record it names; the key must
    be the one registered for the user (``users.yaml``); the role rules must
@@ -87,6 +92,7 @@ class VerificationReport:
     duration_s: float = 0.0
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    views: list[str] = field(default_factory=list)  # "summary.pdf: matches record #41 (…)"
 
     @property
     def ok(self) -> bool:
@@ -238,6 +244,77 @@ def _check_files(
     return checked
 
 
+#: record kinds that name a view file and its hash (the latest one for a file is what the file must match)
+VIEW_KINDS = ("artifact", "view_rebuilt")
+
+
+def _view_records(records: list[Record]) -> list[tuple[Record, dict]]:
+    return sorted((rp for kind in VIEW_KINDS for rp in _payloads(records, kind)), key=lambda rp: rp[0].seq)
+
+
+def _view_name(payload: dict) -> str:
+    """Which view a record is of: ``view`` of a view_rebuilt record, else the file's stem (summary, report)."""
+    return str(payload.get("view") or Path(str(payload.get("file"))).stem)
+
+
+def _describe_view(record: Record, payload: dict) -> str:
+    how = "rebuilt" if record.kind == "view_rebuilt" else "written at campaign close"
+    over = payload.get("over_head_seq")
+    by = payload.get("rebuilt_by")
+    return (f"record #{record.seq} ({how} {record.utc}" + (f" by {by}" if by else "")
+            + (f", over head #{over}" if over else "") + ")")
+
+
+def _check_views(campaign_dir: Path, records: list[Record], report: VerificationReport) -> None:
+    """Each view file against its latest recorded hash; say which record it matches."""
+    history: dict[str, list[tuple[Record, dict]]] = {}
+    for record, payload in _view_records(records):
+        if payload.get("inside_campaign", True):
+            history.setdefault(str(payload.get("file")), []).append((record, payload))
+    for relative, builds in sorted(history.items()):
+        latest_record, latest = builds[-1]
+        path = campaign_dir / relative
+        if not path.is_file():
+            report.add("missing", relative, f"view recorded ({_describe_view(latest_record, latest)}) but not on disk")
+            continue
+        actual = sha256_file(path)
+        if actual == latest.get("sha256"):
+            report.artifacts_checked += 1
+            report.views.append(f"{relative}: matches {_describe_view(latest_record, latest)}")
+            continue
+        earlier = next((rp for rp in reversed(builds[:-1]) if rp[1].get("sha256") == actual), None)
+        detail = f"content hash {actual[:12]}… does not match its latest record #{latest_record.seq}"
+        if earlier:
+            detail += f"; it is the earlier build of {_describe_view(*earlier)}, superseded"
+        report.add("altered", relative, detail)
+
+
+def match_view_copy(campaign_dir: str | Path, copy: str | Path) -> tuple[bool, str]:
+    """Does the file ``copy`` (a PDF in hand, anywhere) match a view recorded in the campaign? (ok, sentence).
+
+    ok is True only when the copy is the campaign's *current* build of that view
+    (its latest record); an earlier, superseded build is named but not ok.
+    """
+    campaign_dir, copy = Path(campaign_dir), Path(copy)
+    db_path = campaign_dir / STORE_FILE_NAME
+    if not db_path.is_file():
+        raise NotACampaignError(f"{campaign_dir} is not a campaign directory (no {STORE_FILE_NAME})")
+    scratch = VerificationReport(campaign_dir=campaign_dir)
+    records = _read_records(db_path, scratch) or []
+    actual = sha256_file(copy)
+    builds = _view_records(records)
+    matches = [(r, p) for r, p in builds if p.get("sha256") == actual]
+    if not matches:
+        return False, f"{copy}: matches no view recorded in this campaign (SHA-256 {actual[:16]}…)"
+    record, payload = matches[-1]
+    view = _view_name(payload)
+    later = [r for r, p in builds if r.seq > record.seq and _view_name(p) == view]
+    if later:
+        return False, (f"{copy}: matches {_describe_view(record, payload)} — an earlier build of the {view} "
+                       f"view, superseded by record #{later[-1].seq}")
+    return True, f"{copy}: matches {_describe_view(record, payload)}, the current {view} view"
+
+
 def _check_signatures(records: list[Record], registry: UserRegistry | None, report: VerificationReport) -> None:
     by_seq = {r.seq: r for r in records}
     started = _payloads(records, "campaign_started")
@@ -332,15 +409,7 @@ def verify_campaign(campaign_dir: str | Path, registry: UserRegistry | None = No
     elif allure_dir.is_dir() and any(allure_dir.iterdir()):
         report.warnings.append("allure-results/ exists but was never recorded (campaign not finished?)")
 
-    artifacts = {str(p.get("file")): str(p.get("sha256")) for _r, p in _payloads(records, "artifact")}
-    for relative, sha in sorted(artifacts.items()):
-        path = campaign_dir / relative
-        if not path.is_file():
-            report.add("missing", relative, "artifact recorded but not on disk")
-        elif sha256_file(path) != sha:
-            report.add("altered", relative, "artifact content does not match its recorded hash")
-        else:
-            report.artifacts_checked += 1
+    _check_views(campaign_dir, records, report)
 
     _check_signatures(records, registry, report)
     _check_protocol_approvals(records, registry, report)
@@ -357,7 +426,8 @@ def verify_campaign(campaign_dir: str | Path, registry: UserRegistry | None = No
             )
     approvals = [r for r, p in _payloads(records, "signature") if p.get("role") == "approver"]
     if approvals and records[-1].seq > approvals[-1].seq:
-        unsigned = [r for r in records if r.seq > approvals[-1].seq and r.kind != "audit_event"]
+        # Audit events and rebuilt views add nothing an approval would have to cover.
+        unsigned = [r for r in records if r.seq > approvals[-1].seq and r.kind not in ("audit_event", "view_rebuilt")]
         if unsigned:
             report.warnings.append(
                 f"{len(unsigned)} record(s) after the last approval signature (#{approvals[-1].seq}) "
