@@ -1,8 +1,8 @@
-"""``mimedi-qual sign``, ``verify``, ``summary``, ``approve-protocol``, ``user add``: the evidence commands.
+"""``mimedi-qual sign``, ``verify``, ``summary``, ``approve-protocol``: the evidence commands.
 
-::
+(``mimedi-qual user …``, the administration of the signing users, is :mod:`mimedi_qual.cli.users`.) ::
 
-    mimedi-qual user add jdoe --name "Jane Doe" --role reviewer        # prompts for a password
+    mimedi-qual user add jdoe --name "Jane Doe" --role reviewer --by ada   # admin's password, then jdoe's
     mimedi-qual sign reports/C-0001 --user jdoe --role reviewer --meaning reviewed
     echo "$PW" | mimedi-qual sign reports/C-0001 --user qa.lee --role approver \\
         --meaning "approved: release to PQ" --password-stdin
@@ -11,8 +11,9 @@
     mimedi-qual verify reports/C-0001 --pdf ~/Downloads/summary.pdf   # is this copy the current build?
     mimedi-qual approve-protocol MQ-OQ-001 1.0 features/oq profiles/acceptance profiles/urs --user qa.lee
 
-The user registry defaults to ``profiles/users/users.yaml`` and the keystore
-to the ``keys/`` directory beside it; ``--users`` / ``--keys`` or the
+The user registry is the project's (``profiles/users/users.yaml`` of the
+project :mod:`mimedi_qual.paths` finds, whatever the current directory) and the
+keystore the ``keys/`` directory beside it; ``--users`` / ``--keys`` or the
 ``MIMEDI_QUAL_USERS`` / ``MIMEDI_QUAL_KEYS`` environment variables override.
 """
 
@@ -24,34 +25,25 @@ from typing import Annotated
 
 import typer
 
-from mimedi_qual.evidence.users import DEFAULT_REGISTRY_PATH, Role
+from mimedi_qual.cli.users import KeysOption, UsersOption, user_app
+from mimedi_qual.cli.users import keys_dir as _keys_dir
+from mimedi_qual.cli.users import registry_path as _registry_path
+from mimedi_qual.evidence.users import Role
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT = 0, 1, 2
 
-UsersOption = Annotated[
-    Path,
-    typer.Option("--users", envvar="MIMEDI_QUAL_USERS", help="User registry (users.yaml)."),
-]
-KeysOption = Annotated[
-    Path | None,
-    typer.Option("--keys", envvar="MIMEDI_QUAL_KEYS", help="Keystore directory [default: keys/ beside --users]."),
-]
 PasswordStdinOption = Annotated[
     bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin (scripts).")
 ]
 
 
-def _keys_dir(users: Path, keys: Path | None) -> Path:
-    return keys if keys is not None else users.parent / "keys"
-
-
-def _signers(users: Path, keys: Path | None):
+def _signers(users: Path | None, keys: Path | None):
     """The user registry and the keystore directory a signature needs; a broken registry exits 2."""
     from mimedi_qual.errors import ProfileError
     from mimedi_qual.evidence.users import UserRegistry
 
     try:
-        return UserRegistry.load(users), _keys_dir(users, keys)
+        return UserRegistry.load(_registry_path(users)), _keys_dir(users, keys)
     except ProfileError as exc:
         raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
 
@@ -74,7 +66,7 @@ def sign(
     role: Annotated[Role, typer.Option("--role", help="Role the signature is given in.")],
     meaning: Annotated[str, typer.Option("--meaning", help='What the signature means, e.g. "reviewed".')],
     password_stdin: PasswordStdinOption = False,
-    users: UsersOption = DEFAULT_REGISTRY_PATH,
+    users: UsersOption = None,
     keys: KeysOption = None,
 ) -> None:
     """Sign a campaign's record (its head hash) as reviewer, approver or executor."""
@@ -105,7 +97,7 @@ def sign(
 
 def verify(
     campaign_dir: Annotated[Path, typer.Argument(help="Campaign directory (reports/<campaign-id>).")],
-    users: UsersOption = DEFAULT_REGISTRY_PATH,
+    users: UsersOption = None,
     pdf: Annotated[
         Path | None,
         typer.Option("--pdf", help="A copy of the summary PDF (anywhere): say which recorded build it is."),
@@ -117,6 +109,10 @@ def verify(
     intact (and, with --pdf, the copy is the current recorded build), 1 when
     anything is altered, missing or added or the copy matches no current
     build, 2 when the directory is not a campaign or --pdf names no file.
+
+    Signatures are checked against the user registry's history (the project's
+    ``profiles/users/``, or ``--users``): no registry found, a broken one, or a
+    signer it does not know is a problem, never a warning (verify fails closed): exit 1.
     """
     from mimedi_qual.errors import ProfileError
     from mimedi_qual.evidence.store import NotACampaignError
@@ -125,16 +121,21 @@ def verify(
 
     if pdf is not None and not pdf.is_file():
         raise _fail(f"error: --pdf {pdf}: no such file", EXIT_BAD_INPUT)
-    registry = None
-    if users.exists():
+    path = _registry_path(users)
+    registry, registry_problem = None, None
+    if not path.is_file():
+        registry_problem = f"no user registry found at {path}: signatures cannot be checked"
+    else:
         try:
-            registry = UserRegistry.load(users)
+            registry = UserRegistry.load(path)
         except ProfileError as exc:
-            raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
+            registry_problem = f"cannot be trusted: {exc}"
     try:
         report = verify_campaign(campaign_dir, registry)
     except NotACampaignError as exc:
         raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
+    if registry_problem:
+        report.add("unverifiable", "user registry", registry_problem)
     for problem in report.problems:
         typer.echo(f"  {problem}")
     for warning in report.warnings:
@@ -185,7 +186,7 @@ def approve_protocol_command(
         "profiles/approvals"
     ),
     password_stdin: PasswordStdinOption = False,
-    users: UsersOption = DEFAULT_REGISTRY_PATH,
+    users: UsersOption = None,
     keys: KeysOption = None,
 ) -> None:
     """Pre-approve a protocol: sign the hash of its feature files and profiles."""
@@ -210,34 +211,6 @@ def approve_protocol_command(
         raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
     path = approval.save(out_dir / f"{protocol_id}-{version}-{user}.json")
     typer.echo(f"protocol {protocol_id} v{version} hash {digest}\napproved by {approval.printed_name}: {path}")
-
-
-user_app = typer.Typer(help="Manage the users who sign campaigns and protocols.", no_args_is_help=True)
-
-
-@user_app.command("add")
-def user_add(
-    user_id: Annotated[str, typer.Argument(help="User id, e.g. jdoe (lower case).")],
-    name: Annotated[str, typer.Option("--name", help="Printed name shown on signatures.")],
-    role: Annotated[list[Role], typer.Option("--role", help="Role (repeat for several).")],
-    password_stdin: PasswordStdinOption = False,
-    users: UsersOption = DEFAULT_REGISTRY_PATH,
-    keys: KeysOption = None,
-) -> None:
-    """Create a user: an Ed25519 key pair, the private key encrypted with the user's password."""
-    from mimedi_qual.errors import ProfileError
-    from mimedi_qual.evidence.users import UserError, create_user, key_fingerprint, key_path
-
-    password = _read_password(password_stdin, confirm=not password_stdin)
-    keys_dir = _keys_dir(users, keys)
-    try:
-        created = create_user(users, keys_dir, user_id=user_id, printed_name=name, roles=role, password=password)
-    except (UserError, ProfileError) as exc:
-        raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
-    typer.echo(
-        f"user {created.user_id} ({created.printed_name}; roles {', '.join(sorted(created.roles))}) added to {users}\n"
-        f"key {key_fingerprint(created.public_key_ed25519)}, private key {key_path(keys_dir, user_id)}"
-    )
 
 
 def close_deviation_command(

@@ -48,6 +48,7 @@ from typing import Any
 from mimedi_qual.errors import EvidenceError
 from mimedi_qual.evidence.store import EvidenceStore, Record, canonical_json, utc_now
 from mimedi_qual.evidence.users import (
+    SIGNING_ROLES,
     Role,
     UserError,
     UserRegistry,
@@ -176,6 +177,9 @@ def sign_campaign(
         role = Role(role)
     except ValueError:
         raise _refuse(store, user_id, role_value, meaning, "unknown_role", f"unknown role {role_value!r}") from None
+    if role not in SIGNING_ROLES:
+        raise _refuse(store, user_id, role.value, meaning, "not_a_signing_role",
+                      f"the {role} role administers the user registry; it signs no campaign")
     if not meaning:
         raise _refuse(store, user_id, role.value, meaning, "no_meaning", "a signature needs a meaning")
     records = store.records()

@@ -1,32 +1,49 @@
-"""Signing users: who may sign, in which role, with which key.
+"""Signing users: who may sign, in which role, with which key — and who said so.
 
 A user has an id, a printed name (what appears on every signature
-manifestation, Part 11 §11.50), one or more roles — ``executor``,
-``reviewer``, ``approver`` — and an Ed25519 key pair. The *registry*
-(``profiles/users/users.yaml``, kept in git) holds the public keys: it is the
-trust anchor ``verify`` checks signatures against. Each private key lives in
-the *keystore* (``profiles/users/keys/<user_id>.pem``, never committed),
-encrypted with the user's password (PKCS#8, ``BestAvailableEncryption`` of
-the scrypt-stretched password), so
-signing needs both components of Part 11 §11.200: user id and password.
+manifestation, Part 11 §11.50), one or more roles — ``admin``,
+``executor``, ``reviewer``, ``approver`` — and an Ed25519 key pair. Each
+private key lives in the *keystore* (``profiles/users/keys/<user_id>.pem``,
+never committed), encrypted with the user's password (PKCS#8,
+``BestAvailableEncryption`` of the scrypt-stretched password), so signing
+needs both components of Part 11 §11.200: user id and password.
 
-::
+The registry is administered under authority (Annex 11 §12, Part 11 §11.10(d), (g)):
+
+* the first user of an empty registry must hold the ``admin`` role: adding
+  it *bootstraps* the registry;
+* every later user is added by an admin (``by``) who proves it with their
+  password — the admin's key signs the act; a refused attempt (unknown admin,
+  not an admin, wrong password, an id already taken) is recorded too;
+* user ids are never reused: a deactivated user's id stays taken;
+* every act is an entry of the registry's own append-only, hash-chained,
+  signed history, ``registry-log.jsonl`` (:mod:`mimedi_qual.evidence.registry_log`).
+  ``users.yaml`` is its readable view: loading the registry checks the
+  history and that ``users.yaml`` says the same, so a hand-edited
+  ``users.yaml`` (an approver added without an admin) is refused with its line.
+
+``admin`` is an administrative role only: it signs registry acts, never a
+campaign (:data:`SIGNING_ROLES`). ::
 
     from mimedi_qual.evidence.users import Role, UserRegistry, create_user
 
-    user = create_user("profiles/users/users.yaml", "profiles/users/keys",
-                       user_id="jdoe", printed_name="Jane Doe",
-                       roles=[Role.REVIEWER], password="correct horse battery")
+    create_user("profiles/users/users.yaml", "profiles/users/keys", user_id="ada",
+                printed_name="Ada Admin", roles=[Role.ADMIN], password="admin passphrase")
+    create_user("profiles/users/users.yaml", "profiles/users/keys", user_id="jdoe",
+                printed_name="Jane Doe", roles=[Role.REVIEWER], password="correct horse battery",
+                by="ada", by_password="admin passphrase")
     registry = UserRegistry.load("profiles/users/users.yaml")
     key = registry.unlock("jdoe", "correct horse battery", "profiles/users/keys")  # Ed25519PrivateKey
 
-``users.yaml`` format::
+``users.yaml`` format (written by the harness, never by hand)::
 
     users:
       - user_id: jdoe
         printed_name: Jane Doe
         roles: [reviewer]
         public_key_ed25519: <base64 of the 32-byte raw public key>
+        added: {seq: 2, utc: '2026-12-02T14:03:11.512204Z', by: ada}
+        # and for a deactivated user: deactivated: {seq: 5, utc: ...}
 """
 
 from __future__ import annotations
@@ -47,6 +64,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from mimedi_qual.errors import EvidenceError, ProfileError
+from mimedi_qual.evidence.registry_log import Act, RegistryHistory, UserState, locked, log_path
+from mimedi_qual.evidence.store import utc_now
 from mimedi_qual.profiles.yaml_lines import load_yaml_with_lines
 
 DEFAULT_REGISTRY_PATH = Path("profiles/users/users.yaml")
@@ -59,16 +78,22 @@ SCRYPT_LOG2_N, SCRYPT_R, SCRYPT_P = 15, 8, 1
 
 _REGISTRY_HEADER = """\
 # Signing users of mimedi-qual (21 CFR Part 11 / EU GMP Annex 11).
-# Managed with `mimedi-qual user add`; the public keys below are the trust
-# anchor `mimedi-qual verify` checks signatures against. Private keys are in
-# the keystore (profiles/users/keys/<user_id>.pem, password-encrypted, not in git).
+# Managed with `mimedi-qual user add` / `user deactivate` by an admin; never edit by hand:
+# this file is the readable view of registry-log.jsonl beside it (the signed, hash-chained
+# history `mimedi-qual verify` checks signatures against) and must agree with it.
+# Private keys are in the keystore (keys/<user_id>.pem, password-encrypted, not in git).
 """
 
 
 class Role(StrEnum):
+    ADMIN = "admin"
     EXECUTOR = "executor"
     REVIEWER = "reviewer"
     APPROVER = "approver"
+
+
+#: the roles a campaign or protocol signature may be given in (``admin`` administers users only)
+SIGNING_ROLES = (Role.EXECUTOR, Role.REVIEWER, Role.APPROVER)
 
 
 class UserError(EvidenceError):
@@ -81,6 +106,21 @@ class UserError(EvidenceError):
 
 class WrongPasswordError(UserError):
     """The password does not decrypt the user's private key."""
+
+
+class AuthorityRequired(UserError):
+    """A registry act was asked for without naming the admin who authorises it (a usage error)."""
+
+
+class AuthorityRefused(UserError):
+    """A registry act was refused (not an admin, wrong password, id taken …); recorded in the history.
+
+    A control, not a usage error: the CLI exits 1.
+    """
+
+    def __init__(self, message: str, reason_code: str):
+        super().__init__(message)
+        self.reason_code = reason_code
 
 
 def public_key_b64(public_key: Ed25519PublicKey) -> str:
@@ -139,55 +179,48 @@ def key_path(keys_dir: str | Path, user_id: str) -> Path:
 
 
 class UserRegistry:
-    """The users allowed to sign, loaded from ``users.yaml``."""
+    """The users allowed to sign *now*, from ``users.yaml`` checked against its history.
 
-    def __init__(self, users: Iterable[User], path: Path | None = None):
+    ``history`` (a :class:`~mimedi_qual.evidence.registry_log.RegistryHistory`)
+    answers who was registered *when*: ``verify`` asks it about each signature.
+    Lookups (``in``, :meth:`get`, iteration) see active users only: a
+    deactivated user can no longer sign.
+    """
+
+    def __init__(self, users: Iterable[User], path: Path | None = None, history: RegistryHistory | None = None):
         self.path = path
         self._users = {u.user_id: u for u in users}
+        self.history = history if history is not None else RegistryHistory(log_path(path or DEFAULT_REGISTRY_PATH))
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_REGISTRY_PATH) -> UserRegistry:
-        """Read a registry; a missing or empty file is an empty registry.
+        """Read a registry and check it; a missing or empty file with no history is an empty registry.
 
-        A file that is not valid YAML, or an entry that is not a valid user,
-        raises :class:`~mimedi_qual.errors.ProfileError` with ``path:line``.
+        Raises :class:`~mimedi_qual.errors.ProfileError` with ``path:line`` when
+        ``users.yaml`` is not valid YAML or holds an invalid entry, when the
+        history (``registry-log.jsonl``) is broken, and when the two disagree
+        (a user in ``users.yaml`` that no admin added, a role or key changed by
+        hand, a user of the history missing from the file).
         """
         path = Path(path)
-        if not path.exists():
-            return cls([], path)
-        data, lines = load_yaml_with_lines(path, allow_empty=True)
-        data = data or {}
-        if not isinstance(data, dict):
-            raise ProfileError(path, 1, "a user registry is a mapping with a 'users' list")
-        users = []
-        for index, entry in enumerate(data.get("users") or []):
-            line = lines.get(("users", index))
-            where = f"users[{index}]"
-            try:
-                user = User(
-                    user_id=str(entry["user_id"]),
-                    printed_name=str(entry["printed_name"]),
-                    roles=frozenset(Role(r) for r in entry["roles"]),
-                    public_key_ed25519=str(entry["public_key_ed25519"]),
-                )
-                public_key_from_b64(user.public_key_ed25519)
-            except (KeyError, TypeError, ValueError) as exc:
-                raise ProfileError(path, line, f"{where}: invalid user entry ({exc!r})") from None
-            if not USER_ID_PATTERN.match(user.user_id):
-                raise ProfileError(path, lines.get(("users", index, "user_id"), line),
-                                   f"{where}: user_id {user.user_id!r} must match {USER_ID_PATTERN.pattern}")
-            users.append(user)
-        return cls(users, path)
+        history = RegistryHistory.load(log_path(path))
+        view = _read_view(path)
+        _check_view_agrees(path, view, history)
+        users = [_user_of(state) for state in history.users.values() if state.active]
+        return cls(users, path, history)
 
     def save(self, path: str | Path | None = None) -> Path:
-        """Write the registry atomically (tmp file + rename)."""
+        """Write ``users.yaml``, the readable view of the history, atomically (tmp file + rename)."""
         path = Path(path or self.path or DEFAULT_REGISTRY_PATH)
         path.parent.mkdir(parents=True, exist_ok=True)
-        body = yaml.safe_dump(
-            {"users": [u.to_yaml() for u in sorted(self._users.values(), key=lambda u: u.user_id)]},
-            sort_keys=False,
-            allow_unicode=True,
-        )
+        entries = []
+        for state in sorted(self.history.users.values(), key=lambda s: s.user_id):
+            entry = _user_of(state).to_yaml()
+            entry["added"] = {"seq": state.added_seq, "utc": state.added_utc, "by": state.added_by}
+            if not state.active:
+                entry["deactivated"] = {"seq": state.deactivated_seq, "utc": state.deactivated_utc}
+            entries.append(entry)
+        body = yaml.safe_dump({"users": entries}, sort_keys=False, allow_unicode=True)
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(_REGISTRY_HEADER + body, encoding="utf-8")
         os.replace(tmp, path)
@@ -204,12 +237,11 @@ class UserRegistry:
         try:
             return self._users[user_id]
         except KeyError:
+            state = self.history.users.get(user_id)
+            if state is not None and not state.active:
+                raise UserError(f"user {user_id!r} was deactivated at {state.deactivated_utc} "
+                                f"(registry history entry #{state.deactivated_seq})") from None
             raise UserError(f"unknown user {user_id!r} (not in {self.path or 'the registry'})") from None
-
-    def add(self, user: User) -> None:
-        if user.user_id in self._users:
-            raise UserError(f"user {user.user_id!r} already exists")
-        self._users[user.user_id] = user
 
     def unlock(self, user_id: str, password: str, keys_dir: str | Path) -> Ed25519PrivateKey:
         """Decrypt the user's private key with ``password``.
@@ -235,6 +267,116 @@ class UserRegistry:
         return key
 
 
+def _user_of(state: UserState) -> User:
+    return User(state.user_id, state.printed_name, frozenset(Role(r) for r in state.roles), state.public_key_ed25519)
+
+
+def _read_view(path: Path) -> list[tuple[int, int | None, User, dict]]:
+    """The entries of ``users.yaml``: (index, line, user, raw entry); none when the file is absent."""
+    if not path.exists():
+        return []
+    data, lines = load_yaml_with_lines(path, allow_empty=True)
+    data = data or {}
+    if not isinstance(data, dict):
+        raise ProfileError(path, 1, "a user registry is a mapping with a 'users' list")
+    view = []
+    for index, entry in enumerate(data.get("users") or []):
+        line = lines.get(("users", index))
+        where = f"users[{index}]"
+        try:
+            user = User(
+                user_id=str(entry["user_id"]),
+                printed_name=str(entry["printed_name"]),
+                roles=frozenset(Role(r) for r in entry["roles"]),
+                public_key_ed25519=str(entry["public_key_ed25519"]),
+            )
+            public_key_from_b64(user.public_key_ed25519)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ProfileError(path, line, f"{where}: invalid user entry ({exc!r})") from None
+        if not USER_ID_PATTERN.match(user.user_id):
+            raise ProfileError(path, lines.get(("users", index, "user_id"), line),
+                               f"{where}: user_id {user.user_id!r} must match {USER_ID_PATTERN.pattern}")
+        view.append((index, line, user, entry))
+    return view
+
+
+def _check_view_agrees(path: Path, view: list[tuple[int, int | None, User, dict]], history: RegistryHistory) -> None:
+    """``users.yaml`` must say what the history says, entry for entry."""
+    seen: set[str] = set()
+    for index, line, user, entry in view:
+        where = f"users[{index}]"
+        if user.user_id in seen:
+            raise ProfileError(path, line, f"{where}: user {user.user_id!r} listed twice")
+        seen.add(user.user_id)
+        state = history.users.get(user.user_id)
+        if state is None:
+            raise ProfileError(path, line, f"{where}: user {user.user_id!r} is not in the registry history "
+                               f"{history.path}: not added by an admin (`mimedi-qual user add --by ADMIN`) — "
+                               "refused (was users.yaml edited by hand?)")
+        differs = [name for name, theirs in (("printed_name", state.printed_name),
+                                              ("roles", frozenset(Role(r) for r in state.roles)),
+                                              ("public_key_ed25519", state.public_key_ed25519))
+                   if getattr(user, name) != theirs]
+        if bool(entry.get("deactivated")) == state.active:
+            differs.append("deactivated")
+        if differs:
+            raise ProfileError(path, line, f"{where}: user {user.user_id!r}: {', '.join(differs)} differ(s) from the "
+                               f"registry history {history.path} (entry #{state.added_seq}) — refused "
+                               "(was users.yaml edited by hand?)")
+    missing = sorted(set(history.users) - seen)
+    if missing:
+        raise ProfileError(path, None, f"user(s) {', '.join(missing)} of the registry history {history.path} "
+                           "missing from this file (was users.yaml edited by hand?)")
+
+
+MAX_FAILED_ADMIN_PASSWORDS = 3
+
+
+def _failed_admin_passwords(history: RegistryHistory, admin_id: str) -> int:
+    """Wrong admin passwords for ``admin_id`` since that admin's last successful act."""
+    count = 0
+    for entry in reversed(history.entries):
+        if entry.by != admin_id:
+            continue
+        if entry.act != Act.REFUSED:
+            break
+        if entry.detail.startswith("wrong_password"):
+            count += 1
+    return count
+
+
+def _authorise(registry: UserRegistry, keys_dir: str | Path, *, by: str | None, by_password: str | None,
+               act: Act, subject: str, roles: Iterable[Role] = ()) -> Ed25519PrivateKey:
+    """The admin ``by``'s unlocked key, or :class:`AuthorityRefused` after auditing the attempt."""
+    if not by:
+        raise AuthorityRequired(
+            f"the registry {registry.path} already has users: {act.value} {subject!r} needs an admin — "
+            "give --by ADMIN_ID (and that admin's password)")
+    history = registry.history
+
+    def refuse(code: str, message: str) -> AuthorityRefused:
+        history.append(act=Act.REFUSED, utc=utc_now(), user_id=subject, roles=[str(r) for r in roles], by=by,
+                       detail=f"{code}: {act.value} refused: {message}")
+        return AuthorityRefused(f"{act.value} {subject!r} refused: {message}", code)
+
+    state = history.users.get(by)
+    if state is None:
+        raise refuse("unknown_admin", f"{by!r} is not a registered user")
+    if not state.active:
+        raise refuse("admin_deactivated", f"{by!r} was deactivated at {state.deactivated_utc}")
+    if Role.ADMIN.value not in state.roles:
+        raise refuse("not_admin", f"{by!r} does not hold the admin role (holds {', '.join(sorted(state.roles))})")
+    if _failed_admin_passwords(history, by) >= MAX_FAILED_ADMIN_PASSWORDS:
+        raise refuse("locked", f"{by!r} is locked out after {MAX_FAILED_ADMIN_PASSWORDS} wrong passwords "
+                               "(another admin's act releases nothing: ask a second admin to act)")
+    try:
+        return registry.unlock(by, by_password or "", keys_dir)
+    except WrongPasswordError:
+        raise refuse("wrong_password", f"wrong password for admin {by!r}") from None
+    except UserError as exc:
+        raise refuse("key_unavailable", str(exc)) from None
+
+
 def create_user(
     registry_path: str | Path,
     keys_dir: str | Path,
@@ -243,8 +385,20 @@ def create_user(
     printed_name: str,
     roles: Iterable[Role | str],
     password: str,
+    by: str | None = None,
+    by_password: str | None = None,
 ) -> User:
-    """Generate a key pair, write the encrypted private key, register the public key."""
+    """Generate a key pair, write the encrypted private key, record and register the public key.
+
+    On an empty registry the new user must hold ``admin`` (the bootstrap,
+    signed with its own new key). Otherwise ``by`` must be an active admin
+    and ``by_password`` their password: the act is signed with that admin's
+    key. Raises :class:`AuthorityRequired` without ``by``,
+    :class:`AuthorityRefused` (recorded in the history) when the admin is
+    unknown, not an admin or the password is wrong, or when ``user_id`` was
+    ever taken, and :class:`UserError` for an invalid id, name, role or
+    password.
+    """
     if not USER_ID_PATTERN.match(user_id):
         raise UserError(f"user id {user_id!r} must match {USER_ID_PATTERN.pattern}")
     if not printed_name.strip():
@@ -254,27 +408,90 @@ def create_user(
         raise UserError("at least one role is required")
     if len(password) < MIN_PASSWORD_CHARS:
         raise UserError(f"password must have at least {MIN_PASSWORD_CHARS} characters")
-    registry = UserRegistry.load(registry_path)
-    if user_id in registry:
-        raise UserError(f"user {user_id!r} already exists in {registry_path}")
-    path = key_path(keys_dir, user_id)
-    if path.exists():
-        raise UserError(f"{path} already exists: refusing to overwrite a private key")
+    registry_path = Path(registry_path)
+    with locked(registry_path):
+        registry = UserRegistry.load(registry_path)
+        history = registry.history
+        if history.empty:
+            if Role.ADMIN not in role_set:
+                raise UserError(f"the registry {registry_path} is empty: its first user bootstraps it and must "
+                                "hold the admin role (--role admin), who then adds every other user")
+            act, signing_key = Act.BOOTSTRAP, None
+        else:
+            act = Act.ADD
+            signing_key = _authorise(registry, keys_dir, by=by, by_password=by_password, act=act,
+                                     subject=user_id, roles=role_set)
+            taken = history.users.get(user_id)
+            if taken is not None:
+                state = "deactivated" if not taken.active else "registered"
+                history.append(act=Act.REFUSED, utc=utc_now(), user_id=user_id, by=by or "",
+                               roles=[str(r) for r in role_set],
+                               detail=f"id_taken: add refused: the id is {state} (entry #{taken.added_seq})")
+                raise AuthorityRefused(f"user id {user_id!r} is taken ({state}, registry history entry "
+                                       f"#{taken.added_seq}): user ids are never reused", "id_taken")
+        path = key_path(keys_dir, user_id)
+        if path.exists():
+            raise UserError(f"{path} already exists: refusing to overwrite a private key")
 
-    private_key = Ed25519PrivateKey.generate()
-    pem = private_key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(_stretched_password(user_id, password)),
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
-        handle.flush()
-        os.fsync(handle.fileno())
+        private_key = Ed25519PrivateKey.generate()
+        pem = private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(_stretched_password(user_id, password)),
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(pem)
+            handle.flush()
+            os.fsync(handle.fileno())
 
-    user = User(user_id, printed_name.strip(), role_set, public_key_b64(private_key.public_key()))
-    registry.add(user)
-    registry.save(registry_path)
+        user = User(user_id, printed_name.strip(), role_set, public_key_b64(private_key.public_key()))
+        history.append(act=act, utc=utc_now(), user_id=user_id, printed_name=user.printed_name,
+                       roles=[r.value for r in role_set], public_key_ed25519=user.public_key_ed25519,
+                       by=user_id if act == Act.BOOTSTRAP else str(by),
+                       signing_key=private_key if signing_key is None else signing_key)
+        registry.save(registry_path)
     return user
+
+
+def deactivate_user(
+    registry_path: str | Path,
+    keys_dir: str | Path,
+    *,
+    user_id: str,
+    by: str | None,
+    by_password: str | None,
+    reason: str,
+) -> UserState:
+    """Deactivate ``user_id`` (they can no longer sign; the id stays taken), authorised by admin ``by``.
+
+    The last active admin cannot be deactivated (nobody could administer the
+    registry any more). Refusals are recorded like :func:`create_user`'s.
+    """
+    if not reason.strip():
+        raise UserError("a reason is required to deactivate a user (it is recorded)")
+    registry_path = Path(registry_path)
+    with locked(registry_path):
+        registry = UserRegistry.load(registry_path)
+        history = registry.history
+        signing_key = _authorise(registry, keys_dir, by=by, by_password=by_password, act=Act.DEACTIVATE,
+                                 subject=user_id)
+        state = history.users.get(user_id)
+        problem = None
+        if state is None:
+            problem = ("unknown_user", f"{user_id!r} is not a registered user")
+        elif not state.active:
+            problem = ("already_deactivated", f"{user_id!r} was already deactivated at {state.deactivated_utc}")
+        elif Role.ADMIN.value in state.roles and not any(
+                s.active and Role.ADMIN.value in s.roles for s in history.users.values() if s.user_id != user_id):
+            problem = ("last_admin", f"{user_id!r} is the last active admin")
+        if problem:
+            history.append(act=Act.REFUSED, utc=utc_now(), user_id=user_id, by=str(by),
+                           detail=f"{problem[0]}: deactivate refused: {problem[1]}")
+            raise AuthorityRefused(f"deactivate {user_id!r} refused: {problem[1]}", problem[0])
+        history.append(act=Act.DEACTIVATE, utc=utc_now(), user_id=user_id, printed_name=state.printed_name,
+                       roles=sorted(state.roles), public_key_ed25519=state.public_key_ed25519, by=str(by),
+                       detail=reason.strip(), signing_key=signing_key)
+        registry.save(registry_path)
+        return history.users[user_id]

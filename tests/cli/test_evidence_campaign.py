@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 PASSWORDS = {"erin.exec": "exec-pw-1", "rita.review": "review-pw-2", "adam.approve": "approve-pw-3"}
+ADMIN, ADMIN_PASSWORD = "ada.admin", "admin-pw-0"
 ROLES = {"erin.exec": "executor", "rita.review": "reviewer", "adam.approve": "approver"}
 
 
@@ -25,9 +26,13 @@ def cli(project_root: Path, env: dict, *args: str, stdin: str | None = None, tim
 def users_env(tmp_path, project_root):
     env = dict(os.environ, MIMEDI_QUAL_USERS=str(tmp_path / "users" / "users.yaml"),
                MIMEDI_QUAL_KEYS=str(tmp_path / "users" / "keys"))
+    proc = cli(project_root, env, "user", "add", ADMIN, "--name", "Ada Admin", "--role", "admin",
+               "--password-stdin", stdin=ADMIN_PASSWORD + "\n")            # the first user bootstraps the registry
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     for user, role in ROLES.items():
         proc = cli(project_root, env, "user", "add", user, "--name", user.replace(".", " ").title(),
-                   "--role", role, "--password-stdin", stdin=PASSWORDS[user] + "\n")
+                   "--role", role, "--by", ADMIN, "--password-stdin",
+                   stdin=f"{ADMIN_PASSWORD}\n{PASSWORDS[user]}\n")
         assert proc.returncode == 0, proc.stdout + proc.stderr
     return env
 

@@ -11,6 +11,7 @@ from mimedi_qual.evidence.example_campaign import write_example_campaign
 from mimedi_qual.evidence.users import Role, UserRegistry, create_user
 
 PASSWORD = "correct horse battery"
+ADMIN = "adm.one"
 
 
 @dataclass
@@ -25,16 +26,20 @@ class Signers:
 
 @pytest.fixture(scope="session")
 def signers(tmp_path_factory: pytest.TempPathFactory) -> Signers:
-    """exec.ops (executor, reviewer), rev.one (reviewer), appr.one (approver), qa.both (reviewer+approver)."""
+    """adm.one (admin, who adds the others), exec.ops (executor, reviewer), rev.one (reviewer),
+    appr.one (approver), qa.both (reviewer+approver); every password is :data:`PASSWORD`."""
     root = tmp_path_factory.mktemp("users")
     registry_path, keys_dir = root / "users.yaml", root / "keys"
+    create_user(registry_path, keys_dir, user_id=ADMIN, printed_name="Ada Admin", roles=[Role.ADMIN],
+                password=PASSWORD)
     for user_id, name, roles in [
         ("exec.ops", "Erin Executor", [Role.EXECUTOR, Role.REVIEWER]),
         ("rev.one", "Robin Reviewer", [Role.REVIEWER]),
         ("appr.one", "Alex Approver", [Role.APPROVER]),
         ("qa.both", "Quinn Both", [Role.REVIEWER, Role.APPROVER]),
     ]:
-        create_user(registry_path, keys_dir, user_id=user_id, printed_name=name, roles=roles, password=PASSWORD)
+        create_user(registry_path, keys_dir, user_id=user_id, printed_name=name, roles=roles, password=PASSWORD,
+                    by=ADMIN, by_password=PASSWORD)
     return Signers(registry_path, keys_dir)
 
 

@@ -26,11 +26,25 @@ def cli():
     return invoke
 
 
+def add_user(cli, users: Path, user_id: str, name: str, role: str, password: str = "s3cret password"):
+    """Add a user the way a new registry needs it: bootstrap adm.one (admin) first, then adm.one adds the user."""
+    if not users.exists() or "adm.one" not in users.read_text():
+        assert cli("user", "add", "adm.one", "--name", "Ada Admin", "--role", "admin", "--users", users,
+                   "--password-stdin", password="admin password").exit_code == 0
+    result = cli("user", "add", user_id, "--name", name, "--role", role, "--by", "adm.one", "--users", users,
+                 "--password-stdin", password=f"admin password\n{password}")
+    assert result.exit_code == 0, result.output
+    return result
+
+
 def test_add_users_sign_review_approve_verify_tamper(cli, campaign_dir: Path, tmp_path: Path) -> None:
     users = tmp_path / "users.yaml"
+    result = cli("user", "add", "adm.one", "--name", "Ada Admin", "--role", "admin", "--users", users,
+                 "--password-stdin", password="admin password")
+    assert result.exit_code == 0, result.output
     for user_id, name, role in [("rev.one", "Robin Reviewer", "reviewer"), ("appr.one", "Alex Approver", "approver")]:
-        result = cli("user", "add", user_id, "--name", name, "--role", role, "--users", users,
-                     "--password-stdin", password="s3cret password")
+        result = cli("user", "add", user_id, "--name", name, "--role", role, "--by", "adm.one", "--users", users,
+                     "--password-stdin", password="admin password\ns3cret password")
         assert result.exit_code == 0, result.output
         assert f"user {user_id}" in result.output
     assert (tmp_path / "keys" / "rev.one.pem").exists()
@@ -81,8 +95,7 @@ def test_sign_exit_2_when_not_a_campaign(cli, tmp_path: Path) -> None:
 
 def test_sign_refusal_is_in_the_record(cli, campaign_dir: Path, tmp_path: Path) -> None:
     users = tmp_path / "users.yaml"
-    cli("user", "add", "rev.one", "--name", "Robin Reviewer", "--role", "reviewer", "--users", users,
-        "--password-stdin", password="s3cret password")
+    add_user(cli, users, "rev.one", "Robin Reviewer", "reviewer")
     result = cli("sign", campaign_dir, "--user", "rev.one", "--role", "approver", "--meaning", "approved",
                  "--users", users, "--password-stdin", password="s3cret password")
     assert result.exit_code == 1
@@ -96,8 +109,7 @@ def test_approve_protocol_writes_a_verifiable_approval(cli, tmp_path: Path) -> N
     from mimedi_qual.evidence.users import UserRegistry
 
     users = tmp_path / "users.yaml"
-    cli("user", "add", "appr.one", "--name", "Alex Approver", "--role", "approver", "--users", users,
-        "--password-stdin", password="s3cret password")
+    add_user(cli, users, "appr.one", "Alex Approver", "approver")
     (tmp_path / "features").mkdir()
     (tmp_path / "features" / "t.feature").write_text("Feature: T\n")
     result = cli("approve-protocol", "MQ-OQ-001", "1.0", tmp_path / "features", "--root", tmp_path,

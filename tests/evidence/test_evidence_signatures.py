@@ -141,9 +141,9 @@ def test_private_key_file_is_encrypted_and_private(signers) -> None:
 
 
 def test_create_user_refuses_duplicates_and_weak_passwords(signers) -> None:
-    with pytest.raises(UserError, match="already exists"):
+    with pytest.raises(UserError, match="is taken"):
         create_user(signers.registry_path, signers.keys_dir, user_id="rev.one", printed_name="X",
-                    roles=[Role.REVIEWER], password=PASSWORD)
+                    roles=[Role.REVIEWER], password=PASSWORD, by="adm.one", by_password=PASSWORD)
     with pytest.raises(UserError, match="at least"):
         create_user(signers.registry_path, signers.keys_dir, user_id="new.user", printed_name="X",
                     roles=[Role.REVIEWER], password="short")
