@@ -23,10 +23,12 @@ PASSWORD = "correct horse battery"
 @pytest.fixture(scope="module")
 def signers(tmp_path_factory: pytest.TempPathFactory) -> tuple[UserRegistry, Path]:
     root = tmp_path_factory.mktemp("users")
+    create_user(root / "users.yaml", root / "keys", user_id="adm.one", printed_name="Ada Admin",
+                roles=[Role.ADMIN], password=PASSWORD)   # the first user of a registry is its admin
     for user_id, name, role in [("rev.one", "Robin Reviewer", Role.REVIEWER),
                                 ("appr.one", "Alex Approver", Role.APPROVER)]:
         create_user(root / "users.yaml", root / "keys", user_id=user_id, printed_name=name, roles=[role],
-                    password=PASSWORD)
+                    password=PASSWORD, by="adm.one", by_password=PASSWORD)
     return UserRegistry.load(root / "users.yaml"), root / "keys"
 
 
