@@ -82,7 +82,13 @@ def write_example_campaign(
             protocol_hash=EXAMPLE_PROTOCOL_HASH,
             files=[{"path": FEATURE, "sha256": "a" * 64}, {"path": "profiles/acceptance/oq.yaml", "sha256": "b" * 64}],
             approvals=protocol_approvals or [],
-            requirements=[{"id": "URS-TEMP-001"}, {"id": "URS-TEMP-002"}, {"id": "URS-ALARM-009"}],
+            requirements=[
+                {"id": "URS-TEMP-001", "text": "The bioreactor holds the culture at 37.0 °C within tolerance.",
+                 "risk": "high", "stage": "OQ"},
+                {"id": "URS-TEMP-002", "text": "After a door opening the temperature recovers in time.",
+                 "risk": "medium", "stage": "OQ"},
+                {"id": "URS-ALARM-009", "text": "A gas-supply loss raises an alarm.", "risk": "high", "stage": "OQ"},
+            ],
         ),
     )
     store.append(

@@ -1,7 +1,9 @@
 """Plots of a raw series against its acceptance limits (matplotlib, PNG).
 
 Drawn from the series the step measured, in memory — the same readings that
-went into the raw CSV, never a file read back::
+went into the raw CSV, never a file read back. (The summary PDF embeds that
+stored plot; for a series recorded without one it draws :func:`series_csv_plot_png`
+from the raw CSV, after checking the file against its recorded SHA-256.)::
 
     >>> from mimedi_qual.qualification.series import InstrumentId, Series
     >>> series = Series("thermometer readings", "temperature_c", "°C", InstrumentId("thermometer"),
@@ -14,6 +16,7 @@ went into the raw CSV, never a file read back::
 
 from __future__ import annotations
 
+import csv
 import io
 import textwrap
 
@@ -47,19 +50,51 @@ def series_plot_png(series: Series, *, title: str, low: float | None, high: floa
     """A PNG of the series over its elapsed bench time with the limits drawn; None for an empty series."""
     if not series.readings:
         return None
-    xs, x_label = _time_axis(series.elapsed_s)
+    return _plot_png(series.elapsed_s, series.values, trace_label=f"{series.instrument.name}: {series.column_header}",
+                     y_label=series.column_header, title=title, low=low, high=high, unit=unit)
+
+
+def series_csv_plot_png(csv_bytes: bytes, *, title: str, low: float | None, high: float | None,
+                        unit: str) -> bytes | None:
+    """The same plot drawn from a raw series CSV (``#`` lines, then ``bench_time_s,elapsed_s,utc,<quantity>``).
+
+    None when the file holds no numeric reading (nothing to draw)::
+
+        >>> csv = b"# series: t\\nbench_time_s,elapsed_s,utc,temperature_c [degC]\\n0,0,2026-01-01T00:00:00Z,37.0\\n"
+        >>> series_csv_plot_png(csv, title="OQ-TEMP-ACC", low=36.5, high=37.5, unit="degC")[:4]
+        b'\\x89PNG'
+    """
+    rows = [row for row in csv.reader(io.StringIO(csv_bytes.decode("utf-8", errors="replace")))
+            if row and not row[0].startswith("#")]
+    if len(rows) < 2 or len(rows[0]) < 4:
+        return None
+    header, elapsed_s, values = rows[0], [], []
+    for row in rows[1:]:
+        try:
+            elapsed_s.append(float(row[1]))
+            values.append(float(row[3]))
+        except (IndexError, ValueError):
+            continue  # a reading without a number (NaN written as text, a label row) is not drawn
+    if not values:
+        return None
+    return _plot_png(elapsed_s, values, trace_label=header[3], y_label=header[3], title=title, low=low,
+                     high=high, unit=unit)
+
+
+def _plot_png(elapsed_s: list[float], values: list[float], *, trace_label: str, y_label: str, title: str,
+              low: float | None, high: float | None, unit: str) -> bytes:
+    xs, x_label = _time_axis(elapsed_s)
     fig = Figure(figsize=(9, 3.2), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     marker = "o" if len(xs) <= 50 else None  # a few readings (bags, deliveries) are points, not a trace
-    ax.plot(xs, series.values, linewidth=0.8, color="#1f77b4", marker=marker, markersize=3,
-            label=f"{series.instrument.name}: {series.column_header}")
+    ax.plot(xs, values, linewidth=0.8, color="#1f77b4", marker=marker, markersize=3, label=trace_label)
     for limit, name in ((low, "low limit"), (high, "high limit")):
         if limit is not None:
             ax.axhline(limit, color="#d62728", linestyle="--", linewidth=0.9,
                        label=f"{name} {format_number(limit)} {unit}".strip())
     ax.set_xlabel(x_label)
-    ax.set_ylabel(series.column_header)
+    ax.set_ylabel(y_label)
     ax.set_title("\n".join(textwrap.wrap(title, TITLE_WIDTH_CHARS)), fontsize=9)
     ax.grid(True, linewidth=0.3)
     # Beside the axes, not loc="best": "best" searches every point for a free corner (twice the render time).

@@ -13,6 +13,17 @@ can read it without rendering anything::
         print(result.payload["criterion_id"], result.payload["verdict"],
               [f.file for f in result.raw_files])      # raw/<sha256>.json, .csv, .png
 
+Each requirement's whole trail is gathered in one :class:`RequirementTrail`
+(``summary.requirements``): the URS text and risk, the scenarios that verify it
+with their Gherkin steps as executed (the method), and per criterion the
+result, its instrument with certificate and due date, and its raw files — so
+the PDF can put one requirement on one page::
+
+    trail = next(t for t in summary.requirements if t.urs == "URS-OQ-TEMP-001")
+    for c in trail.criteria:
+        print(c.payload["criterion_id"], c.instrument.get("calibration_certificate"),
+              c.result.record.seq, [f.sha256 for f in c.result.raw_files])
+
 Because the store is the source of truth, nothing here recomputes what the
 campaign decided (verdicts come from ``measurement`` records) or invents what
 the store does not hold. It does re-check what it can check locally: whether
@@ -69,6 +80,50 @@ class MeasurementResult:
     raw_files: list[RawFileRef]
 
 
+@dataclass(frozen=True)
+class CriterionTrail:
+    """One result in a requirement's trail: the measurement and the instrument that took it (identity record)."""
+
+    result: MeasurementResult
+    instrument: dict[str, Any]
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return self.result.payload
+
+    @property
+    def plot(self) -> RawFileRef | None:
+        return next((f for f in self.result.raw_files if f.role == "plot"), None)
+
+    @property
+    def series(self) -> RawFileRef | None:
+        return next((f for f in self.result.raw_files if f.role == "series"), None)
+
+
+@dataclass
+class ScenarioTrail:
+    """A scenario that verifies a requirement: its result and its steps as executed (the method)."""
+
+    scenario: str
+    feature: str
+    status: str
+    steps: list[tuple[Record, dict[str, Any]]] = field(default_factory=list)
+
+
+@dataclass
+class RequirementTrail:
+    """Everything an inspector follows for one URS requirement, in the order they read it."""
+
+    urs: str
+    text: str
+    risk: str
+    stage: str
+    verdict: str  # PASS / FAIL / NOT TESTED
+    scenarios: list[ScenarioTrail] = field(default_factory=list)
+    criteria: list[CriterionTrail] = field(default_factory=list)
+    deviations: list[Deviation] = field(default_factory=list)
+
+
 @dataclass
 class CampaignSummary:
     """Everything the PDF shows, taken from the records (usable without rendering)."""
@@ -91,9 +146,15 @@ class CampaignSummary:
     injected_faults: list[tuple[Record, dict[str, Any]]]
     interruptions: list[tuple[Record, dict[str, Any]]]
     raw_files: list[dict[str, Any]]
+    raw_records: list[tuple[Record, dict[str, Any]]]
     steps: list[tuple[Record, dict[str, Any]]]
     banners: list[str]
     conclusion: list[str]
+    requirements: list[RequirementTrail] = field(default_factory=list)
+
+    def signatures_in_role(self, role: str) -> list[tuple[Record, dict[str, Any], bool]]:
+        """The campaign's signatures given in ``role`` (reviewer, approver, executor), oldest first."""
+        return [(r, p, valid) for r, p, valid in self.signatures if p.get("role") == role]
 
     @property
     def criteria_failed(self) -> int:
@@ -176,12 +237,52 @@ def summarise(records: list[Record]) -> CampaignSummary:
         injected_faults=_payloads(records, "injected_fault"),
         interruptions=_payloads(records, "interruption"),
         raw_files=[p for _r, p in _payloads(records, "raw_data")],
+        raw_records=_payloads(records, "raw_data"),
         steps=_payloads(records, "step"),
         banners=banners,
         conclusion=[],
     )
     summary.conclusion = conclusion(summary)
+    summary.requirements = requirement_trails(records, summary)
     return summary
+
+
+def requirement_trails(records: list[Record], s: CampaignSummary) -> list[RequirementTrail]:
+    """One trail per requirement: those in the protocol's scope (in its order), then any other URS id recorded."""
+    instruments = {i.get("name"): i for i in s.instruments}
+    known: dict[str, dict[str, Any]] = {}
+    for requirement in (s.protocol or {}).get("requirements", []) or []:
+        if isinstance(requirement, dict) and requirement.get("id"):
+            known.setdefault(requirement["id"], requirement)
+        elif isinstance(requirement, str):
+            known.setdefault(requirement, {"id": requirement})
+    order = list(known)
+    for row in s.traceability:
+        if row.urs not in known:
+            known[row.urs] = {"id": row.urs}
+            order.append(row.urs)
+    statuses = {(p.get("scenario", ""), p.get("feature", "")): p.get("status", "")
+                for _r, p in _payloads(records, "scenario")}
+    trails = []
+    for urs in order:
+        requirement = known[urs]
+        rows = [row for row in s.traceability if row.urs == urs and row.result != "NOT TESTED"]
+        scenarios = []
+        for row in rows:
+            steps = [(r, p) for r, p in s.steps if p.get("scenario") == row.scenario
+                     and (not row.feature or p.get("feature") in ("", row.feature))]
+            scenarios.append(ScenarioTrail(row.scenario, row.feature,
+                                           statuses.get((row.scenario, row.feature), "") or row.result.lower(),
+                                           steps))
+        criteria = [CriterionTrail(result, instruments.get(result.payload.get("instrument"), {}))
+                    for result in s.results if urs in (result.payload.get("urs") or ["(no URS)"])]
+        verdict = ("NOT TESTED" if not rows
+                   else "FAIL" if any(row.result == "FAIL" for row in rows) else "PASS")
+        trails.append(RequirementTrail(
+            urs=urs, text=str(requirement.get("text", "")), risk=str(requirement.get("risk", "")),
+            stage=str(requirement.get("stage", "")), verdict=verdict, scenarios=scenarios, criteria=criteria,
+            deviations=[d for d in s.deviations if urs in d.urs]))
+    return trails
 
 
 def _raw_files(payload: dict[str, Any], raw_file_of_sha: dict[str, str]) -> list[RawFileRef]:

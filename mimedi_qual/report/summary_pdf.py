@@ -2,9 +2,22 @@
 
 What QA and an inspector read (EU GMP Annex 15 §2.9–2.10): the protocol's
 identity and hash, the equipment and reference instruments with their
-calibration, the result against every acceptance criterion, the traceability
-matrix URS → scenario → result, the deviation log, the signature
-manifestations (printed name, role, meaning, UTC time), and a conclusion.
+calibration, the traceability matrix URS → scenario → result, the deviation
+log, the signature manifestations (printed name, role, meaning, UTC time), and
+a conclusion; then **one page per requirement** holding its whole trail — the
+URS text and risk; the scenarios that verify it with their Gherkin steps as
+executed (the method, with their step records); per criterion the expected
+result (limits, unit, source), the instrument with its certificate and due
+date, the result (statistic of N readings) and verdict, its plot, and its raw
+files by SHA-256 keyed to the measurement record; the deviations raised; the
+executor, the reviewer and the approver. A requirement with many criteria
+starts on a new page and flows on. Appendix A lists every result's raw files
+in full, keyed by record (record → result → file); appendix B the other raw
+files (I/O logs, tables), keyed by their ``raw_data`` record.
+
+Plots are the stored PNGs (or, for a series stored without one, drawn from
+the stored CSV with :func:`mimedi_qual.report.plots.series_csv_plot_png`),
+embedded only when the file still hashes to what the record names.
 
 What the report says is decided in :mod:`mimedi_qual.report.summary_model`
 (``summarise(records)``); this module only lays it out with reportlab. Because
@@ -33,6 +46,8 @@ Regenerate it after each signature: the signature section is read from the store
 
 from __future__ import annotations
 
+import hashlib
+import io
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -46,17 +61,21 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdf_canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from mimedi_qual.evidence.store import EvidenceStore, Record
+from mimedi_qual.evidence.store import RAW_DIR_NAME, EvidenceStore, Record
 from mimedi_qual.qualification.limits import format_limits, format_number
 from mimedi_qual.evidence import status
 from mimedi_qual.report.summary_model import (
     NOT_RECORDED,
     CampaignSummary,
+    CriterionTrail,
     MeasurementResult,
+    RawFileRef,
+    ScenarioTrail,
     summarise,
 )
+from mimedi_qual.report.plots import series_csv_plot_png
 
 SUMMARY_PDF_NAME = "summary.pdf"
 
@@ -93,6 +112,7 @@ class _Styles:
         self.cell = ParagraphStyle("cell", parent=self.body, fontSize=7.5, leading=9)
         self.cell_bold = ParagraphStyle("cellb", parent=self.cell, fontName=bold)
         self.mono = ParagraphStyle("mono", parent=self.cell, fontSize=7)
+        self.hashes = ParagraphStyle("hashes", parent=self.cell, fontSize=5.8, leading=7.2)
         self.banner = ParagraphStyle("banner", parent=self.body, fontName=bold, alignment=TA_CENTER)
 
 
@@ -121,15 +141,6 @@ def _number(value: Any) -> str:
 
 def _limits(p: dict[str, Any]) -> str:
     return format_limits(p.get("low"), p.get("high"), p.get("unit", ""), expected=p.get("expected") or "")
-
-
-def _raw_files_short(result: MeasurementResult) -> str:
-    """Each raw file of a result as role and short SHA-256 with its suffix (full names: Appendix A2)."""
-    if not result.raw_files:
-        return "<b>no raw file recorded</b>"
-    return "<br/>".join(
-        f"{escape(f.role)}: {escape(f.sha256[:12])}….{escape(f.file.rsplit('.', 1)[-1] if '.' in f.file else '?')}"
-        for f in result.raw_files)
 
 
 def _table(styles: _Styles, header: list[str], rows: list[list[Any]], widths_mm: list[float]) -> Table:
@@ -171,14 +182,15 @@ def _calibration_cell(styles: _Styles, instrument: dict[str, Any]) -> Paragraph:
 
 
 def _kv_table(styles: _Styles, rows: list[tuple[str, Any]]) -> Table:
-    data = [[Paragraph(escape(k), styles.cell_bold), Paragraph(_text(v), styles.cell)] for k, v in rows]
+    data = [[Paragraph(escape(k), styles.cell_bold), v if isinstance(v, Paragraph) else Paragraph(_text(v), styles.cell)]
+            for k, v in rows]
     table = Table(data, colWidths=[45 * mm, 135 * mm])
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#8a96a3")),
                                ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     return table
 
 
-def _story(s: CampaignSummary, styles: _Styles) -> list:
+def _story(s: CampaignSummary, styles: _Styles, raw_dir: Path | None = None) -> list:
     """The whole report, section by section; sections are numbered in the order they appear."""
     numbers = iter(range(1, 100))
 
@@ -186,7 +198,8 @@ def _story(s: CampaignSummary, styles: _Styles) -> list:
         return Paragraph(f"{next(numbers)}. {escape(title)}", styles.h1)
 
     return [*_configuration(s, styles, heading), *_results(s, styles, heading),
-            *_record_and_conclusion(s, styles, heading), *_appendices(s, styles)]
+            *_record_and_conclusion(s, styles, heading), *_requirement_pages(s, styles, raw_dir),
+            *_appendices(s, styles)]
 
 
 def _configuration(s: CampaignSummary, styles: _Styles, heading) -> list:
@@ -277,19 +290,6 @@ def _results(s: CampaignSummary, styles: _Styles, heading) -> list:
             ],
             [26, 20, 28, 22, 16, 26, 20, 22],
         ),
-        heading("Results against acceptance criteria"),
-        _table(
-            styles,
-            ["Criterion", "Scenario", "Measured", "Acceptance", "Instrument", "Verdict", "Raw files (raw/)"],
-            [
-                [_text(p.get("criterion_id")), _text(p.get("scenario")),
-                 f"{_number(p.get('value'))} {escape(p.get('unit', ''))}", escape(_limits(p)),
-                 _text(p.get("instrument")), _verdict_cell(styles, str(p.get("verdict", "?"))),
-                 Paragraph(_raw_files_short(result), styles.mono)]
-                for result in s.results for p in (result.payload,)
-            ],
-            [31, 35, 20, 25, 20, 15, 34],
-        ),
         heading("Traceability matrix: URS → scenario → result"),
         _table(
             styles,
@@ -331,16 +331,8 @@ def _results(s: CampaignSummary, styles: _Styles, heading) -> list:
 
 
 def _record_and_conclusion(s: CampaignSummary, styles: _Styles, heading) -> list:
-    """Raw evidence files, audit trail events, signatures, and the conclusion."""
+    """Audit trail events, signatures, and the conclusion."""
     story: list = [
-        heading("Raw evidence"),
-        _table(
-            styles,
-            ["File (named by SHA-256)", "Size (bytes)", "Description"],
-            [[Paragraph(_text(f.get("file")), styles.mono), _text(f.get("size_bytes")), _text(f.get("description"))]
-             for f in s.raw_files],
-            [110, 20, 50],
-        ),
         heading("Audit trail events"),
         _table(
             styles,
@@ -374,60 +366,198 @@ def _record_and_conclusion(s: CampaignSummary, styles: _Styles, heading) -> list
     return story + [Paragraph(escape(line), styles.body) for line in s.conclusion]
 
 
+# -- one requirement, its whole trail, on its own page ----------------------------------------
+
+#: Plot size on a requirement page: two side by side across the text width (the stored PNG is 9 × 3.2 in).
+PLOTS_PER_ROW = 2
+PLOT_WIDTH_MM = 86.0
+PLOT_HEIGHT_MM = PLOT_WIDTH_MM * 3.2 / 9
+
+
+def _result_value(p: dict[str, Any]) -> str:
+    """The result as measured: value and unit, and which statistic of how many readings it is."""
+    value = f"{_number(p.get('value'))} {p.get('unit', '')}".strip()
+    statistics = p.get("statistics") if isinstance(p.get("statistics"), dict) else {}
+    n = statistics.get("n_samples", statistics.get("n"))
+    named = next((k for k in ("min", "max", "mean", "p99") if k in statistics
+                  and isinstance(p.get("value"), (int, float)) and statistics[k] == p.get("value")), "")
+    if named and n:
+        return f"{named} {value} of {format_number(n)} readings"
+    return value
+
+
+def _instrument_text(criterion: CriterionTrail) -> str:
+    i = criterion.instrument
+    name = criterion.payload.get("instrument")
+    if not i:
+        return f"{_text(name)} (no identity record)"
+    lines = [f"<b>{_text(name)}</b> {escape(' '.join(str(i.get(k, '')) for k in ('manufacturer', 'model')).strip())}",
+             f"s/n {_text(i.get('serial'))}"]
+    if i.get("calibration_certificate"):
+        state = "in date" if i.get("in_calibration") else "<font color='#b42318'><b>PAST DUE</b></font>"
+        lines.append(f"cert. {escape(str(i['calibration_certificate']))} due "
+                     f"{_text(i.get('calibration_due_date'))} ({state})")
+    else:
+        lines.append("no calibration certificate (not a reference instrument)")
+    return "<br/>".join(lines)
+
+
+def _raw_short(criterion: CriterionTrail) -> str:
+    files = criterion.result.raw_files
+    if not files:
+        return "<b>no raw file recorded</b>"
+    return "<br/>".join(f"{escape(f.role)} {escape(f.sha256[:12])}…" for f in files)
+
+
+def _verified_file(raw_dir: Path | None, ref: RawFileRef | None) -> bytes | None:
+    """The bytes of a raw file, only when they still hash to the SHA-256 the record names."""
+    if raw_dir is None or ref is None or not ref.file:
+        return None
+    path = raw_dir.parent / ref.file
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == ref.sha256 else None
+
+
+def _plot_flowable(criterion: CriterionTrail, raw_dir: Path | None, styles: _Styles):
+    """The stored plot (or one drawn from the stored series CSV), each checked against its recorded hash."""
+    p = criterion.payload
+    png = _verified_file(raw_dir, criterion.plot)
+    if png is None and criterion.series is not None:
+        csv_bytes = _verified_file(raw_dir, criterion.series)
+        if csv_bytes is not None:
+            png = series_csv_plot_png(csv_bytes, title=f"{p.get('criterion_id', '')}: {p.get('description', '')}",
+                                      low=p.get("low"), high=p.get("high"), unit=str(p.get("unit", "")))
+    if png is None:
+        if criterion.plot is not None or criterion.series is not None:
+            return Paragraph(f"{_text(p.get('criterion_id'))}: the plot's raw file is missing or does not match "
+                             "its recorded SHA-256 — not shown (run <b>mimedi-qual verify</b>).", styles.cell)
+        return None
+    image = Image(io.BytesIO(png), width=PLOT_WIDTH_MM * mm, height=PLOT_HEIGHT_MM * mm)
+    caption = Paragraph(f"{_text(p.get('criterion_id'))} — record #{criterion.result.record.seq}", styles.mono)
+    return [image, caption]
+
+
+def _signed_text(s: CampaignSummary, role: str) -> str:
+    signed = s.signatures_in_role(role)
+    if not signed:
+        return f"<b>not yet signed by a{'n' if role[0] in 'aeiou' else ''} {escape(role)}</b>"
+    return "; ".join(
+        f"{_text(p.get('printed_name'))} ({_text(p.get('user_id'))}) — “{_text(p.get('meaning'))}” — "
+        f"{utc_display(p.get('signed_utc'))}, signature record #{r.seq} over head #{p.get('signed_head_seq')} "
+        f"({_verdict_markup('valid' if valid else 'INVALID')})"
+        for r, p, valid in signed)
+
+
+def _steps_text(scenario: ScenarioTrail) -> str:
+    parts = []
+    for _r, p in scenario.steps:
+        step = f"<b>{escape(p.get('keyword', ''))}</b> {escape(p.get('text', ''))}"
+        if p.get("status") not in ("passed", None, ""):
+            step += f" <font color='#b42318'><b>[{escape(str(p.get('status')).upper())}]</b>"
+            step += (f" {escape(str(p.get('error'))[:300])}" if p.get("error") else "") + "</font>"
+        parts.append(step)
+    seqs = [r.seq for r, _p in scenario.steps]
+    where = f" (step records #{min(seqs)}–#{max(seqs)})" if seqs else ""
+    return " → ".join(parts) + where if parts else "no step recorded"
+
+
+def _requirement_pages(s: CampaignSummary, styles: _Styles, raw_dir: Path | None) -> list:
+    """One requirement per page: URS, method, expected, instrument and calibration, result, plot, raw files,
+    executor and reviewer — the whole trail where an inspector looks for it."""
+    st = s.started or {}
+    executor = (f"{_text(st.get('executor_printed_name'))} ({_text(st.get('executor_user_id'))}), "
+                f"{utc_display(s.started_utc)} – {utc_display(s.finished_utc)}") if st else NOT_RECORDED
+    story: list = []
+    for trail in s.requirements:
+        story += [PageBreak(), Paragraph(
+            f"{escape(trail.urs)} — risk {_text(trail.risk)} — stage {_text(trail.stage)} — "
+            f"{_verdict_markup(trail.verdict)}", styles.h1),
+            Paragraph(_text(trail.text) if trail.text else "URS text not recorded in the protocol record",
+                      styles.body), Spacer(1, 2 * mm)]
+        if not trail.scenarios:
+            story.append(Paragraph("<b>No scenario of this campaign verified this requirement.</b>", styles.body))
+        if trail.scenarios:
+            story.append(_table(styles, ["Scenario (method: Gherkin steps as executed)", "Result"], [[
+                f"<b>{_text(scenario.scenario)}</b> — {_text(scenario.feature)}<br/>{_steps_text(scenario)}",
+                _verdict_cell(styles, scenario.status or "?")] for scenario in trail.scenarios], [162, 18]))
+        if trail.criteria:
+            story += [Spacer(1, 2 * mm), _table(
+                styles,
+                ["Criterion", "Expected (source)", "Instrument / calibration", "Result", "Record / raw files"],
+                [[f"<b>{_text(c.payload.get('criterion_id'))}</b><br/>{_text(c.payload.get('description'))}",
+                  f"{escape(c.payload.get('expected') or _limits(c.payload))}<br/>"
+                  f"<i>source:</i> {_text(c.payload.get('source'))}",
+                  _instrument_text(c),
+                  f"{escape(_result_value(c.payload))}<br/>{_verdict_markup(str(c.payload.get('verdict', '?')))}"
+                  f"<br/>{utc_display(c.payload.get('taken_at_utc') or c.result.record.utc)}",
+                  Paragraph(f"record #{c.result.record.seq}<br/>{_raw_short(c)}", styles.mono)]
+                 for c in trail.criteria],
+                [33, 36, 40, 36, 35])]
+            plots = [f for f in (_plot_flowable(c, raw_dir, styles) for c in trail.criteria) if f is not None]
+            if plots:
+                n = PLOTS_PER_ROW
+                rows = [plots[i:i + n] + [""] * (n - len(plots[i:i + n])) for i in range(0, len(plots), n)]
+                grid = Table(rows, colWidths=[(180 / n) * mm] * n)
+                grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                          ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                          ("RIGHTPADDING", (0, 0), (-1, -1), 2)]))
+                story += [Spacer(1, 2 * mm), grid]
+        if trail.deviations:
+            story += [Spacer(1, 2 * mm), _table(
+                styles, ["Deviation", "What", "Status"],
+                [[_text(d.id), f"{_text(d.description)} (expected {_text(d.expected)}, actual {_text(d.actual)})",
+                  (f"closed {utc_display(d.closed_utc)} by {escape(d.closed_by)}" if d.is_closed else "OPEN")]
+                 for d in trail.deviations], [20, 125, 35])]
+        story += [Spacer(1, 2 * mm), _kv_table(styles, [
+            ("Executed by", Paragraph(executor, styles.cell)),
+            ("Reviewed by", Paragraph(_signed_text(s, "reviewer"), styles.cell)),
+            ("Approved by", Paragraph(_signed_text(s, "approver"), styles.cell)),
+        ])]
+    return story
+
+
+def _verdict_markup(verdict: str) -> str:
+    good = verdict.upper() in ("PASS", "PASSED", "VALID")
+    return f'<font color="{"#1a7f37" if good else "#b42318"}"><b>{escape(verdict.upper())}</b></font>'
+
+
 def _appendices(s: CampaignSummary, styles: _Styles) -> list:
-    """Appendix A: every measurement with method and raw files (A2 in full); appendix B: every executed step."""
-    return [
-        Paragraph("Appendix A. Measurement detail", styles.h1),
+    """Appendix A: the raw files of every result, keyed by its record; appendix B: every other raw file."""
+    result_files = {f.sha256 for result in s.results for f in result.raw_files}
+    others = [(r, p) for r, p in s.raw_records if p.get("sha256") not in result_files]
+    story: list = [
+        PageBreak(),
+        Paragraph("Appendix A. Raw files of each result, keyed by record", styles.h1),
+        Paragraph("Record → result → file: each measurement record names its raw files by SHA-256 (the file "
+                  "name in raw/ is the hash). <b>mimedi-qual verify</b> re-hashes every one.", styles.body),
+        Spacer(1, 2 * mm),
         _table(
             styles,
-            ["Record", "Criterion / URS", "Method / expected", "Result", "Taken (UTC) / raw files"],
-            [
-                [f"#{r.seq}",
-                 f"{_text(p.get('criterion_id'))}<br/>{escape(', '.join(p.get('urs') or [])) or '—'}",
-                 f"{_text(p.get('method') or p.get('description'))}<br/>expected: "
-                 f"{escape(p.get('expected') or _limits(p))}",
-                 f"{_number(p.get('value'))} {escape(p.get('unit', ''))} ({escape(str(p.get('verdict', '?')).upper())})"
-                 f"<br/>{escape(_statistics(p.get('statistics')))}",
-                 f"{utc_display(p.get('taken_at_utc') or r.utc)}<br/>"
-                 f"<font size=6>{_raw_files_short(result)}</font>"]
-                for result in s.results for r, p in ((result.record, result.payload),)
-            ],
-            [13, 32, 50, 35, 50],
-        ),
-        Paragraph("Appendix A2. Raw files of each result", styles.h1),
-        _table(
-            styles,
-            ["Record", "Criterion", "Role", "File (named by SHA-256)"],
-            [[f"#{result.record.seq}", _text(result.payload.get("criterion_id")), escape(f.role),
-              Paragraph(_text(f.file or f.sha256), styles.mono)]
-             for result in s.results for f in result.raw_files],
-            [13, 30, 20, 117],
-        ),
-        Paragraph("Appendix B. Executed steps", styles.h1),
-        _table(
-            styles,
-            ["Record", "UTC", "Scenario", "Step", "Status"],
-            [
-                [f"#{r.seq}", utc_display(r.utc), _text(p.get("scenario")),
-                 f"{escape(p.get('keyword', ''))} {escape(p.get('text', ''))}"
-                 + (f"<br/><font color='#b42318'>{escape(p.get('error', ''))}</font>" if p.get("error") else ""),
-                 _verdict_cell(styles, str(p.get("status", "?")))]
-                for r, p in s.steps
-            ],
-            [13, 33, 45, 72, 17],
-        ),
-        Paragraph(
-            f"Executed by {_text((s.started or {}).get('executor_printed_name'))}; verification of the executed "
-            "steps is the reviewer's signature under 'Electronic signatures'.",
-            styles.body,
+            ["Record", "Criterion / URS", "Result", "Raw files (raw/<SHA-256>.<suffix>)"],
+            [[f"#{result.record.seq}",
+              f"{_text(p.get('criterion_id'))}<br/>{escape(', '.join(p.get('urs') or [])) or '—'}",
+              f"{escape(_result_value(p))} {escape(str(p.get('verdict', '?')).upper())}",
+              Paragraph("<br/>".join(f"{escape(f.role)}: {escape(f.file or f.sha256)}" for f in result.raw_files)
+                        or "<b>no raw file recorded</b>", styles.hashes)]
+             for result in s.results for p in (result.payload,)],
+            [13, 33, 24, 110],
         ),
     ]
-
-
-def _statistics(statistics: Any) -> str:
-    if not isinstance(statistics, dict) or not statistics:
-        return ""
-    return ", ".join(f"{k} {format_number(v)}" for k, v in statistics.items())
+    if others:
+        story += [
+            Paragraph("Appendix B. Other raw files (I/O logs, tables), keyed by record", styles.h1),
+            _table(
+                styles,
+                ["Record", "What", "File"],
+                [[f"#{r.seq}", _text(p.get("description")), Paragraph(_text(p.get("file")), styles.hashes)]
+                 for r, p in others],
+                [13, 57, 110],
+            ),
+        ]
+    return story
 
 
 def _page_decorator(s: CampaignSummary, styles: _Styles, generated_utc: str):
@@ -478,8 +608,8 @@ class _NumberedCanvas(pdf_canvas.Canvas):
         super().save()
 
 
-def render_summary_pdf(records: list[Record], output: str | Path) -> Path:
-    """Render the summary report for ``records`` into ``output``."""
+def render_summary_pdf(records: list[Record], output: str | Path, raw_dir: Path | None = None) -> Path:
+    """Render the summary report for ``records`` into ``output``; plots come from ``raw_dir`` (hash-checked)."""
     output = Path(output)
     summary = summarise(records)
     styles = _Styles()
@@ -496,7 +626,7 @@ def render_summary_pdf(records: list[Record], output: str | Path) -> Path:
     )
     generated_utc = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     decorate = _page_decorator(summary, styles, generated_utc)
-    doc.build(_story(summary, styles), onFirstPage=decorate, onLaterPages=decorate, canvasmaker=_NumberedCanvas)
+    doc.build(_story(summary, styles, raw_dir), onFirstPage=decorate, onLaterPages=decorate, canvasmaker=_NumberedCanvas)
     Path(str(output) + ".tmp").replace(output)
     return output
 
@@ -513,7 +643,7 @@ def build_summary_pdf(source: str | Path | EvidenceStore, output: str | Path | N
         campaign_dir = Path(source)
         with EvidenceStore.open(campaign_dir, read_only=True) as store:
             records = store.records()
-    return render_summary_pdf(records, output or campaign_dir / SUMMARY_PDF_NAME)
+    return render_summary_pdf(records, output or campaign_dir / SUMMARY_PDF_NAME, campaign_dir / RAW_DIR_NAME)
 
 
 __all__ = ["build_summary_pdf", "render_summary_pdf", "utc_display"]

@@ -15,6 +15,7 @@ from mimedi_qual.evidence.status import DRAFT_NOTICE as BANNER_DRAFT
 from mimedi_qual.evidence.status import INCOMPLETE_NOTICE as BANNER_INCOMPLETE
 from mimedi_qual.evidence.status import SIMULATED_NOTICE as BANNER_SIMULATED
 from mimedi_qual.evidence.status import UNAPPROVED_NOTICE as BANNER_UNAPPROVED
+from mimedi_qual.qualification.limits import format_number
 from mimedi_qual.report.summary_pdf import build_summary_pdf, utc_display
 
 PASSWORD = "correct horse battery"
@@ -140,18 +141,60 @@ def test_equipment_falls_back_to_the_controller_identity(tmp_path: Path) -> None
     assert "Equipment / model bioreactor / MM-1" in text and "Serial / firmware MM1-000077 / 2.4.0" in text
 
 
-def test_appendices_list_every_measurement_and_step_with_time(tmp_path: Path) -> None:
-    store = write_example_campaign(tmp_path / "c")
-    steps = store.records(kind="step")
-    measurement = store.records(kind="measurement")[0]
+def test_each_requirement_page_holds_its_whole_trail(tmp_path: Path, users) -> None:
+    """URS text and risk, method, expected, instrument with certificate, result, plot, raw hashes, executor and
+    reviewer on the one page that starts with the requirement (the old report spread them over six pages)."""
+    registry, keys = users
+    store = write_example_campaign(tmp_path / "c", failing=True)
+    sign_campaign(store, registry, keys, user_id="rev.one", password=PASSWORD, role=Role.REVIEWER,
+                  meaning="reviewed")
+    measurement = next(r for r in store.records(kind="measurement") if r.payload["criterion_id"] == "OQ-TEMP-ACC")
+    steps = [r for r in store.records(kind="step") if r.payload["scenario"] == "Temperature holds at 37 °C"]
     pdf = build_summary_pdf(store)
     store.close()
-    text = " ".join(_pages(pdf))
-    assert "Appendix A. Measurement detail" in text and "Appendix B. Executed steps" in text
-    assert measurement.payload["raw_sha256"] in text
-    for step in steps:
-        assert f"#{step.seq} {utc_display(step.utc)}" in text
-    assert "Then every reading meets OQ-TEMP-ACC" in text
+    pages = _pages(pdf)
+    [page] = [p for p in pages if "URS-TEMP-001 — risk high — stage OQ — FAIL" in p]
+    assert "The bioreactor holds the culture at 37.0 °C within tolerance." in page          # URS text
+    assert "Given the bioreactor is running → When I log for 1 hour → Then every reading meets OQ-TEMP-ACC" in page
+    assert f"step records #{steps[0].seq}–#{steps[-1].seq}" in page                           # the method
+    assert "OQ-TEMP-ACC" in page and "36.5 … 37.5 °C" in page and "source: URS (ours)" in page  # expected
+    assert "Fluke 1524" in page and "s/n B48213" in page                                      # instrument
+    assert "cert. CAL-2026-0193 due 2027-03-01 (in date)" in page                             # calibration
+    assert "max 37.9 °C of 3 readings FAIL" in page                                           # result
+    assert f"record #{measurement.seq}" in page                                               # keyed by record
+    for raw in measurement.payload["raw_files"]:
+        assert f"{raw['role']} {raw['sha256'][:12]}…" in page                                 # raw hashes
+    assert "DEV-001" in page                                                                  # its deviation
+    assert "Executed by Erin Executor (exec.ops)" in page
+    assert "Reviewed by Robin Reviewer (rev.one) — “reviewed”" in page and "(VALID)" in page
+    assert "Approved by not yet signed by an approver" in page
+    assert f"OQ-TEMP-ACC — record #{measurement.seq}" in page                                 # the plot's caption
+    assert _images_on_page(pdf, pages.index(page)) == 1                                       # and the plot
+    # A requirement no scenario verified still has its page, saying so.
+    [untested] = [p for p in pages if "URS-ALARM-009 — risk high — stage OQ — NOT TESTED" in p]
+    assert "No scenario of this campaign verified this requirement." in untested
+
+
+def _images_on_page(pdf_path: Path, index: int) -> int:
+    document = pdfium.PdfDocument(str(pdf_path))
+    try:
+        return sum(1 for obj in document[index].get_objects() if obj.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE)
+    finally:
+        document.close()
+
+
+def test_a_plot_whose_raw_file_was_altered_is_not_drawn(tmp_path: Path) -> None:
+    store = write_example_campaign(tmp_path / "c")
+    series = next(f for f in store.records(kind="measurement")[0].payload["raw_files"] if f["role"] == "series")
+    pdf = build_summary_pdf(store)
+    assert _images_on_page(pdf, next(i for i, p in enumerate(_pages(pdf)) if "URS-TEMP-001 — risk" in p)) == 1
+    (tmp_path / "c" / series["file"]).write_text("bench_time_s,elapsed_s,utc,value\n0,0,x,99\n", encoding="utf-8")
+    pdf = build_summary_pdf(store)
+    store.close()
+    pages = _pages(pdf)
+    index = next(i for i, p in enumerate(pages) if "URS-TEMP-001 — risk" in p)
+    assert "does not match its recorded SHA-256 — not shown" in pages[index]
+    assert _images_on_page(pdf, index) == 0
 
 
 def test_instrument_past_calibration_is_called_out(tmp_path: Path) -> None:
@@ -171,16 +214,19 @@ def test_instrument_past_calibration_is_called_out(tmp_path: Path) -> None:
     assert "past their calibration due date (ref-thermometer)" in text
 
 
-def test_every_result_names_its_raw_files(tmp_path: Path) -> None:
+def test_raw_file_manifest_is_keyed_by_record(tmp_path: Path) -> None:
+    """Appendix A: record seq → result → full file names; no unkeyed list of SHA-256 names."""
     store = write_example_campaign(tmp_path / "c")
-    measurements = [r.payload for r in store.records(kind="measurement")]
+    measurements = store.records(kind="measurement")
     pdf = build_summary_pdf(store)
     store.close()
     text = " ".join(_pages(pdf))
-    assert "Appendix A2. Raw files of each result" in text
-    for payload in measurements:
-        assert {f["role"] for f in payload["raw_files"]} == {"series", "measurement"}
-        for raw in payload["raw_files"]:
-            assert raw["file"] in text                                       # full name in raw/
-            assert f"{raw['role']}: {raw['sha256'][:12]}…" in text           # short form in the results table
-    assert "no raw file" not in text
+    appendix = text[text.index("Appendix A. Raw files of each result, keyed by record"):]
+    for record in measurements:
+        p = record.payload
+        assert {f["role"] for f in p["raw_files"]} == {"series", "measurement"}
+        files = " ".join(f"{f['role']}: {f['file']}" for f in p["raw_files"])
+        row = appendix[appendix.index(f"#{record.seq} {p['criterion_id']} {p['urs'][0]} "):][:400]
+        assert f"{format_number(p['value'])} {p['unit']}" in row
+        assert f"{p['verdict'].upper()} {files}" in row
+    assert "Raw evidence" not in text and "no raw file" not in text
