@@ -28,6 +28,8 @@ from functools import lru_cache
 from pathlib import Path
 
 HOME_VARIABLE = "MIMEDI_QUAL_HOME"
+#: the equipment register's file name: it lives beside the acceptance profile it is approved with
+EQUIPMENT_REGISTER_FILE = "equipment-register.yaml"
 #: the checkout the package was installed from (editable install): mimedi_qual/..
 PACKAGE_CHECKOUT = Path(__file__).resolve().parent.parent
 
@@ -70,8 +72,23 @@ class ProjectPaths:
         return self.profiles / "acceptance" / "criteria.yaml"
 
     @property
+    def default_equipment_register(self) -> Path:
+        """The equipment register beside the default acceptance profile."""
+        return self.default_acceptance.parent / EQUIPMENT_REGISTER_FILE
+
+    def equipment_register_for(self, acceptance_path: Path) -> Path:
+        """The register a campaign judging by ``acceptance_path`` uses: the one beside it, else the project's."""
+        beside = Path(acceptance_path).parent / EQUIPMENT_REGISTER_FILE
+        return beside if beside.is_file() else self.default_equipment_register
+
+    @property
     def urs(self) -> Path:
         return self.profiles / "urs"
+
+    @property
+    def process_recipes(self) -> Path:
+        """The process recipes (``<name>.yaml``) that PQ steps run by name."""
+        return self.profiles / "process"
 
     @property
     def protocol_document(self) -> Path:

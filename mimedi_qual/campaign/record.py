@@ -3,9 +3,11 @@
 Written by the campaign service (:mod:`mimedi_qual.campaign.service`) for every
 face — ``mimedi-qual run`` and plain ``pytest`` — so both leave the same record:
 
-``campaign_started`` → ``protocol`` (hash of the protocol files, valid
-approvals, requirements in scope; a ``protocol_changed`` deviation if approved
-but different) → ``instrument_identity`` per instrument (as found on the bench,
+``campaign_started`` → ``protocol`` (the judging inputs actually used — features,
+URS, the acceptance profile given or the default one, its equipment register,
+the process recipes — by path and SHA-256, their hash, valid approvals,
+requirements in scope; a ``protocol_changed`` deviation naming the files if an
+approved protocol exists and this one differs) → ``instrument_identity`` per instrument (as found on the bench,
 with its calibration) → … steps, measurements, scenarios, deviations …
 → ``allure_result`` per result file → ``campaign_finished``.
 """
@@ -19,7 +21,7 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-from mimedi_qual.evidence.protocol import load_approvals, record_protocol
+from mimedi_qual.evidence.protocol import judging_files, load_approvals, protocol_hash, record_protocol
 from mimedi_qual.evidence.store import EvidenceStore, NotACampaignError
 from mimedi_qual.campaign.prerequisites import stage_prerequisites
 from mimedi_qual.evidence.status import release_decision
@@ -90,9 +92,7 @@ def record_campaign_start(store: EvidenceStore, *, root: Path, campaign_id: str,
         for req_id, req in load_urs(urs_file).requirements.items():
             if req.stage.lower() in stages:
                 requirements.append({"id": req_id, "text": req.text, "risk": req.risk, "stage": req.stage})
-    paths = [root / f for f in document.files]
-    from mimedi_qual.evidence.protocol import protocol_hash
-
+    paths = judging_files(ProjectPaths.at(root), document.files, acceptance_path)
     digest = protocol_hash(paths, root)
     store.append("campaign_started", {
         "campaign_id": campaign_id,

@@ -72,6 +72,8 @@ def allure_environment(store: EvidenceStore, finished_utc: str) -> dict[str, str
         "Bench.profile": s.get("bench_profile", ""),
         "Site": s.get("site", ""),
         "Acceptance.profile": (s.get("environment") or {}).get("acceptance_profile", ""),
+        "Protocol": (f"{s.get('protocol_id', '?')} v{s.get('protocol_version', '?')}, hash "
+                     f"{s.get('protocol_hash', '')}: {status.protocol_status(records).describe()}"),
         "Started.UTC": started.utc if started else "",
         "Finished.UTC": finished_utc,
         "Executor": s.get("executor_printed_name") or s.get("executor_user_id", ""),

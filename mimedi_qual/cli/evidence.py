@@ -9,7 +9,7 @@
     mimedi-qual verify reports/C-0001          # exit 0 intact, 1 not intact, 2 not a campaign
     mimedi-qual summary reports/C-0001         # writes reports/C-0001/summary.pdf from the store (recorded)
     mimedi-qual verify reports/C-0001 --pdf ~/Downloads/summary.pdf   # is this copy the current build?
-    mimedi-qual approve-protocol MQ-OQ-001 1.0 features/oq profiles/acceptance profiles/urs --user qa.lee
+    mimedi-qual approve-protocol MQ-MIMEDI-001 0.1 --user qa.lee   # the files `run` judges by (or list PATHS)
 
 The user registry is the project's (``profiles/users/users.yaml`` of the
 project :mod:`mimedi_qual.paths` finds, whatever the current directory) and the
@@ -176,41 +176,71 @@ def summary(
 
 
 def approve_protocol_command(
-    protocol_id: Annotated[str, typer.Argument(help="Protocol id, e.g. MQ-OQ-001.")],
-    version: Annotated[str, typer.Argument(help="Protocol version, e.g. 1.0.")],
-    paths: Annotated[list[Path], typer.Argument(help="Feature files/dirs and criteria/URS profiles.")],
-    user: Annotated[str, typer.Option("--user", help="Approver's user id.")],
+    protocol_id: Annotated[str, typer.Argument(help="Protocol id, e.g. MQ-MIMEDI-001 (profiles/protocol/).")],
+    version: Annotated[str, typer.Argument(help="Protocol version, e.g. 0.1.")],
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Files/directories to approve instead of the project's judging inputs (features, URS, "
+             "acceptance profile and equipment register, process recipes).")] = None,
+    user: Annotated[str, typer.Option("--user", help="Approver's user id.")] = ...,
     meaning: Annotated[str, typer.Option("--meaning")] = "approved for execution",
-    root: Annotated[Path, typer.Option("--root", help="Paths are named relative to this.")] = Path("."),
-    out_dir: Annotated[Path, typer.Option("--out", help="Directory for the approval JSON.")] = Path(
-        "profiles/approvals"
-    ),
+    acceptance: Annotated[Path | None, typer.Option(
+        "--acceptance", help="Approve the judging inputs of runs with this acceptance profile "
+                             "(`mimedi-qual run --acceptance FILE`); default: the project's criteria.")] = None,
+    root: Annotated[Path | None, typer.Option(
+        "--root", help="Explicit PATHS are named relative to this (default: the project root).")] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Directory for the approval JSON (default: the project's profiles/approvals).")] = None,
     password_stdin: PasswordStdinOption = False,
     users: UsersOption = None,
     keys: KeysOption = None,
 ) -> None:
-    """Pre-approve a protocol: sign the hash of its feature files and profiles."""
-    from mimedi_qual.evidence.protocol import approve_protocol, protocol_hash
+    """Pre-approve a protocol: sign the hash of the files that judge its campaigns.
+
+    Without PATHS the approved set is what ``mimedi-qual run`` judges by: the
+    features, the URS, the acceptance profile (``--acceptance``, default the
+    project's criteria) with its equipment register, the process recipes, and
+    the files the protocol document declares. A run whose judging inputs are
+    not this set is "protocol not approved" and raises a ``protocol_changed``
+    deviation naming the files that differ.
+    """
+    from mimedi_qual.errors import ProfileError
+    from mimedi_qual.evidence.protocol import approve_protocol, judging_files, manifest_differences, protocol_manifest
     from mimedi_qual.evidence.signatures import SignatureRefused
     from mimedi_qual.evidence.users import UserError, WrongPasswordError
+    from mimedi_qual.paths import project_paths
+    from mimedi_qual.profiles.loader import load_protocol_document
 
+    project = project_paths()
+    root = root or project.root
     try:
         registry, keys_dir = _signers(users, keys)
-        digest = protocol_hash(paths, root)
-    except (FileNotFoundError, ValueError) as exc:
+        document = load_protocol_document(project.protocol_document)
+        runs_judge_by = judging_files(project, document.files, acceptance)
+        manifest = protocol_manifest(paths or runs_judge_by, root if paths else project.root)
+    except (FileNotFoundError, ValueError, ProfileError) as exc:
         raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
+    if (protocol_id, version) != (document.id, document.version):
+        typer.echo(f"warning: campaigns run protocol {document.id} v{document.version} "
+                   f"({project.protocol_document}); this approval of {protocol_id} v{version} will not apply to them",
+                   err=True)
+    if paths:
+        differences = manifest_differences(protocol_manifest(runs_judge_by, project.root), manifest)
+        if differences:
+            typer.echo(f"warning: these files are not what `mimedi-qual run` judges by "
+                       f"({differences.describe()}): its runs will not be approved by this", err=True)
     password = _read_password(password_stdin)
     try:
         approval = approve_protocol(
             registry, keys_dir, user_id=user, password=password, protocol_id=protocol_id,
-            protocol_version=version, protocol_hash_hex=digest, meaning=meaning,
+            protocol_version=version, manifest=manifest, meaning=meaning,
         )
     except (SignatureRefused, WrongPasswordError) as exc:
         raise _fail(f"approval refused: {exc}", EXIT_PROBLEMS) from None
     except UserError as exc:
         raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
-    path = approval.save(out_dir / f"{protocol_id}-{version}-{user}.json")
-    typer.echo(f"protocol {protocol_id} v{version} hash {digest}\napproved by {approval.printed_name}: {path}")
+    path = approval.save((out_dir or project.approvals) / f"{protocol_id}-{version}-{user}.json")
+    typer.echo(f"protocol {protocol_id} v{version} hash {approval.protocol_hash} ({len(manifest)} files)\n"
+               f"approved by {approval.printed_name}: {path}")
 
 
 def close_deviation_command(

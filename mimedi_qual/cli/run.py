@@ -85,6 +85,7 @@ def run(
             from mimedi_qual.evidence.status import SIMULATED_NOTICE
 
             console.print(f"[yellow]{SIMULATED_NOTICE}[/]")
+        _print_protocol(console, campaign.store.records())
 
     try:
         outcome = run_campaign(request, plugins=[progress], on_open=opened,
@@ -99,6 +100,20 @@ def run(
         console.print(f"[yellow]warning:[/] {problem}", highlight=False, soft_wrap=True)
     _print_summary(console, progress, outcome, details)
     raise typer.Exit(int(outcome.exit_code))
+
+
+def _print_protocol(console: Console, records: list) -> None:
+    """The protocol run and whether it is the approved one (the record's ``protocol``, as every view says it)."""
+    from mimedi_qual.evidence import status
+
+    protocol = next((r.payload for r in reversed(records) if r.kind == "protocol"), None)
+    if protocol is None:
+        return
+    found = status.protocol_status(records)
+    colour = "green" if found.approved else "bold red"
+    console.print(f"protocol {protocol.get('protocol_id', '?')} v{protocol.get('version', '?')} "
+                  f"(hash {str(protocol.get('protocol_hash', ''))[:12]}…, {len(protocol.get('files') or [])} files): "
+                  f"[{colour}]{found.describe()}[/]", highlight=False, soft_wrap=True)
 
 
 def _recorded_results(campaign_dir: Path) -> tuple[list[dict], list, list]:
@@ -159,6 +174,10 @@ def _print_summary(console, progress, outcome, details: bool = False) -> None:
                ExitCode.DEVIATIONS: f"[bold red]{len(deviations)} DEVIATION(S)[/]",
                ExitCode.BAD_INPUT: "[bold red]BAD INPUT[/]", ExitCode.INTERRUPTED: "[bold yellow]INTERRUPTED[/]",
                ExitCode.HARNESS_ERROR: "[bold red]HARNESS ERROR[/]"}
+    _print_protocol(console, records)
+    for notice in status.notices(records):
+        if notice != status.SIMULATED_NOTICE:  # the Result line says so
+            console.print(f"[bold yellow]{notice}[/]", highlight=False, soft_wrap=True)
     console.print(f"Result: {verdict.get(exit_code, f'[red]ERROR {int(exit_code)}[/]')}"
                   + (" — simulated bench, engineering dry run" if simulated else ""))
     if exit_code == ExitCode.INTERRUPTED:

@@ -1,29 +1,37 @@
-"""The protocol: its hash, its pre-approval, and the record a campaign keeps of it.
+"""The protocol: what judges a campaign, its hash, its pre-approval, and the record a campaign keeps of it.
 
-A protocol is the set of feature files (the executable test steps) plus the
-acceptance-criteria and URS profiles they use. :func:`protocol_hash` is the
-SHA-256 over the sorted list of ``[relative path, SHA-256 of content]`` of
-those files, so renaming, adding, removing or editing any of them changes it,
-and where the checkout lives does not.
+A protocol is everything that decides a campaign's verdict — its *judging
+inputs* (:func:`judging_files`): the feature files (the executable test
+steps), the URS, the acceptance profile actually used (``--acceptance``
+included), the equipment register beside it, and the process recipes PQ
+runs, plus whatever else the protocol document (``profiles/protocol/``)
+declares. :func:`protocol_hash` is the SHA-256 over the sorted list of
+``[path, SHA-256 of content]`` of those files — the path relative to the
+project root, or absolute for a file outside it (an ``--acceptance`` file
+elsewhere) — so renaming, adding, removing, editing or substituting any of
+them changes it, and where the checkout lives does not.
 
 Pre-approval (Annex 15 §2.5, Part 11 §11.50) is an approver's Ed25519
 signature over a manifest naming protocol id, version, hash, signer, role,
-meaning and time — a :class:`ProtocolApproval`, saved as JSON (we suggest
-``profiles/approvals/<protocol_id>-<version>-<user_id>.json``)::
+meaning and time — a :class:`ProtocolApproval`, saved as JSON in
+``profiles/approvals/<protocol_id>-<version>-<user_id>.json``. It also lists
+the approved files (path and SHA-256; their hash is the signed hash), so a
+later run can say which files differ::
 
-    from mimedi_qual.evidence.protocol import approve_protocol, protocol_hash
+    from mimedi_qual.evidence.protocol import approve_protocol, judging_files, protocol_manifest
 
-    digest = protocol_hash(["features/oq", "profiles/acceptance", "profiles/urs"], root=".")
+    manifest = protocol_manifest(judging_files(paths, document.files), root=paths.root)
     approval = approve_protocol(registry, keys_dir, user_id="qa.lee", password=pw,
-                                protocol_id="MQ-OQ-001", protocol_version="1.0",
-                                protocol_hash_hex=digest)
+                                protocol_id="MQ-OQ-001", protocol_version="1.0", manifest=manifest)
     approval.save("profiles/approvals/MQ-OQ-001-1.0-qa.lee.json")
 
-At run time :func:`record_protocol` hashes the files actually run, writes the
-``protocol`` record with every approval found for that protocol id/version,
-and raises a ``protocol_changed`` deviation when approvals exist but none is
-for this hash (the protocol was edited after approval). With no approval at
-all the protocol is *unapproved*: no deviation, but every report page says so.
+At run time :func:`record_protocol` hashes the files actually used, writes the
+``protocol`` record (the executed manifest, every approval valid for that
+hash), and when approvals exist for this protocol id/version but none is for
+this hash it records how the run differs from the approved protocol
+(``differs_from_approved``: files added, removed and changed) and raises a
+``protocol_changed`` deviation naming them. With no approval at all the
+protocol is *unapproved*: no deviation, but every view says so.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ from mimedi_qual.evidence.deviations import Deviation, DeviationCategory, record
 from mimedi_qual.evidence.signatures import SignatureRefused
 from mimedi_qual.evidence.store import EvidenceStore, Record, canonical_json, utc_now
 from mimedi_qual.evidence.users import Role, UserRegistry, public_key_b64, verify_ed25519
+from mimedi_qual.paths import ProjectPaths
 
 PROTOCOL_SUFFIXES = (".feature", ".yaml", ".yml", ".json", ".toml")
 
@@ -56,8 +65,37 @@ def _protocol_files(paths: Iterable[str | Path]) -> list[Path]:
     return sorted(files)
 
 
+def judging_files(paths: ProjectPaths, declared: Iterable[str | Path] = (),
+                  acceptance_path: str | Path | None = None) -> list[Path]:
+    """Every file that judges a campaign run with ``acceptance_path`` (default: the project's criteria).
+
+    The features, the URS, the process recipes, the acceptance profile in use
+    and the equipment register it is judged with (beside it, else the
+    project's), and ``declared`` (the protocol document's ``files``, relative
+    to the project root). The project's default acceptance profile and
+    register are left out when the run uses others: what did not judge is not
+    part of what ran. ::
+
+        judging_files(paths, ["features", "profiles/acceptance"], "/tmp/loose/criteria.yaml")
+        # [... features ..., /tmp/loose/criteria.yaml, profiles/acceptance/equipment-register.yaml, ...]
+    """
+    acceptance = Path(acceptance_path or paths.default_acceptance).resolve()
+    register = paths.equipment_register_for(acceptance).resolve()
+    roots = [paths.features, paths.urs, paths.process_recipes, *(paths.root / d for d in declared)]
+    files = {p.resolve() for p in _protocol_files(r for r in roots if r.exists())}
+    files -= {paths.default_acceptance.resolve(), paths.default_equipment_register.resolve()} - {acceptance, register}
+    files |= {p for p in (acceptance, register) if p.is_file()}
+    return sorted(files)
+
+
+def _manifest_path(path: Path, root: Path) -> str:
+    """The path as a manifest names it: relative to the project root, or absolute when outside it."""
+    resolved = path.resolve()
+    return (resolved.relative_to(root) if resolved.is_relative_to(root) else resolved).as_posix()
+
+
 def protocol_manifest(paths: Iterable[str | Path], root: str | Path = ".") -> list[tuple[str, str]]:
-    """``(path relative to root, sha256)`` of every protocol file, sorted by path.
+    """``(path, sha256)`` of every protocol file, sorted by path (relative to ``root``; absolute outside it).
 
     Directories are walked for feature files and profiles (``.feature``,
     ``.yaml``, ``.yml``, ``.json``, ``.toml``).
@@ -65,9 +103,42 @@ def protocol_manifest(paths: Iterable[str | Path], root: str | Path = ".") -> li
     root = Path(root).resolve()
     manifest = []
     for path in _protocol_files(paths):
-        relative = path.resolve().relative_to(root).as_posix()
-        manifest.append((relative, hashlib.sha256(path.read_bytes()).hexdigest()))
+        manifest.append((_manifest_path(path, root), hashlib.sha256(path.read_bytes()).hexdigest()))
     return sorted(manifest)
+
+
+@dataclass(frozen=True)
+class ManifestDifferences:
+    """How an executed manifest differs from an approved one, file by file (paths as the manifests name them)."""
+
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+    def as_payload(self) -> dict[str, list[str]]:
+        return {"added": list(self.added), "removed": list(self.removed), "changed": list(self.changed)}
+
+    def describe(self, most: int = 6) -> str:
+        """``changed a, b; added c; removed d`` (at most ``most`` names per kind, then a count)."""
+        parts = []
+        for label, names in (("changed", self.changed), ("added", self.added), ("removed", self.removed)):
+            if names:
+                shown = ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+                parts.append(f"{label} {shown}")
+        return "; ".join(parts) or "no file differs"
+
+
+def manifest_differences(approved: Iterable[tuple[str, str]], executed: Iterable[tuple[str, str]]) -> ManifestDifferences:
+    """Files in ``executed`` not in ``approved`` (added), the reverse (removed), and same path, other content."""
+    before, after = dict(approved), dict(executed)
+    return ManifestDifferences(
+        added=tuple(sorted(after.keys() - before.keys())),
+        removed=tuple(sorted(before.keys() - after.keys())),
+        changed=tuple(sorted(p for p in before.keys() & after.keys() if before[p] != after[p])),
+    )
 
 
 def protocol_hash(paths: Iterable[str | Path], root: str | Path = ".") -> str:
@@ -113,16 +184,28 @@ class ProtocolApproval:
     signed_utc: str
     public_key_ed25519: str
     signature_ed25519: str
+    #: the approved files, ``[{"path", "sha256"}, …]``: not signed themselves — their hash is the signed
+    #: ``protocol_hash`` (:func:`check_protocol_approval` checks they agree). Empty in approvals made
+    #: before the approval listed its files.
+    files: tuple[dict[str, str], ...] = ()
 
     def manifest(self) -> bytes:
         return canonical_json({k: getattr(self, k) for k in PROTOCOL_APPROVAL_MANIFEST_KEYS})
 
-    def to_payload(self) -> dict[str, str]:
-        return asdict(self)
+    def file_manifest(self) -> list[tuple[str, str]]:
+        """The approved files as ``(path, sha256)`` pairs (as :func:`protocol_manifest` returns them)."""
+        return sorted((f["path"], f["sha256"]) for f in self.files)
+
+    def to_payload(self) -> dict[str, Any]:
+        payload = asdict(self)
+        payload["files"] = [dict(f) for f in self.files]
+        return payload
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> ProtocolApproval:
-        return cls(**{f: payload[f] for f in cls.__dataclass_fields__})
+        fields = {f: payload[f] for f in cls.__dataclass_fields__ if f != "files"}
+        files = tuple({"path": str(f["path"]), "sha256": str(f["sha256"])} for f in payload.get("files") or ())
+        return cls(**fields, files=files)
 
     def signature_valid(self) -> bool:
         """Cryptographic check against the embedded key (registry check: :func:`check_protocol_approval`)."""
@@ -147,10 +230,24 @@ def approve_protocol(
     password: str,
     protocol_id: str,
     protocol_version: str,
-    protocol_hash_hex: str,
+    manifest: Iterable[tuple[str, str]] | None = None,
+    protocol_hash_hex: str | None = None,
     meaning: str = "approved for execution",
 ) -> ProtocolApproval:
-    """Sign a protocol hash as ``approver``. Raises SignatureRefused / WrongPasswordError."""
+    """Sign a protocol as ``approver``: its ``manifest`` (listed in the approval, its hash signed).
+
+    ``protocol_hash_hex`` alone (no manifest) signs a bare hash: the approval
+    then cannot say which files a differing run changed. Raises
+    SignatureRefused / WrongPasswordError.
+    """
+    files = [] if manifest is None else sorted(manifest)
+    if manifest is not None:
+        digest = protocol_hash_from_manifest(files)
+        if protocol_hash_hex is not None and protocol_hash_hex != digest:
+            raise ValueError("protocol_hash_hex is not the hash of the manifest given")
+        protocol_hash_hex = digest
+    if protocol_hash_hex is None:
+        raise ValueError("approve_protocol needs the protocol's manifest (or its hash)")
     user = registry.get(user_id)
     if not user.has_role(Role.APPROVER):
         raise SignatureRefused(f"{user_id} does not hold the approver role", "role_not_held")
@@ -166,9 +263,10 @@ def approve_protocol(
         signed_utc=utc_now(),
         public_key_ed25519=public_key_b64(private_key.public_key()),
         signature_ed25519="",
+        files=tuple({"path": path, "sha256": sha} for path, sha in files),
     )
     signature = base64.b64encode(private_key.sign(unsigned.manifest())).decode("ascii")
-    return ProtocolApproval(**{**unsigned.to_payload(), "signature_ed25519": signature})
+    return ProtocolApproval.from_payload({**unsigned.to_payload(), "signature_ed25519": signature})
 
 
 def check_protocol_approval(
@@ -181,6 +279,8 @@ def check_protocol_approval(
                         f"not {expected_hash[:12]}…")
     if not approval.signature_valid():
         problems.append(f"approval by {approval.user_id}: signature does not verify")
+    if approval.files and protocol_hash_from_manifest(approval.file_manifest()) != approval.protocol_hash:
+        problems.append(f"approval by {approval.user_id}: its list of files is not the approved hash's")
     if registry is not None:
         if approval.user_id not in registry:
             problems.append(f"approval by {approval.user_id}: user not in the registry")
@@ -222,35 +322,51 @@ def record_protocol(
 ) -> tuple[Record, Deviation | None]:
     """Write the ``protocol`` record for the files being run; return it and any deviation.
 
+    ``paths`` are the judging inputs actually used (:func:`judging_files`).
     Only approvals that verify (signature, approver role, registered key when
     ``registry`` is given) *for this hash* count as approving the run. If
-    approvals exist for this id/version but none matches the hash, a
-    ``protocol_changed`` deviation is recorded.
+    approvals exist for this id/version but none matches the hash, the record
+    says how the run differs from the approved protocol (the latest genuine
+    approval's files against the executed ones) and a ``protocol_changed``
+    deviation naming those files is recorded.
     """
     manifest = protocol_manifest(paths, root)
     digest = protocol_hash_from_manifest(manifest)
     approvals = list(approvals)
     valid = [a for a in approvals if not check_protocol_approval(a, digest, registry)]
-    record = store.append(
-        "protocol",
-        {
-            "protocol_id": protocol_id,
-            "version": protocol_version,
-            "protocol_hash": digest,
-            "files": [{"path": path, "sha256": sha} for path, sha in manifest],
-            "approvals": [a.to_payload() for a in valid],
-            "requirements": list(requirements),
-        },
-    )
-    deviation = None
+    payload: dict[str, Any] = {
+        "protocol_id": protocol_id,
+        "version": protocol_version,
+        "protocol_hash": digest,
+        "files": [{"path": path, "sha256": sha} for path, sha in manifest],
+        "approvals": [a.to_payload() for a in valid],
+        "requirements": list(requirements),
+    }
+    reference = differences = None
     if approvals and not valid:
-        approved_hashes = sorted({a.protocol_hash for a in approvals})
+        genuine = [a for a in approvals if not check_protocol_approval(a, a.protocol_hash, registry)]
+        reference = max(genuine or approvals, key=lambda a: a.signed_utc)
+        differences = manifest_differences(reference.file_manifest(), manifest) if reference.files else None
+        payload["differs_from_approved"] = {
+            "approved_hash": reference.protocol_hash,
+            "approved_by": reference.user_id,
+            "approved_utc": reference.signed_utc,
+            "approval_valid": bool(genuine),
+            **(differences.as_payload() if differences is not None else {}),
+        }
+    record = store.append("protocol", payload)
+    deviation = None
+    if reference is not None:
+        what = (differences.describe() if differences is not None
+                else "the approval does not list its files, so which ones differ is not known")
         deviation = record_deviation(
             store,
             DeviationCategory.PROTOCOL_CHANGED,
-            description=f"Protocol {protocol_id} v{protocol_version} as run differs from the approved protocol",
-            expected=f"protocol hash {', '.join(approved_hashes)} (approved)",
-            actual=f"protocol hash {digest}",
+            description=(f"Protocol {protocol_id} v{protocol_version} as run differs from the approved protocol: "
+                         f"{what}"),
+            expected=(f"the approved protocol, hash {reference.protocol_hash} (approved by {reference.user_id}, "
+                      f"{reference.signed_utc})"),
+            actual=f"protocol hash {digest} ({len(manifest)} files; the protocol record lists them)",
             impact="Results were produced under an unapproved protocol; re-approval or re-execution required",
         )
     return record, deviation

@@ -81,7 +81,7 @@ class CampaignStarted(_Payload):
     stage: str = Field(examples=["OQ"], description="IQ, OQ, PQ or a combination like 'IQ+OQ'")
     protocol_id: str = Field(examples=["MQ-OQ-001"])
     protocol_version: str = Field(examples=["1.0"])
-    protocol_hash: str = Field(description="protocol_hash() of the features + profiles run")
+    protocol_hash: str = Field(description="protocol_hash() of the judging inputs run (evidence.protocol.judging_files)")
     bench_profile: str = Field(examples=["profiles/benches/sim.yaml"])
     bench_simulated: bool = Field(description="True on the digital twin: reports carry a dry-run banner")
     executor_user_id: str = Field(description="user id (profiles/users/users.yaml) running the campaign")
@@ -107,12 +107,15 @@ class ProtocolFile(_Payload):
 
 
 class ProtocolRecord(_Payload):
-    """The protocol that was run, its hash, and the approvals found for it."""
+    """The protocol that was run — every judging input by path and SHA-256 —, its hash, and its approvals."""
 
     protocol_id: str
     version: str
     protocol_hash: str
-    files: list[ProtocolFile] = Field(default_factory=list)
+    files: list[ProtocolFile] = Field(default_factory=list, description="the executed manifest: files actually used")
+    differs_from_approved: dict[str, Any] | None = Field(
+        None, description="when approvals exist but none is for this hash: approved_hash, approved_by, "
+                          "approved_utc, approval_valid, and the files added / removed / changed against it")
     approvals: list[dict[str, Any]] = Field(
         default_factory=list, description="ProtocolApproval.to_payload() dicts matching protocol_hash"
     )

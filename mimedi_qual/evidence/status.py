@@ -17,7 +17,11 @@ The rules:
   by an *approver* whose Ed25519 signature verifies over the approval manifest
   and whose protocol hash is the hash of the protocol that was executed. Any
   other approval (a reviewer's, a forged one, one of another protocol
-  version) is shown but does not approve.
+  version) is shown but does not approve. **Protocol changed** — the judging
+  inputs run are not the approved set: the ``protocol`` record carries
+  ``differs_from_approved`` (files added, removed, changed; written by
+  :func:`~mimedi_qual.evidence.protocol.record_protocol`), or its hash is not
+  the one ``campaign_started`` recorded.
 * **release decision** — criteria met only when at least one scenario ran,
   every scenario passed and no deviation was recorded; otherwise "do not
   release". This is the executor's recommendation, written into
@@ -79,8 +83,22 @@ class ProtocolStatus:
 
     approvals: list[tuple[ProtocolApproval, bool]] = field(default_factory=list)
     approved: bool = False
-    #: the protocol recorded at start differs from the protocol record (hash mismatch)
+    #: the protocol run differs from the approved one, or from the one recorded at start (hash mismatch)
     changed: bool = False
+    #: ``differs_from_approved`` of the protocol record: approved hash, files added/removed/changed
+    differences: dict[str, Any] | None = None
+
+    def describe(self) -> str:
+        """One line: approved (by whom), or not, and which files differ from the approved protocol."""
+        if self.approved:
+            who = ", ".join(a.printed_name for a, valid in self.approvals if valid and a.role == "approver")
+            return f"approved by {who}"
+        if not self.differences:
+            return "not approved" + (" (differs from the protocol recorded at start)" if self.changed else "")
+        parts = [f"{kind} {', '.join(self.differences[kind])}" for kind in ("changed", "added", "removed")
+                 if self.differences.get(kind)]
+        return (f"not approved: differs from the approved protocol ({self.differences.get('approved_hash', '')[:12]}…"
+                f"{'; ' + '; '.join(parts) if parts else ''})")
 
 
 def protocol_status(records: Sequence[Record]) -> ProtocolStatus:
@@ -96,9 +114,10 @@ def protocol_status(records: Sequence[Record]) -> ProtocolStatus:
         valid = approval.signature_valid() and approval.protocol_hash == protocol.get("protocol_hash")
         approvals.append((approval, valid))
     started = _first_payload(records, "campaign_started")
-    changed = bool(started) and started.get("protocol_hash") != protocol.get("protocol_hash")
-    approved = any(valid and approval.role == "approver" for approval, valid in approvals)
-    return ProtocolStatus(approvals=approvals, approved=approved, changed=changed)
+    differences = protocol.get("differs_from_approved") or None
+    changed = bool(differences) or (bool(started) and started.get("protocol_hash") != protocol.get("protocol_hash"))
+    approved = not changed and any(valid and approval.role == "approver" for approval, valid in approvals)
+    return ProtocolStatus(approvals=approvals, approved=approved, changed=changed, differences=differences)
 
 
 # -- release decision ------------------------------------------------------------------------

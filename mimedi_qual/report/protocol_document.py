@@ -17,7 +17,7 @@ import datetime as dt
 import html
 from pathlib import Path
 
-from mimedi_qual.evidence.protocol import protocol_hash_from_manifest, protocol_manifest
+from mimedi_qual.evidence.protocol import judging_files, protocol_hash_from_manifest, protocol_manifest
 from mimedi_qual.paths import ProjectPaths
 from mimedi_qual.profiles import load_acceptance, load_urs
 from mimedi_qual.profiles.loader import load_protocol_document
@@ -42,7 +42,7 @@ def render_protocol(paths: ProjectPaths, output: Path) -> tuple[Path, str]:
     """Write the protocol document of the project at ``paths``; return its path and the protocol hash."""
     root = paths.root
     doc = load_protocol_document(paths.protocol_document)
-    manifest = protocol_manifest([root / f for f in doc.files], root)
+    manifest = protocol_manifest(judging_files(paths, doc.files), root)  # what `run` judges by by default
     digest = protocol_hash_from_manifest(manifest)
     criteria = load_acceptance(paths.default_acceptance).criteria  # the criteria `mimedi-qual run` judges by
     requirements: dict = {}
