@@ -156,6 +156,9 @@ class CampaignRequest:
     wait_s: float = 0.0
     resume: Path | None = None
     views: bool = True
+    #: the step vocabulary (``mimedi_qual.plugin.vocabulary.step_definitions()``): with it the preflight checks
+    #: every step of every selected scenario before anything starts
+    vocabulary: list | None = None
 
 
 @dataclass
@@ -192,7 +195,7 @@ def plan_campaign(request: CampaignRequest) -> tuple[CampaignPlan, object | None
         resumed = resume_plan(request.resume)
         bench_path, acceptance_path, stages = resumed.bench_path, resumed.acceptance_path, tuple(resumed.stages)
     plan = preflight(request.paths, bench_path=bench_path, acceptance_path=acceptance_path, stages=stages,
-                     modules=request.modules, risks=request.risks, tags=request.tags)
+                     modules=request.modules, risks=request.risks, tags=request.tags, vocabulary=request.vocabulary)
     return plan, resumed
 
 

@@ -30,6 +30,7 @@ def _register_commands() -> None:
 
     # --- sub-command registrations (one line each, keep sorted) ---
     from mimedi_qual.cli.bench import bench_app; app.add_typer(bench_app, name="bench")  # noqa: E702
+    from mimedi_qual.cli.check import register as _reg_check; _reg_check(app)  # noqa: E702
     from mimedi_qual.cli.evidence import register as _reg_evidence; _reg_evidence(app)  # noqa: E702
     from mimedi_qual.cli.perf import perf_app; app.add_typer(perf_app, name="perf")  # noqa: E702
     from mimedi_qual.cli.protocol import protocol_app; app.add_typer(protocol_app, name="protocol")  # noqa: E702

@@ -66,10 +66,14 @@ def run(
     from mimedi_qual.campaign.service import CampaignRequest, run_campaign
     from mimedi_qual.cli.progress import CampaignProgress
     from mimedi_qual.errors import BenchError, MimediQualError
+    from mimedi_qual.plugin.vocabulary import step_definitions
 
     console = Console()
+    paths = project_paths()
+    console.print(f"protocol: {paths.features} and profiles {paths.profiles} — {paths.describe()}",
+                  highlight=False, soft_wrap=True)
     request = CampaignRequest(
-        paths=project_paths(), bench_path=bench, acceptance_path=acceptance,
+        paths=paths, vocabulary=step_definitions(), bench_path=bench, acceptance_path=acceptance,
         stages=tuple(stage or ("iq", "oq", "pq")), modules=tuple(module or ()), risks=tuple(risk or ()),
         tags=tags, executor=executor, prerequisites=tuple(prerequisite or ()), out_dir=out,
         coordinator=coordinator, place=place, wait_s=wait, resume=resume, views=not no_views,

@@ -11,6 +11,10 @@ docstring, grouped by the module (subject) that defines it::
     ...
     $ mimedi-qual steps --grep alarm     # only phrases mentioning 'alarm'
 
+A step that judges a criterion also shows what it measures, per criterion
+parameter: ``judges {criterion_id}: time (min)``, ``judges {criterion_id}:
+the readings' quantity`` …; the criterion's unit must be a unit of it.
+
 The list is read from the step definitions themselves (pytest-bdd's
 registry), so it cannot drift from what a feature file may say.
 """
@@ -18,7 +22,6 @@ registry), so it cannot drift from what a feature file may say.
 from __future__ import annotations
 
 import importlib
-import re
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -26,8 +29,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-_NAMED_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?:[^()]|\([^()]*\))*\)")
-
+from mimedi_qual.plugin.vocabulary import phrase_and_parameters, readable, registered_contexts
+from mimedi_qual.qualification.protocol_check import describe_rule
+from mimedi_qual.qualification.quantities import declaration_of
 
 @dataclass(frozen=True)
 class StepPhrase:
@@ -38,67 +42,28 @@ class StepPhrase:
     parameters: tuple[str, ...]
     meaning: str          # first line of the docstring
     module: str           # defining module, e.g. "bench_steps"
+    judges: tuple[str, ...] = ()   # per criterion parameter: the quantity and unit it judges
 
 
-def _placeholder(match: re.Match) -> str:
-    """``(?P<quantity>temperature|pH)`` → ``{quantity: temperature|pH}``; any other group → ``{name}``."""
-    body = match.group(0)[len(match.group("name")) + 5:-1]
-    if re.fullmatch(r"[\w °%/]+(\|[\w °%/]+)+", body):
-        return "{" + match.group("name") + ": " + body + "}"
-    return "{" + match.group("name") + "}"
-
-
-def _readable(pattern: str) -> str:
-    """A regex step pattern as a phrase: named groups become ``{name}``."""
-    text = _NAMED_GROUP.sub(_placeholder, pattern)
-    text = re.sub(r"(\w+)s\?", r"\1(s)", text)            # hours? → hour(s)
-    text = re.sub(r"\(\?:([^()]*)\)\?", r"(\1)", text)      # (?:es)? → (es)
-    text = re.sub(r"\(\?:([^()]*)\)", lambda m: m.group(1).replace("|", "/"), text)  # (?:a|b) → a/b
-    text = text.replace("\\.", ".").replace("\\(", "(").replace("\\)", ")").replace("\\", "")
-    return text.strip("^$")
-
-
-def _phrase_and_parameters(parser) -> tuple[str, tuple[str, ...]]:
-    regex = getattr(parser, "regex", None)
-    if regex is not None:  # parsers.re
-        return _readable(regex.pattern), tuple(regex.groupindex)
-    inner = getattr(parser, "parser", None)
-    if inner is not None and hasattr(inner, "named_fields"):  # parsers.parse / cfparse
-        phrase = re.sub(r"\{(\w+):[^}]*\}", r"{\1}", parser.name)
-        return phrase, tuple(inner.named_fields)
-    return parser.name, ()  # plain string
-
-
-def step_modules() -> list[str]:
-    """The step modules the plugin loads (``pytest_plugins`` of :mod:`mimedi_qual.steps`)."""
-    import mimedi_qual.steps
-
-    return list(mimedi_qual.steps.pytest_plugins)
+_readable = readable  # the name the tests know
 
 
 def vocabulary() -> list[StepPhrase]:
     """Every registered step phrase, in module order then definition order."""
-    from pytest_bdd.steps import step_function_context_registry
-
-    modules = step_modules()
-    for name in modules:
-        importlib.import_module(name)
     phrases = []
-    for context in step_function_context_registry.values():
-        module = context.step_func.__module__
-        if module not in modules:
-            continue
-        phrase, parameters = _phrase_and_parameters(context.parser)
+    for context in registered_contexts():
+        phrase, parameters = phrase_and_parameters(context.parser)
         doc = (context.step_func.__doc__ or "").strip()
+        declared = declaration_of(context.step_func) or {}
         phrases.append(StepPhrase(
             keyword=(context.type or "step").capitalize(),
             phrase=phrase,
             parameters=parameters,
             meaning=doc.splitlines()[0] if doc else "(undocumented)",
-            module=module,
+            module=context.step_func.__module__,
+            judges=tuple(f"{{{name}}}: {describe_rule(rule)}" for name, rule in declared.items()),
         ))
-    order = {name: i for i, name in enumerate(modules)}
-    return sorted(phrases, key=lambda p: order[p.module])  # sort is stable: definition order kept
+    return phrases
 
 
 def steps(
@@ -118,8 +83,11 @@ def steps(
         params = f"   [dim]parameters: {', '.join(p.parameters)}[/]" if p.parameters else ""
         console.print(f"  [cyan]{p.keyword:<5}[/] {escape(p.phrase)}{params}", soft_wrap=True, markup=True)
         console.print(f"        {p.meaning}", soft_wrap=True, markup=False)
+        for judged in p.judges:
+            console.print(f"        judges {judged}", soft_wrap=True, markup=False, style="dim")
     console.print(f"\n{len(phrases)} step phrases. Parameters in {{braces}}; "
-                  "criterion ids come from profiles/acceptance/.", soft_wrap=True)
+                  "criterion ids come from profiles/acceptance/; 'judges' names the quantity and unit a "
+                  "criterion's unit must fit (compatible units are converted).", soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -129,6 +129,7 @@ def _open_own_campaign(config: pytest.Config):
     bench_path = Path(config.getoption("--bench"))
     try:
         bench_profile = load_bench_profile(bench_path)
+        _protocol_preflight(config, bench_profile)  # before the campaign directory exists: bad input creates nothing
     except MimediQualError as exc:
         raise pytest.UsageError(str(exc)) from None
     chosen = config.getoption("--campaign-dir")
@@ -142,6 +143,28 @@ def _open_own_campaign(config: pytest.Config):
     config._mimedi_own_campaign = campaign
     config.pluginmanager.register(campaign, "mimedi-campaign")
     return campaign
+
+
+def _protocol_preflight(config: pytest.Config, bench_profile) -> None:
+    """Plain pytest: the traceability gate and the protocol check of the feature files asked for, as ``run`` does."""
+    from mimedi_qual.campaign.preflight import check_protocol_files, check_traceability_gate
+    from mimedi_qual.plugin.vocabulary import step_definitions
+    from mimedi_qual.profiles import load_acceptance
+
+    paths = project(config)
+    acceptance_path = _acceptance_path(config)
+    acceptance = load_acceptance(acceptance_path) if acceptance_path.exists() else None
+    if paths.urs.is_dir() and paths.features.is_dir():
+        check_traceability_gate(paths, acceptance)
+    targets = [Path(str(arg).split("::")[0]) for arg in config.args]
+    targets = [t for t in targets if t.is_dir() or t.suffix == ".feature"]
+    if targets:
+        check_protocol_files(targets, step_definitions(), acceptance, bench_profile, profiles_dir=paths.profiles)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Where the protocol comes from, at the top of every run."""
+    return f"mimedi-qual protocol: {project(config).describe()}"
 
 
 def _stages_asked(config: pytest.Config) -> list[str]:

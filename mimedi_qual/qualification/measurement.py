@@ -61,10 +61,32 @@ def _within(value: float, low: float | None, high: float | None) -> bool:
     return (low is None or value >= low) and (high is None or value <= high)
 
 
-def judge_value(criterion_id: str, criterion: Criterion, value: float, instrument: str) -> Measurement:
-    """Judge one numeric value against a band/min/max criterion."""
+def _in_criterion_unit(criterion_id: str, criterion: Criterion, values: list[float], unit: str | None) -> list[float]:
+    """``values`` (measured in ``unit``) in the criterion's unit; a unit of another quantity is refused.
+
+    ``unit=None`` (a caller that does not say what it measured) judges the
+    numbers as they are. A step of the vocabulary declares what it measures
+    (:func:`mimedi_qual.qualification.quantities.judges`), so while it runs the
+    unit is known without being passed.
+    """
+    from mimedi_qual.qualification.quantities import UnitError, judged_unit, to_criterion_unit
+
+    unit = unit or judged_unit(criterion_id)
+    if unit is None:
+        return values
+
+    try:
+        return to_criterion_unit(values, unit, criterion.unit, criterion_id=criterion_id)
+    except UnitError as exc:
+        raise CriterionError(f"{criterion_id}: {exc}") from None
+
+
+def judge_value(criterion_id: str, criterion: Criterion, value: float, instrument: str,
+                unit: str | None = None) -> Measurement:
+    """Judge one numeric value (measured in ``unit``, converted to the criterion's) against a band/min/max criterion."""
     if criterion.kind == "exact":
         raise CriterionError(f"{criterion_id} is an 'exact' criterion: use judge_exact")
+    (value,) = _in_criterion_unit(criterion_id, criterion, [value], unit)
     return Measurement(
         criterion_id=criterion_id,
         description=criterion.description,
@@ -78,8 +100,9 @@ def judge_value(criterion_id: str, criterion: Criterion, value: float, instrumen
     )
 
 
-def judge_series(criterion_id: str, criterion: Criterion, values: list[float], instrument: str) -> Measurement:
-    """Judge a time series: every sample must be within the limits.
+def judge_series(criterion_id: str, criterion: Criterion, values: list[float], instrument: str,
+                 unit: str | None = None) -> Measurement:
+    """Judge a time series (measured in ``unit``, converted to the criterion's): every sample within the limits.
 
     The reported value is the sample furthest from the target (the worst
     case); min, max, mean and count go into ``statistics``.
@@ -88,6 +111,7 @@ def judge_series(criterion_id: str, criterion: Criterion, values: list[float], i
         raise CriterionError(f"{criterion_id}: no samples to judge")
     if criterion.kind == "exact":
         raise CriterionError(f"{criterion_id} is an 'exact' criterion")
+    values = _in_criterion_unit(criterion_id, criterion, list(values), unit)
     low, high = criterion.low, criterion.high
     centre = criterion.target if criterion.target is not None else (low if low is not None else high)
     worst = max(values, key=lambda v: (math.isnan(v), abs(v - centre)))

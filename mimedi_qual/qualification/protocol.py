@@ -55,19 +55,37 @@ def feature_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def parse_feature(path: Path) -> list[ScenarioRef]:
+def parse_feature_file(path: Path):
+    """The pytest-bdd Feature of ``path``; an empty file, a syntax error or a feature without scenario is a ProtocolError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(path, None, f"not a UTF-8 text file (byte 0x{exc.object[exc.start]:02x} at offset "
+                                        f"{exc.start})") from None
+    except OSError as exc:
+        raise ProtocolError(path, None, f"cannot read: {exc.strerror or exc}") from None
+    if not [line for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]:
+        raise ProtocolError(path, 1, "the feature file is empty: it needs 'Feature: <title>' and at least one "
+                                     "'Scenario:' with its steps (features/README.md shows one)")
     try:
         feature = FeatureParser(str(path.parent), path.name).parse()
     except GherkinParseError as exc:
         raise ProtocolError(path, exc.line, exc.message) from None
     except Exception as exc:  # gherkin's own errors carry the location in the text
         raise ProtocolError(path, None, f"cannot parse: {exc}") from None
+    if not feature.scenarios:
+        raise ProtocolError(path, feature.line_number,
+                            f"the feature '{feature.name}' has no scenario: the text under 'Feature:' is only its "
+                            "description and never runs; write 'Scenario: <title>' and its steps below it")
+    return feature
+
+
+def parse_feature(path: Path) -> list[ScenarioRef]:
+    feature = parse_feature_file(path)
     refs = []
     for scenario in feature.scenarios.values():
         tags = frozenset(scenario.tags | feature.tags)
         refs.append(ScenarioRef(path, scenario.line_number, feature.name, scenario.name, tags, stage_of(path)))
-    if not refs:
-        raise ProtocolError(path, 1, "feature has no scenario")
     return refs
 
 

@@ -60,9 +60,11 @@ class TraceabilityGaps:
 
 
 def load_requirements(urs_dir: Path) -> dict[str, Requirement]:
-    """Every requirement of every ``*.yaml`` in ``urs_dir`` (ProfileError on a broken file)."""
+    """Every requirement of every ``*.yaml`` in ``urs_dir`` (ProfileError on a broken file or an id given twice)."""
     from mimedi_qual.profiles import load_urs
+    from mimedi_qual.profiles.loader import load_urs_folder
 
+    load_urs_folder(urs_dir)  # an id in two files would silently keep the last: refused, naming both lines
     requirements: dict[str, Requirement] = {}
     for path in sorted(urs_dir.glob("*.yaml")):
         requirements.update(load_urs(path).requirements)

@@ -17,6 +17,7 @@ from pytest_bdd import parsers, then, when
 from mimedi_qual.lab.errors import AccessDenied, CommandRefused
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
+from mimedi_qual.qualification.quantities import COUNT, judges
 from mimedi_qual.steps.actions.accounts import NewAccount, add_account
 from mimedi_qual.steps.actions.operator import LEVELS, credentials
 from mimedi_qual.steps.cleanup import BenchCleanup
@@ -39,6 +40,7 @@ def new_account_added(campaign: CampaignContext, bench_cleanup: BenchCleanup, lo
 
 
 @then(parsers.parse("the new account is listed at its level and no password is shown ({criterion_id})"))
+@judges(criterion_id=COUNT)
 def new_account_listed(campaign: CampaignContext, new_account: NewAccount, criterion_id: str) -> None:
     """Judged: discrepancies between the ADMIN's account list and what was added, plus any password shown."""
     listed = campaign.bench.bioreactor().accounts()
@@ -54,6 +56,7 @@ def new_account_listed(campaign: CampaignContext, new_account: NewAccount, crite
 
 
 @then(parsers.parse("the new account logs in at its level ({criterion_id})"))
+@judges(criterion_id=COUNT)
 def new_account_logs_in(campaign: CampaignContext, new_account: NewAccount, criterion_id: str) -> None:
     """Judged: 0 if the new account's login is accepted and the controller reports its level, else 1."""
     controller = campaign.bench.bioreactor()
@@ -70,6 +73,7 @@ def new_account_logs_in(campaign: CampaignContext, new_account: NewAccount, crit
 
 
 @then(parsers.parse("the ADMIN cannot delete their own account ({criterion_id})"))
+@judges(criterion_id=COUNT)
 def admin_keeps_own_account(campaign: CampaignContext, logged_in_user: str, criterion_id: str) -> None:
     """Judged: 1 if the logged-in ADMIN's own deletion is accepted (it is restored at once) or refused as protected."""
     controller = campaign.bench.bioreactor()
@@ -95,6 +99,7 @@ def new_account_deleted(campaign: CampaignContext, logged_in_user: str, new_acco
 
 
 @then(parsers.parse("the new account can no longer log in ({criterion_id})"))
+@judges(criterion_id=COUNT)
 def new_account_locked_out(campaign: CampaignContext, new_account: NewAccount, criterion_id: str) -> None:
     """Judged: 1 if the deleted account's login is still accepted, else 0."""
     controller = campaign.bench.bioreactor()

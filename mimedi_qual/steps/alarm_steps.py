@@ -27,6 +27,7 @@ from pytest_bdd import given, parsers, then, when
 
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
+from mimedi_qual.qualification.quantities import TIME_S, judges
 from mimedi_qual.steps.actions.faults import (
     EXCHANGE_MEDIUM,
     FaultEvent,
@@ -105,6 +106,7 @@ def faults_cleared(campaign: CampaignContext) -> None:
 
 
 @then(parsers.re(r"the alarm (?P<alarm>[A-Z][A-Z0-9_]*) is annunciated within (?P<criterion_id>[\w-]+)"))
+@judges(criterion_id=TIME_S)
 def alarm_annunciated_within(campaign: CampaignContext, fault_event: FaultEvent, alarm: str,
                              criterion_id: str) -> None:
     """Seconds from the fault to the alarm appearing in the controller's active alarms, judged (max delay)."""

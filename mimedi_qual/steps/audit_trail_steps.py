@@ -16,6 +16,7 @@ from pytest_bdd import parsers, then, when
 
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
+from mimedi_qual.qualification.quantities import COUNT, judges
 from mimedi_qual.steps.actions.accounts import NewAccount
 from mimedi_qual.steps.actions.alarm_limits import LIMIT_ALARMS, widened_limit
 from mimedi_qual.steps.actions.audit import AuditedChanges, audit_findings
@@ -83,6 +84,7 @@ def _judge_audit(campaign: CampaignContext, audited: AuditedChanges, criterion_i
 
 
 @then(parsers.parse("each change is in the audit trail with who, what, old and new value ({criterion_id})"))
+@judges(criterion_id=COUNT)
 def changes_audited(campaign: CampaignContext, audited_changes: AuditedChanges, criterion_id: str) -> None:
     """Count the changes with no complete audit entry (user, action, old, new, controller time) — judged."""
     _judge_audit(campaign, audited_changes, criterion_id)
@@ -90,6 +92,7 @@ def changes_audited(campaign: CampaignContext, audited_changes: AuditedChanges, 
 
 @then(parsers.parse("each account change is in the audit trail with who, what, old and new value "
                     "and no password ({criterion_id})"))
+@judges(criterion_id=COUNT)
 def account_changes_audited(campaign: CampaignContext, new_account: NewAccount, criterion_id: str) -> None:
     """Count the account changes with no complete audit entry, plus entries that show the password — judged."""
     _judge_audit(campaign, new_account.audit, criterion_id)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, when
 
 from mimedi_qual.plugin.context import CampaignContext
+from mimedi_qual.qualification.quantities import BY_NAME, ByParameter, TEMPERATURE, judges
 from mimedi_qual.steps.actions.readiness import make_ready
 from mimedi_qual.steps.actions.setpoints import return_co2_to_ph_loop, set_to_target, set_value
 
@@ -35,6 +36,7 @@ def fresh_bag_loaded(campaign: CampaignContext) -> None:
 
 
 @given(parsers.parse("the controller holds the target of {criterion_id}"))
+@judges(criterion_id=TEMPERATURE)
 def controller_holds_target(campaign: CampaignContext, criterion_id: str) -> None:
     """Set the culture temperature setpoint to the criterion's target value."""
     set_to_target(campaign, "temperature", criterion_id)
@@ -44,6 +46,7 @@ def controller_holds_target(campaign: CampaignContext, criterion_id: str) -> Non
                   r"(?P<criterion_id>[\w-]+)"))
 @when(parsers.re(r"the (?P<quantity>temperature|pH|DO|rocking speed|CO2) setpoint is changed to the target of "
                  r"(?P<criterion_id>[\w-]+)"))
+@judges(criterion_id=ByParameter("quantity", BY_NAME))
 def set_setpoint_to_target(campaign: CampaignContext, quantity: str, criterion_id: str) -> None:
     """Set a controller setpoint (temperature, pH, DO, rocking speed, CO2) to the criterion's target."""
     set_to_target(campaign, quantity, criterion_id)

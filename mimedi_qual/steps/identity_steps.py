@@ -8,10 +8,12 @@ from pytest_bdd import parsers, then
 
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_exact
+from mimedi_qual.qualification.quantities import EXACT, judges
 from mimedi_qual.steps.actions.equipment_register import equipment_register
 
 
 @then(parsers.parse("the identity of the {instrument} matches the register ({criterion_id})"))
+@judges(criterion_id=EXACT)
 def identity_matches(campaign: CampaignContext, instrument: str, criterion_id: str) -> None:
     """``*IDN?`` of the instrument equals manufacturer,model,serial,firmware in the bench profile."""
     entry = campaign.bench.register_entry(instrument)
@@ -22,6 +24,7 @@ def identity_matches(campaign: CampaignContext, instrument: str, criterion_id: s
 
 
 @then(parsers.parse("the calibration of the {instrument} is in date ({criterion_id})"))
+@judges(criterion_id=EXACT)
 def calibration_in_date(campaign: CampaignContext, instrument: str, criterion_id: str) -> None:
     """The certificate's due date is not before today (UTC)."""
     entry = campaign.bench.register_entry(instrument)
@@ -39,6 +42,7 @@ def calibration_in_date(campaign: CampaignContext, instrument: str, criterion_id
 
 
 @then(parsers.parse("the firmware of every process module matches the equipment register ({criterion_id})"))
+@judges(criterion_id=EXACT)
 def module_firmware_matches(campaign: CampaignContext, criterion_id: str) -> None:
     """Each module in the controller's catalog reports the registered firmware, and none is missing or extra."""
     expected = equipment_register(campaign).controller.module_firmware
@@ -52,6 +56,7 @@ def module_firmware_matches(campaign: CampaignContext, criterion_id: str) -> Non
 
 
 @then(parsers.parse("the configuration checksum of the controller matches the equipment register ({criterion_id})"))
+@judges(criterion_id=EXACT)
 def configuration_checksum_matches(campaign: CampaignContext, criterion_id: str) -> None:
     """SHA-256 of the active controller configuration equals the approved one."""
     expected = equipment_register(campaign).controller.configuration_checksum.lower()
@@ -63,6 +68,7 @@ def configuration_checksum_matches(campaign: CampaignContext, criterion_id: str)
 
 @then(parsers.parse("the service console reports the registered firmware of the controller and every module "
                     "({criterion_id})"))
+@judges(criterion_id=EXACT)
 def console_firmware_matches(campaign: CampaignContext, criterion_id: str) -> None:
     """The console's ``version`` line (controller and module firmware) equals the registers, a second path to SCPI."""
     version = campaign.bench.strategy().console_version()

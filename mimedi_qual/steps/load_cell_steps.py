@@ -14,6 +14,7 @@ from pytest_bdd import parsers, then, when
 
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_series
+from mimedi_qual.qualification.quantities import MASS, judges
 from mimedi_qual.steps.actions.load_cell import LoadCellComparison, transfer_bag_to_balance
 
 
@@ -26,6 +27,7 @@ def pump_bag_to_balance(campaign: CampaignContext, volume_ml: float, pump: str, 
 
 
 @then(parsers.parse("the load cell error against the balance meets {criterion_id}"))
+@judges(criterion_id=MASS)
 def load_cell_error_meets(campaign: CampaignContext, load_cell_comparison: LoadCellComparison,
                           criterion_id: str) -> None:
     """Every step's load-cell loss minus balance gain (g) within the criterion; the worst is reported."""

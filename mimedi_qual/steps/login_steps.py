@@ -20,6 +20,7 @@ from pytest_bdd import given, parsers, then
 from mimedi_qual.lab.errors import AccessDenied
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
+from mimedi_qual.qualification.quantities import COUNT, judges
 from mimedi_qual.steps.actions.operator import ANONYMOUS, log_in_as
 
 
@@ -43,6 +44,7 @@ def nobody_logged_in(campaign: CampaignContext) -> str:
 
 
 @then(parsers.parse("process changes are refused as protected ({criterion_id})"))
+@judges(criterion_id=COUNT)
 def changes_refused(campaign: CampaignContext, criterion_id: str) -> None:
     """Setpoint writes, a module command and acknowledgement without rights: count those accepted (judged)."""
     controller = campaign.bench.bioreactor()

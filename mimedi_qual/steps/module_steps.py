@@ -23,6 +23,7 @@ from pytest_bdd import given, parsers, then, when
 from mimedi_qual.lab.errors import CommandRefused
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
+from mimedi_qual.qualification.quantities import COUNT, judges
 from mimedi_qual.report.allure_evidence import attach_table
 from mimedi_qual.steps.actions.modules import bring_to_state, restart_if_running, settle
 from mimedi_qual.steps.actions.operator import log_in_as
@@ -79,6 +80,7 @@ def drive_module(campaign: CampaignContext, module: str, datatable) -> ModuleRun
 
 
 @then(parsers.parse("every command had its expected outcome ({criterion_id})"))
+@judges(criterion_id=COUNT)
 def every_command_as_expected(campaign: CampaignContext, module_run: ModuleRun, criterion_id: str) -> None:
     """Count the commands whose outcome differs from the table (judged, max)."""
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id),

@@ -18,6 +18,7 @@ from pytest_bdd import parsers, then, when
 from mimedi_qual.errors import InstrumentError
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
+from mimedi_qual.qualification.quantities import COUNT, TIME_S, judges
 from mimedi_qual.steps.actions.power import PowerFailure, lose_power, setpoints_held
 
 SECONDS_PER_MINUTE = 60.0
@@ -36,6 +37,7 @@ def power_lost(campaign: CampaignContext, duration_min: float) -> PowerFailure:
 
 
 @then(parsers.parse("the controller is back in operation within {criterion_id}"))
+@judges(criterion_id=TIME_S)
 def back_in_operation(campaign: CampaignContext, power_failure: PowerFailure, criterion_id: str) -> None:
     """Seconds from power back to status READY or RUNNING (judged, max)."""
     criterion = campaign.criterion(criterion_id)
@@ -56,6 +58,7 @@ def back_in_operation(campaign: CampaignContext, power_failure: PowerFailure, cr
 
 
 @then(parsers.parse("no audit-trail entry was lost ({criterion_id})"))
+@judges(criterion_id=COUNT)
 def no_audit_entry_lost(campaign: CampaignContext, power_failure: PowerFailure, criterion_id: str) -> None:
     """Count the entries from before the failure that are missing or altered afterwards (judged, max)."""
     after = campaign.bench.bioreactor().audit_entries()
@@ -68,6 +71,7 @@ def no_audit_entry_lost(campaign: CampaignContext, power_failure: PowerFailure, 
 
 
 @then(parsers.parse("the setpoints are as before the power failure ({criterion_id})"))
+@judges(criterion_id=COUNT)
 def setpoints_kept(campaign: CampaignContext, power_failure: PowerFailure, criterion_id: str) -> None:
     """Count the setpoints that changed across the failure (judged, max)."""
     after = setpoints_held(campaign.bench.bioreactor())

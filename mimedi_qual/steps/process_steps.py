@@ -18,6 +18,16 @@ from pytest_bdd import given, parsers, then, when
 
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_series, judge_value
+from mimedi_qual.qualification.quantities import (
+    BY_NAME,
+    COUNT,
+    TEMPERATURE,
+    TIME_MIN,
+    VOLUME,
+    ByParameter,
+    band_in_unit,
+    judges,
+)
 from mimedi_qual.qualification.recipe import load_recipe
 from mimedi_qual.qualification.series import Series
 from mimedi_qual.report.allure_evidence import attach_table
@@ -68,12 +78,14 @@ def run_recipe(campaign: CampaignContext, recipe_name: str, instrument: str) -> 
 
 
 @then(parsers.parse("the time to reach the band of {band_id} meets {criterion_id}"))
+@judges(criterion_id=TIME_MIN, band_id=TEMPERATURE)
 def time_to_band(campaign: CampaignContext, process_run: ProcessRun, band_id: str, criterion_id: str) -> None:
     """Minutes from the start of the run to the first reading inside the band."""
     band = campaign.criterion(band_id)
     temperatures = process_run.temperatures
+    low, high = band_in_unit(band.low, band.high, band.unit, temperatures.unit, criterion_id=band_id)
     reached = next((t for t, value in zip(temperatures.elapsed_s, temperatures.values)
-                    if band.low <= value <= band.high), None)
+                    if low <= value <= high), None)
     minutes = float("nan") if reached is None else reached / SECONDS_PER_MINUTE
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id),
                                               minutes, process_run.instrument), series=temperatures)
@@ -81,6 +93,7 @@ def time_to_band(campaign: CampaignContext, process_run: ProcessRun, band_id: st
 
 
 @then(parsers.parse("every reading in the judged phases meets {criterion_id}"))
+@judges(criterion_id=TEMPERATURE)
 def judged_phases_meet(campaign: CampaignContext, process_run: ProcessRun, criterion_id: str) -> None:
     """Every reading taken in a phase marked ``judged`` lies inside the criterion's limits."""
     values = [reading.value for reading in process_run.temperatures.readings if reading.labels[1]]  # (phase, judged)
@@ -129,11 +142,14 @@ def run_batch(campaign: CampaignContext, bench_cleanup: BenchCleanup, recipe_nam
 
 
 @then(parsers.re(r"the (?P<quantity>temperature|pH|DO) through the batch meets (?P<criterion_id>[\w-]+)"))
+@judges(criterion_id=ByParameter("quantity", BY_NAME))
 def batch_quantity_meets(campaign: CampaignContext, batch_run: BatchRun, quantity: str, criterion_id: str) -> None:
     """Every judged reading of the quantity inside the criterion (readings while recovering from a challenge excepted)."""
     column = {"temperature": "temperature_c", "pH": "ph", "DO": "do_pct_air_sat"}[quantity]
     criterion = campaign.criterion(criterion_id)
-    values, _ = band_excluding_recovery(batch_run, column, criterion.low, criterion.high)
+    low, high = band_in_unit(criterion.low, criterion.high, criterion.unit, BY_NAME[quantity].unit,
+                             criterion_id=criterion_id)
+    values, _ = band_excluding_recovery(batch_run, column, low, high)
     kind = BATCH_QUANTITIES[column][0]
     measurement = campaign.record(judge_series(criterion_id, criterion, values, campaign.bench.name_of_kind(kind)),
                                   series=batch_run.culture.get(column))
@@ -141,10 +157,12 @@ def batch_quantity_meets(campaign: CampaignContext, batch_run: BatchRun, quantit
 
 
 @then(parsers.parse("the temperature recovers from every challenge back into {band_id} within {criterion_id}"))
+@judges(criterion_id=TIME_MIN, band_id=TEMPERATURE)
 def challenge_recovery_meets(campaign: CampaignContext, batch_run: BatchRun, band_id: str, criterion_id: str) -> None:
     """Minutes from the end of each challenge to the first temperature reading back in the band; the worst is judged."""
     band = campaign.criterion(band_id)
-    _, recoveries = band_excluding_recovery(batch_run, "temperature_c", band.low, band.high)
+    low, high = band_in_unit(band.low, band.high, band.unit, TEMPERATURE.unit, criterion_id=band_id)
+    _, recoveries = band_excluding_recovery(batch_run, "temperature_c", low, high)
     if not recoveries:
         raise AssertionError(f"{batch_run.label}: the recipe {batch_run.recipe} has no challenge")
     measurement = campaign.record(judge_series(criterion_id, campaign.criterion(criterion_id), recoveries,
@@ -154,6 +172,7 @@ def challenge_recovery_meets(campaign: CampaignContext, batch_run: BatchRun, ban
 
 
 @then(parsers.parse("every module command of the batch had its expected outcome ({criterion_id})"))
+@judges(criterion_id=COUNT)
 def batch_modules_meet(campaign: CampaignContext, batch_run: BatchRun, criterion_id: str) -> None:
     """Count the module commands of the batch that did not reach their state (judged, max)."""
     wrong = [row for row in batch_run.module_outcomes if row[2] != row[3]]
@@ -163,6 +182,7 @@ def batch_modules_meet(campaign: CampaignContext, batch_run: BatchRun, criterion
 
 
 @then(parsers.parse("every filled bag meets {criterion_id}"))
+@judges(criterion_id=VOLUME)
 def fill_volumes_meet(campaign: CampaignContext, batch_run: BatchRun, criterion_id: str) -> None:
     """The volume of every filled bag, weighed on the balance, inside the criterion (the worst is reported)."""
     measurement = campaign.record(judge_series(criterion_id, campaign.criterion(criterion_id),

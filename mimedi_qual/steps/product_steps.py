@@ -26,6 +26,7 @@ from mimedi_qual.errors import ProtocolError
 from mimedi_qual.lab.protocols import QcRelease
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import Measurement, judge_value
+from mimedi_qual.qualification.quantities import ByParameter, Pairs, QC_RESULTS, judges
 from mimedi_qual.report.allure_evidence import attach_table
 from mimedi_qual.steps.actions.qc_release import submit_product_sample
 
@@ -64,6 +65,7 @@ def _judge(campaign: CampaignContext, batch_run, result: str, criterion_id: str)
 
 
 @then(parsers.parse("the QC release of the batch meets {pairs}"))
+@judges(pairs=Pairs(QC_RESULTS))
 def qc_release_meets(campaign: CampaignContext, batch_run, pairs: str) -> None:
     """Judge every listed QC result (``<result> <criterion id>``, comma-separated) against its criterion; fail after all."""
     judged = []
@@ -78,6 +80,7 @@ def qc_release_meets(campaign: CampaignContext, batch_run, pairs: str) -> None:
 
 @then(parsers.re(r"the (?P<result>viability|CD3\+|CAR\+|vector copies|endotoxin|sterility|mycoplasma|"
                  r"fold expansion|viable count) of the product meets (?P<criterion_id>[\w-]+)"))
+@judges(criterion_id=ByParameter("result", QC_RESULTS))
 def product_result_meets(campaign: CampaignContext, batch_run, result: str, criterion_id: str) -> None:
     """One QC release result of the batch's product against its criterion."""
     measurement = _judge(campaign, batch_run, result, criterion_id)

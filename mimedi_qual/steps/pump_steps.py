@@ -20,6 +20,7 @@ from pytest_bdd import parsers, then, when
 
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
+from mimedi_qual.qualification.quantities import FRACTION, judges
 from mimedi_qual.qualification.series import Series
 from mimedi_qual.steps.actions.operator import ensure_operator
 from mimedi_qual.steps.actions.pumps import deliver_once, start_pump
@@ -62,6 +63,7 @@ def deliver_onto_balance(campaign: CampaignContext, pump: str, volume_ml: float,
 
 
 @then(parsers.parse("the systematic flow error meets {criterion_id}"))
+@judges(criterion_id=FRACTION)
 def systematic_error_meets(campaign: CampaignContext, gravimetric_run: GravimetricRun, criterion_id: str) -> None:
     """(mean flow − programmed flow) / programmed flow, in %."""
     mean_flow = statistics.fmean(gravimetric_run.flows_ml_min)
@@ -72,6 +74,7 @@ def systematic_error_meets(campaign: CampaignContext, gravimetric_run: Gravimetr
 
 
 @then(parsers.parse("the flow coefficient of variation meets {criterion_id}"))
+@judges(criterion_id=FRACTION)
 def coefficient_of_variation_meets(campaign: CampaignContext, gravimetric_run: GravimetricRun,
                                    criterion_id: str) -> None:
     """Sample standard deviation of the flows over their mean, in %."""

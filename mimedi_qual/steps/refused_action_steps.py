@@ -21,6 +21,7 @@ from pytest_bdd import parsers, then, when
 from mimedi_qual.lab.errors import AccessDenied
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
+from mimedi_qual.qualification.quantities import COUNT, judges
 from mimedi_qual.steps.actions.protected_actions import ACTIONS, Attempt, try_action
 
 
@@ -31,6 +32,7 @@ def user_attempts(campaign: CampaignContext, logged_in_user: str, action: str) -
 
 
 @then(parsers.parse("the attempt is refused as protected and changes nothing ({criterion_id})"))
+@judges(criterion_id=COUNT)
 def attempt_refused(campaign: CampaignContext, attempt: Attempt, criterion_id: str) -> None:
     """Judged: 1 if the attempt was not refused as protected (-203), plus what it changed (values, entries lost)."""
     protected = isinstance(attempt.refusal, AccessDenied)
@@ -43,6 +45,7 @@ def attempt_refused(campaign: CampaignContext, attempt: Attempt, criterion_id: s
 
 
 @then(parsers.parse("the refused attempt is in the audit trail with who and the level they had ({criterion_id})"))
+@judges(criterion_id=COUNT)
 def attempt_audited(campaign: CampaignContext, attempt: Attempt, criterion_id: str) -> None:
     """Judged: 0 if an entry <ACTION>_DENIED (AUDIT_CLEAR_REFUSED) names the user and the level they had, else 1."""
     entries = campaign.bench.bioreactor().audit_entries(attempt.first_entry)

@@ -22,6 +22,15 @@ from pytest_bdd import parsers, then, when
 
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_series, judge_value
+from mimedi_qual.qualification.quantities import (
+    BY_NAME,
+    READINGS,
+    SPEED,
+    TIME_MIN,
+    ByParameter,
+    band_in_unit,
+    judges,
+)
 from mimedi_qual.qualification.series import Series
 from mimedi_qual.steps.actions.readers import reader, resolve_instrument
 from mimedi_qual.steps.actions.sampling import sample
@@ -51,6 +60,7 @@ def read_quantity_every(campaign: CampaignContext, quantity: str, instrument: st
 
 
 @then(parsers.parse("every reading meets {criterion_id}"))
+@judges(criterion_id=READINGS)
 def every_reading_meets(campaign: CampaignContext, readings: Series, criterion_id: str) -> None:
     """All samples inside the criterion's limits; the worst one is the reported value."""
     measurement = campaign.record(judge_series(
@@ -59,6 +69,7 @@ def every_reading_meets(campaign: CampaignContext, readings: Series, criterion_i
 
 
 @then(parsers.parse("the mean reading meets {criterion_id}"))
+@judges(criterion_id=READINGS)
 def mean_reading_meets(campaign: CampaignContext, readings: Series, criterion_id: str) -> None:
     """The mean of the samples inside the criterion's limits (for quantities judged on average)."""
     criterion = campaign.criterion(criterion_id)
@@ -67,13 +78,15 @@ def mean_reading_meets(campaign: CampaignContext, readings: Series, criterion_id
 
 
 @then(parsers.parse("the time to return to the band of {band_id} meets {criterion_id}"))
+@judges(criterion_id=TIME_MIN, band_id=READINGS)
 def time_to_return(campaign: CampaignContext, readings: Series, band_id: str, criterion_id: str) -> None:
     """Minutes from the first reading to the reading after which every reading stays in the band."""
     band = campaign.criterion(band_id)
+    low, high = band_in_unit(band.low, band.high, band.unit, readings.unit, criterion_id=band_id)
     samples = list(zip(readings.elapsed_s, readings.values))
     last_outside = None
     for elapsed_s, value in samples:
-        if not band.low <= value <= band.high:
+        if not low <= value <= high:
             last_outside = elapsed_s
     if last_outside is None:
         minutes = 0.0
@@ -88,6 +101,7 @@ def time_to_return(campaign: CampaignContext, readings: Series, band_id: str, cr
 
 @then(parsers.re(r"the (?P<quantity>temperature|pH|DO|CO2|rocking speed|weight|mains voltage) on the "
                  r"(?P<instrument>[\w-]+) meets (?P<criterion_id>[\w-]+)"))
+@judges(criterion_id=ByParameter("quantity", BY_NAME))
 def single_reading_meets(campaign: CampaignContext, quantity: str, instrument: str, criterion_id: str) -> None:
     """One reading of the quantity, now, inside the criterion's limits."""
     read, _ = reader(campaign, instrument, quantity)
@@ -97,6 +111,7 @@ def single_reading_meets(campaign: CampaignContext, quantity: str, instrument: s
 
 
 @then(parsers.parse("the mean reading above the rocking speed setpoint meets {criterion_id}"))
+@judges(criterion_id=SPEED)
 def mean_above_rocking_setpoint(campaign: CampaignContext, readings: Series, criterion_id: str) -> None:
     """Mean speed minus the base rocking setpoint, rpm: how much faster the DO cascade rocks."""
     base_rpm = campaign.bench.bioreactor().rocking_setpoint_rpm()

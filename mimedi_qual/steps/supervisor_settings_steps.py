@@ -21,6 +21,7 @@ from pytest_bdd import given, parsers, then, when
 
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
+from mimedi_qual.qualification.quantities import COUNT, judges
 from mimedi_qual.steps.actions.alarm_limits import LIMIT_ALARMS
 from mimedi_qual.steps.actions.operator import log_in_as
 from mimedi_qual.steps.actions.power import PowerFailure
@@ -55,6 +56,7 @@ def temperature_loop_in_manual(campaign: CampaignContext, bench_cleanup: BenchCl
 
 
 @then(parsers.parse("the SUPERVISOR's settings are as before the power failure ({criterion_id})"))
+@judges(criterion_id=COUNT)
 def supervisor_settings_kept(campaign: CampaignContext, supervisor_settings: SupervisorSettings,
                              criterion_id: str) -> None:
     """Judged: how many of the alarm limits and loop modes the SUPERVISOR set differ after the power failure."""
@@ -73,6 +75,7 @@ def supervisor_settings_kept(campaign: CampaignContext, supervisor_settings: Sup
 
 
 @then(parsers.parse("the recovery record names the loops kept in manual ({criterion_id})"))
+@judges(criterion_id=COUNT)
 def recovery_names_manual_loops(campaign: CampaignContext, power_failure: PowerFailure,
                                 supervisor_settings: SupervisorSettings, criterion_id: str) -> None:
     """Judged: loops the SUPERVISOR left in manual that the RECOVERY audit entry after the power failure does not name."""

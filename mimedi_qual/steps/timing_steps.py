@@ -22,6 +22,7 @@ from pytest_bdd import parsers, then, when
 from mimedi_qual.lab.protocols import ControlTiming
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
+from mimedi_qual.qualification.quantities import COUNT, TIME_US, judges
 
 
 @when(parsers.parse("the control core runs {periods:d} periods in real time"), target_fixture="control_timing")
@@ -43,6 +44,7 @@ def _judge(campaign: CampaignContext, criterion_id: str, value: float, detail: s
 
 
 @then(parsers.parse("the period jitter (99th percentile) is within limits ({criterion_id})"))
+@judges(criterion_id=TIME_US)
 def period_jitter_within(campaign: CampaignContext, control_timing: ControlTiming, criterion_id: str) -> None:
     """99th percentile of |interval between step starts − period|, in µs (judged)."""
     _judge(campaign, criterion_id, control_timing.period_jitter_p99_us,
@@ -50,6 +52,7 @@ def period_jitter_within(campaign: CampaignContext, control_timing: ControlTimin
 
 
 @then(parsers.parse("the step latency (99th percentile) is within limits ({criterion_id})"))
+@judges(criterion_id=TIME_US)
 def step_latency_within(campaign: CampaignContext, control_timing: ControlTiming, criterion_id: str) -> None:
     """99th percentile of input read → step → output write, in µs (judged)."""
     _judge(campaign, criterion_id, control_timing.step_latency_p99_us,
@@ -57,6 +60,7 @@ def step_latency_within(campaign: CampaignContext, control_timing: ControlTiming
 
 
 @then(parsers.parse("no control deadline is missed ({criterion_id})"))
+@judges(criterion_id=COUNT)
 def no_deadline_missed(campaign: CampaignContext, control_timing: ControlTiming, criterion_id: str) -> None:
     """Periods whose step started a whole period late or more (judged)."""
     _judge(campaign, criterion_id, float(control_timing.missed_deadlines), f"{control_timing.periods} periods")

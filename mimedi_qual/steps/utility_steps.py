@@ -16,10 +16,12 @@ from pytest_bdd import parsers, then
 from mimedi_qual.errors import BenchError, InstrumentError
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
+from mimedi_qual.qualification.quantities import COUNT, PRESSURE, VOLTAGE, judges
 from mimedi_qual.steps.actions.equipment_register import equipment_register
 
 
 @then(parsers.parse("the mains voltage meets {criterion_id}"))
+@judges(criterion_id=VOLTAGE)
 def mains_voltage_meets(campaign: CampaignContext, criterion_id: str) -> None:
     """Mains AC voltage at the machine's supply, read by the DMM, within the criterion (V)."""
     dmm = campaign.bench.multimeter()
@@ -30,6 +32,7 @@ def mains_voltage_meets(campaign: CampaignContext, criterion_id: str) -> None:
 
 
 @then(parsers.re(r"the (?P<gas>CO2|O2) supply pressure meets (?P<criterion_id>[\w-]+)"))
+@judges(criterion_id=PRESSURE)
 def gas_supply_pressure_meets(campaign: CampaignContext, gas: str, criterion_id: str) -> None:
     """Gas-supply pressure (bar) from its transducer on the DMM channel named in the equipment register."""
     wiring = equipment_register(campaign).gas_supplies.get(gas)
@@ -42,6 +45,7 @@ def gas_supply_pressure_meets(campaign: CampaignContext, gas: str, criterion_id:
 
 
 @then(parsers.parse("every device of the bench answers on the network ({criterion_id})"))
+@judges(criterion_id=COUNT)
 def every_device_answers(campaign: CampaignContext, criterion_id: str) -> None:
     """Count of registered devices that do not answer their identity query (judged, normally ≤ 0)."""
     silent = []
