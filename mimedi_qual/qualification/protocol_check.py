@@ -89,6 +89,14 @@ class StepDefinition:
     def arguments(self, text: str) -> dict[str, str]:
         return {k: str(v) for k, v in (self.parser.parse_arguments(text) or {}).items()}
 
+    def arguments_names(self) -> tuple[str, ...]:
+        """The step's parameter names (regex groups or parse fields)."""
+        regex = getattr(self.parser, "regex", None)
+        if regex is not None:
+            return tuple(regex.groupindex)
+        inner = getattr(self.parser, "parser", None)
+        return tuple(getattr(inner, "named_fields", ()) or ())
+
     def criterion_parameters(self) -> tuple[str, ...]:
         declared = tuple(self.judges or ())
         return declared + tuple(p for p in CRITERION_PARAMETERS if p not in declared)
