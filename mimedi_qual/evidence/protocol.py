@@ -70,7 +70,7 @@ def judging_files(paths: ProjectPaths, declared: Iterable[str | Path] = (),
     """Every file that judges a campaign run with ``acceptance_path`` (default: the project's criteria).
 
     The features, the URS, the process recipes, the acceptance profile in use
-    and the equipment register it is judged with (beside it, else the
+    (every criteria file of its folder: the loader reads them all) and the equipment register it is judged with (beside it, else the
     project's), and ``declared`` (the protocol document's ``files``, relative
     to the project root). The project's default acceptance profile and
     register are left out when the run uses others: what did not judge is not
@@ -83,9 +83,22 @@ def judging_files(paths: ProjectPaths, declared: Iterable[str | Path] = (),
     register = paths.equipment_register_for(acceptance).resolve()
     roots = [paths.features, paths.urs, paths.process_recipes, *(paths.root / d for d in declared)]
     files = {p.resolve() for p in _protocol_files(r for r in roots if r.exists())}
-    files -= {paths.default_acceptance.resolve(), paths.default_equipment_register.resolve()} - {acceptance, register}
-    files |= {p for p in (acceptance, register) if p.is_file()}
+    used = {p for p in (*_criteria_files(acceptance), register) if p.is_file()}
+    default = {*_criteria_files(paths.default_acceptance.resolve()), paths.default_equipment_register.resolve()}
+    files -= default - used
+    files |= used
     return sorted(files)
+
+
+def _criteria_files(acceptance: Path) -> list[Path]:
+    """Every criteria file judging with ``acceptance``: all those of its folder are read (profiles.loader)."""
+    from mimedi_qual.errors import ProfileError
+    from mimedi_qual.profiles.loader import acceptance_files
+
+    try:
+        return [p.resolve() for p in acceptance_files(acceptance)]
+    except ProfileError:
+        return [acceptance]
 
 
 def _manifest_path(path: Path, root: Path) -> str:

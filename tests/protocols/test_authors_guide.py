@@ -10,6 +10,7 @@ scenario must pass with its criterion judged in its own unit (K).
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -44,7 +45,9 @@ def guide_project(tmp_path: Path) -> Path:
 
 
 def mimedi_qual(project: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mimedi_qual.cli.main", *args], cwd=project,
+    """The installed harness run from the project's own directory, as a team runs it beside its protocols."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MIMEDI_QUAL_HOME", "MIMEDI_ALLURE")}
+    return subprocess.run([sys.executable, "-m", "mimedi_qual.cli.main", *args], cwd=project, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -69,14 +72,16 @@ def test_the_guides_example_fails_the_check_with_a_criterion_of_another_quantity
 
 @pytest.mark.protocol
 def test_the_guides_example_runs_and_passes_on_the_simulated_bench(tmp_path):
+    """From the project's own directory, with neither $MIMEDI_QUAL_HOME nor $MIMEDI_ALLURE: report included."""
     project = guide_project(tmp_path)
     out = tmp_path / "out"
-    proc = mimedi_qual(project, "run", "--stage", "oq", "--tags", "URS-OQ-TEMP-101", "--out", str(out),
-                       "--no-views")
+    proc = mimedi_qual(project, "run", "--stage", "oq", "--tags", "URS-OQ-TEMP-101", "--out", str(out))
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "warning" not in proc.stdout.lower(), proc.stdout
     assert f"project {project} (found by current directory)" in " ".join(proc.stdout.split())
     (campaign,) = [d for d in out.iterdir() if d.is_dir()]
     measurements = [json.loads(line) for line in (campaign / "measurements.jsonl").read_text().splitlines()]
     judged = [m for m in measurements if m["criterion_id"] == "OQ-TEMP-HOLD-2H"]
     assert len(judged) == 1 and judged[0]["verdict"] == "pass", judged
     assert judged[0]["unit"] == "K" and 309.65 <= judged[0]["value"] <= 310.65, judged
+    assert (campaign / "report.html").is_file() and (campaign / "summary.pdf").is_file()
