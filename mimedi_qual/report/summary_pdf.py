@@ -75,6 +75,7 @@ from mimedi_qual.report.summary_model import (
     ScenarioTrail,
     summarise,
 )
+from mimedi_qual.report.pdfa import make_pdfa
 from mimedi_qual.report.plots import series_csv_plot_png
 
 SUMMARY_PDF_NAME = "summary.pdf"
@@ -156,6 +157,7 @@ def _table(styles: _Styles, header: list[str], rows: list[list[Any]], widths_mm:
         TableStyle(
             ([("SPAN", (0, 1), (-1, 1))] if not rows else [])
             + [
+                ("FONTNAME", (0, 0), (-1, -1), _FONT),  # a table's own default is Helvetica (not embedded)
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde3ea")),
                 ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#8a96a3")),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -185,7 +187,8 @@ def _kv_table(styles: _Styles, rows: list[tuple[str, Any]]) -> Table:
     data = [[Paragraph(escape(k), styles.cell_bold), v if isinstance(v, Paragraph) else Paragraph(_text(v), styles.cell)]
             for k, v in rows]
     table = Table(data, colWidths=[45 * mm, 135 * mm])
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#8a96a3")),
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), _FONT),
+                               ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#8a96a3")),
                                ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     return table
 
@@ -501,7 +504,8 @@ def _requirement_pages(s: CampaignSummary, styles: _Styles, raw_dir: Path | None
                 n = PLOTS_PER_ROW
                 rows = [plots[i:i + n] + [""] * (n - len(plots[i:i + n])) for i in range(0, len(plots), n)]
                 grid = Table(rows, colWidths=[(180 / n) * mm] * n)
-                grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                grid.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), _FONT),
+                                          ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                           ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                           ("RIGHTPADDING", (0, 0), (-1, -1), 2)]))
                 story += [Spacer(1, 2 * mm), grid]
@@ -588,6 +592,9 @@ class _NumberedCanvas(pdf_canvas.Canvas):
     """Writes "page N of M" on every page: a GxP document shows it is complete."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Every page starts in the embedded font: reportlab's default (Helvetica, never embedded) would be
+        # named on each page and break PDF/A (every font embedded).
+        kwargs["initialFontName"] = kwargs.get("initialFontName") or _FONT
         super().__init__(*args, **kwargs)
         self._saved_pages: list[dict] = []
 
@@ -627,6 +634,7 @@ def render_summary_pdf(records: list[Record], output: str | Path, raw_dir: Path 
     generated_utc = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     decorate = _page_decorator(summary, styles, generated_utc)
     doc.build(_story(summary, styles, raw_dir), onFirstPage=decorate, onLaterPages=decorate, canvasmaker=_NumberedCanvas)
+    make_pdfa(str(output) + ".tmp")  # archived as PDF/A-2b (mimedi_qual.report.pdfa)
     Path(str(output) + ".tmp").replace(output)
     return output
 
