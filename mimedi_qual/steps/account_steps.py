@@ -20,6 +20,7 @@ from mimedi_qual.qualification.measurement import judge_value
 from mimedi_qual.qualification.quantities import COUNT, judges
 from mimedi_qual.steps.actions.accounts import NewAccount, add_account
 from mimedi_qual.steps.actions.operator import LEVELS, credentials
+from mimedi_qual.steps.actions.verdicts import expect_met
 from mimedi_qual.steps.cleanup import BenchCleanup
 
 #: The controller refuses to delete the last ADMIN as a settings conflict.
@@ -29,7 +30,7 @@ SETTINGS_CONFLICT = -221
 def _judge_accounts(campaign: CampaignContext, criterion_id: str, discrepancies: list[str]) -> None:
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id),
                                               float(len(discrepancies)), "controller"))
-    assert measurement.passed, measurement.summary() + "".join(f"\n  {d}" for d in discrepancies)
+    expect_met(measurement, "".join(f"\n  {d}" for d in discrepancies))
 
 
 @when(parsers.re(r"a new (?P<level>OPERATOR|SUPERVISOR|ADMIN) account is added"), target_fixture="new_account")

@@ -10,6 +10,7 @@ from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_exact
 from mimedi_qual.qualification.quantities import EXACT, judges
 from mimedi_qual.steps.actions.equipment_register import equipment_register
+from mimedi_qual.steps.actions.verdicts import expect_met
 
 
 @then(parsers.parse("the identity of the {instrument} matches the register ({criterion_id})"))
@@ -20,7 +21,7 @@ def identity_matches(campaign: CampaignContext, instrument: str, criterion_id: s
     actual = campaign.bench.identify(instrument)
     measurement = campaign.record(judge_exact(
         criterion_id, campaign.criterion(criterion_id), actual, entry.identity.as_idn(), instrument))
-    assert measurement.passed, measurement.summary()
+    expect_met(measurement)
 
 
 @then(parsers.parse("the calibration of the {instrument} is in date ({criterion_id})"))
@@ -38,7 +39,7 @@ def calibration_in_date(campaign: CampaignContext, instrument: str, criterion_id
         f"{status} (certificate {cal.certificate}, due {cal.due_on.isoformat()}, checked {today.isoformat()})",
         f"in date (certificate {cal.certificate}, due {cal.due_on.isoformat()}, checked {today.isoformat()})",
         instrument))
-    assert measurement.passed, measurement.summary()
+    expect_met(measurement)
 
 
 @then(parsers.parse("the firmware of every process module matches the equipment register ({criterion_id})"))
@@ -52,7 +53,7 @@ def module_firmware_matches(campaign: CampaignContext, criterion_id: str) -> Non
     as_text = lambda versions: ", ".join(f"{m}={v}" for m, v in sorted(versions.items()))  # noqa: E731
     measurement = campaign.record(judge_exact(criterion_id, campaign.criterion(criterion_id),
                                               as_text(actual), as_text(expected), "controller"))
-    assert measurement.passed, measurement.summary()
+    expect_met(measurement)
 
 
 @then(parsers.parse("the configuration checksum of the controller matches the equipment register ({criterion_id})"))
@@ -63,7 +64,7 @@ def configuration_checksum_matches(campaign: CampaignContext, criterion_id: str)
     actual = campaign.bench.bioreactor().configuration_checksum().lower()
     measurement = campaign.record(judge_exact(criterion_id, campaign.criterion(criterion_id),
                                               actual, expected, "controller"))
-    assert measurement.passed, measurement.summary()
+    expect_met(measurement)
 
 
 @then(parsers.parse("the service console reports the registered firmware of the controller and every module "
@@ -80,4 +81,4 @@ def console_firmware_matches(campaign: CampaignContext, criterion_id: str) -> No
     measurement = campaign.record(judge_exact(
         criterion_id, campaign.criterion(criterion_id), as_text(version.firmware, version.modules),
         as_text(expected_controller, expected_modules), "console"))
-    assert measurement.passed, measurement.summary()
+    expect_met(measurement)

@@ -16,6 +16,7 @@ from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_series
 from mimedi_qual.qualification.quantities import MASS, judges
 from mimedi_qual.steps.actions.load_cell import LoadCellComparison, transfer_bag_to_balance
+from mimedi_qual.steps.actions.verdicts import expect_met
 
 
 @when(parsers.re(r"(?P<volume_ml>[\d.]+) mL are pumped from the bag onto the balance by the "
@@ -34,4 +35,4 @@ def load_cell_error_meets(campaign: CampaignContext, load_cell_comparison: LoadC
     measurement = campaign.record(judge_series(criterion_id, campaign.criterion(criterion_id),
                                                load_cell_comparison.errors_g, load_cell_comparison.balance),
                                   series=load_cell_comparison.errors)
-    assert measurement.passed, measurement.summary()
+    expect_met(measurement)

@@ -42,6 +42,7 @@ from mimedi_qual.steps.actions.batch import (
 from mimedi_qual.steps.actions.modules import bring_to_state, ensure_executing, restart_if_running
 from mimedi_qual.steps.actions.operator import log_in_as
 from mimedi_qual.steps.actions.pumps import fill_bags
+from mimedi_qual.steps.actions.verdicts import expect_met
 from mimedi_qual.steps.cleanup import BenchCleanup
 
 SECONDS_PER_MINUTE = 60.0
@@ -89,7 +90,7 @@ def time_to_band(campaign: CampaignContext, process_run: ProcessRun, band_id: st
     minutes = float("nan") if reached is None else reached / SECONDS_PER_MINUTE
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id),
                                               minutes, process_run.instrument), series=temperatures)
-    assert measurement.passed, measurement.summary()
+    expect_met(measurement)
 
 
 @then(parsers.parse("every reading in the judged phases meets {criterion_id}"))
@@ -99,7 +100,7 @@ def judged_phases_meet(campaign: CampaignContext, process_run: ProcessRun, crite
     values = [reading.value for reading in process_run.temperatures.readings if reading.labels[1]]  # (phase, judged)
     measurement = campaign.record(judge_series(criterion_id, campaign.criterion(criterion_id),
                                                values, process_run.instrument), series=process_run.temperatures)
-    assert measurement.passed, measurement.summary()
+    expect_met(measurement)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -153,7 +154,7 @@ def batch_quantity_meets(campaign: CampaignContext, batch_run: BatchRun, quantit
     kind = BATCH_QUANTITIES[column][0]
     measurement = campaign.record(judge_series(criterion_id, criterion, values, campaign.bench.name_of_kind(kind)),
                                   series=batch_run.culture.get(column))
-    assert measurement.passed, f"{batch_run.label}: " + measurement.summary()
+    expect_met(measurement, context=batch_run.label)
 
 
 @then(parsers.parse("the temperature recovers from every challenge back into {band_id} within {criterion_id}"))
@@ -168,7 +169,7 @@ def challenge_recovery_meets(campaign: CampaignContext, batch_run: BatchRun, ban
     measurement = campaign.record(judge_series(criterion_id, campaign.criterion(criterion_id), recoveries,
                                                campaign.bench.name_of_kind("thermometer")),
                                   series=batch_run.culture.get("temperature_c"))
-    assert measurement.passed, f"{batch_run.label}: " + measurement.summary()
+    expect_met(measurement, context=batch_run.label)
 
 
 @then(parsers.parse("every module command of the batch had its expected outcome ({criterion_id})"))
@@ -178,7 +179,7 @@ def batch_modules_meet(campaign: CampaignContext, batch_run: BatchRun, criterion
     wrong = [row for row in batch_run.module_outcomes if row[2] != row[3]]
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id), float(len(wrong)),
                                               campaign.bench.name_of_kind("bioreactor")))
-    assert measurement.passed, f"{batch_run.label}: " + measurement.summary() + f" ({wrong})"
+    expect_met(measurement, f" ({wrong})", context=batch_run.label)
 
 
 @then(parsers.parse("every filled bag meets {criterion_id}"))
@@ -188,7 +189,7 @@ def fill_volumes_meet(campaign: CampaignContext, batch_run: BatchRun, criterion_
     measurement = campaign.record(judge_series(criterion_id, campaign.criterion(criterion_id),
                                                batch_run.fill_volumes_ml, campaign.bench.name_of_kind("balance")),
                                   series=batch_run.fills)
-    assert measurement.passed, f"{batch_run.label}: " + measurement.summary()
+    expect_met(measurement, context=batch_run.label)
 
 
 @given(parsers.re(r"the (?P<module>[A-Z]+) module is executing"))

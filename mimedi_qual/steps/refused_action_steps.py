@@ -23,6 +23,7 @@ from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
 from mimedi_qual.qualification.quantities import COUNT, judges
 from mimedi_qual.steps.actions.protected_actions import ACTIONS, Attempt, try_action
+from mimedi_qual.steps.actions.verdicts import expect_met
 
 
 @when(parsers.re(r"the user attempts (?P<action>" + "|".join(ACTIONS) + ")"), target_fixture="attempt")
@@ -40,8 +41,8 @@ def attempt_refused(campaign: CampaignContext, attempt: Attempt, criterion_id: s
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id), float(value),
                                               "controller"))
     how = "accepted" if attempt.refusal is None else f"refused with {attempt.refusal.code}, not as protected"
-    assert measurement.passed, measurement.summary() + ("" if protected else f" ({attempt!r} {how})") + (
-        f" ({attempt.changed} changed)" if attempt.changed else "")
+    expect_met(measurement, ("" if protected else f" ({attempt!r} {how})") + (
+        f" ({attempt.changed} changed)" if attempt.changed else ""))
 
 
 @then(parsers.parse("the refused attempt is in the audit trail with who and the level they had ({criterion_id})"))
@@ -55,5 +56,5 @@ def attempt_audited(campaign: CampaignContext, attempt: Attempt, criterion_id: s
                   attachment_type=allure.attachment_type.TEXT)
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id),
                                               0.0 if found else 1.0, "controller"))
-    assert measurement.passed, measurement.summary() + (
-        f" (no {attempt.audit_action} entry by {attempt.user} at level {attempt.level})")
+    expect_met(measurement, (
+        f" (no {attempt.audit_action} entry by {attempt.user} at level {attempt.level})"))

@@ -23,6 +23,7 @@ from mimedi_qual.lab.protocols import ControlTiming
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
 from mimedi_qual.qualification.quantities import COUNT, TIME_US, judges
+from mimedi_qual.steps.actions.verdicts import expect_met
 
 
 @when(parsers.parse("the control core runs {periods:d} periods in real time"), target_fixture="control_timing")
@@ -40,7 +41,7 @@ def control_core_runs(campaign: CampaignContext, periods: int) -> ControlTiming:
 
 def _judge(campaign: CampaignContext, criterion_id: str, value: float, detail: str) -> None:
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id), value, "controller"))
-    assert measurement.passed, measurement.summary() + f" ({detail})"
+    expect_met(measurement, f" ({detail})")
 
 
 @then(parsers.parse("the period jitter (99th percentile) is within limits ({criterion_id})"))

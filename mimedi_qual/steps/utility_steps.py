@@ -18,6 +18,7 @@ from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
 from mimedi_qual.qualification.quantities import COUNT, PRESSURE, VOLTAGE, judges
 from mimedi_qual.steps.actions.equipment_register import equipment_register
+from mimedi_qual.steps.actions.verdicts import expect_met
 
 
 @then(parsers.parse("the mains voltage meets {criterion_id}"))
@@ -28,7 +29,7 @@ def mains_voltage_meets(campaign: CampaignContext, criterion_id: str) -> None:
     name = campaign.bench.name_of_kind("multimeter")
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id),
                                               dmm.read_ac_voltage_v(), name))
-    assert measurement.passed, measurement.summary()
+    expect_met(measurement)
 
 
 @then(parsers.re(r"the (?P<gas>CO2|O2) supply pressure meets (?P<criterion_id>[\w-]+)"))
@@ -41,7 +42,7 @@ def gas_supply_pressure_meets(campaign: CampaignContext, gas: str, criterion_id:
     name = campaign.bench.name_of_kind("multimeter")
     pressure_bar = campaign.bench.multimeter().read_dc_voltage_v(wiring.dmm_channel) * wiring.bar_per_volt
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id), pressure_bar, name))
-    assert measurement.passed, measurement.summary()
+    expect_met(measurement)
 
 
 @then(parsers.parse("every device of the bench answers on the network ({criterion_id})"))
@@ -56,4 +57,4 @@ def every_device_answers(campaign: CampaignContext, criterion_id: str) -> None:
             silent.append(f"{name}: {exc}")
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id),
                                               float(len(silent)), "network"))
-    assert measurement.passed, measurement.summary() + "".join(f"\n  {s}" for s in silent)
+    expect_met(measurement, "".join(f"\n  {s}" for s in silent))
