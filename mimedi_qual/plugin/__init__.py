@@ -8,8 +8,11 @@ What it adds to any pytest run:
 * ``--acceptance FILE``, ``--campaign-dir DIR`` (default ``reports/<campaign-id>/``,
   as ``mimedi-qual run``), ``--no-views``, ``--bench-addresses JSON``.
 * ``.feature`` files are collected directly (:mod:`.collection`).
-* Gherkin tags ``@URS-...`` become the Allure ``story`` label and a link to
-  the requirement, with severity from the URS risk.
+* Gherkin tags ``@URS-...`` become the Allure ``story`` label, with severity
+  from the URS risk; the requirement's text (with its risk, stage and module)
+  heads the scenario's Allure description, before the feature's and the
+  scenario's own description — inline, not a link into the source tree, which
+  the reader of a report does not have.
 * Fixtures: ``campaign`` (a :class:`~.context.CampaignContext`, session-wide:
   the bench is started once and closed at the end, whatever happens).
 
@@ -268,9 +271,32 @@ def pytest_bdd_apply_tag(tag: str, function):
             severity = SEVERITY_FOR_RISK[requirement.risk]
             function = pytest.mark.allure_label(severity, label_type="severity")(function)
             function = pytest.mark.allure_label(requirement.module, label_type="feature")(function)
-        function = pytest.mark.allure_link(f"../../profiles/urs/#{tag}", name=tag, link_type="tms")(function)
     function = getattr(pytest.mark, tag)(function)
     return True
+
+
+def urs_description(item: pytest.Item) -> str | None:
+    """The Allure description of a scenario: the text of every requirement it verifies, then the Gherkin descriptions.
+
+    Markdown (Allure renders it): ``**URS-OQ-TEMP-001** (risk high, OQ, module expansion): The bioreactor …``.
+    """
+    from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+    urs_ids = list(dict.fromkeys(m.args[0] for m in item.iter_markers("urs")))
+    if not urs_ids:
+        return None
+    requirements = _urs_requirements()
+    lines = []
+    for urs in urs_ids:
+        requirement = requirements.get(urs)
+        lines.append(f"- **{urs}** (risk {requirement.risk}, {requirement.stage}, module {requirement.module}): "
+                     f"{requirement.text}" if requirement is not None else f"- **{urs}**: not in the URS")
+    parts = ["Verifies:\n\n" + "\n".join(lines)]
+    template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))
+    if template is not None:
+        parts += [d for d in (str(getattr(o, "description", "") or "").strip() for o in (template.feature, template))
+                  if d]
+    return "\n\n".join(parts)
 
 
 def _is_scenario(item: pytest.Item) -> bool:
@@ -288,6 +314,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         )
     if any(_is_scenario(i) for i in items):
         _traceability_gate(config)
+    for item in items:
+        description = urs_description(item) if _is_scenario(item) else None
+        if description:
+            item.add_marker(pytest.mark.allure_description(description))
     if (getattr(config.option, "allure_report_dir", None)
             and not config.pluginmanager.has_plugin("allure_pytest_bdd")
             and any(_is_scenario(i) for i in items)):
