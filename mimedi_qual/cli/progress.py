@@ -2,6 +2,11 @@
 
 Passed to ``pytest.main(plugins=[...])`` by ``mimedi-qual run``; pytest's
 own terminal output is switched off, this is what the engineer sees.
+
+The bar counts scenarios as every view does
+(:func:`~mimedi_qual.qualification.protocol.count_runs`): one pytest item per
+Scenario and per Examples row of a Scenario Outline, advanced when its
+teardown ends — the number the run's header announced.
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ class CampaignProgress:
 
     def pytest_collection_finish(self, session):
         self._progress = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("scenarios"),
             TimeElapsedColumn(), console=self.console, transient=False,
         )
         self._progress.start()

@@ -84,7 +84,7 @@ def run(
         console.rule(f"[bold]MiMédi qualification campaign {campaign.campaign_id}")
         console.print(f"bench [bold]{plan.bench_profile.bench.id}[/] ({plan.bench_profile.bench.kind}) from "
                       f"{plan.bench_path}; stages {', '.join(s.upper() for s in plan.stages)}; "
-                      f"{len(plan.scenarios)} scenarios", highlight=False)
+                      f"{scenarios_text(plan.scenarios)}", highlight=False)
         if plan.bench_profile.bench.kind == "simulated":
             from mimedi_qual.evidence.status import SIMULATED_NOTICE
 
@@ -118,6 +118,21 @@ def _print_protocol(console: Console, records: list) -> None:
     console.print(f"protocol {protocol.get('protocol_id', '?')} v{protocol.get('version', '?')} "
                   f"(hash {str(protocol.get('protocol_hash', ''))[:12]}…, {len(protocol.get('files') or [])} files): "
                   f"[{colour}]{found.describe()}[/]", highlight=False, soft_wrap=True)
+
+
+def scenarios_text(scenarios) -> str:
+    """``73 scenarios (43 in the feature files, Scenario Outline examples counted one by one)``.
+
+    The number is :func:`~mimedi_qual.qualification.protocol.count_runs` — the
+    progress bar's total and the reports' count; the written scenarios are
+    named beside it when an outline makes them differ.
+    """
+    from mimedi_qual.qualification.protocol import count_runs
+
+    runs, written = count_runs(scenarios), len(scenarios)
+    if runs == written:
+        return f"{runs} scenarios"
+    return f"{runs} scenarios ({written} in the feature files, Scenario Outline examples counted one by one)"
 
 
 def _recorded_results(campaign_dir: Path) -> tuple[list[dict], list, list]:

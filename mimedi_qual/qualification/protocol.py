@@ -29,10 +29,22 @@ class ScenarioRef:
     name: str
     tags: frozenset[str]
     stage: str | None
+    #: how many times it runs: the rows of a Scenario Outline's Examples, 1 for a plain Scenario
+    runs: int = 1
 
     @property
     def urs_ids(self) -> list[str]:
         return sorted(t for t in self.tags if t.startswith("URS-"))
+
+
+def count_runs(scenarios: list[ScenarioRef] | tuple[ScenarioRef, ...]) -> int:
+    """The campaign's count of scenarios: every Scenario once, every Examples row of an Outline once.
+
+    One run is one pytest item, one Allure result and one ``scenario`` record —
+    the number ``mimedi-qual run`` announces, its progress bar counts to and
+    the reports show (a Scenario Outline with three Examples rows is three).
+    """
+    return sum(s.runs for s in scenarios)
 
 
 def stage_of(path: Path) -> str | None:
@@ -85,7 +97,8 @@ def parse_feature(path: Path) -> list[ScenarioRef]:
     refs = []
     for scenario in feature.scenarios.values():
         tags = frozenset(scenario.tags | feature.tags)
-        refs.append(ScenarioRef(path, scenario.line_number, feature.name, scenario.name, tags, stage_of(path)))
+        runs = sum(len(examples.examples) for examples in scenario.examples) if scenario.examples else 1
+        refs.append(ScenarioRef(path, scenario.line_number, feature.name, scenario.name, tags, stage_of(path), runs))
     return refs
 
 
