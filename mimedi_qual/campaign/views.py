@@ -10,9 +10,10 @@ already had. Written when the campaign closes, in this order, because
 2. ``report.html`` is generated from the results (Allure 2, single file);
 3. every Allure result file is hashed into the store (``allure_result``
    records) and ``campaign_finished`` is written (by the service);
-4. the report gets its banner (:func:`mimedi_qual.evidence.status.notices`)
-   and is recorded as an artifact; ``summary.pdf`` is built from the store and
-   recorded too.
+4. the report gets its QA section (:mod:`mimedi_qual.report.qa_review`: the
+   notices of :func:`mimedi_qual.evidence.status.notices`, status, signatures,
+   deviations, results not met, requirements, counts) and is recorded as an
+   artifact; ``summary.pdf`` is built from the store and recorded too.
 
 A view rebuilt later (``mimedi-qual summary`` after a signature or a
 deviation closure) never breaks the record: :func:`rebuild_summary` writes the
@@ -23,6 +24,10 @@ the PDF in hand matches::
 
     pdf, record = rebuild_summary("reports/C-0001")          # -> summary.pdf, view_rebuilt #N
     # mimedi-qual verify reports/C-0001  ->  "summary.pdf: matches record #N …"
+
+``report.html`` likewise: :func:`rebuild_report` rewrites its QA section
+(signatures, approval status, deviation closures) from the record and appends
+its ``view_rebuilt`` record; the Allure part is kept byte for byte.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from mimedi_qual.evidence.store import EvidenceStore, Record, sha256_file
 from mimedi_qual.paths import ProjectPaths
 
 REPORT_FILE = "report.html"
+REPORT_DESCRIPTION = "Allure report (single file) with the QA section from the record"
 SUMMARY_FILE = "summary.pdf"
 CAMPAIGN_JSON = "campaign.json"
 LIBRARIES = ("pytest", "pytest-bdd", "labgrid", "pyvisa", "pyvisa-py", "allure-pytest-bdd")
@@ -123,14 +129,15 @@ def write_report(store: EvidenceStore, paths: ProjectPaths, results_dir: Path, f
 
 
 def finish_views(store: EvidenceStore, views: Views) -> Views:
-    """Step 4: the banner on ``report.html``, then ``summary.pdf``; each recorded as an artifact."""
-    from mimedi_qual.report.allure_html import add_banner
+    """Step 4: the QA section on ``report.html``, then ``summary.pdf``; each recorded as an artifact."""
+    from mimedi_qual.report.allure_html import ReportError, add_qa_section
 
-    notices = status.notices(store.records())
     if views.report is not None and views.report.is_file():
-        if notices:
-            add_banner(views.report, notices)
-        store.record_artifact(views.report, description="Allure report (single file)")
+        try:
+            add_qa_section(views.report, store.records())
+        except (ReportError, OSError) as exc:
+            views.problems.append(f"report QA section not written: {exc}")
+        store.record_artifact(views.report, description=REPORT_DESCRIPTION)
     try:
         from mimedi_qual.report.summary_pdf import build_summary_pdf
 
@@ -191,3 +198,35 @@ def rebuild_summary(campaign_dir: str | Path, output: str | Path | None = None) 
         record = record_view_rebuilt(store, pdf, view="summary", over_head=head,
                                      description="qualification summary report (PDF), rebuilt from the record")
     return pdf, record
+
+
+def rebuild_report(campaign_dir: str | Path) -> tuple[Path, Record] | None:
+    """Rewrite ``report.html``'s QA section from the record as it is now, and record the rebuild.
+
+    Only a report the campaign recorded is rebuilt (None when there is none),
+    and only while it still matches its latest record: rebuilding an altered
+    file would record the alteration (:class:`~mimedi_qual.errors.EvidenceError`,
+    run ``verify``). The Allure part is kept byte for byte; only the section
+    between its markers changes. Raises
+    :class:`~mimedi_qual.evidence.store.NotACampaignError` for a directory
+    without a store.
+    """
+    from mimedi_qual.errors import EvidenceError
+    from mimedi_qual.report.allure_html import add_qa_section
+
+    campaign_dir = Path(campaign_dir)
+    report = campaign_dir / REPORT_FILE
+    with EvidenceStore.open(campaign_dir) as store:
+        records = store.records()
+        latest = [r.payload for r in records if r.kind in ("artifact", VIEW_REBUILT_KIND)
+                  and r.payload.get("file") == REPORT_FILE]
+        if not latest or not report.is_file():
+            return None
+        if sha256_file(report) != latest[-1].get("sha256"):
+            raise EvidenceError(f"{report}: does not match its latest record (run `mimedi-qual verify`); "
+                                "not rebuilt")
+        head = store.head
+        add_qa_section(report, records)
+        record = record_view_rebuilt(store, report, view="report", over_head=head,
+                                     description=REPORT_DESCRIPTION + ", QA section rebuilt")
+    return report, record

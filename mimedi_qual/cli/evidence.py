@@ -159,9 +159,11 @@ def summary(
     """Write the qualification summary report (PDF) from the campaign's evidence store.
 
     The rebuild is itself recorded (a view_rebuilt record: the PDF's SHA-256, the head it was built over,
-    who and when), so `verify` stays INTACT and names the record the PDF matches.
+    who and when), so `verify` stays INTACT and names the record the PDF matches. report.html's QA
+    section (signatures, approval status, deviation closures) is rebuilt and recorded the same way.
     """
-    from mimedi_qual.campaign.views import rebuild_summary
+    from mimedi_qual.campaign.views import rebuild_report, rebuild_summary
+    from mimedi_qual.errors import EvidenceError
     from mimedi_qual.evidence.store import NotACampaignError
 
     if output is not None and output.is_dir():
@@ -173,6 +175,14 @@ def summary(
     p = record.payload
     typer.echo(f"summary report: {path}\nbuilt over record #{p['over_head_seq']}; recorded as record #{record.seq} "
                f"(view_rebuilt, SHA-256 {p['sha256']})")
+    try:
+        rebuilt = rebuild_report(campaign_dir)
+    except EvidenceError as exc:
+        raise _fail(f"report.html not rebuilt: {exc}", EXIT_PROBLEMS) from None
+    if rebuilt is not None:
+        report, report_record = rebuilt
+        typer.echo(f"report: {report} (QA section rebuilt; recorded as record #{report_record.seq}, view_rebuilt, "
+                   f"SHA-256 {report_record.payload['sha256']})")
 
 
 def approve_protocol_command(

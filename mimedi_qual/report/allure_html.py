@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -25,6 +26,8 @@ from mimedi_qual.errors import MimediQualError
 from mimedi_qual.report.allure_categories import failure_categories
 
 TRACKING_MARKERS = ("googletagmanager", "gtag(", "google-analytics")
+#: A script or stylesheet the browser would fetch from the network (the report must open offline, fetch nothing).
+EXTERNAL_RESOURCE = re.compile(r"<(?:script|link)\b[^>]*(?:src|href)\s*=\s*[\"']?(?:https?:)?//[^\"'\s>]*", re.I)
 GENERATE_TIMEOUT_S = 300
 
 
@@ -75,10 +78,7 @@ def generate_single_file(allure: Path, results_dir: Path, report_path: Path) -> 
         index = out / "index.html"
         if proc.returncode != 0 or not index.is_file():
             raise ReportError(f"allure generate failed ({proc.returncode}): {proc.stderr.strip() or proc.stdout.strip()}")
-        html = index.read_text(encoding="utf-8", errors="replace")
-        found = [m for m in TRACKING_MARKERS if m in html]
-        if found:
-            raise ReportError(f"generated report contains a tracking script ({', '.join(found)}); refusing it")
+        _refuse_external_content(index.read_text(encoding="utf-8", errors="replace"), "generated report")
         shutil.move(str(index), report_path)
     return report_path
 
@@ -104,25 +104,43 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _refuse_external_content(page: str, where: str) -> None:
+    """Refuse a page with a tracking script or any script or stylesheet fetched from elsewhere."""
+    found = [m for m in TRACKING_MARKERS if m in page]
+    found += [m.group(0) for m in EXTERNAL_RESOURCE.finditer(page)][:3]
+    if found:
+        raise ReportError(f"{where} contains a tracking script or an external resource ({', '.join(found)}); "
+                          "refusing it")
+
+
+def add_qa_section(report_path: Path, records: list) -> None:
+    """Put the QA review section (:mod:`mimedi_qual.report.qa_review`) at the top of the report, or replace it.
+
+    Built from ``records`` alone, so calling it again after a signature or a
+    deviation closure brings the page up to date: everything between the
+    section's markers is replaced, the Allure report around it is kept byte
+    for byte. The section is static HTML (no script); the page is checked
+    again for tracking or external scripts afterwards.
+    """
+    from mimedi_qual.report.qa_review import END_MARKER, START_MARKER, qa_review_html
+
+    page = report_path.read_text(encoding="utf-8")
+    section = qa_review_html(records)
+    begin = page.find(START_MARKER)
+    if begin >= 0:
+        end = page.find(END_MARKER, begin)
+        if end < 0:
+            raise ReportError(f"{report_path}: QA section started but not ended")
+        page = page[:begin] + section + page[end + len(END_MARKER):]
+    else:
+        marker = page.find("<body")
+        end = page.find(">", marker) + 1 if marker >= 0 else -1
+        if end <= 0:
+            raise ReportError(f"{report_path}: no <body> to put the QA section in")
+        page = page[:end] + section + page[end:]
+    _refuse_external_content(page, str(report_path))
+    report_path.write_text(page, encoding="utf-8")
+
+
 if __name__ == "__main__":
     raise SystemExit(main())
-
-
-BANNER_STYLE = ("position:fixed;top:0;left:0;right:0;z-index:10000;background:#b00020;color:#fff;"
-                "font:bold 13px sans-serif;text-align:center;padding:4px 8px;letter-spacing:0.02em")
-
-
-def add_banner(report_path: Path, notices: list[str]) -> None:
-    """Put ``notices`` in a fixed banner on every view of the single-file report."""
-    import html as html_escape
-
-    text = " · ".join(html_escape.escape(n) for n in notices)
-    banner = f'<div id="mimedi-notice" style="{BANNER_STYLE}">{text}</div>'
-    page = report_path.read_text(encoding="utf-8")
-    if "mimedi-notice" in page:
-        return
-    marker = page.find("<body")
-    end = page.find(">", marker) + 1 if marker >= 0 else -1
-    if end <= 0:
-        raise ReportError(f"{report_path}: no <body> to put the notice in")
-    report_path.write_text(page[:end] + banner + page[end:], encoding="utf-8")
