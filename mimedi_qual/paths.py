@@ -105,6 +105,11 @@ class ProjectPaths:
         """The user registry (public keys, roles); ``$MIMEDI_QUAL_USERS`` names another one."""
         return Path(os.environ.get("MIMEDI_QUAL_USERS") or self.profiles / "users" / "users.yaml")
 
+    @property
+    def users_keys(self) -> Path:
+        """The keystore (password-encrypted private keys): ``$MIMEDI_QUAL_KEYS``, else ``keys/`` beside the registry."""
+        return Path(os.environ.get("MIMEDI_QUAL_KEYS") or self.users_registry.parent / "keys")
+
     def describe(self) -> str:
         """One line for messages: where the project is and how it was found."""
         return f"project {self.root} (found by {self.found_by})"

@@ -21,6 +21,9 @@ class ExitCode(IntEnum):
     HARNESS_ERROR = 3
     #: the bench (a labgrid place) is not available: held by someone else, unknown, or of another bench
     BENCH_UNAVAILABLE = 4
+    #: refused by a control: the executor is not a registered executor or gave a wrong password (recorded in
+    #: the user registry's history); no campaign directory is created
+    REFUSED = 5
     #: interrupted (Ctrl-C or SIGTERM) before the campaign finished; ``run --resume DIR`` finishes it
     INTERRUPTED = 130
 
@@ -33,6 +36,7 @@ def describe() -> str:
         ExitCode.BAD_INPUT: "bad input (file:line named), nothing executed",
         ExitCode.HARNESS_ERROR: "harness error",
         ExitCode.BENCH_UNAVAILABLE: "bench (labgrid place) not available",
+        ExitCode.REFUSED: "refused: executor not authorised (recorded), nothing executed",
         ExitCode.INTERRUPTED: "interrupted; finish with --resume",
     }
     return "; ".join(f"{int(code)} {meaning[code]}" for code in ExitCode)

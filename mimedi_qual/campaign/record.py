@@ -18,9 +18,14 @@ import datetime as dt
 import getpass
 import platform
 import subprocess
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from mimedi_qual.errors import EvidenceError
+from mimedi_qual.evidence.execution import DRY_RUN_LABEL, sign_execution
 from mimedi_qual.evidence.protocol import judging_files, load_approvals, protocol_hash, record_protocol
 from mimedi_qual.evidence.store import EvidenceStore, NotACampaignError
 from mimedi_qual.campaign.prerequisites import stage_prerequisites
@@ -60,28 +65,93 @@ def users_file(root: Path) -> Path:
     return ProjectPaths.at(root).users_registry
 
 
-def executor_identity(root: Path, user_id: str | None) -> tuple[str, str]:
-    """(user id, printed name): from the user registry when the user is registered."""
-    user_id = user_id or getpass.getuser()
-    try:
-        from mimedi_qual.evidence.users import UserRegistry
+class ExecutorRefused(EvidenceError):
+    """The executor may not start this campaign; nothing was created, the attempt is in the registry history.
 
-        registry = UserRegistry.load(users_file(root))
+    A real bench needs a registered user with the ``executor`` role who gives
+    their password; so does ``--user`` on the simulated bench.
+    """
+
+    def __init__(self, message: str, reason_code: str):
+        super().__init__(message)
+        self.reason_code = reason_code
+
+
+@dataclass(frozen=True)
+class Executor:
+    """Who runs the campaign: a registered executor with their unlocked key, or a dry run's OS account."""
+
+    user_id: str
+    printed_name: str
+    key: Ed25519PrivateKey | None = field(default=None, repr=False)
+
+    @property
+    def registered(self) -> bool:
+        return self.key is not None
+
+
+def authenticate_executor(root: Path, user_id: str | None, password: str | None, *, simulated: bool) -> Executor:
+    """The campaign's executor, decided before anything is created (see :mod:`mimedi_qual.evidence.execution`).
+
+    With a password: ``user_id`` must be an active registered user holding the
+    ``executor`` role and the password must unlock their key — else
+    :class:`ExecutorRefused`, recorded in the registry history. Without one:
+    allowed on the simulated bench only, as a labelled dry run (the OS account
+    when no ``user_id``); refused on a real bench.
+    """
+    from mimedi_qual.evidence.registry_log import Act, locked
+    from mimedi_qual.evidence.store import utc_now
+    from mimedi_qual.evidence.users import Role, UserError, UserRegistry, WrongPasswordError
+
+    paths = ProjectPaths.at(root)
+    if password is None:
+        if not simulated:
+            raise ExecutorRefused(
+                "a campaign on a real bench is executed by a registered user with the executor role who signs its "
+                "start: give --user ID (the password is asked; --password-stdin for scripts)", "no_executor")
+        user_id = user_id or getpass.getuser()
+        return Executor(user_id, f"{user_id} ({DRY_RUN_LABEL})")
+    user_id = user_id or getpass.getuser()
+    registry_path = paths.users_registry
+    registry = UserRegistry.load(registry_path)   # a broken registry: ProfileError, bad input
+
+    def refuse(code: str, message: str) -> ExecutorRefused:
+        if registry_path.is_file():
+            with locked(registry_path):
+                UserRegistry.load(registry_path).history.append(
+                    act=Act.REFUSED, utc=utc_now(), user_id=user_id, by=user_id,
+                    detail=f"{code}: campaign start refused: {message}")
+        return ExecutorRefused(f"campaign start refused: {message}", code)
+
+    try:
         user = registry.get(user_id)
-        if user is not None:
-            return user.user_id, user.printed_name
-    except Exception:  # an absent or empty registry: the OS account is the executor
-        pass
-    return user_id, f"{user_id} (operating-system account, not in the user registry)"
+    except UserError as exc:
+        raise refuse("unknown_user", str(exc)) from None
+    if not user.has_role(Role.EXECUTOR):
+        raise refuse("role_not_held", f"{user_id!r} does not hold the executor role "
+                                      f"(holds {', '.join(sorted(user.roles))})")
+    try:
+        key = registry.unlock(user_id, password, paths.users_keys)
+    except WrongPasswordError:
+        raise refuse("wrong_password", f"wrong password for {user_id!r}") from None
+    except UserError as exc:
+        raise refuse("key_unavailable", str(exc)) from None
+    return Executor(user.user_id, user.printed_name, key)
 
 
 def record_campaign_start(store: EvidenceStore, *, root: Path, campaign_id: str, stages: list[str],
                           bench: BenchProfile, bench_path: Path, acceptance_path: Path,
                           executor_user_id: str | None = None,
-                          prerequisite_dirs: list[Path] | None = None) -> None:
-    """Write campaign_started and protocol records (the CLI calls this before running)."""
+                          prerequisite_dirs: list[Path] | None = None, executor: Executor | None = None) -> None:
+    """Write campaign_started and protocol records (the CLI calls this before running).
+
+    ``executor`` (from :func:`authenticate_executor`) signs the start; without
+    one, ``executor_user_id`` (or the OS account) runs a dry run — allowed on the
+    simulated bench only.
+    """
     document = load_protocol_document(ProjectPaths.at(root).protocol_document)
-    user_id, printed_name = executor_identity(root, executor_user_id)
+    if executor is None:
+        executor = authenticate_executor(root, executor_user_id, None, simulated=bench.bench.kind == "simulated")
     controller = next((i for i in bench.instruments.values() if i.kind == "bioreactor"), None)
     equipment = None
     if controller is not None:
@@ -94,7 +164,7 @@ def record_campaign_start(store: EvidenceStore, *, root: Path, campaign_id: str,
                 requirements.append({"id": req_id, "text": req.text, "risk": req.risk, "stage": req.stage})
     paths = judging_files(ProjectPaths.at(root), document.files, acceptance_path)
     digest = protocol_hash(paths, root)
-    store.append("campaign_started", {
+    started = {
         "campaign_id": campaign_id,
         "stage": "+".join(s.upper() for s in stages),
         "protocol_id": document.id,
@@ -103,8 +173,9 @@ def record_campaign_start(store: EvidenceStore, *, root: Path, campaign_id: str,
         "bench_profile": str(bench_path),
         "bench_simulated": bench.bench.kind == "simulated",
         "bench_id": bench.bench.id,
-        "executor_user_id": user_id,
-        "executor_printed_name": printed_name,
+        "executor_user_id": executor.user_id,
+        "executor_printed_name": executor.printed_name,
+        "dry_run": not executor.registered,
         "site": bench.bench.site,
         "equipment": equipment,
         "harness_version": harness_version(),
@@ -116,7 +187,12 @@ def record_campaign_start(store: EvidenceStore, *, root: Path, campaign_id: str,
         "system_boundary": document.system_boundary,
         "prerequisites": stage_prerequisites(stages, list(prerequisite_dirs or [])),
         "references": document.references,
-    })
+    }
+    if executor.registered:
+        from mimedi_qual.evidence.store import utc_now
+
+        started = sign_execution(dict(started, executor_signed_utc=utc_now()), executor.key)
+    store.append("campaign_started", started)
     registry = None
     try:
         from mimedi_qual.evidence.users import UserRegistry

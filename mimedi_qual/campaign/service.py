@@ -80,14 +80,23 @@ class Campaign:
     @classmethod
     def create(cls, paths: ProjectPaths, campaign_dir: Path, *, bench_profile, bench_path: Path,
                acceptance_path: Path, stages: Sequence[str], executor: str | None = None,
-               prerequisites: Sequence[Path] = (), views: bool = True) -> Campaign:
-        """A new campaign directory and the first records (campaign_started, protocol)."""
+               prerequisites: Sequence[Path] = (), views: bool = True,
+               signed_by: campaign_record.Executor | None = None) -> Campaign:
+        """A new campaign directory and the first records (campaign_started, protocol).
+
+        ``signed_by`` is the executor :func:`~mimedi_qual.campaign.record.authenticate_executor`
+        let in; without it, ``executor`` (or the OS account) runs a dry run — refused on a real bench
+        (:class:`~mimedi_qual.campaign.record.ExecutorRefused`) before anything is written.
+        """
+        if signed_by is None:
+            signed_by = campaign_record.authenticate_executor(
+                paths.root, executor, None, simulated=bench_profile.bench.kind == "simulated")
         store = EvidenceStore.create(campaign_dir, exist_ok=True)
         try:
             campaign_record.record_campaign_start(
                 store, root=paths.root, campaign_id=campaign_dir.name, stages=list(stages), bench=bench_profile,
                 bench_path=bench_path, acceptance_path=acceptance_path, executor_user_id=executor,
-                prerequisite_dirs=list(prerequisites))
+                prerequisite_dirs=list(prerequisites), executor=signed_by)
         except BaseException:
             store.close()
             raise
@@ -149,6 +158,8 @@ class CampaignRequest:
     risks: tuple[str, ...] = ()
     tags: str | None = None
     executor: str | None = None
+    #: the executor's password: they sign the campaign's start (required on a real bench)
+    executor_password: str | None = field(default=None, repr=False)
     prerequisites: tuple[Path, ...] = ()
     out_dir: Path | None = None
     coordinator: str | None = None
@@ -211,6 +222,11 @@ def run_campaign(request: CampaignRequest, *, plugins: Sequence[object] = (),
     import pytest
 
     plan, resumed = plan_campaign(request)
+    signed_by = None
+    if resumed is None:   # a resumed campaign keeps the executor its start recorded
+        signed_by = campaign_record.authenticate_executor(
+            request.paths.root, request.executor, request.executor_password,
+            simulated=plan.bench_profile.bench.kind == "simulated")
     lease = _acquire_place(request, plan, say)
     try:
         if resumed is not None:
@@ -223,7 +239,8 @@ def run_campaign(request: CampaignRequest, *, plugins: Sequence[object] = (),
             campaign = Campaign.create(request.paths, campaign_dir, bench_profile=plan.bench_profile,
                                        bench_path=plan.bench_path, acceptance_path=plan.acceptance_path,
                                        stages=plan.stages, executor=request.executor,
-                                       prerequisites=request.prerequisites, views=request.views)
+                                       prerequisites=request.prerequisites, views=request.views,
+                                       signed_by=signed_by)
         if lease is not None:
             campaign.place_addresses = dict(lease.addresses)
             (campaign.campaign_dir / PLACE_ADDRESSES_FILE).write_text(

@@ -14,6 +14,7 @@ with file and line before anything starts: exit 2, no campaign directory.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -27,7 +28,7 @@ from mimedi_qual.qualification.limits import format_limits, format_number
 
 
 def _fail(console: Console, message: str, code: ExitCode = ExitCode.BAD_INPUT) -> typer.Exit:
-    label = "bench unavailable" if code == ExitCode.BENCH_UNAVAILABLE else "error"
+    label = {ExitCode.BENCH_UNAVAILABLE: "bench unavailable", ExitCode.REFUSED: "refused"}.get(code, "error")
     console.print(f"[bold red]{label}:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(int(code))
 
@@ -50,7 +51,12 @@ def run(
     wait: Annotated[float, typer.Option(
         help="seconds to wait for a place someone else holds (default 0: fail at once, naming the holder)")] = 0.0,
     executor: Annotated[str | None, typer.Option(
-        help="user id of the executor (profiles/users/users.yaml; default: the OS account)")] = None,
+        "--user", "--executor",
+        help="the executor's user id (a registered user with the executor role, who signs the campaign's start "
+             "with their password; required on a real bench). Without it, on the simulated bench only: a dry run "
+             "by the OS account, labelled so and never releasable")] = None,
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="read the executor's (--user) password from the first line of stdin")] = False,
     prerequisite: Annotated[list[Path] | None, typer.Option(
         help="campaign directory that released the earlier stage (IQ for OQ, OQ for PQ); repeatable")] = None,
     details: Annotated[bool, typer.Option(
@@ -63,6 +69,7 @@ def run(
                            "or summary.pdf (quick dry runs, tests)")] = False,
 ) -> None:
     """Run a qualification campaign (default: IQ, OQ and PQ on the simulated bench)."""
+    from mimedi_qual.campaign.record import ExecutorRefused
     from mimedi_qual.campaign.service import CampaignRequest, run_campaign
     from mimedi_qual.cli.progress import CampaignProgress
     from mimedi_qual.errors import BenchError, MimediQualError
@@ -72,10 +79,15 @@ def run(
     paths = project_paths()
     console.print(f"protocol: {paths.features} and profiles {paths.profiles} — {paths.describe()}",
                   highlight=False, soft_wrap=True)
+    password = None
+    if executor is not None and resume is None:
+        password = (sys.stdin.readline().rstrip("\r\n") if password_stdin
+                    else typer.prompt(f"Password of executor {executor}", hide_input=True))
     request = CampaignRequest(
         paths=paths, vocabulary=step_definitions(), bench_path=bench, acceptance_path=acceptance,
         stages=tuple(stage or ("iq", "oq", "pq")), modules=tuple(module or ()), risks=tuple(risk or ()),
-        tags=tags, executor=executor, prerequisites=tuple(prerequisite or ()), out_dir=out,
+        tags=tags, executor=executor, executor_password=password, prerequisites=tuple(prerequisite or ()),
+        out_dir=out,
         coordinator=coordinator, place=place, wait_s=wait, resume=resume, views=not no_views,
     )
     progress = CampaignProgress(console=console)
@@ -89,6 +101,14 @@ def run(
             from mimedi_qual.evidence.status import SIMULATED_NOTICE
 
             console.print(f"[yellow]{SIMULATED_NOTICE}[/]")
+        from mimedi_qual.evidence.status import executor_status
+
+        executor_now = executor_status(campaign.store.records())
+        if executor_now.dry_run:
+            console.print(f"[yellow]{executor_now.notice}[/] (executor {executor_now.printed_name})", highlight=False)
+        else:
+            console.print(f"executed by {executor_now.printed_name} ({executor_now.user_id}), start signed",
+                          highlight=False)
         _print_protocol(console, campaign.store.records())
 
     try:
@@ -96,6 +116,9 @@ def run(
                                say=lambda line: console.print(line, highlight=False, soft_wrap=True))
     except BenchError as exc:
         raise _fail(console, str(exc), ExitCode.BENCH_UNAVAILABLE) from None
+    except ExecutorRefused as exc:
+        raise _fail(console, f"{exc} [{exc.reason_code}; recorded in the user registry's history]",
+                    ExitCode.REFUSED) from None
     except MimediQualError as exc:
         raise _fail(console, str(exc)) from None
     if outcome.harness_error:

@@ -21,7 +21,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from mimedi_qual.evidence.deviations import DeviationCategory, record_deviation
+from mimedi_qual.evidence.execution import sign_execution
 from mimedi_qual.evidence.measurements import MeasurementContext, RawSeries, record_measurement
 from mimedi_qual.evidence.schema import (
     CampaignFinished,
@@ -32,7 +35,7 @@ from mimedi_qual.evidence.schema import (
     ScenarioResult,
     Step,
 )
-from mimedi_qual.evidence.store import EvidenceStore
+from mimedi_qual.evidence.store import EvidenceStore, utc_now
 from mimedi_qual.evidence.verify import ALLURE_RESULTS_DIR_NAME, record_allure_results
 
 EXAMPLE_PROTOCOL_HASH = "5" * 64
@@ -48,32 +51,38 @@ def write_example_campaign(
     executor_printed_name: str = "Erin Executor",
     protocol_approvals: list[dict] | None = None,
     finish: bool = True,
+    executor_key: Ed25519PrivateKey | None = None,
 ) -> EvidenceStore:
-    """Write an OQ temperature campaign into ``campaign_dir``; return the open store."""
+    """Write an OQ temperature campaign into ``campaign_dir``; return the open store.
+
+    ``executor_key`` (the executor's unlocked private key) signs the start, as
+    ``mimedi-qual run --user`` does; without it the campaign is a dry run
+    (:mod:`mimedi_qual.evidence.execution`).
+    """
     store = EvidenceStore.create(campaign_dir)
-    store.append(
-        "campaign_started",
-        CampaignStarted(
-            campaign_id="C-EXAMPLE-0001",
-            stage="OQ",
-            protocol_id="MQ-OQ-001",
-            protocol_version="1.0",
-            protocol_hash=EXAMPLE_PROTOCOL_HASH,
-            bench_profile="profiles/benches/sim.yaml" if simulated else "profiles/benches/lab-2.yaml",
-            bench_simulated=simulated,
-            executor_user_id=executor_user_id,
-            executor_printed_name=executor_printed_name,
-            site="Lyon pilot plant, suite B",
-            equipment=Equipment(name="MiMédi bioreactor", model="MM-1", serial="MM1-000042", firmware="2.3.1"),
-            harness_version="0.1.0",
-            git_commit="0123456789abcdef",
-            time_source="chrony (pool.ntp.org), offset 0.4 ms",
-            environment={"ambient_c": 21.5, "relative_humidity_pct": 41},
-            objective="Verify vessel temperature control at 37 °C",
-            scope="Temperature module, OQ",
-            references=["URS-MM-001 v3", "RA-MM-007"],
-        ),
-    )
+    started = CampaignStarted(
+        campaign_id="C-EXAMPLE-0001",
+        stage="OQ",
+        protocol_id="MQ-OQ-001",
+        protocol_version="1.0",
+        protocol_hash=EXAMPLE_PROTOCOL_HASH,
+        bench_profile="profiles/benches/sim.yaml" if simulated else "profiles/benches/lab-2.yaml",
+        bench_simulated=simulated,
+        executor_user_id=executor_user_id,
+        executor_printed_name=executor_printed_name,
+        site="Lyon pilot plant, suite B",
+        equipment=Equipment(name="MiMédi bioreactor", model="MM-1", serial="MM1-000042", firmware="2.3.1"),
+        harness_version="0.1.0",
+        git_commit="0123456789abcdef",
+        time_source="chrony (pool.ntp.org), offset 0.4 ms",
+        environment={"ambient_c": 21.5, "relative_humidity_pct": 41},
+        objective="Verify vessel temperature control at 37 °C",
+        scope="Temperature module, OQ",
+        references=["URS-MM-001 v3", "RA-MM-007"],
+    ).model_dump(mode="json")
+    if executor_key is not None:
+        started = sign_execution(dict(started, executor_signed_utc=utc_now()), executor_key)
+    store.append("campaign_started", started)
     store.append(
         "protocol",
         ProtocolRecord(

@@ -86,6 +86,11 @@ class CampaignStarted(_Payload):
     bench_simulated: bool = Field(description="True on the digital twin: reports carry a dry-run banner")
     executor_user_id: str = Field(description="user id (profiles/users/users.yaml) running the campaign")
     executor_printed_name: str
+    dry_run: bool = Field(True, description="executor not a registered user who signed the start (simulated bench "
+                                            "only): never releasable; see mimedi_qual.evidence.execution")
+    executor_public_key_ed25519: str | None = Field(None, description="the executor's key (signed execution)")
+    executor_signature_ed25519: str | None = Field(
+        None, description="the executor's Ed25519 signature over the execution manifest (evidence.execution)")
     site: str = ""
     equipment: Equipment | None = Field(
         None,

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from mimedi_qual.errors import EvidenceError
+from mimedi_qual.evidence.execution import executor_status
 from mimedi_qual.evidence.store import EvidenceStore, Record, canonical_json, utc_now
 from mimedi_qual.evidence.users import (
     SIGNING_ROLES,
@@ -116,6 +117,9 @@ def role_rule_violation(
     if role is Role.EXECUTOR:
         if declared_executor and user_id != declared_executor:
             return "not_executor", f"{user_id} did not execute this campaign ({declared_executor} did)"
+        if executor_status(records).dry_run:   # a user id registered later does not make anyone its executor
+            return "dry_run_executor", ("the campaign is a dry run: its executor was not a registered user who "
+                                        "signed its start, so nobody can sign it as executor")
     elif user_id in campaign_executors(records):
         return "executor_cannot_sign_role", f"{user_id} executed this campaign and cannot sign it as {role}"
     for sig in signatures:
@@ -208,6 +212,9 @@ def sign_campaign(
     violation = role_rule_violation(records, user_id, role)
     if violation:
         raise _refuse(store, user_id, role.value, meaning, *violation)
+    if role is Role.EXECUTOR and user.public_key_ed25519 != executor_status(records).public_key_ed25519:
+        raise _refuse(store, user_id, role.value, meaning, "not_the_executor_key",
+                      f"{user_id}'s registered key is not the key that signed the campaign's start")
 
     head = records[-1]
     started = [r for r in records if r.kind == "campaign_started"]

@@ -29,6 +29,10 @@ The rules:
 * **simulated** — from ``campaign_started.bench_simulated``; a record without
   ``campaign_started`` is treated as simulated (unknown bench): evidence of
   unknown origin is never presented as real-equipment evidence.
+* **executor** — :func:`executor_status` (from :mod:`.execution`): a registered
+  executor who signed the campaign's start, or a *dry run* (simulated bench,
+  executor not a registered user, or no valid execution signature): every view
+  says so and a dry run can never be released.
 * **signature valid** — the signed head record exists with the signed hash and
   the Ed25519 signature verifies over the signature manifest with the key it
   embeds (the registry check is ``verify``'s). **Approved by signature** — at
@@ -42,6 +46,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mimedi_qual.evidence.deviations import deviations_from_records
+from mimedi_qual.evidence.execution import DRY_RUN_NOTICE, ExecutorStatus, executor_status  # noqa: F401 (re-exported)
 from mimedi_qual.evidence.protocol import ProtocolApproval
 from mimedi_qual.evidence.signatures import signature_manifest
 from mimedi_qual.evidence.store import Record
@@ -197,6 +202,8 @@ def notices(records: Sequence[Record], *, draft: bool = False) -> list[str]:
         texts.append(UNKNOWN_BENCH_NOTICE)
     elif is_simulated(records):
         texts.append(SIMULATED_NOTICE)
+    if bench_known(records) and executor_status(records).dry_run:
+        texts.append(DRY_RUN_NOTICE)
     protocol = protocol_status(records)
     if not protocol.approved:
         texts.append(UNAPPROVED_NOTICE)

@@ -17,9 +17,14 @@ trusts nothing stored as a conclusion:
    and, for a view that matches none, whether it is an earlier build.
    :func:`match_view_copy` tells which record a copy held elsewhere matches.
 4. **Signatures** — each Ed25519 signature must verify over its manifest;
-   the signed head hash must be the hash of the record it names; the key must
-   be the one registered for the user (``users.yaml``); the role rules must
-   hold. Protocol approvals in ``protocol`` records are checked likewise.
+   the signed head hash must be the hash of the record it names; the signer
+   must have been in the user registry's history (``registry-log.jsonl``)
+   with that key and role when signing — a signer the history does not know,
+   or no registry at all, is a problem, never a warning; the role rules must
+   hold. The executor's signature over the start (``campaign_started``) is
+   checked likewise, and an executor signature must be by the identity and
+   key the start recorded (a dry run has no executor who can sign). Protocol
+   approvals in ``protocol`` records are checked likewise.
 
 ::
 
@@ -61,6 +66,7 @@ from mimedi_qual.evidence.store import (
     record_hash,
     sha256_file,
 )
+from mimedi_qual.evidence.execution import execution_signature_valid, executor_status
 from mimedi_qual.evidence.users import UserRegistry, verify_ed25519
 
 ALLURE_RESULTS_DIR_NAME = "allure-results"
@@ -337,15 +343,15 @@ def _check_signatures(records: list[Record], registry: UserRegistry | None, repo
         ):
             report.add("altered", name, "Ed25519 signature does not verify over its manifest")
         if registry is not None:
-            user_id = payload.get("user_id", "")
-            if user_id not in registry:
-                report.add("invalid", name, f"user {user_id!r} is not in the user registry")
-            else:
-                user = registry.get(user_id)
-                if user.public_key_ed25519 != payload.get("public_key_ed25519"):
-                    report.add("invalid", name, "signed with a key that is not the one registered for the user")
-                elif payload.get("role") in _ROLES and not user.has_role(payload["role"]):
-                    report.add("invalid", name, f"user does not hold the {payload.get('role')} role")
+            # The registry's history, not today's users.yaml: the signer must have been registered, active,
+            # with this key and role when the record was appended (a user added later signed nothing before).
+            problem = registry.history.signer_problem(
+                str(payload.get("user_id", "")), str(payload.get("public_key_ed25519", "")),
+                payload.get("role") if payload.get("role") in _ROLES else None, record.utc)
+            if problem:
+                report.add("invalid", name, problem)
+        if payload.get("role") == "executor":
+            _check_executor_signature(records, record, payload, registry, name, report)
         prior = [r for r in records if r.seq < record.seq]
         role = payload.get("role")
         if role in _ROLES:
@@ -354,6 +360,49 @@ def _check_signatures(records: list[Record], registry: UserRegistry | None, repo
                 report.add("invalid", name, f"role rule broken: {violation[1]}")
         else:
             report.add("invalid", name, f"unknown role {role!r}")
+
+
+def _check_execution(records: list[Record], registry: UserRegistry | None, report: VerificationReport) -> None:
+    """The executor's signature over the campaign's start (or its absence: a dry run, simulated bench only)."""
+    first = next((r for r in records if r.kind == "campaign_started"), None)
+    if first is None:
+        return
+    started = first.payload
+    name = f"campaign_started record #{first.seq} (executor {started.get('executor_user_id', '?')})"
+    signed = bool(started.get("executor_signature_ed25519"))
+    if not signed:
+        if not started.get("bench_simulated", True):
+            report.add("invalid", name, "a campaign on a real bench without the executor's signature")
+        elif started.get("dry_run") is False:
+            report.add("invalid", name, "says it is no dry run but carries no executor signature")
+        return
+    report.signatures_checked += 1
+    if started.get("dry_run") is not False:
+        report.add("invalid", name, "carries an executor signature but says it is a dry run")
+    if not execution_signature_valid(started):
+        report.add("altered", name, "the executor's Ed25519 signature does not verify over the execution manifest")
+    if registry is not None:
+        problem = registry.history.signer_problem(
+            str(started.get("executor_user_id", "")), str(started.get("executor_public_key_ed25519", "")),
+            "executor", first.utc)
+        if problem:
+            report.add("invalid", name, problem)
+
+
+def _check_executor_signature(records: list[Record], record: Record, payload: dict, registry: UserRegistry | None,
+                              name: str, report: VerificationReport) -> None:
+    """An executor signature is by the identity the start recorded, with the key the start was signed with."""
+    status = executor_status(records)
+    if status.dry_run:
+        return   # the role rule (signatures.role_rule_violation, checked below) names it: dry_run_executor
+    if payload.get("public_key_ed25519") != status.public_key_ed25519:
+        report.add("invalid", name, "executor signature made with another key than the one that signed the start")
+    first = next(r for r in records if r.kind == "campaign_started")
+    if registry is not None:
+        problem = registry.history.signer_problem(str(payload.get("user_id", "")),
+                                                  str(payload.get("public_key_ed25519", "")), "executor", first.utc)
+        if problem:
+            report.add("invalid", name, f"at the campaign's start: {problem}")
 
 
 def _check_protocol_approvals(records: list[Record], registry: UserRegistry | None, report: VerificationReport) -> None:
@@ -367,14 +416,23 @@ def _check_protocol_approvals(records: list[Record], registry: UserRegistry | No
                 continue
             for detail in check_protocol_approval(approval, payload.get("protocol_hash", ""), registry):
                 report.add("invalid", name, detail)
+            if registry is not None:
+                try:
+                    problem = registry.history.signer_problem(approval.user_id, approval.public_key_ed25519,
+                                                              "approver", approval.signed_utc)
+                except ValueError:
+                    problem = f"bad signed_utc {approval.signed_utc!r}"
+                if problem:
+                    report.add("invalid", name, f"registry history: {problem}")
 
 
 def verify_campaign(campaign_dir: str | Path, registry: UserRegistry | None = None) -> VerificationReport:
     """Verify a campaign directory; see the module docstring for what is checked.
 
-    ``registry`` is the user registry signatures must match; without one the
-    signatures are checked only against the keys embedded in them (and a
-    warning says so). Raises :class:`NotACampaignError` when ``campaign_dir``
+    ``registry`` is the user registry whose *history* every signer must be in,
+    with that key and role at the time of signing; without one, a record that
+    holds any signature or approval is not intact ("unverifiable": verify
+    fails closed). Raises :class:`NotACampaignError` when ``campaign_dir``
     has no ``evidence.sqlite``.
     """
     import time
@@ -411,11 +469,15 @@ def verify_campaign(campaign_dir: str | Path, registry: UserRegistry | None = No
 
     _check_views(campaign_dir, records, report)
 
+    _check_execution(records, registry, report)
     _check_signatures(records, registry, report)
     _check_protocol_approvals(records, registry, report)
 
-    if registry is None and report.signatures_checked:
-        report.warnings.append("no user registry given: signature keys were not checked against users.yaml")
+    approvals_present = any(p.get("approvals") for _r, p in _payloads(records, "protocol"))
+    if registry is None and (report.signatures_checked or approvals_present):
+        # Fail closed: a signature no registry vouches for proves only that *someone* held *a* key.
+        report.add("unverifiable", "signatures", "no user registry given: signers cannot be checked against the "
+                                                 "registry's history")
     if records and not any(r.kind == "campaign_finished" for r in records):
         report.warnings.append("no campaign_finished record: the campaign is incomplete or was interrupted")
     deviated = {p.get("criterion_id") for _r, p in _payloads(records, "deviation")}

@@ -141,8 +141,14 @@ def _open_own_campaign(config: pytest.Config):
     views = not config.getoption("--no-views")
     if views and config.pluginmanager.has_plugin("allure_pytest_bdd") and not config.option.allure_report_dir:
         config.option.allure_report_dir = str(campaign_dir / "allure-results")
-    campaign = Campaign.create(paths, campaign_dir, bench_profile=bench_profile, bench_path=bench_path,
-                               acceptance_path=_acceptance_path(config), stages=_stages_asked(config), views=views)
+    try:   # plain pytest signs nothing: a dry run on the simulated bench, refused on a real one
+        campaign = Campaign.create(paths, campaign_dir, bench_profile=bench_profile, bench_path=bench_path,
+                                   acceptance_path=_acceptance_path(config), stages=_stages_asked(config),
+                                   views=views)
+    except MimediQualError as exc:
+        if not any(campaign_dir.iterdir()):
+            campaign_dir.rmdir()
+        raise pytest.UsageError(f"{exc} (plain pytest cannot sign: use mimedi-qual run --user ID)") from None
     config._mimedi_own_campaign = campaign
     config.pluginmanager.register(campaign, "mimedi-campaign")
     return campaign

@@ -45,8 +45,15 @@ def campaign_dir_in(out: Path) -> Path:
 @pytest.mark.campaign
 def test_run_review_approve_verify_then_tamper(project_root, tmp_path, users_env):
     out = tmp_path / "out"
-    proc = cli(project_root, users_env, "run", "--stage", "iq", "--out", str(out), "--executor", "erin.exec")
+    # The executor signs the start with their password (a wrong one: refused, exit 5, nothing created).
+    refused = cli(project_root, users_env, "run", "--stage", "iq", "--out", str(out), "--user", "erin.exec",
+                  "--password-stdin", stdin="not-her-password\n")
+    assert refused.returncode == 5, refused.stdout + refused.stderr
+    assert "wrong_password" in refused.stdout and not out.exists()
+    proc = cli(project_root, users_env, "run", "--stage", "iq", "--out", str(out), "--user", "erin.exec",
+               "--password-stdin", stdin=PASSWORDS["erin.exec"] + "\n")
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "start signed" in proc.stdout
     campaign = campaign_dir_in(out)
     assert (campaign / "summary.pdf").is_file()
 
@@ -71,6 +78,7 @@ def test_run_review_approve_verify_then_tamper(project_root, tmp_path, users_env
     oq = cli(project_root, users_env, "run", "--stage", "oq", "--tags", "URS-OQ-TEMP-002", "--out", str(oq_out),
              "--prerequisite", str(campaign), "--no-views")  # only its record is read
     assert oq.returncode == 0, oq.stdout + oq.stderr
+    assert "EXECUTOR NOT A REGISTERED USER — DRY RUN" in oq.stdout    # no --user: a labelled dry run
     with sqlite3.connect(f"file:{campaign_dir_in(oq_out) / 'evidence.sqlite'}?mode=ro", uri=True) as con:
         (prerequisites,) = con.execute("select json_extract(payload, '$.prerequisites') from records "
                                        "where kind='campaign_started'").fetchone()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,11 @@ class Signers:
     @property
     def registry(self) -> UserRegistry:
         return UserRegistry.load(self.registry_path)
+
+    @functools.cached_property
+    def executor_key(self):
+        """exec.ops's unlocked key: the example campaign's executor signs its start with it."""
+        return self.registry.unlock("exec.ops", PASSWORD, self.keys_dir)
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +51,19 @@ def signers(tmp_path_factory: pytest.TempPathFactory) -> Signers:
 
 @pytest.fixture
 def campaign_dir(tmp_path: Path) -> Path:
-    """A finished example campaign (closed store) with one failed criterion."""
+    """A finished example campaign (closed store) with one failed criterion.
+
+    A dry run: its executor exec.ops did not sign its start (so it holds no signature, and verifies
+    without a registry). :func:`executed_dir` is the same campaign with the start signed.
+    """
     directory = tmp_path / "C-EXAMPLE-0001"
     write_example_campaign(directory).close()
+    return directory
+
+
+@pytest.fixture
+def executed_dir(tmp_path: Path, signers: Signers) -> Path:
+    """The example campaign executed by the registered executor exec.ops, who signed its start."""
+    directory = tmp_path / "C-EXAMPLE-0002"
+    write_example_campaign(directory, executor_key=signers.executor_key).close()
     return directory

@@ -80,9 +80,9 @@ def test_executor_cannot_review_or_approve_own_campaign(campaign_dir: Path, sign
 
 
 def test_executor_may_sign_as_executor_only_for_own_campaign(
-    campaign_dir: Path, signers, tmp_path: Path
+    executed_dir: Path, signers, tmp_path: Path
 ) -> None:
-    with EvidenceStore.open(campaign_dir) as store:
+    with EvidenceStore.open(executed_dir) as store:
         executed = _sign(store, signers, "exec.ops", Role.EXECUTOR, "executed")
         assert executed.payload["role"] == "executor"
     other = tmp_path / "someone-elses-campaign"
@@ -207,9 +207,11 @@ def test_forged_signature_with_an_unregistered_key_is_named(campaign_dir: Path, 
     _rewrite_signature_and_rechain(campaign_dir, review.seq, forge)
     report = verify_campaign(campaign_dir, signers.registry)
     assert [p.detail for p in report.problems] == [
-        "signed with a key that is not the one registered for the user"
+        "signed with a key that is not the one registered for 'rev.one'"
     ]
-    assert verify_campaign(campaign_dir).ok  # without the registry the forgery is invisible: use one
+    # Without a registry the forgery cannot be told from a signature: verify fails closed.
+    unchecked = verify_campaign(campaign_dir)
+    assert [(p.category, p.item) for p in unchecked.problems] == [("unverifiable", "signatures")]
 
 
 def test_signature_moved_onto_other_records_is_named(campaign_dir: Path, signers) -> None:
