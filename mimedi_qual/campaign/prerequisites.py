@@ -20,11 +20,19 @@ EARLIER_STAGE = {"oq": "iq", "pq": "oq"}
 
 def released_stages(campaign_dir: Path) -> tuple[set[str], str]:
     """Stages a campaign released, and a one-line description of its release; ({}, why) if none."""
+    from mimedi_qual.errors import ProfileError
     from mimedi_qual.evidence.store import EvidenceStore, EvidenceStoreError
+    from mimedi_qual.evidence.users import UserRegistry
     from mimedi_qual.evidence.verify import verify_campaign
+    from mimedi_qual.paths import project_paths
 
     try:
-        report = verify_campaign(campaign_dir)
+        # Its signatures are checked against the project's user registry (verify fails closed without one).
+        registry = UserRegistry.load(project_paths().users_registry)
+    except ProfileError as exc:
+        return set(), f"the user registry cannot be trusted: {exc}"
+    try:
+        report = verify_campaign(campaign_dir, registry)
         if not report.ok:
             return set(), f"{campaign_dir} does not verify intact"
         with EvidenceStore.open(campaign_dir) as store:

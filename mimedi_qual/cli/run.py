@@ -20,6 +20,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from mimedi_qual.campaign.exit_codes import ExitCode, describe
@@ -29,7 +30,7 @@ from mimedi_qual.qualification.limits import format_limits, format_number
 
 def _fail(console: Console, message: str, code: ExitCode = ExitCode.BAD_INPUT) -> typer.Exit:
     label = {ExitCode.BENCH_UNAVAILABLE: "bench unavailable", ExitCode.REFUSED: "refused"}.get(code, "error")
-    console.print(f"[bold red]{label}:[/] {message}", highlight=False, soft_wrap=True)
+    console.print(f"[bold red]{label}:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(int(code))
 
 
