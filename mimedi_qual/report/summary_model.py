@@ -151,6 +151,7 @@ class CampaignSummary:
     banners: list[str]
     conclusion: list[str]
     requirements: list[RequirementTrail] = field(default_factory=list)
+    executor: status.ExecutorStatus | None = None
 
     def signatures_in_role(self, role: str) -> list[tuple[Record, dict[str, Any], bool]]:
         """The campaign's signatures given in ``role`` (reviewer, approver, executor), oldest first."""
@@ -244,6 +245,7 @@ def summarise(records: list[Record]) -> CampaignSummary:
     )
     summary.conclusion = conclusion(summary)
     summary.requirements = requirement_trails(records, summary)
+    summary.executor = status.executor_status(records)
     return summary
 
 

@@ -472,7 +472,8 @@ def _requirement_pages(s: CampaignSummary, styles: _Styles, raw_dir: Path | None
     executor and reviewer — the whole trail where an inspector looks for it."""
     st = s.started or {}
     executor = (f"{_text(st.get('executor_printed_name'))} ({_text(st.get('executor_user_id'))}), "
-                f"{utc_display(s.started_utc)} – {utc_display(s.finished_utc)}") if st else NOT_RECORDED
+                f"{utc_display(s.started_utc)} – {utc_display(s.finished_utc)}; {_execution_signature(s)}"
+                if st else NOT_RECORDED)
     story: list = []
     for trail in s.requirements:
         story += [PageBreak(), Paragraph(
@@ -521,6 +522,13 @@ def _requirement_pages(s: CampaignSummary, styles: _Styles, raw_dir: Path | None
             ("Approved by", Paragraph(_signed_text(s, "approver"), styles.cell)),
         ])]
     return story
+
+
+def _execution_signature(s: CampaignSummary) -> str:
+    """Whether the executor signed the campaign's start (a registered user) or it is a labelled dry run."""
+    if s.executor is None or s.executor.dry_run:
+        return "<b>dry run</b>: the start carries no registered executor's signature"
+    return "start signed by the executor (execution signature valid)"
 
 
 def _verdict_markup(verdict: str) -> str:

@@ -35,7 +35,7 @@ def test_oq_temperature_trail_is_on_one_page_and_the_signed_pdf_verifies(project
 
     out = tmp_path / "out"
     run = cli(project_root, env, "run", "--stage", "oq", "--tags", "URS-OQ-TEMP-001", "--out", str(out),
-              "--executor", "erin.exec")
+              "--user", "erin.exec", "--password-stdin", stdin=USERS["erin.exec"][1] + "\n")
     assert run.returncode in (0, 1), run.stdout + run.stderr  # 1: a recorded deviation (e.g. no IQ release)
     (campaign,) = [d for d in out.iterdir() if d.is_dir()]
 
@@ -64,5 +64,6 @@ def test_oq_temperature_trail_is_on_one_page_and_the_signed_pdf_verifies(project
                      "of 1440 readings", "PASS",                                      # result
                      f"record #{acc.seq}",
                      *(f"{f['role']} {f['sha256'][:12]}" for f in acc.payload["raw_files"]),   # raw hashes
-                     "Executed by Erin Exec (erin.exec)", "Reviewed by Rita Review (rita.review)"):
+                     "Executed by Erin Exec (erin.exec)", "start signed by the executor",
+                     "Reviewed by Rita Review (rita.review)"):
         assert expected in page, expected
