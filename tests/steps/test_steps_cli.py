@@ -32,3 +32,7 @@ def test_cli_prints_every_phrase_with_parameters_and_meaning():
         if p.parameters:
             assert "parameters: " + ", ".join(p.parameters) in out
     assert "Given the bench is ready" in " ".join(out.split())
+    # what a judging step measures, per criterion parameter: the unit its criterion must fit
+    flat = " ".join(out.split())
+    assert "judges {criterion_id}: time (s)" in flat            # the alarm annunciation delay
+    assert "judges {criterion_id}: the readings' quantity" in flat

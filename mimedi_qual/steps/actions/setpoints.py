@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from mimedi_qual.errors import CriterionError
 from mimedi_qual.plugin.context import CampaignContext
+from mimedi_qual.qualification.quantities import BY_NAME, to_criterion_unit
 from mimedi_qual.steps.actions.operator import ensure_operator
 
 #: quantity as a scenario names it → the BioreactorProtocol setter
@@ -39,11 +40,17 @@ def set_value(campaign: CampaignContext, quantity: str, value: float) -> None:
 
 
 def set_to_target(campaign: CampaignContext, quantity: str, criterion_id: str) -> None:
-    """Set the ``quantity`` setpoint to the target value of the criterion (an error if it has none)."""
+    """Set the ``quantity`` setpoint to the target value of the criterion (an error if it has none).
+
+    The target is converted from the criterion's unit into the controller's (a target of 310.15 K holds
+    37 °C); a criterion in a unit of another quantity is refused (CriterionError).
+    """
     criterion = campaign.criterion(criterion_id)
     if criterion.target is None:
         raise CriterionError(f"{criterion_id} has no target value to hold")
-    set_value(campaign, quantity, criterion.target)
+    (target,) = to_criterion_unit([criterion.target], criterion.unit, BY_NAME[quantity].unit,
+                                  criterion_id=criterion_id)
+    set_value(campaign, quantity, target)
 
 
 def return_co2_to_ph_loop(campaign: CampaignContext) -> None:
