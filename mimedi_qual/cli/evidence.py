@@ -136,6 +136,10 @@ def verify(
         raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
     if registry_problem:
         report.add("unverifiable", "user registry", registry_problem)
+    else:
+        history = registry.history
+        typer.echo(f"  signers checked against the user registry {path} (history {history.path.name}: "
+                   f"{len(history.entries)} entries, head {history.head_hash[:16]}…)")
     for problem in report.problems:
         typer.echo(f"  {problem}")
     for warning in report.warnings:
