@@ -249,7 +249,10 @@ def _configuration(s: CampaignSummary, styles: _Styles, heading) -> list:
                 ("Environment", ", ".join(f"{k}: {v}" for k, v in (st.get("environment") or {}).items())),
                 ("Harness version / commit", f"{st.get('harness_version', '')} / {st.get('git_commit', '')}"
                  if st else None),
-                ("Evidence record", f"{s.records_total} records, head #{s.head_seq} {s.head_hash}"),
+                ("Evidence record", f"{s.records_total} records, head #{s.head_seq} {s.head_hash}. This PDF is "
+                                    "built over that head and its rebuild is recorded: "
+                                    "mimedi-qual verify <campaign> --pdf <this file> tells whether a copy is "
+                                    "the current build"),
             ],
         ),
     ]
