@@ -113,7 +113,7 @@ class _Styles:
         self.cell = ParagraphStyle("cell", parent=self.body, fontSize=7.5, leading=9)
         self.cell_bold = ParagraphStyle("cellb", parent=self.cell, fontName=bold)
         self.mono = ParagraphStyle("mono", parent=self.cell, fontSize=7)
-        self.hashes = ParagraphStyle("hashes", parent=self.cell, fontSize=5.8, leading=7.2)
+        self.hashes = ParagraphStyle("hashes", parent=self.cell, fontSize=5.6, leading=7)
         self.banner = ParagraphStyle("banner", parent=self.body, fontName=bold, alignment=TA_CENTER)
 
 
@@ -558,7 +558,7 @@ def _appendices(s: CampaignSummary, styles: _Styles) -> list:
               Paragraph("<br/>".join(f"{escape(f.role)}: {escape(f.file or f.sha256)}" for f in result.raw_files)
                         or "<b>no raw file recorded</b>", styles.hashes)]
              for result in s.results for p in (result.payload,)],
-            [13, 33, 24, 110],
+            [13, 38, 22, 107],
         ),
     ]
     if others:
@@ -586,7 +586,9 @@ def _page_decorator(s: CampaignSummary, styles: _Styles, generated_utc: str):
             canvas.setFillColor(colors.HexColor("#b42318"))
             canvas.rect(10 * mm, y - 1.6 * mm, width - 20 * mm, 5.4 * mm, stroke=0, fill=1)
             canvas.setFillColor(colors.white)
-            canvas.setFont(_FONT_BOLD, 8.5)
+            # A long notice is set smaller rather than run off the page.
+            size = min(8.5, 8.5 * (width - 24 * mm) / pdfmetrics.stringWidth(banner, _FONT_BOLD, 8.5))
+            canvas.setFont(_FONT_BOLD, size)
             canvas.drawCentredString(width / 2, y, banner)
             y -= 6.2 * mm
         canvas.setFillColor(colors.HexColor("#4a5563"))
