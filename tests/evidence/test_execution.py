@@ -128,3 +128,29 @@ def test_verify_fails_closed_without_a_registry_or_with_an_unknown_signer(execut
     assert "NOT INTACT" in missing.output
     ok = runner.invoke(app, ["verify", str(executed_dir), "--users", str(signers.registry_path)])
     assert ok.exit_code == 0, ok.output
+
+
+def test_verify_uses_the_projects_registry_not_the_cwds_and_refuses_a_tampered_one(
+        executed_dir, signers, tmp_path, monkeypatch):
+    import shutil
+
+    from mimedi_qual.cli.evidence import register
+    from mimedi_qual.paths import project_paths
+
+    app = typer.Typer()
+    register(app)
+    runner = CliRunner()
+    # A registry that would vouch for exec.ops lies under the current directory (not a project: no features/).
+    cwd = tmp_path / "elsewhere"
+    shutil.copytree(signers.registry_path.parent, cwd / "profiles" / "users")
+    monkeypatch.chdir(cwd)
+    monkeypatch.delenv("MIMEDI_QUAL_USERS", raising=False)
+    result = runner.invoke(app, ["verify", str(executed_dir)])
+    assert str(project_paths().users_registry) in result.output          # the project's, named
+    assert str(cwd / "profiles" / "users") not in result.output
+    # A hand-edited registry (a role given outside the history) cannot vouch for anyone.
+    edited = cwd / "profiles" / "users" / "users.yaml"
+    edited.write_text(edited.read_text().replace("- executor", "- executor\n  - approver", 1))
+    result = runner.invoke(app, ["verify", str(executed_dir), "--users", str(edited)])
+    assert result.exit_code == 1, result.output
+    assert "unverifiable: user registry: cannot be trusted" in result.output and "roles differ" in result.output
