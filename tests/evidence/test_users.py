@@ -192,3 +192,16 @@ def test_user_add_on_the_command_line(cli, tmp_path: Path) -> None:
     result = cli("list", "--users", users)
     assert result.exit_code == 0 and "3 entries" in result.output
     assert re.search(r"eve +Eve +approver .* by ada; active", result.output)
+
+
+def test_a_deactivated_users_earlier_signatures_stay_valid_later_ones_do_not(reg: Reg) -> None:
+    from mimedi_qual.evidence.store import utc_now
+
+    reg.add("rita", [Role.REVIEWER])
+    before = utc_now()
+    deactivate_user(reg.path, reg.keys, user_id="rita", by="ada", by_password=ADMIN_PW, reason="left the site")
+    history = UserRegistry.load(reg.path).history
+    key = history.users["rita"].public_key_ed25519
+    assert history.signer_problem("rita", key, "reviewer", before) is None
+    assert "deactivated" in history.signer_problem("rita", key, "reviewer", utc_now())
+    assert "did not hold the approver role" in history.signer_problem("rita", key, "approver", before)
