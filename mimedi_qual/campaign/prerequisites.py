@@ -1,81 +1,200 @@
-"""Prerequisites of a qualification stage: the earlier stage released (a protocol lists the earlier stage's release among its prerequisites).
+"""Stage gating: a stage runs on its prerequisite stage released, or records that it was not.
 
-OQ may start only when IQ is released, PQ only when OQ is. A campaign that
-runs the earlier stage itself carries it; otherwise the engineer names the
-campaign that released it (``mimedi-qual run --prerequisite DIR``), which must
-verify intact, have met all its criteria and carry an approver's signature.
-What was found is recorded in ``campaign_started`` and shown in the summary
-report; a missing release is stated there, never silently assumed.
+IQ → OQ → PQ (Annex 15 §3–§5: each stage starts once the earlier one is
+approved). OQ's prerequisite is IQ released, PQ's is OQ released. *Released*
+means a campaign the engineer names with ``mimedi-qual run --prerequisite DIR``
+that
 
->>> stage_prerequisites(["oq"], [])
-['OQ requires IQ released: NOT DEMONSTRATED (no prerequisite campaign given)']
+* verifies intact (``mimedi-qual verify``), ran the earlier stage, to its end,
+  on the same bench, under the same protocol id, and
+* carries a valid approver's signature whose release decision releases to
+  the stage that follows it (``approved: release to OQ`` releases IQ; the
+  signature's ``release`` field — ``{decision, to, …}`` — when it has one,
+  otherwise its meaning, and then only if all its criteria were met).
+
+A stage whose prerequisite is not released — not given, given but not
+released, or executed in this same campaign (it cannot have been released
+before this stage started) — still runs, and the campaign records a
+``prerequisite_not_released`` deviation naming the stage: OQ in the same
+campaign as IQ is allowed only with that deviation recorded. Every stage's
+:attr:`StageGate.statement` goes into ``campaign_started.prerequisites``, and
+the summary report prints it::
+
+    >>> [g.statement for g in stage_gates(["oq"], [])]
+    ['OQ requires IQ released: NOT RELEASED — no released IQ campaign given (--prerequisite DIR); OQ runs with a prerequisite_not_released deviation']
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from mimedi_qual.evidence.deviations import Deviation, DeviationCategory, record_deviation
+from mimedi_qual.evidence.store import EvidenceStore
+
+STAGE_ORDER = ("iq", "oq", "pq")
 EARLIER_STAGE = {"oq": "iq", "pq": "oq"}
+#: what a release of each stage is a release *to*
+RELEASED_TO = {"iq": "OQ", "oq": "PQ", "pq": "ROUTINE USE"}
+_MEANING_RELEASE = re.compile(r"\brelease(?:d)?\s+(?:to|for)\s+(oq|pq|routine use)\b", re.IGNORECASE)
 
 
-def released_stages(campaign_dir: Path) -> tuple[set[str], str]:
-    """Stages a campaign released, and a one-line description of its release; ({}, why) if none."""
+@dataclass(frozen=True)
+class Release:
+    """What a prerequisite campaign released: its stages up to the released one, and who released them."""
+
+    campaign_id: str
+    stages: frozenset[str]
+    description: str
+
+
+def _release_of(records) -> tuple[str, str] | None:
+    """``(released to, who/when)`` of the deciding approver signature, or None (not released)."""
+    from mimedi_qual.evidence import status
+
+    stage_release = getattr(status, "stage_release", None)
+    if stage_release is not None:  # signatures carry a release decision
+        decision = stage_release(records)
+        return (decision.to.upper(), decision.statement) if decision.released else None
+    for _record, payload, valid in reversed(status.signatures(records)):
+        release = payload.get("release")
+        if isinstance(release, dict):
+            if valid and payload.get("role") == "approver" and release.get("decision") in ("released", "conditional"):
+                return str(release.get("to", "")).upper(), f"released to {release.get('to')}"
+            continue
+        found = _MEANING_RELEASE.search(str(payload.get("meaning", "")))
+        if valid and payload.get("role") == "approver" and found:
+            who = payload.get("printed_name") or payload.get("user_id", "")
+            return found.group(1).upper(), (f"approved by {who} ({payload.get('utc') or payload.get('signed_utc', '')}): "
+                                            f"\"{payload.get('meaning')}\"")
+    return None
+
+
+def released_by(campaign_dir: Path, *, bench_id: str | None = None, protocol_id: str | None = None,
+                registry_path: Path | None = None) -> Release | str:
+    """What ``campaign_dir`` released, or why it released nothing (a one-line reason).
+
+    Its signatures are checked against the user registry at ``registry_path``
+    (default: the project's); verify fails closed without one.
+    """
     from mimedi_qual.errors import ProfileError
-    from mimedi_qual.evidence.store import EvidenceStore, EvidenceStoreError
+    from mimedi_qual.evidence import status
+    from mimedi_qual.evidence.store import EvidenceStoreError
     from mimedi_qual.evidence.users import UserRegistry
     from mimedi_qual.evidence.verify import verify_campaign
     from mimedi_qual.paths import project_paths
 
     try:
-        # Its signatures are checked against the project's user registry (verify fails closed without one).
-        registry = UserRegistry.load(project_paths().users_registry)
+        registry = UserRegistry.load(registry_path or project_paths().users_registry)
     except ProfileError as exc:
-        return set(), f"the user registry cannot be trusted: {exc}"
+        return f"the user registry cannot be trusted: {exc}"
     try:
-        report = verify_campaign(campaign_dir, registry)
-        if not report.ok:
-            return set(), f"{campaign_dir} does not verify intact"
-        with EvidenceStore.open(campaign_dir) as store:
-            started = store.records(kind="campaign_started")
-            finished = store.records(kind="campaign_finished")
-            approvals = [r.payload for r in store.records(kind="signature")
-                         if r.payload.get("role") == "approver"]
+        if not verify_campaign(campaign_dir, registry).ok:
+            return f"{campaign_dir} does not verify intact"
+        with EvidenceStore.open(campaign_dir, read_only=True) as store:
+            records = store.records()
     except EvidenceStoreError as exc:
-        return set(), f"{campaign_dir}: {exc}"
-    if not started or not finished:
-        return set(), f"{campaign_dir} is not a finished campaign"
-    if finished[-1].payload.get("verdict") != "criteria_met":
-        return set(), f"campaign {started[0].payload['campaign_id']} did not meet all its criteria"
-    if not approvals:
-        return set(), f"campaign {started[0].payload['campaign_id']} has no approver's signature"
-    approval = approvals[-1]
-    stages = {s.lower() for s in started[0].payload["stage"].split("+")}
-    who = approval.get("printed_name") or approval.get("user_id", "")
-    return stages, (f"campaign {started[0].payload['campaign_id']}, approved by {who} "
-                    f"({approval.get('utc') or approval.get('signed_utc', '')})")
+        return f"{campaign_dir}: {exc}"
+    started = next((r.payload for r in records if r.kind == "campaign_started"), None)
+    finished = status.finished(records)
+    if started is None or finished is None:
+        return f"{campaign_dir} is not a finished campaign"
+    name = f"campaign {started.get('campaign_id', campaign_dir.name)}"
+    if bench_id is not None and started.get("bench_id") != bench_id:
+        return f"{name} ran on bench {started.get('bench_id')}, not {bench_id}"
+    if protocol_id is not None and started.get("protocol_id") != protocol_id:
+        return f"{name} ran protocol {started.get('protocol_id')}, not {protocol_id}"
+    release = _release_of(records)
+    if release is None:
+        return f"{name} carries no approver's release"
+    to, description = release
+    if getattr(status, "stage_release", None) is None and finished.get("verdict") != status.CRITERIA_MET:
+        return f"{name} did not meet all its criteria"
+    ran = [s.lower() for s in str(started.get("stage", "")).split("+") if s]
+    last = next((s for s, target in RELEASED_TO.items() if target == to), None)
+    if last is None or last not in ran:
+        return f"{name} released to {to or '?'}, which is not after a stage it ran ({'+'.join(ran).upper()})"
+    stages = frozenset(s for s in ran if STAGE_ORDER.index(s) <= STAGE_ORDER.index(last))
+    return Release(campaign_id=str(started.get("campaign_id", "")), stages=stages,
+                   description=f"{name}, {description}")
 
 
-def stage_prerequisites(stages: list[str], prerequisite_dirs: list[Path]) -> list[str]:
-    """One line per stage that has an earlier stage: how its release is shown."""
+@dataclass(frozen=True)
+class StageGate:
+    """One stage's prerequisite and whether it is released (``released_by``) or why not (``reason``)."""
+
+    stage: str
+    requires: str
+    released_by: str = ""
+    reason: str = ""
+
+    @property
+    def released(self) -> bool:
+        return bool(self.released_by)
+
+    @property
+    def statement(self) -> str:
+        head = f"{self.stage.upper()} requires {self.requires.upper()} released"
+        if self.released:
+            return f"{head}: released by {self.released_by}"
+        return (f"{head}: NOT RELEASED — {self.reason}; {self.stage.upper()} runs with a "
+                f"{DeviationCategory.PREREQUISITE_NOT_RELEASED.value} deviation")
+
+    def as_payload(self) -> dict[str, object]:
+        return {"stage": self.stage.upper(), "requires": self.requires.upper(), "released": self.released,
+                "released_by": self.released_by, "reason": self.reason, "statement": self.statement}
+
+
+def stage_gates(stages: Sequence[str], prerequisite_dirs: Sequence[Path], *, bench_id: str | None = None,
+                protocol_id: str | None = None, registry_path: Path | None = None) -> list[StageGate]:
+    """The gate of every stage run that has a prerequisite, in stage order (arguments: :func:`released_by`)."""
+    stages = [s.lower() for s in stages]
     released: dict[str, str] = {}
     problems: list[str] = []
     for directory in prerequisite_dirs:
-        found, description = released_stages(directory)
-        if not found:
-            problems.append(description)
-        for stage in found:
-            released[stage] = description
-    lines = []
+        found = released_by(Path(directory), bench_id=bench_id, protocol_id=protocol_id, registry_path=registry_path)
+        if isinstance(found, str):
+            problems.append(found)
+            continue
+        for stage in found.stages:
+            released.setdefault(stage, found.description)
+    gates = []
     for stage in stages:
         earlier = EARLIER_STAGE.get(stage)
         if earlier is None:
             continue
+        if earlier in released:
+            gates.append(StageGate(stage, earlier, released_by=released[earlier]))
+            continue
         if earlier in stages:
-            lines.append(f"{stage.upper()} requires {earlier.upper()} released: {earlier.upper()} executed in this "
-                         f"campaign; its release is this campaign's review and approval")
-        elif earlier in released:
-            lines.append(f"{stage.upper()} requires {earlier.upper()} released: released by {released[earlier]}")
+            reason = (f"{earlier.upper()} is executed in this same campaign, so it cannot have been released "
+                      f"before {stage.upper()} started")
+        elif problems:
+            reason = "; ".join(problems)
         else:
-            why = "; ".join(problems) or "no prerequisite campaign given"
-            lines.append(f"{stage.upper()} requires {earlier.upper()} released: NOT DEMONSTRATED ({why})")
-    return lines
+            reason = f"no released {earlier.upper()} campaign given (--prerequisite DIR)"
+        gates.append(StageGate(stage, earlier, reason=reason))
+    return gates
+
+
+def stage_prerequisites(stages: list[str], prerequisite_dirs: list[Path]) -> list[str]:
+    """One statement per stage that has a prerequisite (see :func:`stage_gates`)."""
+    return [gate.statement for gate in stage_gates(stages, prerequisite_dirs)]
+
+
+def record_unreleased_prerequisites(store: EvidenceStore, gates: Sequence[StageGate]) -> list[Deviation]:
+    """A ``prerequisite_not_released`` deviation for every gate that is not released."""
+    return [
+        record_deviation(
+            store, DeviationCategory.PREREQUISITE_NOT_RELEASED,
+            description=f"{gate.stage.upper()} started without {gate.requires.upper()} released: {gate.reason}",
+            expected=(f"{gate.requires.upper()} released by an approver's signature on a campaign named with "
+                      f"--prerequisite, before {gate.stage.upper()} starts"),
+            actual=f"{gate.requires.upper()} not released when {gate.stage.upper()} started",
+            impact=(f"{gate.stage.upper()} results were obtained before {gate.requires.upper()} was released; they "
+                    f"may be used only once {gate.requires.upper()} is released and this deviation is assessed"),
+        )
+        for gate in gates if not gate.released
+    ]

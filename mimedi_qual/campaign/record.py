@@ -7,8 +7,10 @@ face — ``mimedi-qual run`` and plain ``pytest`` — so both leave the same rec
 URS, the acceptance profile given or the default one, its equipment register,
 the process recipes — by path and SHA-256, their hash, valid approvals,
 requirements in scope; a ``protocol_changed`` deviation naming the files if an
-approved protocol exists and this one differs) → ``instrument_identity`` per instrument (as found on the bench,
-with its calibration) → … steps, measurements, scenarios, deviations …
+approved protocol exists and this one differs) → a ``prerequisite_not_released``
+deviation per stage whose earlier stage is not released (:mod:`.prerequisites`)
+→ ``instrument_identity`` per instrument (as found on the bench, with its
+calibration) → … steps, measurements, scenarios, deviations …
 → ``allure_result`` per result file → ``campaign_finished``.
 """
 
@@ -28,7 +30,7 @@ from mimedi_qual.errors import EvidenceError
 from mimedi_qual.evidence.execution import DRY_RUN_LABEL, sign_execution
 from mimedi_qual.evidence.protocol import judging_files, load_approvals, protocol_hash, record_protocol
 from mimedi_qual.evidence.store import EvidenceStore, NotACampaignError
-from mimedi_qual.campaign.prerequisites import stage_prerequisites
+from mimedi_qual.campaign.prerequisites import record_unreleased_prerequisites, stage_gates
 from mimedi_qual.evidence.status import release_decision
 from mimedi_qual.paths import ProjectPaths
 from mimedi_qual.profiles import load_urs
@@ -162,6 +164,8 @@ def record_campaign_start(store: EvidenceStore, *, root: Path, campaign_id: str,
         for req_id, req in load_urs(urs_file).requirements.items():
             if req.stage.lower() in stages:
                 requirements.append({"id": req_id, "text": req.text, "risk": req.risk, "stage": req.stage})
+    gates = stage_gates(stages, list(prerequisite_dirs or []), bench_id=bench.bench.id, protocol_id=document.id,
+                        registry_path=users_file(root))
     paths = judging_files(ProjectPaths.at(root), document.files, acceptance_path)
     digest = protocol_hash(paths, root)
     started = {
@@ -185,7 +189,8 @@ def record_campaign_start(store: EvidenceStore, *, root: Path, campaign_id: str,
         "objective": document.objective,
         "scope": document.scope,
         "system_boundary": document.system_boundary,
-        "prerequisites": stage_prerequisites(stages, list(prerequisite_dirs or [])),
+        "prerequisites": [gate.statement for gate in gates],
+        "stage_gates": [gate.as_payload() for gate in gates],
         "references": document.references,
     }
     if executor.registered:
@@ -203,6 +208,7 @@ def record_campaign_start(store: EvidenceStore, *, root: Path, campaign_id: str,
     approvals = load_approvals(ProjectPaths.at(root).approvals, document.id, document.version)
     record_protocol(store, protocol_id=document.id, protocol_version=document.version, paths=paths,
                     root=root, approvals=approvals, registry=registry, requirements=requirements)
+    record_unreleased_prerequisites(store, gates)
 
 
 def _environment(bench: BenchProfile, acceptance_path: Path) -> dict:

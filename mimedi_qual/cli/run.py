@@ -59,7 +59,9 @@ def run(
     password_stdin: Annotated[bool, typer.Option(
         "--password-stdin", help="read the executor's (--user) password from the first line of stdin")] = False,
     prerequisite: Annotated[list[Path] | None, typer.Option(
-        help="campaign directory that released the earlier stage (IQ for OQ, OQ for PQ); repeatable")] = None,
+        help="campaign directory that released the earlier stage (IQ for OQ, OQ for PQ; verified intact, "
+             "same bench and protocol, an approver's release signature); repeatable. Without one, OQ and PQ run "
+             "with a prerequisite_not_released deviation (also when IQ runs in this same campaign)")] = None,
     details: Annotated[bool, typer.Option(
         "--details", help="also print every scenario and every measurement with its limits")] = False,
     resume: Annotated[Path | None, typer.Option(
@@ -213,8 +215,18 @@ def _print_summary(console, progress, outcome, details: bool = False) -> None:
                       f"{dev.expected[:40]}, actual {dev.actual[:60]}", highlight=False, soft_wrap=True)
     if len(deviations) > MAX_DEVIATION_LINES:
         console.print(f"… and {len(deviations) - MAX_DEVIATION_LINES} more deviation(s): see summary.pdf")
+    from mimedi_qual.evidence.deviations import DeviationCategory
+
+    gating_only = bool(deviations) and all(d.category == DeviationCategory.PREREQUISITE_NOT_RELEASED
+                                           for d in deviations)
+    all_met = (bool(measurements) and all(m["verdict"] == "pass" for m in measurements)
+               and all(o.outcome == "passed" for o in progress.outcomes.values()))
+    deviated = f"[bold red]{len(deviations)} DEVIATION(S)[/]"
+    if gating_only and all_met:  # still exit 1: the stage ran without its prerequisite released
+        deviated = (f"[bold yellow]ALL CRITERIA MET[/], but [bold red]{len(deviations)} DEVIATION(S)[/]: "
+                    f"{', '.join(d.description.split(':')[0] for d in deviations)}")
     verdict = {ExitCode.OK: "[bold green]ALL CRITERIA MET[/]",
-               ExitCode.DEVIATIONS: f"[bold red]{len(deviations)} DEVIATION(S)[/]",
+               ExitCode.DEVIATIONS: deviated,
                ExitCode.BAD_INPUT: "[bold red]BAD INPUT[/]", ExitCode.INTERRUPTED: "[bold yellow]INTERRUPTED[/]",
                ExitCode.HARNESS_ERROR: "[bold red]HARNESS ERROR[/]"}
     _print_protocol(console, records)
@@ -222,7 +234,7 @@ def _print_summary(console, progress, outcome, details: bool = False) -> None:
         if notice != status.SIMULATED_NOTICE:  # the Result line says so
             console.print(f"[bold yellow]{notice}[/]", highlight=False, soft_wrap=True)
     console.print(f"Result: {verdict.get(exit_code, f'[red]ERROR {int(exit_code)}[/]')}"
-                  + (" — simulated bench, engineering dry run" if simulated else ""))
+                  + (" — simulated bench, engineering dry run" if simulated else ""), soft_wrap=True)
     if exit_code == ExitCode.INTERRUPTED:
         console.print("The campaign did not finish: its record stays open (no conclusion, nothing to sign). "
                       f"Finish it with: mimedi-qual run --resume {campaign_dir}", highlight=False, soft_wrap=True)

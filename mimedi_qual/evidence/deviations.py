@@ -2,14 +2,16 @@
 
 A failed acceptance criterion is not just a red test: it is a deviation with an
 id, what was expected, what happened, its impact, and the scenario and URS
-requirements it touches (Annex 15 §2.7–2.8). Four things raise one:
+requirements it touches (Annex 15 §2.7–2.8). These raise one:
 
 * ``criterion_not_met`` — a measurement outside its acceptance limits;
 * ``instrument_fault``  — an instrument that failed, answered nonsense, or is past calibration;
 * ``interruption``      — the campaign process stopped and was resumed;
 * ``protocol_changed``  — the protocol run differs from the approved one (hash mismatch);
 * ``execution_error``   — a step could not be executed as written (undefined step,
-  unusable profile value, harness error): the protocol was not carried out.
+  unusable profile value, harness error): the protocol was not carried out;
+* ``prerequisite_not_released`` — a stage started without its earlier stage released
+  (OQ without IQ, PQ without OQ: :mod:`mimedi_qual.campaign.prerequisites`).
 
 Ids are assigned in order, ``DEV-001``, ``DEV-002``, … from the deviations
 already in the store, so a resumed campaign continues the numbering::
@@ -44,6 +46,7 @@ class DeviationCategory(StrEnum):
     INTERRUPTION = "interruption"
     PROTOCOL_CHANGED = "protocol_changed"
     EXECUTION_ERROR = "execution_error"
+    PREREQUISITE_NOT_RELEASED = "prerequisite_not_released"
 
 
 @dataclass(frozen=True, slots=True)

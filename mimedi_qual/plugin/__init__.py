@@ -6,7 +6,9 @@ What it adds to any pytest run:
   Gherkin scenarios without it stops with a usage error: labgrid's own plugin
   would *skip* such tests, and a campaign could go green having tested nothing.
 * ``--acceptance FILE``, ``--campaign-dir DIR`` (default ``reports/<campaign-id>/``,
-  as ``mimedi-qual run``), ``--no-views``, ``--bench-addresses JSON``.
+  as ``mimedi-qual run``), ``--prerequisite DIR`` (repeatable: the campaign that
+  released the earlier stage, :mod:`mimedi_qual.campaign.prerequisites`),
+  ``--no-views``, ``--bench-addresses JSON``.
 * ``.feature`` files are collected directly (:mod:`.collection`).
 * Gherkin tags ``@URS-...`` become the Allure ``story`` label, with severity
   from the URS risk; the requirement's text (with its risk, stage and module)
@@ -58,6 +60,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="acceptance criteria profile (default: <project>/profiles/acceptance/criteria.yaml)")
     group.addoption("--campaign-dir", metavar="DIR", default=None,
                     help="directory for this campaign's evidence (default: <project>/reports/<campaign-id>/)")
+    group.addoption("--prerequisite", metavar="DIR", action="append", default=[],
+                    help="campaign directory that released the earlier stage (IQ for OQ, OQ for PQ); repeatable. "
+                         "Without it, OQ and PQ record a prerequisite_not_released deviation")
     group.addoption("--no-views", action="store_true", default=False,
                     help="write the campaign record only: no report.html, no summary.pdf")
     group.addoption("--bench-addresses", metavar="JSON", default=None,
@@ -144,7 +149,7 @@ def _open_own_campaign(config: pytest.Config):
     try:   # plain pytest signs nothing: a dry run on the simulated bench, refused on a real one
         campaign = Campaign.create(paths, campaign_dir, bench_profile=bench_profile, bench_path=bench_path,
                                    acceptance_path=_acceptance_path(config), stages=_stages_asked(config),
-                                   views=views)
+                                   views=views, prerequisites=[Path(p) for p in config.getoption("--prerequisite")])
     except MimediQualError as exc:
         if not any(campaign_dir.iterdir()):
             campaign_dir.rmdir()

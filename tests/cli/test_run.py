@@ -48,7 +48,10 @@ def attachments_of(step: dict, campaign_dir: Path) -> dict[str, str]:
 @pytest.mark.campaign
 def test_full_campaign_passes_with_evidence(project_root, tmp_path):
     proc = run_cli(project_root, "--out", str(tmp_path))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # IQ, OQ and PQ in one campaign: every criterion met, and OQ and PQ ran without the earlier stage released
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert ("Result: ALL CRITERIA MET, but 2 DEVIATION(S): OQ started without IQ released, PQ started without "
+            "OQ released") in proc.stdout
     campaign_dir = only_campaign(tmp_path)
     assert proc.stdout.rstrip().splitlines()[-1] == f"Report: {campaign_dir / 'report.html'}"
 

@@ -35,5 +35,6 @@ def test_requirement_passes_on_a_fresh_bench(urs_id: str, tmp_path: Path):
     proc = subprocess.run([sys.executable, "-m", "mimedi_qual.cli.main", "run", "--stage", "oq", "--tags", urs_id,
                            "--out", str(tmp_path), "--no-views"], cwd=ROOT, capture_output=True, text=True,
                           timeout=600)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    assert "ALL CRITERIA MET" in proc.stdout
+    # OQ without a released IQ: every criterion met, and the stage-gating deviation (exit 1) and nothing else
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "Result: ALL CRITERIA MET, but 1 DEVIATION(S): OQ started without IQ released" in proc.stdout

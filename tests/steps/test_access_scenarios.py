@@ -26,7 +26,9 @@ SCENARIOS = 15
 def test_access_scenarios_pass_and_show_attempts_but_no_password(project_root: Path, tmp_path: Path):
     proc = subprocess.run([sys.executable, "-m", "mimedi_qual.cli.main", "run", "--stage", "oq", "--tags", TAGS,
                            "--out", str(tmp_path)], cwd=project_root, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    # OQ without a released IQ: every criterion met, and the stage-gating deviation (exit 1) and nothing else
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "Result: ALL CRITERIA MET, but 1 DEVIATION(S): OQ started without IQ released" in proc.stdout
     campaign = next(d for d in tmp_path.iterdir() if d.is_dir())
     results = [json.loads(p.read_text()) for p in (campaign / "allure-results").glob("*-result.json")]
     assert len(results) == SCENARIOS and all(r["status"] == "passed" for r in results)

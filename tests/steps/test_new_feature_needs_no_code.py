@@ -42,7 +42,9 @@ def test_a_new_feature_file_runs_with_no_code_change(project_root: Path, tmp_pat
     proc = subprocess.run([sys.executable, "-m", "mimedi_qual.cli.main", "run", "--stage", "oq",
                            "--tags", "URS-OQ-NEW-001", "--out", str(tmp_path / "out")],
                           cwd=project, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    # OQ without a released IQ: every criterion met, and the stage-gating deviation (exit 1) and nothing else
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "Result: ALL CRITERIA MET, but 1 DEVIATION(S): OQ started without IQ released" in proc.stdout
     campaign = next((tmp_path / "out").iterdir())
     assert '"criterion_id": "OQ-TEMP-ACC"' in (campaign / "measurements.jsonl").read_text()
     names = [json.loads(p.read_text())["name"] for p in (campaign / "allure-results").glob("*-result.json")]
