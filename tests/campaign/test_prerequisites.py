@@ -15,9 +15,10 @@ import pytest
 from mimedi_qual.campaign.prerequisites import record_unreleased_prerequisites, released_by, stage_gates
 from mimedi_qual.campaign.record import record_campaign_start
 from mimedi_qual.evidence.deviations import DeviationCategory, deviations_from_records
+from mimedi_qual.evidence.execution import sign_execution
 from mimedi_qual.evidence.protocol import approve_protocol
 from mimedi_qual.evidence.signatures import sign_campaign
-from mimedi_qual.evidence.store import EvidenceStore
+from mimedi_qual.evidence.store import EvidenceStore, utc_now
 from mimedi_qual.evidence.users import Role, UserRegistry, create_user
 from mimedi_qual.paths import ProjectPaths
 from mimedi_qual.profiles import load_bench
@@ -59,11 +60,12 @@ def iq_campaign(directory: Path, signers: Signers, *, bench_id: str = BENCH, rel
     approval = approve_protocol(signers.registry, signers.keys, user_id="appr.one", password=PASSWORD,
                                 protocol_id=PROTOCOL, protocol_version="0.1", manifest=manifest)
     with EvidenceStore.create(directory) as store:
-        store.append("campaign_started", {
+        executor_key = signers.registry.unlock("exec.ops", PASSWORD, signers.keys)
+        store.append("campaign_started", sign_execution({  # the executor signs the start, as `run --user` does
             "campaign_id": directory.name, "stage": "IQ", "protocol_id": PROTOCOL, "protocol_version": "0.1",
             "protocol_hash": approval.protocol_hash, "bench_profile": "profiles/benches/lab2-03.yaml",
             "bench_simulated": False, "bench_id": bench_id, "executor_user_id": "exec.ops",
-            "executor_printed_name": "Erin Executor"})
+            "executor_printed_name": "Erin Executor", "executor_signed_utc": utc_now()}, executor_key))
         store.append("protocol", {"protocol_id": PROTOCOL, "version": "0.1", "protocol_hash": approval.protocol_hash,
                                   "files": [{"path": p, "sha256": s} for p, s in manifest],
                                   "approvals": [approval.to_payload()]})
