@@ -246,8 +246,15 @@ def record_instruments(store: EvidenceStore, bench) -> None:
         })
 
 
-def record_campaign_finish(store: EvidenceStore) -> dict:
-    """campaign_finished: the executor's conclusion and recommendation (decided in :mod:`.status`)."""
-    payload = release_decision(store.records()).as_payload()
+def end_time_utc() -> str:
+    """Now, as a campaign's end time is written: UTC, ISO 8601, to the second, ``Z`` (``2026-12-02T14:17:18Z``)."""
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def record_campaign_finish(store: EvidenceStore, *, finished_utc: str | None = None) -> dict:
+    """campaign_finished: the executor's conclusion and recommendation (decided in :mod:`.status`) and
+    ``finished_utc``, the campaign's one end time (the views were given the same value before this record
+    was written, because the Allure results they write are recorded first)."""
+    payload = {**release_decision(store.records()).as_payload(), "finished_utc": finished_utc or end_time_utc()}
     store.append("campaign_finished", payload)
     return payload

@@ -122,12 +122,14 @@ class Campaign:
             self.store.close()
             return None
         try:
+            # The campaign's one end time: decided once, written into campaign_finished, and shown by every
+            # view (Allure environment and executor, campaign.json, the PDF) from that same value.
+            finished_utc = campaign_record.end_time_utc()
             if self.views:
                 results = self._collect_results(results_dir)
-                finished_utc = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
                 self.view_files = write_report(self.store, self.paths, results, finished_utc)
                 record_allure_results(self.store)
-            self.closed = campaign_record.record_campaign_finish(self.store)
+            self.closed = campaign_record.record_campaign_finish(self.store, finished_utc=finished_utc)
             if self.views:
                 finish_views(self.store, self.view_files)
         finally:

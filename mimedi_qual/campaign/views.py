@@ -68,7 +68,11 @@ def _version(dist: str) -> str:
 
 
 def allure_environment(store: EvidenceStore, finished_utc: str) -> dict[str, str]:
-    """The Allure report's Environment tab, from the campaign record."""
+    """The Allure report's Environment tab (and ``campaign.json``), from the campaign record.
+
+    ``finished_utc`` is the campaign's end time as ``campaign_finished`` records it
+    (``record_campaign_finish(store, finished_utc=…)``, written after these files).
+    """
     records = store.records()
     started = next((r for r in records if r.kind == "campaign_started"), None)
     s = started.payload if started else {}
@@ -113,7 +117,7 @@ def write_report(store: EvidenceStore, paths: ProjectPaths, results_dir: Path, f
     views = Views()
     environment = allure_environment(store, finished_utc)
     write_environment(results_dir, environment)
-    write_executor(results_dir, environment["Executor"], environment["Campaign"])
+    write_executor(results_dir, environment["Executor"], f"{environment['Campaign']} (finished {finished_utc})")
     write_categories(results_dir)
     (store.campaign_dir / CAMPAIGN_JSON).write_text(json.dumps(environment, indent=2), encoding="utf-8")
     allure = find_allure(paths.tools)

@@ -226,7 +226,9 @@ def summarise(records: list[Record]) -> CampaignSummary:
         started=started_payload,
         started_utc=started[0][0].utc if started else "",
         finished=finished[-1][1] if finished else None,
-        finished_utc=finished[-1][0].utc if finished else "",
+        # The campaign's end time as campaign_finished states it (the value every view prints); the record's
+        # own time for a record written before it carried one.
+        finished_utc=(finished[-1][1].get("finished_utc") or finished[-1][0].utc) if finished else "",
         protocol=protocol,
         protocol_approvals=approvals,
         instruments=[p for _r, p in _payloads(records, "instrument_identity")],
