@@ -25,7 +25,7 @@ from rich.table import Table
 
 from mimedi_qual.campaign.exit_codes import ExitCode, describe
 from mimedi_qual.paths import project_paths
-from mimedi_qual.qualification.limits import format_limits, format_number
+from mimedi_qual.qualification.result_text import clocks_summary_text, result_text
 
 
 def _fail(console: Console, message: str, code: ExitCode = ExitCode.BAD_INPUT) -> typer.Exit:
@@ -207,6 +207,13 @@ def _print_summary(console, progress, outcome, details: bool = False) -> None:
         table.add_row(stage_name, f"[{colour}]{passed}/{len(outcomes)}[/]", f"{met}/{len(judged)}",
                       ", ".join(bad)[:60] or "-")
     console.print(table)
+    clocks = clocks_summary_text([m.get("series_clocks") or {} for m in measurements])
+    if clocks:
+        console.print(f"Clocks: {clocks}", highlight=False, soft_wrap=True)
+    finished = next((r for r in reversed(records) if r.kind == "campaign_finished"), None)
+    if finished is not None:
+        console.print(f"Finished: {finished.payload.get('finished_utc') or finished.utc} (UTC, campaign_finished)",
+                      highlight=False, soft_wrap=True)
 
     for error in progress.collection_errors:
         console.print(f"[red]collection error:[/] {error}", highlight=False)
@@ -261,13 +268,15 @@ def _print_details(console, progress, measurements: list[dict]) -> None:
         table.add_row(o.stage, ", ".join(o.urs), o.name, f"[{style[o.outcome]}]{o.outcome}[/]")
     console.print(table)
     mt = Table(title="Measurements against acceptance criteria")
-    for col in ("criterion", "value", "limits", "instrument", "verdict"):
-        mt.add_column(col)
+    for col in ("criterion", "result (statistic = value)", "acceptance (source)", "instrument", "verdict"):
+        mt.add_column(col, overflow="fold")  # fold, never cut: ids, values and sources are read whole
     for m in measurements:
-        limits = format_limits(m["low"], m["high"], m["unit"], expected=m.get("expected") or "")
-        value = f"{format_number(m['value'])} {m['unit']}".strip()[:40]
-        verdict = "[green]PASS[/]" if m["verdict"] == "pass" else "[red]FAIL[/]"
-        mt.add_row(m["criterion_id"], value, limits, m["instrument"], verdict)
+        text = result_text(m)  # the one formatter every view uses
+        verdict = "[green]PASS[/]" if text.verdict == "PASS" else "[red]FAIL[/]"
+        mt.add_row(escape(text.criterion_id), escape(text.actual),
+                   f"{escape(text.acceptance)}\n[dim]{escape(text.source)}[/]",
+                   escape(text.instrument) + ("" if m.get("resolution") is None else f"\n[dim]{escape(text.resolution)}[/]"),
+                   verdict)
     console.print(mt)
 
 

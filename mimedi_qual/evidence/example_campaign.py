@@ -19,6 +19,7 @@ afterwards, from reviewers (``mimedi-qual sign``).
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -127,20 +128,30 @@ def write_example_campaign(
             store.append("step", Step(feature=FEATURE, scenario=scenario, keyword=keyword, text=text,
                                       status="passed", urs=urs, duration_s=0.01))
         unit = "°C" if criterion == "OQ-TEMP-ACC" else "s"
-        # The series file as a campaign writes it: instrument and units named, both clocks per reading.
+        # The series file as a campaign writes it: instrument and units named, instrument, serial and both
+        # clocks on every reading (a real bench: bench time is wall time).
         raw = "\n".join(
             ["# series: ref-thermometer readings", "# instrument: ref-thermometer (Fluke 1524, serial B48213)",
-             f"bench_time_s,elapsed_s,utc,value [{unit}]"]
-            + [f"{i * 600},{i * 600},2026-11-21T10:{i:02d}:00.000000Z,{v}" for i, v in enumerate(series)]) + "\n"
+             f"instrument,serial,bench_time_s,elapsed_s,utc,value [{unit}]"]
+            + [f"ref-thermometer,B48213,{i * 600},{i * 600},2026-11-21T10:{i * 10:02d}:00.000000Z,{v}"
+               for i, v in enumerate(series)]) + "\n"
+        clocks = {"bench_clock": "wall", "bench_start_s": 0.0, "bench_end_s": 600.0 * (len(series) - 1),
+                  "utc_start": "2026-11-21T10:00:00.000000Z",
+                  "utc_end": f"2026-11-21T10:{(len(series) - 1) * 10:02d}:00.000000Z",
+                  "wall_span_s": 600.0 * (len(series) - 1), "acceleration": 1.0 if len(series) > 1 else None}
         worst = max(series)
         passed = (low is None or min(series) >= low) and (high is None or worst <= high)
+        band = criterion == "OQ-TEMP-ACC"
         record_measurement(
             store,
             {"criterion_id": criterion, "description": scenario, "value": worst, "unit": unit, "low": low,
              "high": high, "verdict": "pass" if passed else "fail", "instrument": "ref-thermometer",
-             "source": "URS (ours)", "statistics": {"n": len(series), "max": worst}},
+             "source": "URS (ours)", "statistics": {"n_samples": float(len(series)), "max": worst},
+             "statistic": "max" if len(series) > 1 else "single reading", "n_readings": len(series),
+             "kind": "band" if band else "max", "target": 37.0 if band else None, "tolerance": 0.5 if band else None,
+             "resolution": 0.01 if band else None, "acceptance_profile": "profiles/acceptance/oq.yaml v1.0"},
             context=MeasurementContext(scenario=scenario, feature=FEATURE, urs=urs),
-            series=RawSeries(raw.encode(), label=f"{criterion} series"),
+            series=RawSeries(raw.encode(), label=f"{criterion} series", clocks=clocks if len(series) > 1 else None),
         )
         store.append("scenario", ScenarioResult(feature=FEATURE, scenario=scenario, urs=urs,
                                                 status="passed" if passed else "failed", duration_s=0.1))
@@ -168,6 +179,7 @@ def write_example_campaign(
                 deviations=len(store.records(kind="deviation")),
                 conclusion="Temperature control meets the URS" if not failed else "See DEV-001",
                 recommendation="Release to PQ" if not failed else "Do not release until DEV-001 is closed",
+                finished_utc=datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
             ),
         )
     return store

@@ -10,7 +10,8 @@ it returns:
    file an inspector can open;
 3. the ``measurement`` record is appended, naming all of them by SHA-256:
    ``raw_sha256`` (the JSON), ``raw_series_sha256``, ``plot_sha256`` and the
-   list ``raw_files`` (role, file in ``raw/``, SHA-256).
+   list ``raw_files`` (role, file in ``raw/``, SHA-256); with a series, its
+   ``series_clocks`` too (bench time against UTC wall time, start and end).
 
 The views (Allure attachments, ``measurements.jsonl``, the summary PDF) read
 what :func:`record_measurement` returns or what the store holds; none of them
@@ -54,11 +55,14 @@ class MeasurementContext:
 
 @dataclass(frozen=True)
 class RawSeries:
-    """The raw series a measurement judged (CSV bytes) and its plot (PNG bytes, or None when not plottable)."""
+    """The raw series a measurement judged (CSV bytes), its plot (PNG bytes, or None when not plottable)
+    and how its two clocks relate (``clocks``: bench start/end, UTC start/end, acceleration — recorded as
+    the measurement's ``series_clocks``)."""
 
     csv: bytes
     plot_png: bytes | None = None
     label: str = "series"
+    clocks: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,7 @@ def record_measurement(store: EvidenceStore, measurement: Mapping[str, Any], *,
         "method": measurement.get("method") or context.method,
         **({"raw_series_sha256": files[ROLE_SERIES].sha256} if ROLE_SERIES in files else {}),
         **({"plot_sha256": files[ROLE_PLOT].sha256} if ROLE_PLOT in files else {}),
+        **({"series_clocks": dict(series.clocks)} if series is not None and series.clocks else {}),
     })
     json_bytes = json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8")
     name = f"measurement {criterion_id}: {str(measurement.get('verdict', '')).upper()}"

@@ -193,6 +193,18 @@ class Measurement(_Payload):
     statistics: dict[str, Any] = Field(default_factory=dict, description="e.g. mean, min, max, n of a series")
     raw_sha256: str | None = Field(None, description="sha256 returned by EvidenceStore.store_raw")
     taken_at_utc: str | None = None
+    statistic: str = Field("", examples=["min", "mean", "single reading", "time to band"],
+                           description="what value is, over n_readings readings")
+    n_readings: int | None = None
+    kind: str = Field("", description="the criterion's kind: band, max, min, exact")
+    target: float | None = Field(None, description="a band's nominal value, as the profile states it")
+    tolerance: float | None = Field(None, description="a band's tolerance, as the profile states it")
+    resolution: float | None = Field(None, description="the instrument's resolution in unit (bench profile)")
+    acceptance_profile: str = Field("", examples=["profiles/acceptance/criteria.yaml v0.2"])
+    not_reached_within_s: float | None = Field(None, description="value None: never reached within this window")
+    result_text: str = Field("", description="the result as every view writes it (qualification.result_text)")
+    series_clocks: dict[str, Any] = Field(default_factory=dict,
+                                          description="bench start/end s, UTC start/end, acceleration of a series")
 
 
 class InjectedFault(_Payload):
@@ -217,6 +229,7 @@ class CampaignFinished(_Payload):
     deviations: int
     conclusion: str = ""
     recommendation: str = Field("", examples=["Release to PQ", "Conditional release: see DEV-002"])
+    finished_utc: str = Field("", description="the campaign's one end time, as every view prints it")
 
 
 class AuditEvent(_Payload):

@@ -6,11 +6,12 @@ reaches a number: ``campaign.criterion("OQ-TEMP-ACC")``.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mimedi_qual.errors import CriterionError
+from mimedi_qual.errors import CriterionError, MimediQualError
 from mimedi_qual.lab.bench import Bench
 from mimedi_qual.profiles import load_process
 from mimedi_qual.profiles.acceptance import AcceptanceProfile, Criterion
@@ -54,9 +55,31 @@ class CampaignContext:
         idn = self.recorder.instrument_idn(name) if self.recorder is not None else ""
         return InstrumentId(name, identity.manufacturer, identity.model, identity.serial, idn)
 
+    @property
+    def acceptance_profile_id(self) -> str:
+        """The acceptance profile in use, as results name it: its path in the project and its version."""
+        path = self.acceptance_path
+        try:
+            path = path.resolve().relative_to(self.profiles_dir.resolve().parent)
+        except ValueError:
+            pass
+        version = getattr(self.acceptance, "version", None)
+        return f"{path} v{version}" if version else str(path)
+
+    def resolution_of(self, instrument: str, unit: str) -> float | None:
+        """The instrument's resolution in ``unit`` as its bench profile states it (None: not stated)."""
+        try:
+            entry = self.bench.register_entry(instrument)
+        except MimediQualError:  # not a bench instrument (a result the harness computed): no resolution
+            return None
+        return (getattr(entry, "resolution", None) or {}).get(unit) if unit else None
+
     def record(self, measurement: Measurement, series: Series | None = None) -> Measurement:
         """Record the judged measurement, with the series it judged, and show it on the running step.
 
+        The measurement is completed first with what the campaign knows: the
+        instrument's resolution in the criterion's unit (bench profile), the
+        acceptance profile's id, and which clock the series' bench time is.
         The raw series (CSV) and its plot, then the measurement's own JSON,
         are stored as raw files and the measurement record naming them is
         appended to the evidence store — durable before this returns. The
@@ -64,11 +87,17 @@ class CampaignContext:
         (the record's payload) and the Allure attachments of the running step
         (the stored bytes: measurement JSON, verdict line, series CSV, plot).
         """
+        measurement = dataclasses.replace(
+            measurement, resolution=self.resolution_of(measurement.instrument, measurement.unit),
+            acceptance_profile=measurement.acceptance_profile or self.acceptance_profile_id)
+        if series is not None and not series.bench_clock:
+            series.bench_clock = "virtual" if self.bench.profile.clock == "simulated" else "wall"
         if self.recorder is None:  # no evidence store (a bare step test): the plain view only
-            append_measurement_line(self.campaign_dir, {"scenario": "", **measurement.as_dict()})
+            append_measurement_line(self.campaign_dir, {"scenario": "", **measurement.as_dict(),
+                                                        "result_text": measurement.summary()})
             return measurement
         recorded = self.recorder.record_measurement(measurement, series)
         append_measurement_line(self.campaign_dir, recorded.payload)
         with self.recorder.showing_record():
-            attach_recorded_measurement(recorded, measurement.summary())
+            attach_recorded_measurement(recorded, recorded.payload.get("result_text") or measurement.summary())
         return measurement

@@ -36,7 +36,7 @@ from mimedi_qual.evidence.deviations import DeviationCategory, record_deviation
 from mimedi_qual.evidence.measurements import MeasurementContext, RawSeries, RecordedMeasurement
 from mimedi_qual.evidence.measurements import record_measurement as record_measurement_evidence
 from mimedi_qual.evidence.store import EvidenceStore
-from mimedi_qual.qualification.limits import format_number
+from mimedi_qual.qualification.result_text import result_text
 from mimedi_qual.qualification.measurement import Measurement
 from mimedi_qual.qualification.series import Series
 from mimedi_qual.report.plots import series_plot_png
@@ -176,7 +176,7 @@ class EvidenceRecorder:
             record_deviation(
                 self.store, DeviationCategory.CRITERION_NOT_MET,
                 description=f"{m['criterion_id']} not met in '{sc.name}': {m.get('description', '')}",
-                expected=m["expected"], actual=f"{format_number(m['value'])} {m['unit']}".strip(),
+                expected=result_text(m).acceptance, actual=result_text(m).actual,
                 impact=f"acceptance criterion {m['criterion_id']} not demonstrated; "
                        f"requirement(s) {', '.join(sc.urs) or '-'} not verified",
                 scenario=sc.name, urs=sc.urs, criterion_id=m["criterion_id"],
@@ -228,8 +228,10 @@ class EvidenceRecorder:
         if series is not None:
             plot = series_plot_png(series, title=f"{measurement.criterion_id}: {measurement.description}",
                                    low=measurement.low, high=measurement.high, unit=measurement.unit)
-            raw_series = RawSeries(series.to_csv(), plot, label=series.label)
-        judged = {**measurement.as_dict(), "expected": measurement.limits_text}
+            raw_series = RawSeries(series.to_csv(), plot, label=series.label, clocks=series.clocks())
+        text = result_text(measurement.as_dict())
+        # The record carries the result as every view writes it (result_text), beside the fields it is made of.
+        judged = {**measurement.as_dict(), "expected": text.acceptance, "result_text": text.line}
         recorded = record_measurement_evidence(self.store, judged, context=context, series=raw_series)
         if sc is not None and measurement.verdict != "pass":
             sc.failed_measurements.append(recorded.payload)

@@ -69,6 +69,18 @@ class Instrument(StrictModel):
     identity: Identity
     calibration: Calibration | None = None
     timeout_s: float = Field(default=5.0, gt=0)
+    #: The smallest step the instrument reports, per unit it reports in (units written as the acceptance
+    #: criteria write them): ``{"°C": 0.0001}``. A measured value is shown rounded to it; a unit not listed
+    #: (a derived time, count or percentage) is shown with 6 significant digits.
+    resolution: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("resolution")
+    @classmethod
+    def _resolution_positive(cls, value: dict[str, float]) -> dict[str, float]:
+        for unit, step in value.items():
+            if not step > 0:
+                raise ValueError(f"resolution in {unit!r} must be a positive number, got {step!r}")
+        return value
 
     @field_validator("address")
     @classmethod

@@ -40,7 +40,7 @@ from typing import Any
 from mimedi_qual.evidence import status
 from mimedi_qual.evidence.deviations import Deviation, deviations_from_records
 from mimedi_qual.evidence.store import Record
-from mimedi_qual.qualification.limits import format_limits, format_number
+from mimedi_qual.qualification.result_text import result_text
 from mimedi_qual.qualification.protocol import stage_of
 
 #: The section's element ids; a rebuild replaces everything between the two markers.
@@ -171,20 +171,13 @@ class QaReview:
 
 
 def actual_text(payload: dict[str, Any]) -> str:
-    """The measured value with its unit and, when a series was judged, which statistic of how many readings."""
-    value = f"{format_number(payload.get('value'))} {payload.get('unit', '')}".strip()
-    stats = payload.get("statistics") or {}
-    statistic = payload.get("statistic") or stats.get("statistic")
-    n = stats.get("n") or stats.get("n_samples") or stats.get("count")
-    if statistic and n:
-        return f"{value} ({statistic} of {int(n):,} readings)"
-    if n and n != 1:
-        return f"{value} (worst of {int(n):,} readings)"
-    return value
+    """Which statistic of how many readings, and the value at the instrument's resolution (result_text)."""
+    return result_text(payload).actual
 
 
 def expected_text(payload: dict[str, Any]) -> str:
-    return payload.get("expected") or format_limits(payload.get("low"), payload.get("high"), payload.get("unit", ""))
+    """The criterion as its profile states it (result_text)."""
+    return result_text(payload).acceptance
 
 
 def qa_review(records: Sequence[Record]) -> QaReview:
@@ -199,7 +192,7 @@ def qa_review(records: Sequence[Record]) -> QaReview:
     not_met = [
         ResultNotMet(criterion=p.get("criterion_id", ""), description=p.get("description", ""),
                      expected=expected_text(p), actual=actual_text(p), instrument=p.get("instrument", ""),
-                     scenario=p.get("scenario", ""), source=p.get("source", ""),
+                     scenario=p.get("scenario", ""), source=result_text(p).source,
                      deviation=dev_for.get((p.get("criterion_id", ""), p.get("scenario", "")), ""))
         for p in (r.payload for r in records if r.kind == "measurement") if p.get("verdict") != "pass"
     ]

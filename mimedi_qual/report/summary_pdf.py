@@ -64,7 +64,7 @@ from reportlab.pdfgen import canvas as pdf_canvas
 from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from mimedi_qual.evidence.store import RAW_DIR_NAME, EvidenceStore, Record
-from mimedi_qual.qualification.limits import format_limits, format_number
+from mimedi_qual.qualification.result_text import clocks_summary_text, clocks_text, result_text
 from mimedi_qual.evidence import status
 from mimedi_qual.report.summary_model import (
     NOT_RECORDED,
@@ -132,16 +132,6 @@ def utc_display(iso_utc: str | None) -> str:
     except ValueError:
         return escape(iso_utc)
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _number(value: Any) -> str:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return format_number(value)
-    return _text(value)
-
-
-def _limits(p: dict[str, Any]) -> str:
-    return format_limits(p.get("low"), p.get("high"), p.get("unit", ""), expected=p.get("expected") or "")
 
 
 def _table(styles: _Styles, header: list[str], rows: list[list[Any]], widths_mm: list[float]) -> Table:
@@ -246,6 +236,8 @@ def _configuration(s: CampaignSummary, styles: _Styles, heading) -> list:
                  if st else None),
                 ("Started / finished", f"{utc_display(s.started_utc)} / {utc_display(s.finished_utc)}"),
                 ("Time source", st.get("time_source")),
+                ("Bench clock against wall clock", clocks_summary_text(
+                    [r.payload.get("series_clocks") or {} for r in s.results]) or None),
                 ("Environment", ", ".join(f"{k}: {v}" for k, v in (st.get("environment") or {}).items())),
                 ("Harness version / commit", f"{st.get('harness_version', '')} / {st.get('git_commit', '')}"
                  if st else None),
@@ -381,15 +373,9 @@ PLOT_HEIGHT_MM = PLOT_WIDTH_MM * 3.2 / 9
 
 
 def _result_value(p: dict[str, Any]) -> str:
-    """The result as measured: value and unit, and which statistic of how many readings it is."""
-    value = f"{_number(p.get('value'))} {p.get('unit', '')}".strip()
-    statistics = p.get("statistics") if isinstance(p.get("statistics"), dict) else {}
-    n = statistics.get("n_samples", statistics.get("n"))
-    named = next((k for k in ("min", "max", "mean", "p99") if k in statistics
-                  and isinstance(p.get("value"), (int, float)) and statistics[k] == p.get("value")), "")
-    if named and n:
-        return f"{named} {value} of {format_number(n)} readings"
-    return value
+    """The result as measured: which statistic of how many readings, and the value at the instrument's
+    resolution with its unit (or "never reached within …") — as every view writes it (result_text)."""
+    return result_text(p).actual
 
 
 def _instrument_text(criterion: CriterionTrail) -> str:
@@ -495,11 +481,14 @@ def _requirement_pages(s: CampaignSummary, styles: _Styles, raw_dir: Path | None
                 styles,
                 ["Criterion", "Expected (source)", "Instrument / calibration", "Result", "Record / raw files"],
                 [[f"<b>{_text(c.payload.get('criterion_id'))}</b><br/>{_text(c.payload.get('description'))}",
-                  f"{escape(c.payload.get('expected') or _limits(c.payload))}<br/>"
-                  f"<i>source:</i> {_text(c.payload.get('source'))}",
+                  f"{escape(result_text(c.payload).acceptance)}<br/>"
+                  f"<i>source:</i> {escape(result_text(c.payload).source)}",
                   _instrument_text(c),
                   f"{escape(_result_value(c.payload))}<br/>{_verdict_markup(str(c.payload.get('verdict', '?')))}"
-                  f"<br/>{utc_display(c.payload.get('taken_at_utc') or c.result.record.utc)}",
+                  f"<br/>{utc_display(c.payload.get('taken_at_utc') or c.result.record.utc)}"
+                  f"<br/><font size=6>{escape(result_text(c.payload).resolution)}"
+                  + (f"; clocks: {escape(clocks_text(c.payload.get('series_clocks')))}"
+                     if c.payload.get("series_clocks") else "") + "</font>",
                   Paragraph(f"record #{c.result.record.seq}<br/>{_raw_short(c)}", styles.mono)]
                  for c in trail.criteria],
                 [33, 36, 40, 36, 35])]

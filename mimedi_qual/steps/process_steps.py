@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pytest_bdd import given, parsers, then, when
 
 from mimedi_qual.plugin.context import CampaignContext
-from mimedi_qual.qualification.measurement import judge_series, judge_value
+from mimedi_qual.qualification.measurement import judge_series, judge_time_to, judge_value
 from mimedi_qual.qualification.quantities import (
     BY_NAME,
     COUNT,
@@ -81,15 +81,20 @@ def run_recipe(campaign: CampaignContext, recipe_name: str, instrument: str) -> 
 @then(parsers.parse("the time to reach the band of {band_id} meets {criterion_id}"))
 @judges(criterion_id=TIME_MIN, band_id=TEMPERATURE)
 def time_to_band(campaign: CampaignContext, process_run: ProcessRun, band_id: str, criterion_id: str) -> None:
-    """Minutes from the start of the run to the first reading inside the band."""
+    """Minutes from the start of the run to the first reading inside the band.
+
+    Never inside the band during the run: "never reached within" the run's
+    duration, a failed result (never a NaN)."""
     band = campaign.criterion(band_id)
     temperatures = process_run.temperatures
     low, high = band_in_unit(band.low, band.high, band.unit, temperatures.unit, criterion_id=band_id)
     reached = next((t for t, value in zip(temperatures.elapsed_s, temperatures.values)
                     if low <= value <= high), None)
-    minutes = float("nan") if reached is None else reached / SECONDS_PER_MINUTE
-    measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id),
-                                              minutes, process_run.instrument), series=temperatures)
+    minutes = None if reached is None else reached / SECONDS_PER_MINUTE
+    measurement = campaign.record(judge_time_to(
+        criterion_id, campaign.criterion(criterion_id), minutes, window_s=max(temperatures.elapsed_s, default=0.0),
+        instrument=process_run.instrument, statistic=f"time to reach the band of {band_id}",
+        n_readings=len(temperatures.values)), series=temperatures)
     expect_met(measurement)
 
 

@@ -24,7 +24,7 @@ import statistics
 from pytest_bdd import parsers, then, when
 
 from mimedi_qual.plugin.context import CampaignContext
-from mimedi_qual.qualification.measurement import judge_series, judge_value
+from mimedi_qual.qualification.measurement import judge_series, judge_time_to, judge_value
 from mimedi_qual.qualification.quantities import (
     BY_NAME,
     READINGS,
@@ -77,14 +77,19 @@ def every_reading_meets(campaign: CampaignContext, readings: Series, criterion_i
 def mean_reading_meets(campaign: CampaignContext, readings: Series, criterion_id: str) -> None:
     """The mean of the samples inside the criterion's limits (for quantities judged on average)."""
     criterion = campaign.criterion(criterion_id)
-    measurement = judge_value(criterion_id, criterion, statistics.fmean(readings.values), readings.instrument.name)
-    expect_met(campaign.record(measurement, series=readings))
+    measurement = campaign.record(judge_value(criterion_id, criterion, statistics.fmean(readings.values),
+                                              readings.instrument.name, statistic="mean",
+                                              n_readings=len(readings.values)), series=readings)
+    expect_met(measurement)
 
 
 @then(parsers.parse("the time to return to the band of {band_id} meets {criterion_id}"))
 @judges(criterion_id=TIME_MIN, band_id=READINGS)
 def time_to_return(campaign: CampaignContext, readings: Series, band_id: str, criterion_id: str) -> None:
-    """Minutes from the first reading to the reading after which every reading stays in the band."""
+    """Minutes from the start of the sampling to the reading after which every reading stays in the band.
+
+    Still outside the band at the last reading: "never reached within" the
+    series' duration, a failed result (never a NaN)."""
     band = campaign.criterion(band_id)
     low, high = band_in_unit(band.low, band.high, band.unit, readings.unit, criterion_id=band_id)
     samples = list(zip(readings.elapsed_s, readings.values))
@@ -95,11 +100,13 @@ def time_to_return(campaign: CampaignContext, readings: Series, band_id: str, cr
     if last_outside is None:
         minutes = 0.0
     elif last_outside == samples[-1][0]:
-        minutes = float("nan")  # never came back within the series
+        minutes = None  # never came back within the series
     else:
         minutes = next(t for t, _ in samples if t > last_outside) / SECONDS_PER_MINUTE
-    measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id),
-                                              minutes, readings.instrument.name), series=readings)
+    measurement = campaign.record(judge_time_to(
+        criterion_id, campaign.criterion(criterion_id), minutes, window_s=samples[-1][0] if samples else 0.0,
+        instrument=readings.instrument.name, statistic="time to return to the band",
+        n_readings=len(samples)), series=readings)
     expect_met(measurement)
 
 
@@ -121,5 +128,6 @@ def mean_above_rocking_setpoint(campaign: CampaignContext, readings: Series, cri
     base_rpm = campaign.bench.bioreactor().rocking_setpoint_rpm()
     excess_rpm = statistics.fmean(readings.values) - base_rpm
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id), excess_rpm,
-                                              readings.instrument.name), series=readings)
+                                              readings.instrument.name, statistic="mean above the setpoint",
+                                              n_readings=len(readings.values)), series=readings)
     expect_met(measurement)

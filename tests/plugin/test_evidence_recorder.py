@@ -73,7 +73,8 @@ def attachments():
 @pytest.fixture
 def campaign(recorder: EvidenceRecorder, store: EvidenceStore) -> CampaignContext:
     identity = SimpleNamespace(manufacturer="FLUKE", model="1529", serial="SIM-T-0001")
-    bench = SimpleNamespace(register_entry=lambda name: SimpleNamespace(identity=identity))
+    bench = SimpleNamespace(register_entry=lambda name: SimpleNamespace(identity=identity, resolution={"°C": 0.01}),
+                            profile=SimpleNamespace(clock="simulated"))
     return CampaignContext(bench=bench, acceptance=None, acceptance_path=Path("criteria.yaml"),
                            profiles_dir=Path("profiles"), campaign_dir=store.campaign_dir, recorder=recorder)
 
@@ -104,13 +105,15 @@ def test_series_measurement_stores_csv_and_plot_before_the_record_that_names_the
         "series": f"raw/{payload['raw_series_sha256']}.csv", "plot": f"raw/{payload['plot_sha256']}.png",
         "measurement": f"raw/{payload['raw_sha256']}.json"}
     assert payload["scenario"] == "Temperature held" and payload["urs"] == ["URS-OQ-TEMP-001"]
-    assert payload["expected"] == "36.5 … 37.5 °C" and payload["method"] == "When read → Then judge"
+    assert payload["expected"] == "37.0 ± 0.5 °C (36.5 … 37.5 °C)" and payload["method"] == "When read → Then judge"
 
     text = (store.raw_dir / f"{payload['raw_series_sha256']}.csv").read_text(encoding="utf-8")
     assert "# instrument: thermometer (FLUKE 1529, serial SIM-T-0001, *IDN? FLUKE,1529,SIM-T-0001,1.20)" in text
     rows = list(csv.reader(io.StringIO("\n".join(line for line in text.splitlines() if not line.startswith("#")))))
-    assert rows[0] == ["bench_time_s", "elapsed_s", "utc", "temperature_c [°C]"]
-    assert [row[0] for row in rows[1:]] == ["60", "120", "180", "240"] and all(row[2].endswith("Z") for row in rows[1:])
+    assert rows[0] == ["instrument", "serial", "bench_time_s", "elapsed_s", "utc", "temperature_c [°C]"]
+    assert all(row[:2] == ["thermometer", "SIM-T-0001"] for row in rows[1:])
+    assert [row[2] for row in rows[1:]] == ["60", "120", "180", "240"] and all(row[4].endswith("Z") for row in rows[1:])
+    assert payload["series_clocks"]["bench_clock"] == "virtual" and payload["series_clocks"]["bench_end_s"] == 240.0
     assert (store.raw_dir / f"{payload['plot_sha256']}.png").read_bytes()[:4] == b"\x89PNG"
 
     # The measurement JSON names the series and plot, and is the Allure attachment byte for byte.
@@ -174,7 +177,9 @@ def test_a_failed_measurement_becomes_a_deviation_with_the_formatted_limits(camp
     campaign.record(judge_series("OQ-PH-ACC", criterion, [7.0, 7.3], "phdo"))
     recorder._deviations_for(recorder.current, SimpleNamespace(longreprtext=""))
     (deviation,) = store.records(kind="deviation")
-    assert deviation.payload["expected"] == "6.9 … 7.1 pH" and deviation.payload["actual"] == "7.3 pH"
+    # Expected and actual as result_text writes them: the criterion as stated, the statistic with the value.
+    assert deviation.payload["expected"] == "7.0 ± 0.1 pH (6.9 … 7.1 pH)"
+    assert deviation.payload["actual"] == "max of 2 readings = 7.3 pH"
 
 
 @pytest.mark.parametrize("error, category", [

@@ -22,9 +22,12 @@ def test_float_noise_is_not_printed():
 
 
 def test_measurement_summary_uses_the_one_limits_formatter():
-    m = Measurement("OQ-PH-ACC", "pH", 7.1000000000000005, "pH", 6.9, 7.1000000000000005, "pass", "phdo", "ours")
+    m = Measurement("OQ-PH-ACC", "pH", 7.1000000000000005, "pH", 6.9, 7.1000000000000005, "pass", "phdo", "ours",
+                    statistic="single reading", n_readings=1, resolution=0.001)
     assert m.limits_text == format_limits(6.9, 7.1000000000000005, "pH")
-    assert m.summary() == "OQ-PH-ACC: 7.1 pH against 6.9 … 7.1 pH → PASS (phdo)"
+    # Statistic named, value at the meter's resolution, the criterion's source: result_text's one line.
+    assert m.summary() == ("OQ-PH-ACC: single reading = 7.100 pH against 6.9 … 7.1 pH → PASS "
+                           "(phdo, resolution 0.001 pH; criterion: ours)")
 
 
 def test_series_csv_names_units_instrument_and_both_clocks():
@@ -36,11 +39,30 @@ def test_series_csv_names_units_instrument_and_both_clocks():
     text = series.to_csv().decode("utf-8")
     comments = [line for line in text.splitlines() if line.startswith("#")]
     assert any("SIM-T-0001" in line and "FLUKE,1529,SIM-T-0001,1.20" in line for line in comments)
+    assert any(line.startswith("# clocks: bench time ") and "of UTC wall time" in line for line in comments)
     rows = list(csv.reader(io.StringIO("\n".join(line for line in text.splitlines() if not line.startswith("#")))))
-    assert rows[0] == ["bench_time_s", "elapsed_s", "utc", "temperature_c [°C]", "phase"]
-    assert rows[1] == ["1060", "60", "2026-12-02T07:00:00.000001Z", "36.98", "hold"]
-    assert rows[2][0:2] == ["1120.5", "120.5"] and rows[2][2].endswith("Z") and rows[2][3] == "37.01"
+    # Every row names its instrument (bench name, serial) and carries both clocks.
+    assert rows[0] == ["instrument", "serial", "bench_time_s", "elapsed_s", "utc", "temperature_c [°C]", "phase"]
+    assert rows[1] == ["thermometer", "SIM-T-0001", "1060", "60", "2026-12-02T07:00:00.000001Z", "36.98", "hold"]
+    assert rows[2][:4] == ["thermometer", "SIM-T-0001", "1120.5", "120.5"]
+    assert rows[2][4].endswith("Z") and rows[2][5] == "37.01"
     assert series.elapsed_s == [60.0, 120.5] and series.values == [36.98, 37.01]
+
+
+def test_a_series_says_how_its_bench_clock_relates_to_wall_time():
+    series = Series("t", "temperature_c", "°C", InstrumentId("thermometer"), start_bench_s=7200.0,
+                    start_utc="2026-12-02T14:17:15.000000Z", bench_clock="virtual")
+    series.add(7260.0, 37.0, utc="2026-12-02T14:17:15.100000Z")
+    series.add(93600.0, 37.0, utc="2026-12-02T14:17:16.200000Z")
+    assert series.clocks() == {
+        "bench_clock": "virtual", "bench_start_s": 7200.0, "bench_end_s": 93600.0,
+        "utc_start": "2026-12-02T14:17:15.000000Z", "utc_end": "2026-12-02T14:17:16.200000Z",
+        "wall_span_s": 1.2, "acceleration": 72000.0,
+    }
+    late = Series("t", "temperature_c", "°C", InstrumentId("thermometer"))  # start taken from the first reading
+    late.add(10.0, 37.0, utc="2026-12-02T14:00:00.000000Z")
+    assert late.clocks()["utc_start"] == "2026-12-02T14:00:00.000000Z" and late.clocks()["acceleration"] is None
+    assert Series("t", "x", "", InstrumentId("t")).clocks() == {}
 
 
 def test_a_reading_must_give_every_label():

@@ -8,10 +8,10 @@ to the message, and that message is what Allure shows as the failure. The
 message here is criterion, expected, actual and instrument, one per line::
 
     OQ-TEMP-ACC not met: Vessel temperature within tolerance at 37 °C
-      expected:   36.5 … 37.5 °C
-      actual:     37.9 °C (worst of 1,440 readings)
+      expected:   37.0 ± 0.5 °C (36.5 … 37.5 °C)
+      actual:     max of 1,440 readings = 37.9000 °C
       instrument: thermometer
-      criterion:  ours
+      criterion:  profiles/acceptance/criteria.yaml v0.2: ours
       detail:     …
 
 It is an :class:`AssertionError` (status *failed*, Allure category
@@ -21,24 +21,23 @@ It is an :class:`AssertionError` (status *failed*, Allure category
 
 from __future__ import annotations
 
-from mimedi_qual.qualification.limits import format_number
 from mimedi_qual.qualification.measurement import Measurement
+from mimedi_qual.qualification.result_text import result_text
 
 LABEL_WIDTH = 11
 
 
 def actual_text(measurement: Measurement) -> str:
-    """The value with its unit and, for a series, over how many readings it is the worst."""
-    value = f"{format_number(measurement.value)} {measurement.unit}".strip()
-    n = (measurement.statistics or {}).get("n_samples")
-    return f"{value} (worst of {int(n):,} readings)" if n and n > 1 else value
+    """Which statistic of how many readings, and the value at the instrument's resolution (result_text)."""
+    return result_text(measurement.as_dict()).actual
 
 
 def not_met_message(measurement: Measurement, *details: str, context: str = "") -> str:
-    """The failure message of a criterion not met (see the module docstring)."""
+    """The failure message of a criterion not met (see the module docstring); its pieces are result_text's."""
+    text = result_text(measurement.as_dict())
     lines = [f"{context + ': ' if context else ''}{measurement.criterion_id} not met: {measurement.description}"]
-    rows = [("expected", measurement.limits_text), ("actual", actual_text(measurement)),
-            ("instrument", measurement.instrument), ("criterion", measurement.source)]
+    rows = [("expected", text.acceptance), ("actual", text.actual), ("instrument", text.instrument),
+            ("criterion", text.source)]
     detail = " ".join(d.strip() for d in details if d and d.strip())
     if detail.startswith("(") and detail.endswith(")") and detail.count("(") == 1:
         detail = detail[1:-1]
