@@ -56,7 +56,9 @@ def series_plot_png(series: Series, *, title: str, low: float | None, high: floa
 
 def series_csv_plot_png(csv_bytes: bytes, *, title: str, low: float | None, high: float | None,
                         unit: str) -> bytes | None:
-    """The same plot drawn from a raw series CSV (``#`` lines, then ``bench_time_s,elapsed_s,utc,<quantity>``).
+    """The same plot drawn from a raw series CSV (``#`` lines, then a header naming ``elapsed_s``, ``utc`` and,
+    right after ``utc``, the quantity: ``instrument,serial,bench_time_s,elapsed_s,utc,<quantity>,…``; files
+    written before rows named their instrument start at ``bench_time_s``).
 
     None when the file holds no numeric reading (nothing to draw)::
 
@@ -66,19 +68,23 @@ def series_csv_plot_png(csv_bytes: bytes, *, title: str, low: float | None, high
     """
     rows = [row for row in csv.reader(io.StringIO(csv_bytes.decode("utf-8", errors="replace")))
             if row and not row[0].startswith("#")]
-    if len(rows) < 2 or len(rows[0]) < 4:
+    if len(rows) < 2 or "elapsed_s" not in rows[0] or "utc" not in rows[0]:
         return None
     header, elapsed_s, values = rows[0], [], []
+    at_elapsed, at_value = header.index("elapsed_s"), header.index("utc") + 1
+    if at_value >= len(header):
+        return None
     for row in rows[1:]:
         try:
-            elapsed_s.append(float(row[1]))
-            values.append(float(row[3]))
+            t, value = float(row[at_elapsed]), float(row[at_value])
         except (IndexError, ValueError):
             continue  # a reading without a number (NaN written as text, a label row) is not drawn
+        elapsed_s.append(t)
+        values.append(value)
     if not values:
         return None
-    return _plot_png(elapsed_s, values, trace_label=header[3], y_label=header[3], title=title, low=low,
-                     high=high, unit=unit)
+    return _plot_png(elapsed_s, values, trace_label=header[at_value], y_label=header[at_value], title=title,
+                     low=low, high=high, unit=unit)
 
 
 def _plot_png(elapsed_s: list[float], values: list[float], *, trace_label: str, y_label: str, title: str,

@@ -89,7 +89,7 @@ def test_generated_report_shows_qa_section_legible_failure_and_urs_text(tmp_path
     assert page.count(START_MARKER) == 1 and "DEV-001" in page and "position:fixed" not in page.replace(" ", "")
     [case] = _embedded(page, "data/test-cases/")
     assert case["statusMessage"] == message
-    assert "expected:   36.5 … 37.5 °C" in message and "actual:     37.9 °C (worst of 1,440 readings)" in message
+    assert "expected:   36.5 … 37.5 °C" in message and "actual:     worst of 1,440 readings = 37.9 °C" in message
     assert "instrument: thermometer" in message and "Measurement(" not in message
     assert "URS-OQ-TEMP-001</strong> (risk high" in case["descriptionHtml"]
     assert case["links"] == []

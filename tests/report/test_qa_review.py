@@ -78,12 +78,12 @@ def test_failures_are_criterion_expected_actual_instrument_not_python_reprs(fail
     review = qa_review(failing.records())
     [row] = review.not_met
     assert (row.criterion, row.expected, row.instrument, row.deviation) == (
-        "OQ-TEMP-ACC", "36.5 … 37.5 °C", "ref-thermometer", "DEV-001")
-    assert row.actual.startswith("37.9 °C")
+        "OQ-TEMP-ACC", "37.0 ± 0.5 °C (36.5 … 37.5 °C)", "ref-thermometer", "DEV-001")
+    assert row.actual == "max of 3 readings = 37.90 °C"  # result_text: statistic, value at the resolution
     section = qa_review_html(failing.records())
     assert "Measurement(" not in section and "AssertionError" not in section
     text = text_of(section)
-    assert "OQ-TEMP-ACC" in text and "| 36.5 … 37.5 °C | 37.9 °C" in text
+    assert "OQ-TEMP-ACC" in text and "| 37.0 ± 0.5 °C (36.5 … 37.5 °C) | max of 3 readings = 37.90 °C" in text
 
 
 def test_unsigned_campaign_is_a_draft_with_the_pdf_notices(failing: EvidenceStore) -> None:

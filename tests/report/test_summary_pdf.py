@@ -15,7 +15,7 @@ from mimedi_qual.evidence.status import DRAFT_NOTICE as BANNER_DRAFT
 from mimedi_qual.evidence.status import INCOMPLETE_NOTICE as BANNER_INCOMPLETE
 from mimedi_qual.evidence.status import SIMULATED_NOTICE as BANNER_SIMULATED
 from mimedi_qual.evidence.status import UNAPPROVED_NOTICE as BANNER_UNAPPROVED
-from mimedi_qual.qualification.limits import format_number
+from mimedi_qual.qualification.result_text import result_text
 from mimedi_qual.report.summary_pdf import build_summary_pdf, utc_display
 
 PASSWORD = "correct horse battery"
@@ -157,10 +157,11 @@ def test_each_requirement_page_holds_its_whole_trail(tmp_path: Path, users) -> N
     assert "The bioreactor holds the culture at 37.0 °C within tolerance." in page          # URS text
     assert "Given the bioreactor is running → When I log for 1 hour → Then every reading meets OQ-TEMP-ACC" in page
     assert f"step records #{steps[0].seq}–#{steps[-1].seq}" in page                           # the method
-    assert "OQ-TEMP-ACC" in page and "36.5 … 37.5 °C" in page and "source: URS (ours)" in page  # expected
+    assert "OQ-TEMP-ACC" in page and "37.0 ± 0.5 °C (36.5 … 37.5 °C)" in page                  # expected
+    assert "source: profiles/acceptan" in page and "v1.0: URS (ours)" in page  # its source (the cell wraps the path)
     assert "Fluke 1524" in page and "s/n B48213" in page                                      # instrument
     assert "cert. CAL-2026-0193 due 2027-03-01 (in date)" in page                             # calibration
-    assert "max 37.9 °C of 3 readings FAIL" in page                                           # result
+    assert "max of 3 readings = 37.90 °C FAIL" in page                 # result: statistic, value at resolution
     assert f"record #{measurement.seq}" in page                                               # keyed by record
     for raw in measurement.payload["raw_files"]:
         assert f"{raw['role']} {raw['sha256'][:12]}…" in page                                 # raw hashes
@@ -227,6 +228,6 @@ def test_raw_file_manifest_is_keyed_by_record(tmp_path: Path) -> None:
         assert {f["role"] for f in p["raw_files"]} == {"series", "measurement"}
         files = " ".join(f"{f['role']}: {f['file']}" for f in p["raw_files"])
         row = appendix[appendix.index(f"#{record.seq} {p['criterion_id']} {p['urs'][0]} "):][:400]
-        assert f"{format_number(p['value'])} {p['unit']}" in row
+        assert result_text(p).actual in row
         assert f"{p['verdict'].upper()} {files}" in row
     assert "Raw evidence" not in text and "no raw file" not in text

@@ -26,8 +26,8 @@ def test_a_criterion_not_met_reads_criterion_expected_actual_instrument() -> Non
         expect_met(_measurement(), " (alarms: ['TEMP_HIGH'])", context="batch 2")
     assert str(caught.value).splitlines() == [
         "batch 2: OQ-TEMP-ACC not met: Vessel temperature within tolerance at 37 °C",
-        "  expected:   36.5 … 37.5 °C",
-        "  actual:     37.9 °C (worst of 1,440 readings)",
+        "  expected:   36.5 … 37.5 °C",  # a Measurement without kind/target: the limits as computed
+        "  actual:     worst of 1,440 readings = 37.9 °C",  # result_text: statistic of N readings = value
         "  instrument: thermometer",
         "  criterion:  ours",
         "  detail:     alarms: ['TEMP_HIGH']",
