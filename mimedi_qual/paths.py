@@ -110,6 +110,11 @@ class ProjectPaths:
         """The keystore (password-encrypted private keys): ``$MIMEDI_QUAL_KEYS``, else ``keys/`` beside the registry."""
         return Path(os.environ.get("MIMEDI_QUAL_KEYS") or self.users_registry.parent / "keys")
 
+    @property
+    def signature_meanings(self) -> Path:
+        """What a signature may mean, per role (``mimedi-qual sign --meaning``): a fixed list."""
+        return self.profiles / "signatures" / "meanings.yaml"
+
     def describe(self) -> str:
         """One line for messages: where the project is and how it was found."""
         return f"project {self.root} (found by {self.found_by})"

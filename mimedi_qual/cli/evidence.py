@@ -4,8 +4,12 @@
 
     mimedi-qual user add jdoe --name "Jane Doe" --role reviewer --by ada   # admin's password, then jdoe's
     mimedi-qual sign reports/C-0001 --user jdoe --role reviewer --meaning reviewed
-    echo "$PW" | mimedi-qual sign reports/C-0001 --user qa.lee --role approver \\
-        --meaning "approved: release to PQ" --password-stdin
+    echo "$PW" | mimedi-qual sign reports/C-0001 --user qa.lee --role approver --meaning approved-pq --password-stdin
+    mimedi-qual sign reports/C-0001 --user qa.lee --role approver --meaning conditionally-approved-pq \\
+        --accepts DEV-001,OQ-TEMP-ACC --justification "…"      # names every failed criterion and open deviation
+    mimedi-qual close-deviation reports/C-0001 DEV-001 --user jdoe --role reviewer --root-cause "…" \\
+        --action "…" --product-impact none --quality-impact minor --impact-assessment "…" --capa CAPA-2026-014
+    mimedi-qual reopen-deviation reports/C-0001 DEV-001 --user jdoe --role reviewer --reason "…"
     mimedi-qual verify reports/C-0001          # exit 0 intact, 1 not intact, 2 not a campaign
     mimedi-qual summary reports/C-0001         # writes reports/C-0001/summary.pdf from the store (recorded)
     mimedi-qual verify reports/C-0001 --pdf ~/Downloads/summary.pdf   # is this copy the current build?
@@ -20,6 +24,7 @@ keystore the ``keys/`` directory beside it; ``--users`` / ``--keys`` or the
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +33,7 @@ import typer
 from mimedi_qual.cli.users import KeysOption, UsersOption, user_app
 from mimedi_qual.cli.users import keys_dir as _keys_dir
 from mimedi_qual.cli.users import registry_path as _registry_path
+from mimedi_qual.evidence.deviations import ImpactLevel
 from mimedi_qual.evidence.users import Role
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT = 0, 1, 2
@@ -60,20 +66,55 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _meanings(path: Path | None):
+    """The signature meanings profile (default: the project's); a broken one exits 2 naming file:line."""
+    from mimedi_qual.errors import ProfileError
+    from mimedi_qual.paths import project_paths
+    from mimedi_qual.profiles.loader import load_signature_meanings
+
+    try:
+        return load_signature_meanings(path or project_paths().signature_meanings)
+    except ProfileError as exc:
+        raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
+
+
+def _ids(values: list[str] | None) -> list[str]:
+    """``--accepts DEV-001,OQ-TEMP-ACC --accepts DEV-002`` → the ids, in order."""
+    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+
+
 def sign(
     campaign_dir: Annotated[Path, typer.Argument(help="Campaign directory (reports/<campaign-id>).")],
     user: Annotated[str, typer.Option("--user", help="Signer's user id.")],
     role: Annotated[Role, typer.Option("--role", help="Role the signature is given in.")],
-    meaning: Annotated[str, typer.Option("--meaning", help='What the signature means, e.g. "reviewed".')],
+    meaning: Annotated[str, typer.Option(
+        "--meaning", help="One of the role's meanings in profiles/signatures/meanings.yaml, by id "
+                          "(reviewed, approved-pq, conditionally-approved-pq, rejected, …); free text is refused.")],
+    justification: Annotated[str, typer.Option(
+        "--justification", help="Why a conditional release accepts what it names in --accepts.")] = "",
+    accepts: Annotated[list[str] | None, typer.Option(
+        "--accepts", help="Conditional release: every failed criterion and open deviation it accepts "
+                          "(comma-separated or repeated), e.g. DEV-001,OQ-TEMP-ACC.")] = None,
+    meanings: Annotated[Path | None, typer.Option(
+        "--meanings", help="Signature meanings profile [default: the project's profiles/signatures/meanings.yaml].")
+    ] = None,
     password_stdin: PasswordStdinOption = False,
     users: UsersOption = None,
     keys: KeysOption = None,
 ) -> None:
-    """Sign a campaign's record (its head hash) as reviewer, approver or executor."""
+    """Sign a campaign's record (its head hash) as reviewer, approver or executor.
+
+    The whole record is verified first: a campaign that is not intact is refused. An approver's meaning
+    carries the release decision (released to a stage, conditionally with what it accepts, or rejected);
+    a release is refused while a criterion failed or a deviation is open (unless conditional and naming
+    each), on an unapproved protocol, an unfinished or interrupted campaign and a dry run. Every refusal
+    is recorded in the campaign's audit trail (exit 1).
+    """
     from mimedi_qual.evidence.signatures import SignatureRefused, sign_campaign
     from mimedi_qual.evidence.store import EvidenceStore, NotACampaignError
 
     registry, keys_dir = _signers(users, keys)
+    profile = _meanings(meanings)
     try:
         store = EvidenceStore.open(campaign_dir)
     except NotACampaignError as exc:
@@ -84,15 +125,21 @@ def sign(
             record = sign_campaign(
                 store, registry, keys_dir,
                 user_id=user, password=password, role=role, meaning=meaning,
+                justification=justification, accepts=_ids(accepts), meanings=profile,
             )
         except SignatureRefused as exc:
-            raise _fail(f"signature refused ({exc.reason_code}): {exc}  [recorded in the audit trail]",
+            raise _fail(f"signature refused ({exc.reason_code}): {exc}\n[recorded in the campaign's audit trail]",
                         EXIT_PROBLEMS) from None
     p = record.payload
     typer.echo(
         f"signed by {p['printed_name']} ({p['user_id']}) as {p['role']} — \"{p['meaning']}\" at {p['signed_utc']}\n"
         f"over record #{p['signed_head_seq']} {p['signed_head_hash']}; signature record #{record.seq}"
     )
+    if p["release"]["decision"] != "none":
+        from mimedi_qual.evidence.status import stage_release
+
+        with EvidenceStore.open(campaign_dir, read_only=True) as store:
+            typer.echo(f"release: {stage_release(store.records()).statement}")
 
 
 def verify(
@@ -162,6 +209,9 @@ def summary(
 ) -> None:
     """Write the qualification summary report (PDF) from the campaign's evidence store.
 
+    Then prints what the report says on every page (a record that does not verify: RECORD NOT INTACT, with
+    the problems; exit 1) and the stage's release statement.
+
     The rebuild is itself recorded (a view_rebuilt record: the PDF's SHA-256, the head it was built over,
     who and when), so `verify` stays INTACT and names the record the PDF matches. report.html's QA
     section (signatures, approval status, deviation closures) is rebuilt and recorded the same way.
@@ -179,14 +229,43 @@ def summary(
     p = record.payload
     typer.echo(f"summary report: {path}\nbuilt over record #{p['over_head_seq']}; recorded as record #{record.seq} "
                f"(view_rebuilt, SHA-256 {p['sha256']})")
+    report_problem = None
     try:
         rebuilt = rebuild_report(campaign_dir)
     except EvidenceError as exc:
-        raise _fail(f"report.html not rebuilt: {exc}", EXIT_PROBLEMS) from None
+        rebuilt, report_problem = None, f"report.html not rebuilt: {exc}"
     if rebuilt is not None:
         report, report_record = rebuilt
         typer.echo(f"report: {report} (QA section rebuilt; recorded as record #{report_record.seq}, view_rebuilt, "
                    f"SHA-256 {report_record.payload['sha256']})")
+    intact = _print_status(campaign_dir)
+    if report_problem:
+        raise _fail(report_problem, EXIT_PROBLEMS)
+    if not intact:
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+def _print_status(campaign_dir: Path) -> bool:
+    """Print what every view says — the notices (NOT INTACT first, with the problems) and the release statement.
+
+    The integrity checked is the record's own, as the PDF banner checks it
+    (:func:`~mimedi_qual.evidence.verify.record_problems`: chain, raw files, views, each signature against
+    the key it embeds); ``mimedi-qual verify`` adds the user registry's history. Returns whether the
+    record is intact.
+    """
+    from mimedi_qual.evidence import status
+    from mimedi_qual.evidence.store import EvidenceStore
+    from mimedi_qual.evidence.verify import record_problems
+
+    problems = record_problems(campaign_dir)
+    with EvidenceStore.open(campaign_dir, read_only=True) as store:
+        records = store.records()
+    for notice in status.notices(records, draft=True, integrity_problems=problems):
+        typer.echo(f"NOTICE: {notice}")
+    for problem in problems:
+        typer.echo(f"  {problem}")
+    typer.echo(f"release: {status.stage_release(records).statement}")
+    return not problems
 
 
 def approve_protocol_command(
@@ -257,27 +336,90 @@ def approve_protocol_command(
                f"approved by {approval.printed_name}: {path}")
 
 
+class ClosingRole(StrEnum):
+    """The roles that may close or re-open a deviation (never the campaign's executor)."""
+
+    REVIEWER = "reviewer"
+    APPROVER = "approver"
+
+
+def _deviation_act(campaign_dir: Path, users: Path | None, keys: Path | None, password_stdin: bool, act):
+    """Open the store, read the password, run ``act(store, registry, keys_dir, password)``; map refusals to exits."""
+    from mimedi_qual.evidence.deviations import DeviationActRefused
+    from mimedi_qual.evidence.store import EvidenceStore, EvidenceStoreError, NotACampaignError
+
+    registry, keys_dir = _signers(users, keys)
+    try:
+        store = EvidenceStore.open(campaign_dir)
+    except NotACampaignError as exc:
+        raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
+    with store:
+        password = _read_password(password_stdin)
+        try:
+            return act(store, registry, keys_dir, password)
+        except DeviationActRefused as exc:
+            raise _fail(f"refused ({exc.reason_code}): {exc}\n[recorded in the campaign's audit trail]",
+                        EXIT_PROBLEMS) from None
+        except EvidenceStoreError as exc:
+            raise _fail(f"error: {campaign_dir}: {exc}", EXIT_BAD_INPUT) from None
+
+
 def close_deviation_command(
     campaign_dir: Annotated[Path, typer.Argument(help="Campaign directory.")],
     deviation_id: Annotated[str, typer.Argument(help="Deviation id, e.g. DEV-001.")],
-    root_cause: Annotated[str, typer.Option("--root-cause", help="Why it happened.")],
+    user: Annotated[str, typer.Option("--user", help="Who closes it (user id); signs with their password.")],
+    role: Annotated[ClosingRole, typer.Option("--role", help="Role the closure is signed in.")],
+    root_cause: Annotated[str, typer.Option("--root-cause", help="Why it happened (required, not empty).")],
     action: Annotated[str, typer.Option("--action", help="Corrective / preventive action taken.")],
-    user: Annotated[str, typer.Option("--user", help="Who closes it (user id).")],
+    product_impact: Annotated[ImpactLevel, typer.Option("--product-impact", help="Impact on the product.")],
+    quality_impact: Annotated[ImpactLevel, typer.Option("--quality-impact", help="Impact on quality / the GMP state.")],
+    impact_assessment: Annotated[str, typer.Option(
+        "--impact-assessment", help="The impact assessment: why the product and quality impact are as stated.")],
+    capa: Annotated[str, typer.Option(
+        "--capa", help='CAPA reference, e.g. CAPA-2026-014, or "none — why no CAPA is needed".')],
+    password_stdin: PasswordStdinOption = False,
+    users: UsersOption = None,
+    keys: KeysOption = None,
 ) -> None:
-    """Close a deviation: record root cause, action and who closed it (the deviation itself is never edited)."""
-    from mimedi_qual.evidence.deviations import close_deviation
-    from mimedi_qual.evidence.store import EvidenceStore, EvidenceStoreError, NotACampaignError
+    """Close a deviation with an electronic signature (user id + password): root cause, action, impact, CAPA.
 
-    try:
-        with EvidenceStore.open(campaign_dir) as store:
-            record = close_deviation(store, deviation_id, root_cause=root_cause, action=action, closed_by=user)
-    except NotACampaignError:
-        typer.echo(f"error: {campaign_dir}: not a campaign directory", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except EvidenceStoreError as exc:
-        typer.echo(f"error: {campaign_dir}: {exc}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    typer.echo(f"{deviation_id} closed by {user} (record #{record.seq}); rebuild the PDF with `mimedi-qual summary`")
+    A reviewer or approver who did not execute the campaign closes it, once; a closed deviation is
+    re-opened with `mimedi-qual reopen-deviation` before it can be closed again. The deviation itself is
+    never edited. A refusal is recorded in the campaign's audit trail (exit 1); an unknown deviation id is
+    a usage error (exit 2).
+    """
+    from mimedi_qual.evidence.deviations import close_deviation
+
+    record = _deviation_act(campaign_dir, users, keys, password_stdin, lambda store, registry, keys_dir, pw:
+                            close_deviation(store, registry, keys_dir, deviation_id, user_id=user, password=pw,
+                                            role=role.value, root_cause=root_cause, action=action,
+                                            product_impact=product_impact, quality_impact=quality_impact,
+                                            impact_assessment=impact_assessment, capa=capa))
+    p = record.payload
+    typer.echo(f"{deviation_id} closed by {p['printed_name']} ({p['user_id']}, {p['role']}) at {p['signed_utc']}; "
+               f"CAPA {p['capa']}; signed closure record #{record.seq}\n"
+               "rebuild the PDF with `mimedi-qual summary`")
+
+
+def reopen_deviation_command(
+    campaign_dir: Annotated[Path, typer.Argument(help="Campaign directory.")],
+    deviation_id: Annotated[str, typer.Argument(help="Deviation id, e.g. DEV-001.")],
+    user: Annotated[str, typer.Option("--user", help="Who re-opens it (user id); signs with their password.")],
+    role: Annotated[ClosingRole, typer.Option("--role", help="Role the re-opening is signed in.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the closure is withdrawn (required).")],
+    password_stdin: PasswordStdinOption = False,
+    users: UsersOption = None,
+    keys: KeysOption = None,
+) -> None:
+    """Re-open a closed deviation with an electronic signature; it can then be closed again."""
+    from mimedi_qual.evidence.deviations import reopen_deviation
+
+    record = _deviation_act(campaign_dir, users, keys, password_stdin, lambda store, registry, keys_dir, pw:
+                            reopen_deviation(store, registry, keys_dir, deviation_id, user_id=user, password=pw,
+                                             role=role.value, reason=reason))
+    p = record.payload
+    typer.echo(f"{deviation_id} re-opened by {p['printed_name']} ({p['user_id']}, {p['role']}) at "
+               f"{p['signed_utc']}; signed record #{record.seq}")
 
 
 def register(app: typer.Typer) -> None:
@@ -287,4 +429,5 @@ def register(app: typer.Typer) -> None:
     app.command("summary")(summary)
     app.command("approve-protocol")(approve_protocol_command)
     app.command("close-deviation")(close_deviation_command)
+    app.command("reopen-deviation")(reopen_deviation_command)
     app.add_typer(user_app, name="user")

@@ -11,9 +11,12 @@ Modules, one noun each:
 * :mod:`~mimedi_qual.evidence.store`      — :class:`EvidenceStore`, :class:`Record`, the hash chain
 * :mod:`~mimedi_qual.evidence.schema`     — payload models for each record kind
 * :mod:`~mimedi_qual.evidence.measurements` — a judged measurement: its raw files first, then its record
-* :mod:`~mimedi_qual.evidence.deviations` — deviations DEV-001… and their closure
+* :mod:`~mimedi_qual.evidence.deviations` — deviations DEV-001… and their signed closure / re-opening
 * :mod:`~mimedi_qual.evidence.users`      — signing users, roles, password-protected keys
-* :mod:`~mimedi_qual.evidence.signatures` — campaign signatures and their role rules
+* :mod:`~mimedi_qual.evidence.signatures` — campaign signatures: verify first, meaning from the profile, sign
+* :mod:`~mimedi_qual.evidence.signature_rules` — who may sign in which role; what a release decision needs
+* :mod:`~mimedi_qual.evidence.signers`    — a campaign's executors, failed passwords, ``SignatureRefused``
+* :mod:`~mimedi_qual.evidence.manifest`   — what a signature covers; sealing a signed act
 * :mod:`~mimedi_qual.evidence.protocol`   — protocol hash, pre-approval, ``record_protocol``
 * :mod:`~mimedi_qual.evidence.verify`     — :func:`verify_campaign`, ``record_allure_results``
 * :mod:`~mimedi_qual.evidence.resume`     — carrying on after a crash

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from mimedi_qual.evidence.deviations import Deviation, DeviationCategory, record_deviation
-from mimedi_qual.evidence.signatures import SignatureRefused
+from mimedi_qual.evidence.signers import SignatureRefused
 from mimedi_qual.evidence.store import EvidenceStore, Record, canonical_json, utc_now
 from mimedi_qual.evidence.users import Role, UserRegistry, public_key_b64, verify_ed25519
 from mimedi_qual.paths import ProjectPaths

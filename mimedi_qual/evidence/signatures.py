@@ -21,14 +21,34 @@ signatures cover it::
                            user_id="qa.smith", password=pw,
                            role=Role.REVIEWER, meaning="reviewed")
 
-Rules enforced at signing (and re-checked by ``verify``):
+Rules enforced at signing (and re-checked by ``verify``, except the first two,
+which are about the record *now* and the profile):
 
+* the whole record verifies (:func:`~mimedi_qual.evidence.verify.verify_campaign`,
+  against the registry): a record that is not intact is never signed, the
+  refusal names the problems;
+* the meaning is one of the role's fixed list in the meanings profile
+  (``profiles/signatures/meanings.yaml``, :mod:`mimedi_qual.profiles.meanings`),
+  given by id or exact text; the record stores its text, id and the *release
+  decision* it carries (``release``: ``{decision, to, justification, accepts}``),
+  all inside the signed manifest; a release names the stage after the
+  campaign's (IQ → OQ, OQ → PQ, PQ → routine use);
 * the signer is in the registry and holds the role;
 * the campaign executor (``campaign_started.executor_user_id``) may sign only
-  as ``executor`` — never review or approve their own campaign;
+  as ``executor`` — never review or approve their own campaign — and only
+  with the key that signed the campaign's start (nobody signs a dry run as
+  executor);
 * one person signs in one role only, and once per role;
 * review and approval need a finished campaign (a ``campaign_finished``
   record), and approval needs a review signature first;
+* a release (``released`` / ``conditional``) is an approver's, and is refused
+  on a campaign that is unfinished or interrupted, whose protocol is not
+  approved (or differs from the approved one), or that is a dry run; a plain
+  release is refused while any criterion failed or any deviation is open; a
+  conditional release must name every failed criterion and open deviation in
+  ``accepts`` — no more, no fewer — with a justification
+  (:mod:`mimedi_qual.evidence.signature_rules`, from :func:`mimedi_qual.evidence.status.release_blockers`);
+  ``rejected`` is always possible;
 * the password decrypts the signer's key; a wrong one is refused and
   recorded as an ``audit_event`` (``signature_refused``, ``wrong_password``),
   as is every other refusal; after :data:`MAX_FAILED_ATTEMPTS` wrong
@@ -40,100 +60,29 @@ Protocol pre-approval works the same way over a protocol hash: see
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from mimedi_qual.errors import EvidenceError
 from mimedi_qual.evidence.execution import executor_status
-from mimedi_qual.evidence.store import EvidenceStore, Record, canonical_json, utc_now
-from mimedi_qual.evidence.users import (
-    SIGNING_ROLES,
-    Role,
-    UserError,
-    UserRegistry,
-    WrongPasswordError,
-    key_fingerprint,
-    public_key_b64,
+from mimedi_qual.evidence.manifest import SIGNATURE_MANIFEST_KEYS, seal, signature_manifest
+from mimedi_qual.evidence.signature_rules import release_rule_violation, role_rule_violation
+from mimedi_qual.evidence.signers import (
+    MAX_FAILED_ATTEMPTS,
+    SignatureRefused,
+    campaign_executors,
+    failed_password_attempts,
 )
+from mimedi_qual.evidence.store import EvidenceStore, Record, utc_now
+from mimedi_qual.evidence.users import SIGNING_ROLES, Role, UserError, UserRegistry, WrongPasswordError
+from mimedi_qual.evidence.verify import verify_campaign
+from mimedi_qual.profiles.meanings import Meaning, ReleaseDecision, SignatureMeanings
 
-MAX_FAILED_ATTEMPTS = 3
-SIGNATURE_MANIFEST_KEYS = (
-    "campaign_id",
-    "user_id",
-    "printed_name",
-    "role",
-    "meaning",
-    "signed_utc",
-    "signed_head_seq",
-    "signed_head_hash",
-)
-
-
-class SignatureRefused(EvidenceError):
-    """Signing was refused; the reason is in the message and in an audit_event record."""
-
-    def __init__(self, message: str, reason_code: str):
-        super().__init__(message)
-        self.reason_code = reason_code
+#: problems of a record that is not intact named in a refusal (the rest are counted)
+PROBLEMS_NAMED = 3
 
 
 # -- campaign signatures ------------------------------------------------------------------
-
-
-def signature_manifest(payload: dict[str, Any]) -> bytes:
-    """The bytes a signature record's Ed25519 signature covers."""
-    return canonical_json({key: payload.get(key) for key in SIGNATURE_MANIFEST_KEYS})
-
-
-def campaign_executors(records: Iterable[Record]) -> set[str]:
-    """User ids that executed the campaign (campaign_started + executor signatures)."""
-    executors: set[str] = set()
-    for record in records:
-        payload = record.payload
-        if record.kind == "campaign_started" and payload.get("executor_user_id"):
-            executors.add(payload["executor_user_id"])
-        elif record.kind == "signature" and payload.get("role") == Role.EXECUTOR.value:
-            executors.add(payload.get("user_id", ""))
-    return executors
-
-
-def role_rule_violation(
-    records: Iterable[Record], user_id: str, role: Role | str
-) -> tuple[str, str] | None:
-    """Why ``user_id`` may not sign ``records`` as ``role`` now: (reason_code, message), or None.
-
-    The registry check (does the user hold the role) is separate: see :func:`sign_campaign`.
-    """
-    records = list(records)
-    role = Role(role)
-    started = [r for r in records if r.kind == "campaign_started"]
-    declared_executor = started[0].payload.get("executor_user_id") if started else None
-    signatures = [r.payload for r in records if r.kind == "signature"]
-
-    if role is not Role.EXECUTOR and not any(r.kind == "campaign_finished" for r in records):
-        return "not_finished", f"the campaign has not finished: it cannot be signed as {role} yet"
-    if role is Role.EXECUTOR:
-        if declared_executor and user_id != declared_executor:
-            return "not_executor", f"{user_id} did not execute this campaign ({declared_executor} did)"
-        if executor_status(records).dry_run:   # a user id registered later does not make anyone its executor
-            return "dry_run_executor", ("the campaign is a dry run: its executor was not a registered user who "
-                                        "signed its start, so nobody can sign it as executor")
-    elif user_id in campaign_executors(records):
-        return "executor_cannot_sign_role", f"{user_id} executed this campaign and cannot sign it as {role}"
-    for sig in signatures:
-        if sig.get("user_id") != user_id:
-            continue
-        if sig.get("role") == role.value:
-            return "already_signed", f"{user_id} has already signed this campaign as {role}"
-        return (
-            "second_role",
-            f"{user_id} already signed this campaign as {sig.get('role')}: one person, one role",
-        )
-    if role is Role.APPROVER and not any(s.get("role") == Role.REVIEWER.value for s in signatures):
-        return "not_reviewed", "the campaign has no review signature yet: review before approval"
-    return None
 
 
 def _refuse(store: EvidenceStore, user_id: str, role: str, meaning: str, code: str, message: str) -> SignatureRefused:
@@ -149,15 +98,27 @@ def _refuse(store: EvidenceStore, user_id: str, role: str, meaning: str, code: s
     return SignatureRefused(message, code)
 
 
-def failed_password_attempts(records: Iterable[Record], user_id: str) -> int:
-    return sum(
-        1
-        for r in records
-        if r.kind == "audit_event"
-        and r.payload.get("event") == "signature_refused"
-        and r.payload.get("reason_code") == "wrong_password"
-        and r.payload.get("user_id") == user_id
-    )
+def default_meanings() -> SignatureMeanings:
+    """The project's meanings profile (``profiles/signatures/meanings.yaml``); a broken one is a ProfileError."""
+    from mimedi_qual.paths import project_paths
+    from mimedi_qual.profiles.loader import load_signature_meanings
+
+    return load_signature_meanings(project_paths().signature_meanings)
+
+
+def _campaign_stages(records: Sequence[Record]) -> list[str]:
+    started = next((r.payload for r in records if r.kind == "campaign_started"), {})
+    return [s.strip().upper() for s in str(started.get("stage", "")).split("+") if s.strip()]
+
+
+def _integrity_problem(store: EvidenceStore, registry: UserRegistry) -> str | None:
+    report = verify_campaign(store.campaign_dir, registry)
+    if report.ok:
+        return None
+    named = "; ".join(str(p) for p in report.problems[:PROBLEMS_NAMED])
+    more = len(report.problems) - PROBLEMS_NAMED
+    return (f"the record is NOT INTACT ({len(report.problems)} problem(s)): {named}"
+            + (f"; and {more} more" if more > 0 else "") + f" — see `mimedi-qual verify {store.campaign_dir}`")
 
 
 def sign_campaign(
@@ -169,14 +130,22 @@ def sign_campaign(
     password: str,
     role: Role | str,
     meaning: str,
+    justification: str = "",
+    accepts: Iterable[str] = (),
+    meanings: SignatureMeanings | None = None,
 ) -> Record:
     """Sign the campaign's current head; return the appended ``signature`` record.
 
-    Raises :class:`SignatureRefused` (after recording an ``audit_event``) when
-    a rule forbids it or the password is wrong.
+    ``meaning`` is the id (or exact text) of one of the role's meanings in
+    ``meanings`` (default: the project's profile). ``justification`` and
+    ``accepts`` (criterion and deviation ids) belong to a conditional release.
+    Raises :class:`SignatureRefused` (after recording an ``audit_event``)
+    when a rule forbids it or the password is wrong.
     """
     role_value = str(role)
     meaning = meaning.strip()
+    accepts = [a.strip() for a in accepts if a.strip()]
+    justification = justification.strip()
     try:
         role = Role(role)
     except ValueError:
@@ -184,11 +153,20 @@ def sign_campaign(
     if role not in SIGNING_ROLES:
         raise _refuse(store, user_id, role.value, meaning, "not_a_signing_role",
                       f"the {role} role administers the user registry; it signs no campaign")
-    if not meaning:
-        raise _refuse(store, user_id, role.value, meaning, "no_meaning", "a signature needs a meaning")
+    meanings = meanings if meanings is not None else default_meanings()
+    chosen: Meaning | None = meanings.find(role.value, meaning)
+    if chosen is None:
+        raise _refuse(store, user_id, role.value, meaning, "meaning_not_allowed",
+                      f"{meaning!r} is not a meaning of the {role} role; allowed:\n{meanings.describe(role.value)}")
+    if chosen.decision is not ReleaseDecision.CONDITIONAL and (accepts or justification):
+        raise _refuse(store, user_id, role.value, meaning, "not_conditional",
+                      f"--accepts / --justification belong to a conditional release, not to {chosen.id!r}")
     records = store.records()
     if not records:
         raise _refuse(store, user_id, role.value, meaning, "empty_campaign", "nothing to sign: the store is empty")
+    integrity = _integrity_problem(store, registry)
+    if integrity:
+        raise _refuse(store, user_id, role.value, meaning, "not_intact", integrity)
     try:
         user = registry.get(user_id)
     except UserError as exc:
@@ -215,6 +193,16 @@ def sign_campaign(
     if role is Role.EXECUTOR and user.public_key_ed25519 != executor_status(records).public_key_ed25519:
         raise _refuse(store, user_id, role.value, meaning, "not_the_executor_key",
                       f"{user_id}'s registered key is not the key that signed the campaign's start")
+    release = {"decision": chosen.decision.value, "to": chosen.release_to or "",
+               "justification": justification, "accepts": accepts}
+    stages = _campaign_stages(records)
+    if chosen.releases and chosen.after_stage and stages and stages[-1] != chosen.after_stage:
+        raise _refuse(store, user_id, role.value, meaning, "wrong_stage",
+                      f"{chosen.text!r} releases after {chosen.after_stage}; this campaign qualified "
+                      f"{'+'.join(stages)}")
+    violation = release_rule_violation(records, role, release)
+    if violation:
+        raise _refuse(store, user_id, role.value, meaning, *violation)
 
     head = records[-1]
     started = [r for r in records if r.kind == "campaign_started"]
@@ -223,23 +211,24 @@ def sign_campaign(
         "user_id": user.user_id,
         "printed_name": user.printed_name,
         "role": role.value,
-        "meaning": meaning,
+        "meaning": chosen.text,
+        "meaning_id": chosen.id,
+        "release": release,
         "signed_utc": utc_now(),
         "signed_head_seq": head.seq,
         "signed_head_hash": head.hash,
     }
-    signature = private_key.sign(signature_manifest(payload))
-    payload["public_key_ed25519"] = public_key_b64(private_key.public_key())
-    payload["key_fingerprint"] = key_fingerprint(payload["public_key_ed25519"])
-    payload["signature_ed25519"] = base64.b64encode(signature).decode("ascii")
-    return store.append("signature", payload)
+    return store.append("signature", seal(payload, private_key, signature_manifest))
 
 
 __all__ = [
     "MAX_FAILED_ATTEMPTS",
+    "SIGNATURE_MANIFEST_KEYS",
     "SignatureRefused",
     "campaign_executors",
+    "default_meanings",
     "failed_password_attempts",
+    "release_rule_violation",
     "role_rule_violation",
     "sign_campaign",
     "signature_manifest",

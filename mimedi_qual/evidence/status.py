@@ -36,7 +36,23 @@ The rules:
 * **signature valid** — the signed head record exists with the signed hash and
   the Ed25519 signature verifies over the signature manifest with the key it
   embeds (the registry check is ``verify``'s). **Approved by signature** — at
-  least one valid signature in the role *approver*; until then a view is a draft.
+  least one valid signature in the role *approver* that is not a rejection; until then a view is a draft.
+* **complete** (:func:`completion`) — a ``campaign_finished`` record, not
+  ``aborted``/``interrupted``, no interruption after it, and, when the record
+  says how many scenarios were selected, every one of them ran. Only a complete
+  campaign can be released.
+* **dry run** (:func:`is_dry_run`) — the executor's status above: never released.
+* **release blockers** (:func:`release_blockers`) — what stands in the way of an
+  approver's release: incomplete, protocol not approved or changed, dry run
+  (absolute), and failed criteria / open deviations (which only a
+  *conditional* release may accept, by naming each of them with a justification).
+* **stage release** (:func:`stage_release`) — what the signatures decided: the
+  release decision (released to which stage, conditionally with what, rejected)
+  of the last valid approver signature carrying one (or a reviewer's
+  rejection); "not released" otherwise. Every view prints its ``statement``.
+* **integrity** — a view given ``verify``'s problems (``notices(..., integrity_problems=
+  report.problems)``) that are not none says so first: a signature over a record that no longer
+  verifies is never shown as valid without that warning.
 """
 
 from __future__ import annotations
@@ -47,8 +63,8 @@ from typing import Any
 
 from mimedi_qual.evidence.deviations import deviations_from_records
 from mimedi_qual.evidence.execution import DRY_RUN_NOTICE, ExecutorStatus, executor_status  # noqa: F401 (re-exported)
+from mimedi_qual.evidence.manifest import signature_manifest
 from mimedi_qual.evidence.protocol import ProtocolApproval
-from mimedi_qual.evidence.signatures import signature_manifest
 from mimedi_qual.evidence.store import Record
 from mimedi_qual.evidence.users import verify_ed25519
 
@@ -58,6 +74,8 @@ UNAPPROVED_NOTICE = "PROTOCOL NOT APPROVED — results are not valid for release
 PROTOCOL_CHANGED_NOTICE = "PROTOCOL DIFFERS FROM THE APPROVED ONE"
 INCOMPLETE_NOTICE = "CAMPAIGN INCOMPLETE — NO campaign_finished RECORD"
 DRAFT_NOTICE = "DRAFT — NOT YET APPROVED BY SIGNATURE"
+NOT_INTACT_NOTICE = ("RECORD NOT INTACT — mimedi-qual verify finds {count} problem(s) (first: {first}); "
+                     "values and signatures shown do not prove the record")
 
 CRITERIA_MET, NOT_MET = "criteria_met", "deviations"
 
@@ -169,6 +187,141 @@ def finished(records: Sequence[Record]) -> dict[str, Any] | None:
     return _last_payload(records, "campaign_finished")
 
 
+@dataclass(frozen=True)
+class Completion:
+    """Whether the campaign ran to its end: only a complete campaign can be released."""
+
+    complete: bool
+    #: stopped by an interruption (recorded as aborted/interrupted, or interrupted after finishing)
+    interrupted: bool
+    reason: str
+
+
+def completion(records: Sequence[Record]) -> Completion:
+    """Finished, not interrupted, every selected scenario run (see the module docstring)."""
+    done = [r for r in records if r.kind == "campaign_finished"]
+    if not done:
+        return Completion(False, any(r.kind == "interruption" for r in records),
+                          "the campaign has not finished (no campaign_finished record): interrupted or still running")
+    last = done[-1]
+    p = last.payload
+    state = str(p.get("state") or p.get("verdict") or "")
+    if state in ("aborted", "interrupted") or p.get("interrupted") is True:
+        return Completion(False, True, f"the campaign ended {state or 'interrupted'}: it did not run to its end")
+    later = [r for r in records if r.seq > last.seq and r.kind == "interruption"]
+    if later:
+        return Completion(False, True, f"the campaign was interrupted after it finished (record #{later[0].seq})")
+    selected, ran = p.get("scenarios_selected"), p.get("scenarios_run")
+    if isinstance(selected, int) and isinstance(ran, int) and ran < selected:
+        return Completion(False, True, f"only {ran} of {selected} selected scenarios ran")
+    return Completion(True, False, "finished")
+
+
+def is_dry_run(records: Sequence[Record]) -> bool:
+    """A dry run qualifies nothing and is never released (:func:`executor_status`: no signed execution)."""
+    return executor_status(records).dry_run
+
+
+@dataclass(frozen=True)
+class ReleaseBlockers:
+    """What stands in the way of releasing the campaign's stage (see :func:`release_blockers`)."""
+
+    #: (reason_code, message) that no release may override: incomplete, protocol, dry run
+    absolute: list[tuple[str, str]]
+    #: criterion ids not met (in record order, once each)
+    failed_criteria: list[str]
+    #: deviation ids not closed
+    open_deviations: list[str]
+
+    @property
+    def acceptable(self) -> list[str]:
+        """What a conditional release must name, every one: failed criteria and open deviations."""
+        return [*self.failed_criteria, *self.open_deviations]
+
+
+def release_blockers(records: Sequence[Record]) -> ReleaseBlockers:
+    """Everything that forbids (absolute) or conditions (criteria, deviations) a release of this record."""
+    absolute: list[tuple[str, str]] = []
+    done = completion(records)
+    if not done.complete:
+        absolute.append(("interrupted" if done.interrupted else "not_finished", done.reason))
+    protocol = protocol_status(records)
+    if protocol.changed:
+        absolute.append(("protocol_changed", "the protocol executed differs from the approved one"))
+    elif not protocol.approved:
+        absolute.append(("protocol_not_approved",
+                         "the protocol executed carries no valid approver's pre-approval: results are not valid "
+                         "for release"))
+    if is_dry_run(records):
+        absolute.append(("dry_run", "the campaign is a dry run (no registered executor signed its start): it "
+                                    "qualifies nothing and cannot be released"))
+    failed: list[str] = []
+    for r in records:
+        if r.kind == "measurement" and r.payload.get("verdict") != "pass":
+            criterion = str(r.payload.get("criterion_id", "?"))
+            if criterion not in failed:
+                failed.append(criterion)
+    open_devs = [d.id for d in deviations_from_records(records) if not d.is_closed]
+    return ReleaseBlockers(absolute=absolute, failed_criteria=failed, open_deviations=open_devs)
+
+
+@dataclass(frozen=True)
+class StageRelease:
+    """What the signatures decided about the stage's release, for every view to print as it is."""
+
+    #: "released", "conditional", "rejected" or "not released"
+    decision: str
+    #: the stage (or "routine use") released to; "" unless released / conditional
+    to: str = ""
+    signer: str = ""
+    role: str = ""
+    signed_utc: str = ""
+    justification: str = ""
+    accepts: tuple[str, ...] = ()
+    #: the record of the deciding signature (0: none)
+    seq: int = 0
+
+    @property
+    def released(self) -> bool:
+        return self.decision in ("released", "conditional")
+
+    @property
+    def statement(self) -> str:
+        """The stage's release statement, one sentence."""
+        by = f"by {self.signer} ({self.role}) on {self.signed_utc}, signature record #{self.seq}"
+        if self.decision == "released":
+            return f"Released to {self.to} {by}."
+        if self.decision == "conditional":
+            return (f"Conditionally released to {self.to} {by}, accepting {', '.join(self.accepts)}: "
+                    f"{self.justification}")
+        if self.decision == "rejected":
+            return f"Not released: rejected {by}."
+        return "Not released: no approver has signed a release decision."
+
+
+def stage_release(records: Sequence[Record]) -> StageRelease:
+    """The release decision of the last valid signature that carries one (see the module docstring).
+
+    The summary PDF and ``mimedi-qual summary`` print ``stage_release(records).statement``
+    as the stage's release statement; ``release`` in a signature payload is
+    ``{decision, to, justification, accepts}`` (written by ``sign_campaign``).
+    """
+    for record, p, valid in reversed(signatures(records)):
+        release = p.get("release")
+        if not valid or not isinstance(release, dict) or release.get("decision") in (None, "none"):
+            continue
+        decision = str(release.get("decision"))
+        if decision in ("released", "conditional") and p.get("role") != "approver":
+            continue  # only an approver releases (sign refuses anything else; verify names it)
+        return StageRelease(
+            decision=decision, to=str(release.get("to") or ""),
+            signer=str(p.get("printed_name") or p.get("user_id", "")), role=str(p.get("role", "")),
+            signed_utc=str(p.get("signed_utc", "")), justification=str(release.get("justification") or ""),
+            accepts=tuple(release.get("accepts") or ()), seq=record.seq,
+        )
+    return StageRelease(decision="not released")
+
+
 # -- signatures -------------------------------------------------------------------------------
 def signatures(records: Sequence[Record]) -> list[tuple[Record, dict[str, Any], bool]]:
     """Every ``signature`` record with whether it is valid (see the module docstring)."""
@@ -187,17 +340,34 @@ def signatures(records: Sequence[Record]) -> list[tuple[Record, dict[str, Any], 
 
 
 def approved_by_signature(records: Sequence[Record]) -> bool:
-    return any(p.get("role") == "approver" and valid for _r, p, valid in signatures(records))
+    """A valid approver's signature that is not a rejection (one from before release decisions counts)."""
+    return any(p.get("role") == "approver" and valid
+               and (p.get("release") or {}).get("decision") != "rejected"
+               for _r, p, valid in signatures(records))
 
 
 # -- the notices every view carries ----------------------------------------------------------
-def notices(records: Sequence[Record], *, draft: bool = False) -> list[str]:
+def integrity_notice(problems: Sequence[Any] | None) -> str | None:
+    """The NOT INTACT notice for ``verify``'s problems (``VerificationReport.problems``); None when there are none."""
+    if not problems:
+        return None
+    return NOT_INTACT_NOTICE.format(count=len(problems), first=problems[0])
+
+
+def notices(records: Sequence[Record], *, draft: bool = False,
+            integrity_problems: Sequence[Any] | None = None) -> list[str]:
     """The warnings shown on every page of every view (report.html banner, PDF, CLI).
 
     ``draft``: also say so while no approver has signed (the PDF, rebuilt after
     signing, says it; ``report.html``, written before anyone can sign, does not).
+    ``integrity_problems``: what :func:`~mimedi_qual.evidence.verify.verify_campaign`
+    found (``report.problems``; None: not checked); when there are any, the first
+    notice says the record is NOT INTACT.
     """
     texts = []
+    not_intact = integrity_notice(integrity_problems)
+    if not_intact:
+        texts.append(not_intact)
     if not bench_known(records):
         texts.append(UNKNOWN_BENCH_NOTICE)
     elif is_simulated(records):

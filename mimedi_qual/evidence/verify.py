@@ -21,10 +21,17 @@ trusts nothing stored as a conclusion:
    must have been in the user registry's history (``registry-log.jsonl``)
    with that key and role when signing — a signer the history does not know,
    or no registry at all, is a problem, never a warning; the role rules must
-   hold. The executor's signature over the start (``campaign_started``) is
+   hold, and a release decision the signature carries must have been allowed
+   on the record it signed (no failed criterion or open deviation unless a
+   conditional release names them; approved protocol; complete; not a dry
+   run). The executor's signature over the start (``campaign_started``) is
    checked likewise, and an executor signature must be by the identity and
    key the start recorded (a dry run has no executor who can sign). Protocol
-   approvals in ``protocol`` records are checked likewise.
+   approvals in ``protocol`` records are checked likewise, and so is every
+   signed act on a deviation (``deviation_closure``, ``deviation_reopened``):
+   its Ed25519 signature, the signer's key and role in the registry's history,
+   the deviation it names, a closing role that is not the campaign's executor,
+   one closure at a time.
 
 ::
 
@@ -52,8 +59,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mimedi_qual.evidence.deviations import CLOSING_ROLES
+from mimedi_qual.evidence.manifest import act_manifest, signature_manifest, verify_seal
 from mimedi_qual.evidence.protocol import ProtocolApproval, check_protocol_approval
-from mimedi_qual.evidence.signatures import role_rule_violation, signature_manifest
+from mimedi_qual.evidence.signature_rules import release_rule_violation, role_rule_violation
+from mimedi_qual.evidence.signers import campaign_executors
 from mimedi_qual.evidence.store import (
     APPLICATION_ID,
     GENESIS_HASH,
@@ -342,14 +352,7 @@ def _check_signatures(records: list[Record], registry: UserRegistry | None, repo
             signature_manifest(payload),
         ):
             report.add("altered", name, "Ed25519 signature does not verify over its manifest")
-        if registry is not None:
-            # The registry's history, not today's users.yaml: the signer must have been registered, active,
-            # with this key and role when the record was appended (a user added later signed nothing before).
-            problem = registry.history.signer_problem(
-                str(payload.get("user_id", "")), str(payload.get("public_key_ed25519", "")),
-                payload.get("role") if payload.get("role") in _ROLES else None, record.utc)
-            if problem:
-                report.add("invalid", name, problem)
+        _check_registered(payload, registry, name, report, record.utc)
         if payload.get("role") == "executor":
             _check_executor_signature(records, record, payload, registry, name, report)
         prior = [r for r in records if r.seq < record.seq]
@@ -358,6 +361,11 @@ def _check_signatures(records: list[Record], registry: UserRegistry | None, repo
             violation = role_rule_violation(prior, payload.get("user_id", ""), role)
             if violation:
                 report.add("invalid", name, f"role rule broken: {violation[1]}")
+            release = payload.get("release")
+            if isinstance(release, dict):
+                violation = release_rule_violation(prior, role, release)
+                if violation:
+                    report.add("invalid", name, f"release rule broken: {violation[1]}")
         else:
             report.add("invalid", name, f"unknown role {role!r}")
 
@@ -403,6 +411,63 @@ def _check_executor_signature(records: list[Record], record: Record, payload: di
                                                   str(payload.get("public_key_ed25519", "")), "executor", first.utc)
         if problem:
             report.add("invalid", name, f"at the campaign's start: {problem}")
+
+
+def _check_registered(payload: dict, registry: UserRegistry | None, name: str, report: VerificationReport,
+                      utc: str) -> None:
+    """The signer was in the registry's history, active, with this key and role, when the record was appended."""
+    if registry is None:
+        return
+    # The registry's history, not today's users.yaml: a user added later signed nothing before.
+    problem = registry.history.signer_problem(
+        str(payload.get("user_id", "")), str(payload.get("public_key_ed25519", "")),
+        payload.get("role") if payload.get("role") in _ROLES else None, utc)
+    if problem:
+        report.add("invalid", name, problem)
+
+
+def _check_deviation_acts(records: list[Record], registry: UserRegistry | None, report: VerificationReport) -> None:
+    """Every closure and re-opening of a deviation: signed, by whom it may be, one closure at a time."""
+    by_seq = {r.seq: r for r in records}
+    deviation_ids = {p.get("id") for _r, p in _payloads(records, "deviation")}
+    closed: dict[str, bool] = {}
+    for record in records:
+        if record.kind not in ("deviation_closure", "deviation_reopened"):
+            continue
+        try:
+            payload = json.loads(record.payload_json)
+        except ValueError:
+            continue  # already reported as altered by the chain check
+        act = "closure" if record.kind == "deviation_closure" else "re-opening"
+        dev_id = payload.get("deviation_id", "?")
+        name = f"{act} of {dev_id} in record #{record.seq} ({payload.get('user_id') or payload.get('closed_by', '?')})"
+        report.signatures_checked += 1
+        if dev_id not in deviation_ids:
+            report.add("invalid", name, f"names no deviation of this campaign ({dev_id!r})")
+        if "signature_ed25519" not in payload:
+            report.add("invalid", name, "not signed: a deviation is closed or re-opened by an electronic signature")
+        else:
+            if not verify_seal(payload, act_manifest):
+                report.add("altered", name, "Ed25519 signature does not verify over its manifest")
+            signed = by_seq.get(payload.get("signed_head_seq"))
+            if signed is None or signed.seq >= record.seq or signed.hash != payload.get("signed_head_hash"):
+                report.add("altered", name, f"signed head #{payload.get('signed_head_seq')} is not an earlier "
+                                            "record with that hash")
+            deviation = by_seq.get(payload.get("deviation_seq"))
+            if deviation is None or deviation.kind != "deviation" or deviation.hash != payload.get("deviation_hash"):
+                report.add("altered", name, "the deviation record it names is not the one it signed")
+            _check_registered(payload, registry, name, report, record.utc)
+            if payload.get("role") not in CLOSING_ROLES:
+                report.add("invalid", name, f"role {payload.get('role')!r} may not close or re-open a deviation")
+            prior = [r for r in records if r.seq < record.seq]
+            if payload.get("user_id") in campaign_executors(prior):
+                report.add("invalid", name, "signed by an executor of the campaign")
+        is_closed = closed.get(dev_id, False)
+        if record.kind == "deviation_closure" and is_closed:
+            report.add("invalid", name, f"{dev_id} was already closed: one closure until it is re-opened")
+        elif record.kind == "deviation_reopened" and not is_closed:
+            report.add("invalid", name, f"{dev_id} was not closed: nothing to re-open")
+        closed[dev_id] = record.kind == "deviation_closure"
 
 
 def _check_protocol_approvals(records: list[Record], registry: UserRegistry | None, report: VerificationReport) -> None:
@@ -471,6 +536,7 @@ def verify_campaign(campaign_dir: str | Path, registry: UserRegistry | None = No
 
     _check_execution(records, registry, report)
     _check_signatures(records, registry, report)
+    _check_deviation_acts(records, registry, report)
     _check_protocol_approvals(records, registry, report)
 
     approvals_present = any(p.get("approvals") for _r, p in _payloads(records, "protocol"))
@@ -497,3 +563,20 @@ def verify_campaign(campaign_dir: str | Path, registry: UserRegistry | None = No
             )
     report.duration_s = time.perf_counter() - started_s
     return report
+
+
+def record_problems(campaign_dir: str | Path, *, except_files: Iterable[str | Path] = ()) -> list[Problem]:
+    """What a *view* says about its record's integrity: :func:`verify_campaign`'s problems without a registry.
+
+    The record's own checks — chain, raw files, Allure results, views, each
+    signature against the key it embeds, the role and release rules — but not
+    whether the signers were registered (``unverifiable`` without a registry:
+    that is ``mimedi-qual verify``'s question, asked of the registry's
+    history). ``except_files``: views about to be rebuilt (their old bytes are
+    no problem of the record). The summary PDF and ``mimedi-qual summary``
+    print "RECORD NOT INTACT" when this is not empty.
+    """
+    campaign_dir = Path(campaign_dir)
+    skip = {(campaign_dir / f).resolve() if not Path(f).is_absolute() else Path(f).resolve() for f in except_files}
+    return [p for p in verify_campaign(campaign_dir).problems
+            if p.category != "unverifiable" and (campaign_dir / p.item).resolve() not in skip]

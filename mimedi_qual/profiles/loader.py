@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 from mimedi_qual.errors import ProfileError
 from mimedi_qual.profiles.acceptance import REGISTER_FILE, AcceptanceProfile
 from mimedi_qual.profiles.bench import BenchProfile
+from mimedi_qual.profiles.meanings import SignatureMeanings
 from mimedi_qual.profiles.process import ProcessRecipe
 from mimedi_qual.profiles.protocol import ProtocolDocument
 from mimedi_qual.profiles.urs import UrsProfile
@@ -132,3 +133,8 @@ def load_process(path: str | Path) -> ProcessRecipe:
 
 def load_protocol_document(path: str | Path) -> ProtocolDocument:
     return load_model(path, ProtocolDocument)
+
+
+def load_signature_meanings(path: str | Path) -> SignatureMeanings:
+    """The signature meanings per role (``profiles/signatures/meanings.yaml``)."""
+    return load_model(path, SignatureMeanings)

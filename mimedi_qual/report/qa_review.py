@@ -304,7 +304,7 @@ def _closure_text(dev: Deviation, closures: list[dict[str, Any]]) -> str:
 def _signature_rows(review: QaReview) -> list[list[str]]:
     rows = []
     for _record, p, valid in review.signatures:
-        decision = p.get("release_decision") or p.get("decision") or ""
+        decision = p.get("release") or p.get("release_decision") or p.get("decision") or ""
         if isinstance(decision, dict):
             decision = "; ".join(f"{k}: {v}" for k, v in decision.items() if v)
         rows.append([_e(p.get("printed_name", "")) + f" ({_e(p.get('user_id', ''))})", _e(p.get("role", "")),

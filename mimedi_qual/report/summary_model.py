@@ -150,6 +150,8 @@ class CampaignSummary:
     steps: list[tuple[Record, dict[str, Any]]]
     banners: list[str]
     conclusion: list[str]
+    #: the stage's release statement (:func:`mimedi_qual.evidence.status.stage_release`)
+    release: status.StageRelease | None = None
     requirements: list[RequirementTrail] = field(default_factory=list)
     executor: status.ExecutorStatus | None = None
 
@@ -205,8 +207,12 @@ def _traceability(
     return sorted(rows.values(), key=lambda r: (r.urs, r.scenario))
 
 
-def summarise(records: list[Record]) -> CampaignSummary:
-    """Extract the report's content from a campaign's records."""
+def summarise(records: list[Record], *, integrity_problems: list | None = None) -> CampaignSummary:
+    """Extract the report's content from a campaign's records.
+
+    ``integrity_problems``: what ``verify`` found in the campaign (None: not
+    checked); any problem puts the NOT INTACT notice first among the banners.
+    """
     started = _payloads(records, "campaign_started")
     finished = _payloads(records, "campaign_finished")
     protocols = _payloads(records, "protocol")
@@ -215,7 +221,7 @@ def summarise(records: list[Record]) -> CampaignSummary:
     devs = deviations_from_records(records)
     signatures = status.signatures(records)
     started_payload = started[0][1] if started else None
-    banners = status.notices(records, draft=True)
+    banners = status.notices(records, draft=True, integrity_problems=integrity_problems)
 
     raw_file_of_sha = {p.get("sha256"): p.get("file", "") for _r, p in _payloads(records, "raw_data")}
     results = [MeasurementResult(r, p, _raw_files(p, raw_file_of_sha)) for r, p in _payloads(records, "measurement")]
@@ -244,6 +250,7 @@ def summarise(records: list[Record]) -> CampaignSummary:
         steps=_payloads(records, "step"),
         banners=banners,
         conclusion=[],
+        release=status.stage_release(records),
     )
     summary.conclusion = conclusion(summary)
     summary.requirements = requirement_trails(records, summary)
@@ -327,6 +334,8 @@ def conclusion(s: CampaignSummary) -> list[str]:
         lines.append(f"Recommendation: {s.finished.get('recommendation') or NOT_RECORDED}.")
     else:
         lines.append("The campaign has not finished: no conclusion can be drawn from this record.")
+    if s.release is not None:
+        lines.append(f"Release of the stage: {s.release.statement}")
     if status.SIMULATED_NOTICE in s.banners or status.UNKNOWN_BENCH_NOTICE in s.banners:
         lines.append(
             "This campaign ran on the simulated bench (digital twin). It is engineering / dry-run evidence "

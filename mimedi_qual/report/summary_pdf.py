@@ -307,11 +307,26 @@ def _results(s: CampaignSummary, styles: _Styles, heading) -> list:
                 [_text(d.id), _text(d.category.value.replace("_", " ")), _text(d.description),
                  f"{_text(d.expected)} / {_text(d.actual)}", _text(d.impact),
                  f"{_text(d.scenario)} / {escape(', '.join(d.urs)) or '—'}",
-                 (f"closed {escape(d.closed_utc)} by {escape(d.closed_by)}; root cause: {escape(d.root_cause)}; "
-                  f"action: {escape(d.action)}") if d.is_closed else "OPEN"]
+                 _verdict_cell(styles, "CLOSED" if d.is_closed else "OPEN")]
                 for d in s.deviations
             ],
             [14, 22, 38, 30, 28, 26, 22],
+        ),
+        heading("Deviation closure history"),
+        _table(
+            styles,
+            ["Id", "Act (record)", "Signed (UTC)", "By (role)", "Root cause · action · impact · CAPA / reason",
+             "Signature"],
+            [
+                [_text(d.id), f"{e.kind.replace('reopened', 're-opened')} (#{e.seq})", utc_display(e.utc),
+                 _text(f"{e.printed_name or e.user_id} ({e.role or '—'})"),
+                 _text(f"reason: {e.reason}" if e.kind == "reopened" else
+                       f"root cause: {e.root_cause} · action: {e.action} · impact: product {e.product_impact}, "
+                       f"quality {e.quality_impact} — {e.impact_assessment} · CAPA: {e.capa}"),
+                 _verdict_cell(styles, "valid" if e.signature_valid else "INVALID")]
+                for d in s.deviations for e in d.history
+            ],
+            [14, 20, 30, 28, 70, 18],
         ),
     ]
     if s.injected_faults or s.interruptions:
@@ -617,10 +632,14 @@ class _NumberedCanvas(pdf_canvas.Canvas):
         super().save()
 
 
-def render_summary_pdf(records: list[Record], output: str | Path, raw_dir: Path | None = None) -> Path:
-    """Render the summary report for ``records`` into ``output``; plots come from ``raw_dir`` (hash-checked)."""
+def render_summary_pdf(records: list[Record], output: str | Path, raw_dir: Path | None = None, *,
+                       integrity_problems: list | None = None) -> Path:
+    """Render the summary report for ``records`` into ``output``; plots come from ``raw_dir`` (hash-checked).
+
+    ``integrity_problems``: what ``verify`` found (see ``summarise``): any puts RECORD NOT INTACT on every page.
+    """
     output = Path(output)
-    summary = summarise(records)
+    summary = summarise(records, integrity_problems=integrity_problems)
     styles = _Styles()
     top_margin_mm = 16 + 6.2 * len(summary.banners)
     doc = SimpleDocTemplate(
@@ -646,6 +665,8 @@ def build_summary_pdf(source: str | Path | EvidenceStore, output: str | Path | N
 
     ``output`` defaults to ``<campaign>/summary.pdf``.
     """
+    from mimedi_qual.evidence.verify import record_problems
+
     if isinstance(source, EvidenceStore):
         records = source.records()
         campaign_dir = source.campaign_dir
@@ -653,7 +674,10 @@ def build_summary_pdf(source: str | Path | EvidenceStore, output: str | Path | N
         campaign_dir = Path(source)
         with EvidenceStore.open(campaign_dir, read_only=True) as store:
             records = store.records()
-    return render_summary_pdf(records, output or campaign_dir / SUMMARY_PDF_NAME, campaign_dir / RAW_DIR_NAME)
+    output = Path(output or campaign_dir / SUMMARY_PDF_NAME)
+    # A record that no longer verifies is said so on every page; the view being rebuilt is not the record.
+    problems = record_problems(campaign_dir, except_files=[output])
+    return render_summary_pdf(records, output, campaign_dir / RAW_DIR_NAME, integrity_problems=problems)
 
 
 __all__ = ["build_summary_pdf", "render_summary_pdf", "utc_display"]

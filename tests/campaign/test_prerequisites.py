@@ -76,7 +76,7 @@ def iq_campaign(directory: Path, signers: Signers, *, bench_id: str = BENCH, rel
         signers.sign(store, "exec.ops", Role.EXECUTOR, "executed")
         signers.sign(store, "rev.one", Role.REVIEWER, "reviewed")
         if release:
-            signers.sign(store, "appr.one", Role.APPROVER, "approved: release to OQ")
+            signers.sign(store, "appr.one", Role.APPROVER, "approved-oq")  # "approved — release to OQ"
     return directory
 
 

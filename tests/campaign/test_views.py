@@ -62,7 +62,8 @@ def test_readme_workflow_sign_summary_sign_summary_stays_intact(cli, closed_camp
     first = cli("summary", closed_campaign)
     assert first.exit_code == 0, first.output
     assert "view_rebuilt" in first.output
-    _sign(closed_campaign, signers, "appr.one", Role.APPROVER, "approved: release to PQ")
+    # a simulated, unapproved example: the approver's decision can only be a rejection (a release is refused)
+    _sign(closed_campaign, signers, "appr.one", Role.APPROVER, "rejected")
     second = cli("summary", closed_campaign)
     assert second.exit_code == 0, second.output
 

@@ -59,7 +59,8 @@ def test_campaign_close_writes_the_qa_section_and_records_the_report(campaign: P
 
 def test_summary_after_signing_rebuilds_the_report_and_verify_stays_intact(campaign: Path, signers) -> None:
     _sign(campaign, signers, "rev.one", Role.REVIEWER, "reviewed")
-    _sign(campaign, signers, "appr.one", Role.APPROVER, "approved: release to PQ")
+    # a simulated dry run: the approver's decision can only be a rejection (meanings from the profile)
+    _sign(campaign, signers, "appr.one", Role.APPROVER, "rejected")
     app = typer.Typer()
     register(app)
     result = CliRunner().invoke(app, ["summary", str(campaign)])
@@ -67,7 +68,7 @@ def test_summary_after_signing_rebuilds_the_report_and_verify_stays_intact(campa
     assert "QA section rebuilt" in result.output
 
     page = (campaign / REPORT_FILE).read_text(encoding="utf-8")
-    assert "Alex Approver (appr.one)" in page and "approved: release to PQ" in page
+    assert "Alex Approver (appr.one)" in page and "rejected — not released" in page
     assert "No signature yet" not in page and page.count(START_MARKER) == 1
     with EvidenceStore.open(campaign, read_only=True) as store:
         rebuilt = [r for r in store.records(kind=VIEW_REBUILT_KIND) if r.payload["file"] == REPORT_FILE]

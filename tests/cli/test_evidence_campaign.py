@@ -67,23 +67,30 @@ def test_run_review_approve_verify_then_tamper(project_root, tmp_path, users_env
                 "--meaning", "reviewed", "--password-stdin", stdin="not-her-password\n")
     assert wrong.returncode != 0
     assert sign("rita.review", "reviewer", "reviewed").returncode == 0
-    assert sign("adam.approve", "approver", "approved: release to OQ").returncode == 0
+    # The project's protocol carries no approval here: a release is refused (audited), a rejection is not.
+    release = sign("adam.approve", "approver", "approved-oq")
+    assert release.returncode == 1, release.stdout + release.stderr
+    assert "signature refused (protocol_not_approved)" in release.stderr
+    free_text = sign("adam.approve", "approver", "approved: release to OQ")
+    assert free_text.returncode == 1 and "(meaning_not_allowed)" in free_text.stderr
+    rejected = sign("adam.approve", "approver", "rejected")
+    assert rejected.returncode == 0, rejected.stdout + rejected.stderr
+    assert "release: Not released: rejected by Adam Approve" in rejected.stdout
 
     verified = cli(project_root, users_env, "verify", str(campaign))
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "INTACT" in verified.stdout
 
-    # The approved IQ campaign is the prerequisite an OQ campaign names (a protocol lists the earlier stage's release).
+    # The rejected IQ campaign named as prerequisite releases nothing: OQ runs with a recorded deviation.
     oq_out = tmp_path / "oq"
     oq = cli(project_root, users_env, "run", "--stage", "oq", "--tags", "URS-OQ-TEMP-002", "--out", str(oq_out),
              "--prerequisite", str(campaign), "--no-views")  # only its record is read
-    assert oq.returncode == 0, oq.stdout + oq.stderr
+    assert oq.returncode == 1, oq.stdout + oq.stderr
     assert "EXECUTOR NOT A REGISTERED USER — DRY RUN" in oq.stdout    # no --user: a labelled dry run
     with sqlite3.connect(f"file:{campaign_dir_in(oq_out) / 'evidence.sqlite'}?mode=ro", uri=True) as con:
         (prerequisites,) = con.execute("select json_extract(payload, '$.prerequisites') from records "
                                        "where kind='campaign_started'").fetchone()
-    assert "OQ requires IQ released: released by campaign" in prerequisites
-    assert "Adam Approve" in prerequisites
+    assert "OQ requires IQ released: NOT RELEASED" in prerequisites
 
     # One byte of one raw file changed: verify names that file.
     raw = sorted((campaign / "raw").iterdir())[0]
@@ -133,12 +140,19 @@ def test_killed_campaign_keeps_its_records_and_resumes(project_root, tmp_path, u
         scenarios = [s for (s,) in con.execute(
             "select json_extract(payload, '$.scenario') from records where kind='scenario'")]
     assert kinds.count("interruption") == 1
-    closed = cli(project_root, users_env, "close-deviation", str(campaign), "DEV-001", "--root-cause",
-                 "test killed the campaign process", "--action", "resumed; no data lost", "--user", "rita.review")
+    def close(deviation: str, password: str = PASSWORDS["rita.review"]):
+        return cli(project_root, users_env, "close-deviation", str(campaign), deviation, "--user", "rita.review",
+                   "--role", "reviewer", "--root-cause", "test killed the campaign process",
+                   "--action", "resumed; no data lost", "--product-impact", "none", "--quality-impact", "none",
+                   "--impact-assessment", "engineering dry run, no product; every record before the kill verified",
+                   "--capa", "none — a deliberate interruption by the test", "--password-stdin",
+                   stdin=password + "\n")
+
+    assert close("DEV-001", password="not-her-password").returncode == 1  # e-signed: a wrong password is refused
+    closed = close("DEV-001")
     assert closed.returncode == 0, closed.stdout + closed.stderr
-    unknown = cli(project_root, users_env, "close-deviation", str(campaign), "DEV-999", "--root-cause", "x",
-                  "--action", "y", "--user", "rita.review")
-    assert unknown.returncode == 2
+    assert close("DEV-001").returncode == 1  # closed once
+    assert close("DEV-999").returncode == 2
     assert kinds[-1] in ("artifact", "campaign_finished")
     assert len(scenarios) == len(set(scenarios)), "a completed scenario was run twice"
     assert len(scenarios) >= 3

@@ -54,14 +54,21 @@ def test_add_users_sign_review_approve_verify_tamper(cli, campaign_dir: Path, tm
     assert result.exit_code == 0, result.output
     assert "signed by Robin Reviewer (rev.one) as reviewer" in result.output
 
-    result = cli("sign", campaign_dir, "--user", "appr.one", "--role", "approver", "--meaning", "approved",
+    result = cli("sign", campaign_dir, "--user", "appr.one", "--role", "approver", "--meaning", "rejected",
                  "--users", users, "--password-stdin", password="wrong password")
     assert result.exit_code == 1
     assert "wrong_password" in result.output
 
-    result = cli("sign", campaign_dir, "--user", "appr.one", "--role", "approver", "--meaning", "approved",
+    # the example is a simulated dry run of an unapproved protocol with a failed criterion: no release
+    result = cli("sign", campaign_dir, "--user", "appr.one", "--role", "approver", "--meaning", "approved-pq",
+                 "--users", users, "--password-stdin", password="s3cret password")
+    assert result.exit_code == 1
+    assert "signature refused (protocol_not_approved)" in result.output and "dry run" in result.output
+
+    result = cli("sign", campaign_dir, "--user", "appr.one", "--role", "approver", "--meaning", "rejected",
                  "--users", users, "--password-stdin", password="s3cret password")
     assert result.exit_code == 0, result.output
+    assert "release: Not released: rejected by Alex Approver (approver)" in result.output
 
     result = cli("verify", campaign_dir, "--users", users)
     assert result.exit_code == 0, result.output
@@ -70,6 +77,8 @@ def test_add_users_sign_review_approve_verify_tamper(cli, campaign_dir: Path, tm
     result = cli("summary", campaign_dir)
     assert result.exit_code == 0, result.output
     assert (campaign_dir / "summary.pdf").stat().st_size > 1000
+    assert "release: Not released: rejected by Alex Approver" in result.output
+    assert "RECORD NOT INTACT" not in result.output
 
     raw = sorted((campaign_dir / "raw").iterdir())[0]
     raw.write_bytes(raw.read_bytes() + b"0")
@@ -96,7 +105,7 @@ def test_sign_exit_2_when_not_a_campaign(cli, tmp_path: Path) -> None:
 def test_sign_refusal_is_in_the_record(cli, campaign_dir: Path, tmp_path: Path) -> None:
     users = tmp_path / "users.yaml"
     add_user(cli, users, "rev.one", "Robin Reviewer", "reviewer")
-    result = cli("sign", campaign_dir, "--user", "rev.one", "--role", "approver", "--meaning", "approved",
+    result = cli("sign", campaign_dir, "--user", "rev.one", "--role", "approver", "--meaning", "rejected",
                  "--users", users, "--password-stdin", password="s3cret password")
     assert result.exit_code == 1
     with EvidenceStore.open(campaign_dir) as store:
@@ -148,3 +157,159 @@ def test_a_broken_user_registry_is_bad_input_for_sign_and_approve_protocol(cli, 
     assert result.exit_code == 2
     assert "error:" in result.output
     assert not (tmp_path / "approvals").exists()
+
+
+# -- sign verifies first; every view says when the record does not verify --------------------------------
+
+
+def test_after_tampering_sign_refuses_and_summary_and_pdf_say_not_intact(cli, campaign_dir: Path,
+                                                                         tmp_path: Path) -> None:
+    import pypdfium2 as pdfium
+
+    users = tmp_path / "users.yaml"
+    add_user(cli, users, "rev.one", "Robin Reviewer", "reviewer")
+    signed = cli("sign", campaign_dir, "--user", "rev.one", "--role", "reviewer", "--meaning", "reviewed",
+                 "--users", users, "--password-stdin", password="s3cret password")
+    assert signed.exit_code == 0, signed.output
+    csv = next(p for p in sorted((campaign_dir / "raw").iterdir()) if p.suffix == ".csv" and "37.9" in p.read_text())
+    csv.write_text(csv.read_text().replace("37.9", "37.1"))
+
+    add_user(cli, users, "appr.one", "Alex Approver", "approver")
+    refused = cli("sign", campaign_dir, "--user", "appr.one", "--role", "approver", "--meaning", "rejected",
+                  "--users", users, "--password-stdin", password="s3cret password")
+    assert refused.exit_code == 1
+    assert "signature refused (not_intact): the record is NOT INTACT (1 problem(s)): altered: raw/" in refused.output
+    assert csv.name in refused.output and "recorded in the campaign's audit trail" in refused.output
+
+    result = cli("summary", campaign_dir)
+    assert result.exit_code == 1, result.output
+    assert "NOTICE: RECORD NOT INTACT — mimedi-qual verify finds 1 problem(s)" in result.output
+    assert f"altered: raw/{csv.name}" in result.output
+    first_page = pdfium.PdfDocument(str(campaign_dir / "summary.pdf"))[0].get_textpage().get_text_range()
+    assert "RECORD NOT INTACT" in " ".join(first_page.split())
+
+
+# -- close-deviation / reopen-deviation: e-signed acts ------------------------------------------------------
+
+
+def _close(cli, campaign_dir: Path, users: Path, user: str, *, role: str = "reviewer", password: str = "s3cret password",
+           **changes):
+    options = {"--root-cause": "reference probe touched the heater jacket", "--action": "probe holder replaced",
+               "--product-impact": "none", "--quality-impact": "minor",
+               "--impact-assessment": "OQ on a water fill: no product exposed", "--capa": "CAPA-2026-014", **changes}
+    return cli("close-deviation", campaign_dir, "DEV-001", "--user", user, "--role", role,
+               *[x for pair in options.items() for x in pair], "--users", users, "--password-stdin", password=password)
+
+
+def test_close_deviation_needs_a_password_a_closing_role_and_closes_once(cli, campaign_dir: Path,
+                                                                        tmp_path: Path) -> None:
+    users = tmp_path / "users.yaml"
+    add_user(cli, users, "rev.one", "Robin Reviewer", "reviewer")
+    add_user(cli, users, "exec.ops", "Erin Executor", "reviewer")  # the example's executor, also a reviewer
+    add_user(cli, users, "qa.lee", "Lee QA", "approver")
+
+    assert "wrong_password" in _close(cli, campaign_dir, users, "rev.one", password="not it").output
+    assert "(unknown_user)" in _close(cli, campaign_dir, users, "nobody").output
+    executor = _close(cli, campaign_dir, users, "exec.ops")
+    assert executor.exit_code == 1 and "(executor_cannot_close)" in executor.output
+    empty = _close(cli, campaign_dir, users, "rev.one", **{"--root-cause": ""})
+    assert empty.exit_code == 1 and "a closure needs a root cause" in empty.output
+    assert _close(cli, campaign_dir, users, "rev.one", role="executor").exit_code == 2  # not a closing role: usage
+
+    closed = _close(cli, campaign_dir, users, "rev.one")
+    assert closed.exit_code == 0, closed.output
+    assert "DEV-001 closed by Robin Reviewer (rev.one, reviewer)" in closed.output
+    again = _close(cli, campaign_dir, users, "qa.lee", role="approver")
+    assert again.exit_code == 1 and "(already_closed)" in again.output
+
+    reopened = cli("reopen-deviation", campaign_dir, "DEV-001", "--user", "qa.lee", "--role", "approver",
+                   "--reason", "re-run hold used the wrong fill volume", "--users", users, "--password-stdin",
+                   password="s3cret password")
+    assert reopened.exit_code == 0, reopened.output
+    assert _close(cli, campaign_dir, users, "qa.lee", role="approver", **{"--capa": "CAPA-2026-015"}).exit_code == 0
+    unknown = cli("close-deviation", campaign_dir, "DEV-999", "--user", "rev.one", "--role", "reviewer",
+                  "--root-cause", "x", "--action", "y", "--product-impact", "none", "--quality-impact", "none",
+                  "--impact-assessment", "z", "--capa", "CAPA-2026-001", "--users", users, "--password-stdin",
+                  password="s3cret password")
+    assert unknown.exit_code == 2 and "no deviation DEV-999" in unknown.output
+
+    with EvidenceStore.open(campaign_dir) as store:
+        refused = [r.payload["reason_code"] for r in store.records(kind="audit_event")
+                   if r.payload["event"] == "deviation_closure_refused"]
+        acts = [r.kind for r in store.records() if r.kind.startswith("deviation_")]
+    assert refused == ["wrong_password", "unknown_user", "executor_cannot_close", "incomplete", "already_closed"]
+    assert acts == ["deviation_closure", "deviation_reopened", "deviation_closure"]
+    verified = cli("verify", campaign_dir, "--users", users)
+    assert verified.exit_code == 0, verified.output
+
+    result = cli("summary", campaign_dir)
+    assert result.exit_code == 0, result.output
+    import pypdfium2 as pdfium
+
+    text = " ".join(" ".join(page.get_textpage().get_text_range().split())
+                    for page in pdfium.PdfDocument(str(campaign_dir / "summary.pdf")))
+    # the whole closure history of DEV-001, not only the last closure
+    assert "CAPA: CAPA-2026-014" in text and "re-opened" in text and "CAPA: CAPA-2026-015" in text
+
+
+def test_a_broken_meanings_profile_is_bad_input_naming_its_line(cli, campaign_dir: Path, tmp_path: Path) -> None:
+    users = tmp_path / "users.yaml"
+    add_user(cli, users, "rev.one", "Robin Reviewer", "reviewer")
+    from mimedi_qual.paths import project_paths
+
+    meanings = tmp_path / "meanings.yaml"
+    text = project_paths().signature_meanings.read_text(encoding="utf-8")
+    reviewed = '      text: "reviewed: record complete and accurate"\n      decision: none\n'
+    assert reviewed in text
+    meanings.write_text(text.replace(reviewed, reviewed.replace("none", "released")), encoding="utf-8")
+    line = text[:text.index(reviewed)].count("\n") + 2  # the decision line of the reviewer's "reviewed"
+    result = cli("sign", campaign_dir, "--user", "rev.one", "--role", "reviewer", "--meaning", "reviewed",
+                 "--meanings", meanings, "--users", users, "--password-stdin", password="s3cret password")
+    assert result.exit_code == 2
+    assert f"error: {meanings}:{line}: meanings.reviewer.0.decision: Input should be" in result.output
+    with EvidenceStore.open(campaign_dir) as store:
+        assert not store.records(kind="audit_event") and not store.records(kind="signature")
+
+
+def test_readme_sign_and_close_workflow_on_a_real_bench_campaign(cli, tmp_path: Path) -> None:
+    """README's workflow: review → close DEV-001 → re-open → close → conditional release → verify → summary."""
+    from mimedi_qual.evidence.example_campaign import EXAMPLE_PROTOCOL_HASH, write_example_campaign
+    from mimedi_qual.evidence.protocol import approve_protocol
+    from mimedi_qual.evidence.users import UserRegistry
+
+    users = tmp_path / "users.yaml"
+    add_user(cli, users, "rita", "Rita Review", "reviewer")
+    add_user(cli, users, "adam", "Adam Approve", "approver")
+    add_user(cli, users, "exec.ops", "Erin Executor", "executor")   # executed it, and signed its start
+    executor_key = UserRegistry.load(users).unlock("exec.ops", "s3cret password", tmp_path / "keys")
+    approval = approve_protocol(UserRegistry.load(users), tmp_path / "keys", user_id="adam", password="s3cret password",
+                                protocol_id="MQ-OQ-001", protocol_version="1.0", protocol_hash_hex=EXAMPLE_PROTOCOL_HASH)
+    campaign = tmp_path / "C-REAL"
+    write_example_campaign(campaign, simulated=False, failing=True, protocol_approvals=[approval.to_payload()],
+                           executor_key=executor_key).close()
+
+    def run(*args: str) -> str:
+        result = cli(*args, "--users", users, "--password-stdin", password="s3cret password")
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    run("sign", campaign, "--user", "rita", "--role", "reviewer", "--meaning", "reviewed")
+    closure = ("close-deviation", campaign, "DEV-001", "--root-cause", "probe against the heater jacket",
+               "--action", "probe holder replaced", "--product-impact", "none", "--quality-impact", "minor",
+               "--impact-assessment", "OQ on a water fill, no product", "--capa", "CAPA-2026-014")
+    run(*closure, "--user", "rita", "--role", "reviewer")
+    run("reopen-deviation", campaign, "DEV-001", "--user", "adam", "--role", "approver", "--reason",
+        "holder change not yet verified")
+    run(*closure, "--user", "rita", "--role", "reviewer")
+    blocked = cli("sign", campaign, "--user", "adam", "--role", "approver", "--meaning", "approved-pq",
+                  "--users", users, "--password-stdin", password="s3cret password")
+    assert blocked.exit_code == 1 and "release refused while criteria not met: OQ-TEMP-ACC" in blocked.output
+    released = run("sign", campaign, "--user", "adam", "--role", "approver", "--meaning", "conditionally-approved-pq",
+                   "--accepts", "OQ-TEMP-ACC", "--justification", "one reading 0.4 °C high; cause removed (DEV-001)")
+    assert "release: Conditionally released to PQ by Adam Approve (approver)" in released
+    verified = cli("verify", campaign, "--users", users)
+    assert verified.exit_code == 0 and "INTACT" in verified.output, verified.output
+    summary = cli("summary", campaign)
+    assert summary.exit_code == 0, summary.output
+    assert "release: Conditionally released to PQ by Adam Approve (approver)" in summary.output
+    assert "accepting OQ-TEMP-ACC: one reading 0.4 °C high; cause removed (DEV-001)" in summary.output

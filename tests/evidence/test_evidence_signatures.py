@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from mimedi_qual.evidence.example_campaign import write_example_campaign
+from mimedi_qual.evidence import status
+from mimedi_qual.evidence.example_campaign import EXAMPLE_PROTOCOL_HASH, write_example_campaign
 from mimedi_qual.evidence.protocol import (
     approve_protocol,
     check_protocol_approval,
@@ -23,7 +24,7 @@ from mimedi_qual.evidence.signatures import (
     sign_campaign,
     signature_manifest,
 )
-from mimedi_qual.evidence.store import EvidenceStore, record_hash
+from mimedi_qual.evidence.store import EvidenceStore, canonical_json, record_hash
 from mimedi_qual.evidence.users import (
     Role,
     UserError,
@@ -37,16 +38,21 @@ from mimedi_qual.evidence.verify import verify_campaign
 PASSWORD = "correct horse battery"  # the conftest `signers` fixture's password
 
 
-def _sign(store: EvidenceStore, signers, user_id: str, role: Role, meaning: str = "reviewed",
-          password: str = PASSWORD):
+#: a meaning each role may always sign with (an approver's rejection needs no release conditions)
+PLAIN_MEANING = {Role.EXECUTOR: "executed", Role.REVIEWER: "reviewed", Role.APPROVER: "rejected"}
+
+
+def _sign(store: EvidenceStore, signers, user_id: str, role: Role, meaning: str | None = None,
+          password: str = PASSWORD, **release):
     return sign_campaign(store, signers.registry, signers.keys_dir, user_id=user_id, password=password,
-                         role=role, meaning=meaning)
+                         role=role, meaning=meaning or PLAIN_MEANING[role], **release)
 
 
-def _refusal(store: EvidenceStore, signers, user_id: str, role: Role, password: str = PASSWORD) -> str:
+def _refusal(store: EvidenceStore, signers, user_id: str, role: Role, password: str = PASSWORD,
+             meaning: str | None = None, **release) -> str:
     before = len(store)
     with pytest.raises(SignatureRefused) as refused:
-        _sign(store, signers, user_id, role, password=password)
+        _sign(store, signers, user_id, role, meaning, password=password, **release)
     audit = store.records()[before:]
     assert [r.kind for r in audit] == ["audit_event"], "a refusal must leave exactly one audit event"
     assert audit[0].payload["event"] == "signature_refused"
@@ -60,10 +66,10 @@ def test_review_then_approval_signs_the_head_and_verifies(campaign_dir: Path, si
     with EvidenceStore.open(campaign_dir) as store:
         head = store.head
         review = _sign(store, signers, "rev.one", Role.REVIEWER, "reviewed")
-        approval = _sign(store, signers, "appr.one", Role.APPROVER, "approved: release to PQ")
+        approval = _sign(store, signers, "appr.one", Role.APPROVER, "rejected")
     p = review.payload
-    assert (p["user_id"], p["printed_name"], p["role"], p["meaning"]) == (
-        "rev.one", "Robin Reviewer", "reviewer", "reviewed")
+    assert (p["user_id"], p["printed_name"], p["role"], p["meaning"], p["meaning_id"]) == (
+        "rev.one", "Robin Reviewer", "reviewer", "reviewed: record complete and accurate", "reviewed")
     assert p["signed_head_seq"] == head.seq and p["signed_head_hash"] == head.hash
     assert p["signed_utc"].endswith("Z")
     assert approval.payload["signed_head_hash"] == review.hash  # approval covers the review
@@ -83,7 +89,7 @@ def test_executor_may_sign_as_executor_only_for_own_campaign(
     executed_dir: Path, signers, tmp_path: Path
 ) -> None:
     with EvidenceStore.open(executed_dir) as store:
-        executed = _sign(store, signers, "exec.ops", Role.EXECUTOR, "executed")
+        executed = _sign(store, signers, "exec.ops", Role.EXECUTOR)
         assert executed.payload["role"] == "executor"
     other = tmp_path / "someone-elses-campaign"
     write_example_campaign(other, executor_user_id="op.other", executor_printed_name="Other Operator").close()
@@ -152,7 +158,7 @@ def test_create_user_refuses_duplicates_and_weak_passwords(signers) -> None:
 def _rewrite_signature_and_rechain(campaign: Path, seq: int, change) -> None:
     """A forger who edits a signature record and recomputes every hash after it."""
     db = sqlite3.connect(campaign / "evidence.sqlite")
-    db.execute("DROP TRIGGER records_refuse_update")
+    db.execute("DROP TRIGGER IF EXISTS records_refuse_update")
     rows = db.execute("SELECT seq, kind, utc, payload, prev_hash FROM records ORDER BY seq").fetchall()
     prev = None
     for row_seq, kind, utc, payload_json, prev_hash in rows:
@@ -191,6 +197,12 @@ def test_changed_meaning_breaks_the_signature(campaign_dir: Path, signers) -> No
     with EvidenceStore.open(campaign_dir) as store:
         review = _sign(store, signers, "rev.one", Role.REVIEWER, "reviewed")
     _rewrite_signature_and_rechain(campaign_dir, review.seq, lambda p: p.update(meaning="approved"))
+    report = verify_campaign(campaign_dir, signers.registry)
+    assert any("does not verify" in p.detail for p in report.problems)
+    # the release decision is signed too: upgrading it breaks the signature
+    _rewrite_signature_and_rechain(campaign_dir, review.seq,
+                                   lambda p: p.update(meaning="reviewed: record complete and accurate",
+                                                      release={**p["release"], "decision": "released"}))
     report = verify_campaign(campaign_dir, signers.registry)
     assert any("does not verify" in p.detail for p in report.problems)
 
@@ -273,3 +285,177 @@ def test_protocol_approval_round_trip_and_checks(tmp_path: Path, signers) -> Non
 def test_unfinished_campaign_cannot_be_reviewed(tmp_path: Path, signers) -> None:
     with write_example_campaign(tmp_path / "running", finish=False) as store:
         assert _refusal(store, signers, "rev.one", Role.REVIEWER) == "not_finished"
+
+
+# -- sign verifies the record first -----------------------------------------------------------------------
+
+
+def test_a_record_that_does_not_verify_is_not_signed_edited_raw_csv(campaign_dir: Path, signers) -> None:
+    csv = next(p for p in sorted((campaign_dir / "raw").iterdir()) if p.suffix == ".csv" and "37.9" in p.read_text())
+    csv.write_text(csv.read_text().replace("37.9", "37.1"))  # the failing reading made to pass
+    with EvidenceStore.open(campaign_dir) as store:
+        before = len(store)
+        with pytest.raises(SignatureRefused) as refused:
+            _sign(store, signers, "rev.one", Role.REVIEWER)
+        audit = store.records()[before:]
+    assert refused.value.reason_code == "not_intact"
+    assert f"altered: raw/{csv.name}" in str(refused.value) and "NOT INTACT (1 problem(s))" in str(refused.value)
+    assert [r.kind for r in audit] == ["audit_event"]
+    assert audit[0].payload["reason_code"] == "not_intact" and csv.name in audit[0].payload["detail"]
+
+
+def test_a_record_that_does_not_verify_is_not_signed_edited_measurement_row(campaign_dir: Path, signers) -> None:
+    db = sqlite3.connect(campaign_dir / "evidence.sqlite")
+    db.execute("DROP TRIGGER records_refuse_update")
+    db.execute("UPDATE records SET payload = replace(payload, '\"verdict\":\"fail\"', '\"verdict\":\"pass\"') "
+               "WHERE kind = 'measurement'")
+    db.commit()
+    db.close()
+    with EvidenceStore.open(campaign_dir) as store:
+        assert _refusal(store, signers, "rev.one", Role.REVIEWER) == "not_intact"
+        assert not store.records(kind="signature")
+
+
+# -- meanings from the profile ----------------------------------------------------------------------------
+
+
+def test_free_text_meaning_is_refused_with_the_allowed_list(campaign_dir: Path, signers) -> None:
+    with EvidenceStore.open(campaign_dir) as store:
+        assert _refusal(store, signers, "rev.one", Role.REVIEWER, meaning="ok lol") == "meaning_not_allowed"
+        with pytest.raises(SignatureRefused) as refused:
+            _sign(store, signers, "appr.one", Role.APPROVER, "approved: release to PQ")
+        # a reviewer's meaning is not an approver's
+        assert _refusal(store, signers, "rev.one", Role.REVIEWER, meaning="approved-pq") == "meaning_not_allowed"
+    message = str(refused.value)
+    assert "'approved: release to PQ' is not a meaning of the approver role" in message
+    for allowed in ("approved-pq", "conditionally-approved-pq", "rejected"):
+        assert allowed in message
+
+
+def test_the_meaning_is_stored_as_the_profile_text_by_id_or_text(campaign_dir: Path, signers) -> None:
+    with EvidenceStore.open(campaign_dir) as store:
+        review = _sign(store, signers, "rev.one", Role.REVIEWER, "reviewed: record complete and accurate")
+    assert (review.payload["meaning_id"], review.payload["release"]["decision"]) == ("reviewed", "none")
+
+
+# -- release decisions ------------------------------------------------------------------------------------
+
+
+def _releasable(tmp_path: Path, signers, *, failing: bool = False, simulated: bool = False, approved: bool = True,
+                dry_run: bool = False) -> EvidenceStore:
+    """An example campaign executed by exec.ops who signed its start (not a dry run), pre-approved, reviewed."""
+    approvals = []
+    if approved:
+        approval = approve_protocol(signers.registry, signers.keys_dir, user_id="appr.one", password=PASSWORD,
+                                    protocol_id="MQ-OQ-001", protocol_version="1.0",
+                                    protocol_hash_hex=EXAMPLE_PROTOCOL_HASH)
+        approvals = [approval.to_payload()]
+    store = write_example_campaign(tmp_path / "c", simulated=simulated, failing=failing, protocol_approvals=approvals,
+                                   executor_key=None if dry_run else signers.executor_key)
+    _sign(store, signers, "rev.one", Role.REVIEWER)
+    return store
+
+
+def test_release_of_a_passing_approved_real_campaign_is_in_the_signature(tmp_path: Path, signers) -> None:
+    with _releasable(tmp_path, signers) as store:
+        approval = _sign(store, signers, "appr.one", Role.APPROVER, "approved-pq")
+        release = status.stage_release(store.records())
+    assert approval.payload["meaning"] == "approved — release to PQ"
+    assert approval.payload["release"] == {"decision": "released", "to": "PQ", "justification": "", "accepts": []}
+    assert release.released and release.statement.startswith("Released to PQ by Alex Approver (approver) on ")
+    assert verify_campaign(tmp_path / "c", signers.registry).ok
+
+
+def test_release_is_refused_while_criteria_failed_and_deviations_are_open(tmp_path: Path, signers) -> None:
+    with _releasable(tmp_path, signers, failing=True) as store:
+        code = _refusal(store, signers, "appr.one", Role.APPROVER, meaning="approved-pq")
+        (event,) = [r for r in store.records(kind="audit_event") if r.payload["reason_code"] == code]
+        assert not status.stage_release(store.records()).released
+    assert code == "release_blocked"
+    assert "criteria not met: OQ-TEMP-ACC; open deviations: DEV-001" in event.payload["detail"]
+
+
+def test_a_conditional_release_must_name_everything_it_accepts_with_a_justification(tmp_path: Path, signers) -> None:
+    why = "OQ-TEMP-ACC exceeded by 0.4 °C for one reading; PQ batches monitor vessel temperature per batch"
+    with _releasable(tmp_path, signers, failing=True) as store:
+        conditional = "conditionally-approved-pq"
+        assert _refusal(store, signers, "appr.one", Role.APPROVER, meaning=conditional,
+                        accepts=["DEV-001", "OQ-TEMP-ACC"]) == "no_justification"
+        assert _refusal(store, signers, "appr.one", Role.APPROVER, meaning=conditional, accepts=["DEV-001"],
+                        justification=why) == "accepts_incomplete"
+        assert _refusal(store, signers, "appr.one", Role.APPROVER, meaning=conditional,
+                        accepts=["DEV-001", "OQ-TEMP-ACC", "DEV-777"], justification=why) == "accepts_unknown"
+        assert _refusal(store, signers, "appr.one", Role.APPROVER, meaning="approved-pq", accepts=["DEV-001"],
+                        justification=why) == "not_conditional"
+        signed = _sign(store, signers, "appr.one", Role.APPROVER, conditional,
+                       accepts=["OQ-TEMP-ACC", "DEV-001"], justification=why)
+        release = status.stage_release(store.records())
+    assert signed.payload["release"] == {"decision": "conditional", "to": "PQ", "justification": why,
+                                         "accepts": ["OQ-TEMP-ACC", "DEV-001"]}
+    assert release.statement.startswith("Conditionally released to PQ by Alex Approver (approver)")
+    assert release.statement.endswith(f"accepting OQ-TEMP-ACC, DEV-001: {why}")
+    assert verify_campaign(tmp_path / "c", signers.registry).ok
+
+
+def test_a_closed_deviation_no_longer_needs_accepting_but_the_failed_criterion_does(tmp_path: Path, signers) -> None:
+    from mimedi_qual.evidence.deviations import close_deviation
+
+    with _releasable(tmp_path, signers, failing=True) as store:
+        close_deviation(store, signers.registry, signers.keys_dir, "DEV-001", user_id="qa.both", password=PASSWORD,
+                        role="approver", root_cause="probe against the heater", action="holder fixed",
+                        product_impact="none", quality_impact="minor", impact_assessment="OQ only, no product",
+                        capa="CAPA-2026-014")
+        assert _refusal(store, signers, "appr.one", Role.APPROVER, meaning="approved-pq") == "release_blocked"
+        _sign(store, signers, "appr.one", Role.APPROVER, "conditionally-approved-pq", accepts=["OQ-TEMP-ACC"],
+              justification="one reading 0.4 °C high; root cause removed (DEV-001, CAPA-2026-014)")
+
+
+@pytest.mark.parametrize("setup, code", [
+    ({"approved": False}, "protocol_not_approved"),
+    ({"simulated": True, "dry_run": True}, "dry_run"),
+])
+def test_release_is_refused_on_an_unapproved_protocol_and_on_a_dry_run(tmp_path: Path, signers, setup, code) -> None:
+    with _releasable(tmp_path, signers, **setup) as store:
+        assert _refusal(store, signers, "appr.one", Role.APPROVER, meaning="approved-pq") == code
+        _sign(store, signers, "appr.one", Role.APPROVER, "rejected")  # rejecting is always possible
+        assert status.stage_release(store.records()).statement.startswith("Not released: rejected by Alex Approver")
+
+
+def test_release_is_refused_on_an_interrupted_campaign(tmp_path: Path, signers) -> None:
+    with _releasable(tmp_path, signers) as store:
+        store.append("interruption", {"last_seq_before": len(store), "last_utc_before": "2026-12-02T10:00:00Z"})
+        assert _refusal(store, signers, "appr.one", Role.APPROVER, meaning="approved-pq") == "interrupted"
+
+
+def test_release_names_the_stage_after_the_campaigns(tmp_path: Path, signers) -> None:
+    with _releasable(tmp_path, signers) as store:  # an OQ campaign
+        assert _refusal(store, signers, "appr.one", Role.APPROVER, meaning="approved-oq") == "wrong_stage"
+
+
+def test_verify_names_a_release_forged_past_the_rules(tmp_path: Path, signers) -> None:
+    """A registered approver's key used behind sign's back to release a failing campaign: verify names it."""
+    from mimedi_qual.evidence.manifest import seal
+    from mimedi_qual.evidence.store import utc_now
+
+    with _releasable(tmp_path, signers, failing=True) as store:
+        head = store.head
+        payload = {"campaign_id": "C-EXAMPLE-0001", "user_id": "appr.one", "printed_name": "Alex Approver",
+                   "role": "approver", "meaning": "approved — release to PQ", "meaning_id": "approved-pq",
+                   "release": {"decision": "released", "to": "PQ", "justification": "", "accepts": []},
+                   "signed_utc": utc_now(), "signed_head_seq": head.seq, "signed_head_hash": head.hash}
+        key = signers.registry.unlock("appr.one", PASSWORD, signers.keys_dir)
+        forged = store.append("signature", seal(payload, key, signature_manifest))
+    problems = [(p.item, p.detail) for p in verify_campaign(tmp_path / "c", signers.registry).problems]
+    assert problems == [(f"signature record #{forged.seq} (Alex Approver, approver)",
+                         "release rule broken: release refused while criteria not met: OQ-TEMP-ACC; open deviations: "
+                         "DEV-001: close the deviations, or sign a conditional release "
+                         "(--accepts OQ-TEMP-ACC,DEV-001 --justification TEXT)")]
+
+
+def test_a_signature_written_before_release_decisions_still_verifies() -> None:
+    """Manifests of older signatures (no meaning_id, no release) are what they signed."""
+    key = Ed25519PrivateKey.generate()
+    payload = {"campaign_id": "c", "user_id": "u", "printed_name": "U", "role": "reviewer", "meaning": "reviewed",
+               "signed_utc": "2026-11-01T00:00:00Z", "signed_head_seq": 1, "signed_head_hash": "0" * 64}
+    signature = base64.b64encode(key.sign(canonical_json(payload))).decode()
+    assert verify_ed25519(public_key_b64(key.public_key()), signature, signature_manifest(payload))

@@ -85,3 +85,45 @@ def test_incomplete_until_finished(store):
     assert status.INCOMPLETE_NOTICE in status.notices(store.records())
     store.append("campaign_finished", status.release_decision(store.records()).as_payload())
     assert status.INCOMPLETE_NOTICE not in status.notices(store.records())
+
+
+def test_complete_only_when_finished_not_interrupted_and_every_selected_scenario_ran(store):
+    start(store)
+    assert not status.completion(store.records()).complete
+    store.append("campaign_finished", {"verdict": "aborted"})
+    done = status.completion(store.records())
+    assert not done.complete and done.interrupted
+    store.append("campaign_finished", {"verdict": "criteria_met", "scenarios_selected": 73, "scenarios_run": 51})
+    assert status.completion(store.records()).reason == "only 51 of 73 selected scenarios ran"
+    store.append("campaign_finished", {"verdict": "criteria_met", "scenarios_selected": 73, "scenarios_run": 73})
+    assert status.completion(store.records()).complete
+    store.append("interruption", {"last_seq_before": 1})
+    assert status.completion(store.records()).interrupted
+
+
+def test_release_blockers_name_what_forbids_and_what_conditions_a_release(store):
+    start(store)  # simulated, unapproved, unfinished
+    store.append("protocol", {"protocol_hash": PROTOCOL_HASH, "approvals": []})
+    store.append("measurement", {"criterion_id": "OQ-TEMP-ACC", "verdict": "fail"})
+    store.append("measurement", {"criterion_id": "OQ-TEMP-ACC", "verdict": "fail"})
+    record_deviation(store, DeviationCategory.CRITERION_NOT_MET, description="d", expected="e", actual="a", impact="i")
+    blockers = status.release_blockers(store.records())
+    assert [code for code, _message in blockers.absolute] == ["not_finished", "protocol_not_approved", "dry_run"]
+    assert blockers.acceptable == ["OQ-TEMP-ACC", "DEV-001"]
+
+
+def test_a_dry_run_is_what_the_record_says_else_the_simulated_bench(store):
+    store.append("campaign_started", {"campaign_id": "c", "bench_simulated": False, "dry_run": True})
+    assert status.is_dry_run(store.records())
+
+
+def test_no_release_statement_without_a_release_signature(store):
+    start(store)
+    assert status.stage_release(store.records()).statement == "Not released: no approver has signed a release decision."
+
+
+def test_a_record_that_does_not_verify_is_the_first_notice(store):
+    start(store)
+    assert not any("NOT INTACT" in n for n in status.notices(store.records(), integrity_problems=[]))
+    first = status.notices(store.records(), integrity_problems=["altered: raw/ab.csv: content hash …", "x"])[0]
+    assert first.startswith("RECORD NOT INTACT — mimedi-qual verify finds 2 problem(s) (first: altered: raw/ab.csv")

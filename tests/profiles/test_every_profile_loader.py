@@ -21,7 +21,7 @@ from mimedi_qual.control.tuning import load_tuning_targets
 from mimedi_qual.errors import ProfileError
 from mimedi_qual.evidence.users import UserRegistry
 from mimedi_qual.profiles import load_acceptance, load_bench, load_process, load_urs
-from mimedi_qual.profiles.loader import load_protocol_document
+from mimedi_qual.profiles.loader import load_protocol_document, load_signature_meanings
 from mimedi_qual.qualification.recipe import load_recipe as load_process_recipe
 from mimedi_qual.qualification.register import load_register
 from mimedi_qual.twin.parameters import load_twin_profile
@@ -43,6 +43,7 @@ PROFILES = {
     "twin parameters": (load_twin_profile, "profiles/twin/default.yaml", True),
     "twin recipe": (load_twin_recipe, "profiles/twin/recipe-default.yaml", True),
     "user registry": (UserRegistry.load, "profiles/users/users.yaml", False),
+    "signature meanings": (load_signature_meanings, "profiles/signatures/meanings.yaml", True),
 }
 
 BROKEN_YAML = "first: 1\nsecond: 2\n  indented: 3\n"   # line 3: a mapping value where none is allowed

@@ -38,7 +38,8 @@ def signers(tmp_path_factory: pytest.TempPathFactory) -> tuple[UserRegistry, Pat
     create_user(root / "users.yaml", root / "keys", user_id="adm.one", printed_name="Ada Admin",
                 roles=[Role.ADMIN], password=PASSWORD)
     for user_id, name, role in [("rev.one", "Robin Reviewer", Role.REVIEWER),
-                                ("appr.one", "Alex Approver", Role.APPROVER)]:
+                                ("appr.one", "Alex Approver", Role.APPROVER),
+                                ("exec.ops", "Erin Executor", Role.EXECUTOR)]:
         create_user(root / "users.yaml", root / "keys", user_id=user_id, printed_name=name, roles=[role],
                     password=PASSWORD, by="adm.one", by_password=PASSWORD)
     return UserRegistry.load(root / "users.yaml"), root / "keys"
@@ -63,13 +64,16 @@ def test_deviations_show_id_category_impact_and_open(failing: EvidenceStore) -> 
     assert "1 deviation(s) (1 open)" in text
 
 
-def test_a_closed_deviation_shows_who_when_root_cause_and_action(failing: EvidenceStore) -> None:
-    closure = close_deviation(failing, "DEV-001", root_cause="thermometer probe outside the bag",
-                              action="probe re-seated; CAPA-2026-017", closed_by="rev.one")
+def test_a_closed_deviation_shows_who_when_root_cause_and_action(failing: EvidenceStore, signers) -> None:
+    registry, keys = signers
+    closure = close_deviation(failing, registry, keys, "DEV-001", user_id="rev.one", password=PASSWORD,
+                              role="reviewer", root_cause="thermometer probe outside the bag",
+                              action="probe re-seated", product_impact="none", quality_impact="minor",
+                              impact_assessment="OQ, no product", capa="CAPA-2026-017")
     text = text_of(qa_review_html(failing.records()))
     assert "CLOSED" in text and "OPEN" not in text
-    for shown in ("closed by: rev.one", f"closed (UTC): {closure.utc}", "root cause: thermometer probe outside "
-                  "the bag", "action: probe re-seated; CAPA-2026-017"):
+    for shown in (f"closed {closure.utc} by Robin Reviewer (rev.one, reviewer) — signature valid",
+                  "root cause: thermometer probe outside the bag", "action: probe re-seated", "CAPA: CAPA-2026-017"):
         assert shown in text
     assert "(0 open)" in text
 
@@ -96,16 +100,25 @@ def test_unsigned_campaign_is_a_draft_with_the_pdf_notices(failing: EvidenceStor
 
 def test_signatures_and_approval_status_come_from_the_record(tmp_path: Path, signers) -> None:
     registry, keys = signers
-    store = write_example_campaign(tmp_path / "C-PASS", failing=False)
+    from mimedi_qual.evidence.example_campaign import EXAMPLE_PROTOCOL_HASH
+    from mimedi_qual.evidence.protocol import approve_protocol
+
+    approval = approve_protocol(registry, keys, user_id="appr.one", password=PASSWORD, protocol_id="MQ-OQ-001",
+                                protocol_version="1.0", protocol_hash_hex=EXAMPLE_PROTOCOL_HASH)
+    # a campaign an approver can release: real bench, executor signed its start, approved protocol, all met
+    store = write_example_campaign(tmp_path / "C-PASS", failing=False, simulated=False,
+                                   protocol_approvals=[approval.to_payload()],
+                                   executor_key=registry.unlock("exec.ops", PASSWORD, keys))
     sign_campaign(store, registry, keys, user_id="rev.one", password=PASSWORD, role=Role.REVIEWER,
                   meaning="reviewed")
     before = text_of(qa_review_html(store.records()))
-    assert "not approved by signature (draft)" in before and "Robin Reviewer (rev.one) | reviewer | reviewed" in before
+    assert "not approved by signature (draft)" in before
+    assert "Robin Reviewer (rev.one) | reviewer | reviewed: record complete and accurate" in before
     sign_campaign(store, registry, keys, user_id="appr.one", password=PASSWORD, role=Role.APPROVER,
-                  meaning="approved: release to PQ")
+                  meaning="approved-pq")
     after = text_of(qa_review_html(store.records()))
     store.close()
-    assert "Alex Approver (appr.one) | approver | approved: release to PQ" in after
+    assert "Alex Approver (appr.one) | approver | approved — release to PQ | decision: released; to: PQ" in after
     assert after.count("VALID") == 2 and "INVALID" not in after
     assert "approval by signature | approved by signature" in after and DRAFT_NOTICE not in after
 

@@ -40,7 +40,8 @@ def users(tmp_path_factory: pytest.TempPathFactory) -> tuple[UserRegistry, Path]
     create_user(root / "users.yaml", root / "keys", user_id="adm.one", printed_name="Ada Admin",
                 roles=[Role.ADMIN], password=PASSWORD)   # the first user of a registry is its admin
     for user_id, name, role in [("rev.one", "Robin Reviewer", Role.REVIEWER),
-                                ("appr.one", "Alex Approver", Role.APPROVER)]:
+                                ("appr.one", "Alex Approver", Role.APPROVER),
+                                ("exec.ops", "Erin Executor", Role.EXECUTOR)]:
         create_user(root / "users.yaml", root / "keys", user_id=user_id, printed_name=name, roles=[role],
                     password=PASSWORD, by="adm.one", by_password=PASSWORD)
     return UserRegistry.load(root / "users.yaml"), root / "keys"
@@ -83,11 +84,12 @@ def test_approved_real_bench_report_shows_signatures_and_no_banner(tmp_path: Pat
     approval = approve_protocol(registry, keys, user_id="appr.one", password=PASSWORD, protocol_id="MQ-OQ-001",
                                 protocol_version="1.0", protocol_hash_hex=EXAMPLE_PROTOCOL_HASH)
     store = write_example_campaign(tmp_path / "c", simulated=False, failing=False,
-                                   protocol_approvals=[approval.to_payload()])
+                                   protocol_approvals=[approval.to_payload()],
+                                   executor_key=registry.unlock("exec.ops", PASSWORD, keys))  # signed the start
     sign_campaign(store, registry, keys, user_id="rev.one", password=PASSWORD, role=Role.REVIEWER,
-                  meaning="reviewed: results complete")
+                  meaning="reviewed")
     approved = sign_campaign(store, registry, keys, user_id="appr.one", password=PASSWORD, role=Role.APPROVER,
-                             meaning="approved: release to PQ")
+                             meaning="approved-pq")
     pdf = build_summary_pdf(store, tmp_path / "out.pdf")
     store.close()
     pages = _pages(pdf)
@@ -96,8 +98,10 @@ def test_approved_real_bench_report_shows_signatures_and_no_banner(tmp_path: Pat
         assert banner not in text
     assert "real equipment" in text
     # signature manifestations: printed name, role, meaning, UTC time
-    assert "Robin Reviewer reviewer reviewed: results complete" in text
-    assert "Alex Approver approver approved: release to PQ" in text
+    assert "Robin Reviewer reviewer reviewed: record complete and accurate" in text
+    assert "Alex Approver approver approved — release to PQ" in text
+    # the stage's release statement, from the approver's signed release decision
+    assert f"Release of the stage: Released to PQ by Alex Approver (approver) on {approved.payload['signed_utc']}" in text
     assert utc_display(approved.payload["signed_utc"]) in text
     assert utc_display(approved.payload["signed_utc"]).endswith(" UTC")
     assert "INVALID" not in text
@@ -167,7 +171,7 @@ def test_each_requirement_page_holds_its_whole_trail(tmp_path: Path, users) -> N
         assert f"{raw['role']} {raw['sha256'][:12]}…" in page                                 # raw hashes
     assert "DEV-001" in page                                                                  # its deviation
     assert "Executed by Erin Executor (exec.ops)" in page
-    assert "Reviewed by Robin Reviewer (rev.one) — “reviewed”" in page and "(VALID)" in page
+    assert "Reviewed by Robin Reviewer (rev.one) — “reviewed: record complete and accurate”" in page and "(VALID)" in page
     assert "Approved by not yet signed by an approver" in page
     assert f"OQ-TEMP-ACC — record #{measurement.seq}" in page                                 # the plot's caption
     assert _images_on_page(pdf, pages.index(page)) == 1                                       # and the plot
