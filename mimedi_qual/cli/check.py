@@ -57,7 +57,7 @@ def check(
         console.print(f"error: {exc}", markup=False)
         raise typer.Exit(int(ExitCode.BAD_INPUT)) from None
     elapsed_s = time.perf_counter() - started
-    console.print(f"ok: {len(scenarios)} scenarios, every step known, every criterion found and in a unit of what "
+    console.print(f"ok: {len(scenarios)} scenarios and outlines, every step known, every criterion found and in a unit of what "
                   f"its step measures ({elapsed_s:.2f} s)", markup=False)
 
 

@@ -22,6 +22,7 @@ registry), so it cannot drift from what a feature file may say.
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -31,7 +32,7 @@ from rich.markup import escape
 
 from mimedi_qual.plugin.vocabulary import phrase_and_parameters, readable, registered_contexts
 from mimedi_qual.qualification.protocol_check import describe_rule
-from mimedi_qual.qualification.quantities import declaration_of
+from mimedi_qual.qualification.quantities import ByParameter, declaration_of
 
 @dataclass(frozen=True)
 class StepPhrase:
@@ -48,6 +49,18 @@ class StepPhrase:
 _readable = readable  # the name the tests know
 
 
+def _as_written(rule, parser):
+    """A rule chosen by a step word, narrowed to the words the step's pattern allows (``temperature|pH|DO``)."""
+    regex = getattr(parser, "regex", None)
+    if not isinstance(rule, ByParameter) or regex is None:
+        return rule
+    group = re.search(rf"\(\?P<{rule.parameter}>([^()]*)\)", regex.pattern)
+    if group is None:
+        return rule
+    allowed = [word.replace("\\", "") for word in group.group(1).split("|")]
+    return ByParameter(rule.parameter, {w: rule.choices[w] for w in allowed if w in rule.choices})
+
+
 def vocabulary() -> list[StepPhrase]:
     """Every registered step phrase, in module order then definition order."""
     phrases = []
@@ -61,7 +74,8 @@ def vocabulary() -> list[StepPhrase]:
             parameters=parameters,
             meaning=doc.splitlines()[0] if doc else "(undocumented)",
             module=context.step_func.__module__,
-            judges=tuple(f"{{{name}}}: {describe_rule(rule)}" for name, rule in declared.items()),
+            judges=tuple(f"{{{name}}}: {describe_rule(_as_written(rule, context.parser))}"
+                         for name, rule in declared.items()),
         ))
     return phrases
 

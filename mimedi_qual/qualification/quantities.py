@@ -192,7 +192,7 @@ class ByParameter:
         return hash((self.parameter, tuple(self.choices)))
 
     def __str__(self) -> str:
-        return f"by {{{self.parameter}}}: " + ", ".join(f"{k} → {q}" for k, q in self.choices.items())
+        return f"the {{{self.parameter}}} named: " + ", ".join(f"{k} ({q.unit})" for k, q in self.choices.items())
 
 
 @dataclass(frozen=True)
@@ -305,7 +305,7 @@ class Pairs:
         return hash(tuple(self.choices))
 
     def __str__(self) -> str:
-        return "pairs '<result> <criterion>': " + ", ".join(f"{k} → {q}" for k, q in self.choices.items())
+        return "each '<result> <criterion>': " + ", ".join(f"{k} ({q.unit})" for k, q in self.choices.items())
 
 
 QuantityRule = Quantity | FromReadings | ByParameter | Exact | Pairs
