@@ -137,3 +137,48 @@ def test_unknown_stage_is_bad_input(project_root, tmp_path):
     proc = run_cli(project_root, "--stage", "xq", "--out", str(tmp_path / "out"))
     assert proc.returncode == 2
     assert "unknown stage" in proc.stdout
+
+
+@pytest.mark.campaign
+def test_an_acceptance_profile_outside_the_approved_protocol_is_not_approved_on_the_cli(project_root, tmp_path):
+    """Issue 12 item 1: a loosened --acceptance under an approved protocol is 'not approved' with a deviation."""
+    import os
+    import shutil
+    import sqlite3
+
+    project = tmp_path / "project"
+    shutil.copytree(project_root / "features", project / "features")
+    shutil.copytree(project_root / "profiles", project / "profiles", ignore=shutil.ignore_patterns("users", "approvals"))
+    env = dict(os.environ, MIMEDI_QUAL_HOME=str(project), MIMEDI_QUAL_USERS=str(tmp_path / "users" / "users.yaml"),
+               MIMEDI_QUAL_KEYS=str(tmp_path / "users" / "keys"), COLUMNS="200")
+
+    def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "mimedi_qual.cli.main", *args], cwd=project, env=env,
+                              input=stdin, capture_output=True, text=True, timeout=300)
+
+    for args, stdin in ((("ada", "--name", "Ada Admin", "--role", "admin"), "admin-pw-1\n"),
+                        (("adam", "--name", "Adam Approve", "--role", "approver", "--by", "ada"),
+                         "admin-pw-1\napprover-pw-2\n")):
+        assert cli("user", "add", *args, "--password-stdin", stdin=stdin).returncode == 0
+    approved = cli("approve-protocol", "MQ-MIMEDI-001", "0.1", "--user", "adam", "--password-stdin",
+                   stdin="approver-pw-2\n")
+    assert approved.returncode == 0, approved.stdout + approved.stderr
+    loose = tmp_path / "loose" / "criteria.yaml"
+    loose.parent.mkdir()
+    loose.write_text((project / "profiles" / "acceptance" / "criteria.yaml").read_text().replace(
+        "tolerance: 0.5", "tolerance: 5.0"))
+    proc = cli("run", "--stage", "iq", "--tags", "URS-IQ-002", "--out", str(tmp_path / "out"), "--no-views",
+               "--acceptance", str(loose))
+    assert proc.returncode == 1, proc.stdout + proc.stderr   # the scenarios pass; the protocol changed
+    header = next(line for line in proc.stdout.splitlines() if line.startswith("protocol MQ-MIMEDI-001"))
+    assert "not approved: differs from the approved protocol" in header and str(loose.resolve()) in header
+    assert "PROTOCOL NOT APPROVED" in proc.stdout and "PROTOCOL DIFFERS FROM THE APPROVED ONE" in proc.stdout
+    assert "Protocol approved yes" not in proc.stdout
+    campaign = only_campaign(tmp_path / "out")
+    with sqlite3.connect(f"file:{campaign / 'evidence.sqlite'}?mode=ro", uri=True) as con:
+        (files,) = con.execute("select json_extract(payload, '$.files') from records where kind='protocol'").fetchone()
+        descriptions = [d for (d,) in con.execute("select json_extract(payload, '$.description') from records "
+                                                  "where kind='deviation' and json_extract(payload, '$.category') "
+                                                  "= 'protocol_changed'")]
+    assert str(loose.resolve()) in files and "profiles/acceptance/criteria.yaml" not in files
+    assert len(descriptions) == 1 and str(loose.resolve()) in descriptions[0]
