@@ -216,6 +216,7 @@ def rebuild_report(campaign_dir: str | Path) -> tuple[Path, Record] | None:
     without a store.
     """
     from mimedi_qual.errors import EvidenceError
+    from mimedi_qual.evidence.verify import record_problems
     from mimedi_qual.report.allure_html import add_qa_section
 
     campaign_dir = Path(campaign_dir)
@@ -230,7 +231,8 @@ def rebuild_report(campaign_dir: str | Path) -> tuple[Path, Record] | None:
             raise EvidenceError(f"{report}: does not match its latest record (run `mimedi-qual verify`); "
                                 "not rebuilt")
         head = store.head
-        add_qa_section(report, records)
+        # a record that no longer verifies says so at the top of the QA section (status.notices)
+        add_qa_section(report, records, integrity_problems=record_problems(campaign_dir, except_files=[report]))
         record = record_view_rebuilt(store, report, view="report", over_head=head,
                                      description=REPORT_DESCRIPTION + ", QA section rebuilt")
     return report, record

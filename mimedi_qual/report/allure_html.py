@@ -113,19 +113,20 @@ def _refuse_external_content(page: str, where: str) -> None:
                           "refusing it")
 
 
-def add_qa_section(report_path: Path, records: list) -> None:
+def add_qa_section(report_path: Path, records: list, *, integrity_problems: list | None = None) -> None:
     """Put the QA review section (:mod:`mimedi_qual.report.qa_review`) at the top of the report, or replace it.
 
     Built from ``records`` alone, so calling it again after a signature or a
     deviation closure brings the page up to date: everything between the
     section's markers is replaced, the Allure report around it is kept byte
     for byte. The section is static HTML (no script); the page is checked
-    again for tracking or external scripts afterwards.
+    again for tracking or external scripts afterwards. ``integrity_problems``:
+    what ``verify`` finds in the record (RECORD NOT INTACT heads the notices).
     """
     from mimedi_qual.report.qa_review import END_MARKER, START_MARKER, qa_review_html
 
     page = report_path.read_text(encoding="utf-8")
-    section = qa_review_html(records)
+    section = qa_review_html(records, integrity_problems=integrity_problems)
     begin = page.find(START_MARKER)
     if begin >= 0:
         end = page.find(END_MARKER, begin)

@@ -180,8 +180,8 @@ def expected_text(payload: dict[str, Any]) -> str:
     return result_text(payload).acceptance
 
 
-def qa_review(records: Sequence[Record]) -> QaReview:
-    """Everything the QA section shows, read from the record."""
+def qa_review(records: Sequence[Record], *, integrity_problems: Sequence[Any] | None = None) -> QaReview:
+    """Everything the QA section shows, read from the record (``integrity_problems``: see ``status.notices``)."""
     records = list(records)
     devs = deviations_from_records(records)
     closures: dict[str, list[dict[str, Any]]] = {}
@@ -197,7 +197,7 @@ def qa_review(records: Sequence[Record]) -> QaReview:
         for p in (r.payload for r in records if r.kind == "measurement") if p.get("verdict") != "pass"
     ]
     return QaReview(
-        notices=status.notices(records, draft=True), protocol=status.protocol_status(records),
+        notices=status.notices(records, draft=True, integrity_problems=integrity_problems), protocol=status.protocol_status(records),
         release=status.release_decision(records), finished=status.finished(records),
         approved_by_signature=status.approved_by_signature(records), signatures=status.signatures(records),
         deviations=devs, not_met=not_met, requirements=_requirements(records), counts=scenario_counts(records),
@@ -313,9 +313,9 @@ def _signature_rows(review: QaReview) -> list[list[str]]:
     return rows
 
 
-def qa_review_html(records: Sequence[Record]) -> str:
+def qa_review_html(records: Sequence[Record], *, integrity_problems: Sequence[Any] | None = None) -> str:
     """The section, between :data:`START_MARKER` and :data:`END_MARKER` (no script: it is static HTML)."""
-    review = qa_review(records)
+    review = qa_review(records, integrity_problems=integrity_problems)
     counts = review.counts
     open_devs = [d for d in review.deviations if not d.is_closed]
     signed = _flag(review.approved_by_signature, "approved by signature", "not approved by signature (draft)")

@@ -94,3 +94,18 @@ def test_an_altered_report_is_not_rebuilt_over(campaign: Path) -> None:
 def test_a_campaign_without_report_has_nothing_to_rebuild(tmp_path: Path) -> None:
     write_example_campaign(tmp_path / "C").close()
     assert rebuild_report(tmp_path / "C") is None
+
+
+def test_after_tampering_the_rebuilt_report_and_pdf_say_the_record_is_not_intact(campaign: Path) -> None:
+    import pypdfium2 as pdfium
+
+    csv = next(p for p in sorted((campaign / "raw").iterdir()) if p.suffix == ".csv")
+    csv.write_bytes(csv.read_bytes() + b"# edited\n")
+    app = typer.Typer()
+    register(app)
+    result = CliRunner().invoke(app, ["summary", str(campaign)])
+    assert result.exit_code == 1, result.output             # the views are rebuilt, and say so
+    assert "NOTICE: RECORD NOT INTACT" in result.output and f"altered: raw/{csv.name}" in result.output
+    assert "RECORD NOT INTACT" in (campaign / REPORT_FILE).read_text(encoding="utf-8")
+    first_page = pdfium.PdfDocument(str(campaign / "summary.pdf"))[0].get_textpage().get_text_range()
+    assert "RECORD NOT INTACT" in " ".join(first_page.split())
