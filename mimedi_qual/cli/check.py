@@ -50,9 +50,9 @@ def check(
         bench_profile = load_bench_profile(Path(bench or project.default_bench))
         criteria = load_acceptance(Path(acceptance or project.default_acceptance))
         load_requirements(project.urs)
-        scenarios = load_protocol(targets)
-        check_traceability_gate(project, criteria)
         check_protocol_files(targets, step_definitions(), criteria, bench_profile, profiles_dir=project.profiles)
+        check_traceability_gate(project, criteria)
+        scenarios = load_protocol(targets)
     except MimediQualError as exc:
         console.print(f"error: {exc}", markup=False)
         raise typer.Exit(int(ExitCode.BAD_INPUT)) from None

@@ -70,12 +70,18 @@ def feature_files(paths: list[Path]) -> list[Path]:
 def parse_feature_file(path: Path):
     """The pytest-bdd Feature of ``path``; an empty file, a syntax error or a feature without scenario is a ProtocolError."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ProtocolError(path, None, f"not a UTF-8 text file (byte 0x{exc.object[exc.start]:02x} at offset "
-                                        f"{exc.start})") from None
+        raw = path.read_bytes()
     except OSError as exc:
         raise ProtocolError(path, None, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(path, raw.count(b"\n", 0, exc.start) + 1,
+                            f"not a UTF-8 text file: byte 0x{raw[exc.start]:02x} at offset {exc.start} "
+                            "(save it as UTF-8)") from None
+    if "\x00" in text:
+        raise ProtocolError(path, text.count("\n", 0, text.index("\x00")) + 1,
+                            "not a text file: it holds a NUL character (a binary file?)")
     if not [line for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]:
         raise ProtocolError(path, 1, "the feature file is empty: it needs 'Feature: <title>' and at least one "
                                      "'Scenario:' with its steps (features/README.md shows one)")

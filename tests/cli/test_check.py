@@ -237,3 +237,41 @@ def test_every_profile_error_is_file_line_exit_2_without_traceback(cli_app, proj
     result = check(cli_app, *args)
     assert result.exit_code == 2, result.output
     assert f"{bad}:1: " in result.output, result.output
+
+
+def test_a_step_under_the_wrong_keyword_says_which_keyword_it_has(cli_app, project):
+    path = write_feature(project, HEAD + "    When the thermometer is read every 1 minute for 1 hour\n"
+                                         "    And every reading meets OQ-TEMP-ACC\n")
+    result = check(cli_app, str(path))
+    assert result.exit_code == 2, result.output
+    assert f"{path}:7: 'And every reading meets OQ-TEMP-ACC' is a Then step, not a When step" in \
+        " ".join(result.output.split())
+
+
+def test_an_unknown_recipe_is_refused_with_the_recipes_known(cli_app, project):
+    path = write_feature(project, HEAD + '    When the batch recipe "car-t-15d" runs as run 1\n')
+    result = check(cli_app, str(path))
+    assert result.exit_code == 2, result.output
+    flat = " ".join(result.output.split())
+    assert f"{path}:6: " in flat and "no recipe 'car-t-15d'" in flat and "car-t-14d" in flat
+
+
+@pytest.mark.parametrize("content, line, problem", [
+    (b"Feature: x\n  Scenario: y\n    Given the bench is r\xe9ady\n", 3, "not a UTF-8 text file"),
+    (b"Feature: x\x00\n", 1, "NUL character"),
+])
+def test_a_feature_file_that_is_not_text_names_its_line(cli_app, project, content, line, problem):
+    path = project / "features" / "oq" / "binary.feature"
+    path.write_bytes(content)
+    result = check(cli_app, str(path))
+    assert result.exit_code == 2, result.output
+    assert f"{path}:{line}: " in result.output and problem in result.output
+
+
+def test_every_problem_is_listed_in_one_pass(cli_app, project):
+    write_feature(project, HEAD + "    Then every reading meet OQ-TEMP-ACC\n", "one.feature")
+    write_feature(project, HEAD + "    Then the DO on the ph_do_meter meets 30.0\n", "two.feature")
+    result = check(cli_app, str(project / "features" / "oq"))
+    assert result.exit_code == 2, result.output
+    assert "one.feature:6: " in result.output and "two.feature:6: " in result.output
+    assert "2 problems in the protocol; nothing was started" in result.output
