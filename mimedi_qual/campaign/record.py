@@ -141,6 +141,38 @@ def authenticate_executor(root: Path, user_id: str | None, password: str | None,
     return Executor(user.user_id, user.printed_name, key)
 
 
+def authenticate_resumer(root: Path, campaign_dir: Path, user_id: str | None, password: str | None, *,
+                         simulated: bool) -> Executor | None:
+    """Who may resume ``campaign_dir``: its executor, with their password, when its start was signed.
+
+    A dry run on the simulated bench resumes as it started (None: nobody signs). A campaign whose start
+    an executor signed, or any campaign on a real bench, is resumed only by that executor with the
+    key that signed the start; anyone else is :class:`ExecutorRefused`.
+    """
+    from mimedi_qual.evidence.execution import executor_status
+
+    with EvidenceStore.open(campaign_dir, read_only=True) as store:
+        started = executor_status(store.records())
+    if started.dry_run and simulated:
+        return None
+    if started.dry_run:
+        raise ExecutorRefused(f"{campaign_dir} ran on a real bench without a signed start: it cannot be resumed",
+                              "no_executor")
+    if user_id is None or password is None:
+        raise ExecutorRefused(f"{campaign_dir} was started by {started.printed_name} ({started.user_id}): only they "
+                              f"resume it — give --user {started.user_id} (the password is asked)", "no_executor")
+    if user_id != started.user_id:
+        raise ExecutorRefused(f"{user_id} did not start {campaign_dir} ({started.user_id} did): only its executor "
+                              "resumes it", "not_executor")
+    executor = authenticate_executor(root, user_id, password, simulated=False)
+    from mimedi_qual.evidence.users import public_key_b64
+
+    if public_key_b64(executor.key.public_key()) != started.public_key_ed25519:
+        raise ExecutorRefused(f"{user_id}'s key is not the key that signed the start of {campaign_dir}",
+                              "not_the_executor_key")
+    return executor
+
+
 def record_campaign_start(store: EvidenceStore, *, root: Path, campaign_id: str, stages: list[str],
                           bench: BenchProfile, bench_path: Path, acceptance_path: Path,
                           executor_user_id: str | None = None,

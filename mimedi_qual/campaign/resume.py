@@ -30,10 +30,11 @@ class ResumePlan:
     stages: list[str]
     completed_nodeids: list[str] = field(default_factory=list)
 
-    def record_interruption(self) -> None:
+    def record_interruption(self, resumed_by: str | None = None) -> None:
+        """The interruption deviation; ``resumed_by`` names who resumed (the executor, authenticated)."""
         from mimedi_qual.evidence.resume import resume_campaign
 
-        store, _deviation = resume_campaign(self.campaign_dir, resumed_by="mimedi-qual run --resume")
+        store, _deviation = resume_campaign(self.campaign_dir, resumed_by=resumed_by or "mimedi-qual run --resume")
         store.close()
 
 

@@ -225,14 +225,19 @@ def run_campaign(request: CampaignRequest, *, plugins: Sequence[object] = (),
 
     plan, resumed = plan_campaign(request)
     signed_by = None
-    if resumed is None:   # a resumed campaign keeps the executor its start recorded
+    simulated = plan.bench_profile.bench.kind == "simulated"
+    if resumed is None:
         signed_by = campaign_record.authenticate_executor(
-            request.paths.root, request.executor, request.executor_password,
-            simulated=plan.bench_profile.bench.kind == "simulated")
+            request.paths.root, request.executor, request.executor_password, simulated=simulated)
+    else:                 # a resumed campaign keeps the executor its start recorded: only they resume it
+        signed_by = campaign_record.authenticate_resumer(
+            request.paths.root, resumed.campaign_dir, request.executor, request.executor_password,
+            simulated=simulated)
     lease = _acquire_place(request, plan, say)
     try:
         if resumed is not None:
-            resumed.record_interruption()
+            resumed.record_interruption(resumed_by=None if signed_by is None else
+                                        f"{signed_by.printed_name} ({signed_by.user_id}), password verified")
             campaign = Campaign.reopen(request.paths, resumed.campaign_dir, bench_path=plan.bench_path,
                                        acceptance_path=plan.acceptance_path, views=request.views)
         else:

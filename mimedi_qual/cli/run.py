@@ -83,7 +83,7 @@ def run(
     console.print(f"protocol: {paths.features} and profiles {paths.profiles} — {paths.describe()}",
                   highlight=False, soft_wrap=True)
     password = None
-    if executor is not None and resume is None:
+    if executor is not None:
         password = (sys.stdin.readline().rstrip("\r\n") if password_stdin
                     else typer.prompt(f"Password of executor {executor}", hide_input=True))
     request = CampaignRequest(

@@ -85,3 +85,30 @@ def test_on_the_simulated_bench_an_unregistered_executor_is_a_labelled_dry_run(p
     assert records[0].payload["dry_run"] is True
     assert records[0].payload["executor_printed_name"] == f"erin ({DRY_RUN_LABEL})"
     assert executor_status(records).dry_run
+
+
+def _start(project_root: Path, directory: Path, executor=None) -> Path:
+    bench_path = project_root / "profiles" / "benches" / "sim.yaml"
+    with EvidenceStore.create(directory) as store:
+        record_campaign_start(store, root=project_root, campaign_id=directory.name, stages=["iq"],
+                              bench=load_bench_profile(bench_path), bench_path=bench_path,
+                              acceptance_path=project_root / "profiles" / "acceptance" / "criteria.yaml",
+                              executor=executor)
+    return directory
+
+
+def test_only_the_executor_who_signed_the_start_resumes_it(project_root, users_env, tmp_path):
+    from mimedi_qual.campaign.record import authenticate_resumer
+
+    signed = _start(project_root, tmp_path / "signed", authenticate_executor(project_root, "erin", PW, simulated=True))
+    for user_id, password, code in ((None, None, "no_executor"), ("rita", PW, "not_executor"),
+                                    ("erin", "not her password", "wrong_password")):
+        with pytest.raises(ExecutorRefused) as refused:
+            authenticate_resumer(project_root, signed, user_id, password, simulated=True)
+        assert refused.value.reason_code == code
+    assert authenticate_resumer(project_root, signed, "erin", PW, simulated=True).user_id == "erin"
+
+    dry = _start(project_root, tmp_path / "dry")
+    assert authenticate_resumer(project_root, dry, None, None, simulated=True) is None   # resumes as it started
+    with pytest.raises(ExecutorRefused, match="real bench without a signed start"):
+        authenticate_resumer(project_root, dry, "erin", PW, simulated=False)
