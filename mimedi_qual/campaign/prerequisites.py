@@ -7,10 +7,14 @@ that
 
 * verifies intact (``mimedi-qual verify``), ran the earlier stage, to its end,
   on the same bench, under the same protocol id, and
-* carries a valid approver's signature whose release decision releases to
-  the stage that follows it (``approved: release to OQ`` releases IQ; the
-  signature's ``release`` field — ``{decision, to, …}`` — when it has one,
-  otherwise its meaning, and then only if all its criteria were met).
+* carries a valid approver's signature whose release decision
+  (:func:`mimedi_qual.evidence.status.stage_release`) releases — plainly or
+  conditionally — to the stage that follows it ("approved — release to OQ"
+  releases IQ; one released to PQ releases the OQ it ran and any IQ with it).
+  ``sign`` refuses a release while criteria failed or deviations are open
+  (unless conditional, naming them), on an unapproved protocol, an
+  unfinished campaign or a dry run, so a simulated-bench campaign never
+  releases its stage.
 
 A stage whose prerequisite is not released — not given, given but not
 released, or executed in this same campaign (it cannot have been released
@@ -26,7 +30,6 @@ the summary report prints it::
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +41,6 @@ STAGE_ORDER = ("iq", "oq", "pq")
 EARLIER_STAGE = {"oq": "iq", "pq": "oq"}
 #: what a release of each stage is a release *to*
 RELEASED_TO = {"iq": "OQ", "oq": "PQ", "pq": "ROUTINE USE"}
-_MEANING_RELEASE = re.compile(r"\brelease(?:d)?\s+(?:to|for)\s+(oq|pq|routine use)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -48,28 +50,6 @@ class Release:
     campaign_id: str
     stages: frozenset[str]
     description: str
-
-
-def _release_of(records) -> tuple[str, str] | None:
-    """``(released to, who/when)`` of the deciding approver signature, or None (not released)."""
-    from mimedi_qual.evidence import status
-
-    stage_release = getattr(status, "stage_release", None)
-    if stage_release is not None:  # signatures carry a release decision
-        decision = stage_release(records)
-        return (decision.to.upper(), decision.statement) if decision.released else None
-    for _record, payload, valid in reversed(status.signatures(records)):
-        release = payload.get("release")
-        if isinstance(release, dict):
-            if valid and payload.get("role") == "approver" and release.get("decision") in ("released", "conditional"):
-                return str(release.get("to", "")).upper(), f"released to {release.get('to')}"
-            continue
-        found = _MEANING_RELEASE.search(str(payload.get("meaning", "")))
-        if valid and payload.get("role") == "approver" and found:
-            who = payload.get("printed_name") or payload.get("user_id", "")
-            return found.group(1).upper(), (f"approved by {who} ({payload.get('utc') or payload.get('signed_utc', '')}): "
-                                            f"\"{payload.get('meaning')}\"")
-    return None
 
 
 def released_by(campaign_dir: Path, *, bench_id: str | None = None, protocol_id: str | None = None,
@@ -106,12 +86,10 @@ def released_by(campaign_dir: Path, *, bench_id: str | None = None, protocol_id:
         return f"{name} ran on bench {started.get('bench_id')}, not {bench_id}"
     if protocol_id is not None and started.get("protocol_id") != protocol_id:
         return f"{name} ran protocol {started.get('protocol_id')}, not {protocol_id}"
-    release = _release_of(records)
-    if release is None:
-        return f"{name} carries no approver's release"
-    to, description = release
-    if getattr(status, "stage_release", None) is None and finished.get("verdict") != status.CRITERIA_MET:
-        return f"{name} did not meet all its criteria"
+    release = status.stage_release(records)  # sign refused any release its rules forbid; verify re-checks them
+    if not release.released:
+        return f"{name} carries no approver's release ({release.statement})"
+    to, description = release.to.upper(), release.statement
     ran = [s.lower() for s in str(started.get("stage", "")).split("+") if s]
     last = next((s for s, target in RELEASED_TO.items() if target == to), None)
     if last is None or last not in ran:
