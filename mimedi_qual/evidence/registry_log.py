@@ -31,9 +31,14 @@ and as they were at any earlier time (:meth:`RegistryHistory.user_at`): a
 signature is valid only if its signer was registered, active, with that key
 and role when it was made.
 
-What the log cannot prevent: someone with write access who deletes the whole
-file and bootstraps a new registry. The campaign records name the signers'
-key fingerprints, so such a new registry does not validate old signatures.
+What the log cannot prevent, alone: someone with write access who deletes the
+whole file and bootstraps a new registry (the campaign records carry the
+signers' public keys, so such a registry does not validate old signatures),
+or who cuts entries off its end — the shorter chain is still valid. Cutting
+off an ``add`` only makes that user's signatures fail ``verify``; cutting off
+a ``deactivate`` would let a deactivated user sign again. Keep a copy of the
+head hash elsewhere (``mimedi-qual user list`` prints it) until the registry's
+head is anchored in a ledger outside the project like the campaigns'.
 """
 
 from __future__ import annotations
