@@ -138,7 +138,7 @@ def finish_views(store: EvidenceStore, views: Views) -> Views:
 
     if views.report is not None and views.report.is_file():
         try:
-            add_qa_section(views.report, store.records())
+            add_qa_section(views.report, store.records(), integrity_problems=_problems(store.campaign_dir, views.report))
         except (ReportError, OSError) as exc:
             views.problems.append(f"report QA section not written: {exc}")
         store.record_artifact(views.report, description=REPORT_DESCRIPTION)
@@ -204,6 +204,13 @@ def rebuild_summary(campaign_dir: str | Path, output: str | Path | None = None) 
     return pdf, record
 
 
+def _problems(campaign_dir: Path, rebuilt: Path) -> list:
+    """What the record's own checks find (the view being rebuilt excepted), as the summary PDF asks them."""
+    from mimedi_qual.evidence.verify import record_problems
+
+    return record_problems(campaign_dir, except_files=[rebuilt])
+
+
 def rebuild_report(campaign_dir: str | Path) -> tuple[Path, Record] | None:
     """Rewrite ``report.html``'s QA section from the record as it is now, and record the rebuild.
 
@@ -216,7 +223,6 @@ def rebuild_report(campaign_dir: str | Path) -> tuple[Path, Record] | None:
     without a store.
     """
     from mimedi_qual.errors import EvidenceError
-    from mimedi_qual.evidence.verify import record_problems
     from mimedi_qual.report.allure_html import add_qa_section
 
     campaign_dir = Path(campaign_dir)
@@ -231,8 +237,7 @@ def rebuild_report(campaign_dir: str | Path) -> tuple[Path, Record] | None:
             raise EvidenceError(f"{report}: does not match its latest record (run `mimedi-qual verify`); "
                                 "not rebuilt")
         head = store.head
-        # a record that no longer verifies says so at the top of the QA section (status.notices)
-        add_qa_section(report, records, integrity_problems=record_problems(campaign_dir, except_files=[report]))
+        add_qa_section(report, records, integrity_problems=_problems(campaign_dir, report))
         record = record_view_rebuilt(store, report, view="report", over_head=head,
                                      description=REPORT_DESCRIPTION + ", QA section rebuilt")
     return report, record

@@ -121,7 +121,8 @@ def add_qa_section(report_path: Path, records: list, *, integrity_problems: list
     section's markers is replaced, the Allure report around it is kept byte
     for byte. The section is static HTML (no script); the page is checked
     again for tracking or external scripts afterwards. ``integrity_problems``:
-    what ``verify`` finds in the record (RECORD NOT INTACT heads the notices).
+    what :func:`~mimedi_qual.evidence.verify.record_problems` found (None: not
+    checked); any puts RECORD NOT INTACT first.
     """
     from mimedi_qual.report.qa_review import END_MARKER, START_MARKER, qa_review_html
 

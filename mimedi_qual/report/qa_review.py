@@ -9,11 +9,16 @@ PDF, because both ask :mod:`mimedi_qual.evidence.status` and
 
 * the notices (simulated bench, protocol not approved, draft …), in the page's
   flow at the top — never a fixed banner over Allure's page titles;
-* status: protocol approval, the executor's release decision and conclusion,
+* status: record integrity (``verify``'s own checks, when given), protocol
+  approval, who executed (signed start or dry run), the executor's conclusion
+  and recommendation, the stage release statement
+  (:func:`~mimedi_qual.evidence.status.stage_release`, as the PDF prints it),
+  what a release must overcome (:func:`~mimedi_qual.evidence.status.release_blockers`),
   approval by signature;
 * signatures: printed name, user id, role, meaning, release decision, UTC, valid?;
 * deviations: id, category, scenario and URS, expected / actual, impact, and
-  the closure (who, when, root cause, action, CAPA …) or "open";
+  every signed closure and re-opening (who, role, when, signature valid?, root
+  cause, action, product and quality impact, CAPA) or "open";
 * results not met: criterion, expected, actual, instrument, scenario, deviation;
 * requirements: each URS id with its text and risk, the scenarios that verify
   it and their result — the URS text inline, not a link into the source tree;
@@ -166,6 +171,11 @@ class QaReview:
     not_met: list[ResultNotMet]
     requirements: list[RequirementRow]
     counts: ScenarioCounts
+    stage_release: status.StageRelease
+    blockers: status.ReleaseBlockers
+    executor: status.ExecutorStatus
+    #: what verify found when the section was built (None: not checked)
+    integrity_problems: list | None = None
     head: tuple[int, str] = (0, "")
     closures: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
@@ -180,8 +190,12 @@ def expected_text(payload: dict[str, Any]) -> str:
     return result_text(payload).acceptance
 
 
-def qa_review(records: Sequence[Record], *, integrity_problems: Sequence[Any] | None = None) -> QaReview:
-    """Everything the QA section shows, read from the record (``integrity_problems``: see ``status.notices``)."""
+def qa_review(records: Sequence[Record], *, integrity_problems: list | None = None) -> QaReview:
+    """Everything the QA section shows, read from the record.
+
+    ``integrity_problems``: what :func:`~mimedi_qual.evidence.verify.record_problems`
+    found (None: not checked) — any puts RECORD NOT INTACT first, as on the PDF.
+    """
     records = list(records)
     devs = deviations_from_records(records)
     closures: dict[str, list[dict[str, Any]]] = {}
@@ -197,7 +211,10 @@ def qa_review(records: Sequence[Record], *, integrity_problems: Sequence[Any] | 
         for p in (r.payload for r in records if r.kind == "measurement") if p.get("verdict") != "pass"
     ]
     return QaReview(
-        notices=status.notices(records, draft=True, integrity_problems=integrity_problems), protocol=status.protocol_status(records),
+        notices=status.notices(records, draft=True, integrity_problems=integrity_problems),
+        protocol=status.protocol_status(records), stage_release=status.stage_release(records),
+        blockers=status.release_blockers(records), executor=status.executor_status(records),
+        integrity_problems=None if integrity_problems is None else list(integrity_problems),
         release=status.release_decision(records), finished=status.finished(records),
         approved_by_signature=status.approved_by_signature(records), signatures=status.signatures(records),
         deviations=devs, not_met=not_met, requirements=_requirements(records), counts=scenario_counts(records),
@@ -301,26 +318,63 @@ def _closure_text(dev: Deviation, closures: list[dict[str, Any]]) -> str:
     return state + "<br>" + "<hr>".join(parts)
 
 
+def release_text(release: Any) -> str:
+    """A signature's release decision (``{decision, to, justification, accepts}``) in words."""
+    if not isinstance(release, dict):
+        return str(release or "")
+    decision = str(release.get("decision") or "")
+    if decision in ("", "none"):
+        return "—"
+    text = decision + (f" to {release['to']}" if release.get("to") else "")
+    if release.get("accepts"):
+        text += f", accepting {', '.join(str(a) for a in release['accepts'])}"
+    if release.get("justification"):
+        text += f": {release['justification']}"
+    return text
+
+
 def _signature_rows(review: QaReview) -> list[list[str]]:
     rows = []
     for _record, p, valid in review.signatures:
-        decision = p.get("release") or p.get("release_decision") or p.get("decision") or ""
-        if isinstance(decision, dict):
-            decision = "; ".join(f"{k}: {v}" for k, v in decision.items() if v)
+        decision = release_text(p.get("release") or p.get("release_decision") or p.get("decision") or "")
         rows.append([_e(p.get("printed_name", "")) + f" ({_e(p.get('user_id', ''))})", _e(p.get("role", "")),
                      _e(p.get("meaning", "")), _e(decision), _e(p.get("signed_utc", "")),
                      _flag(valid, "VALID", "INVALID")])
     return rows
 
 
-def qa_review_html(records: Sequence[Record], *, integrity_problems: Sequence[Any] | None = None) -> str:
-    """The section, between :data:`START_MARKER` and :data:`END_MARKER` (no script: it is static HTML)."""
+def _blockers_text(blockers: status.ReleaseBlockers) -> str:
+    lines = [_e(message) for _code, message in blockers.absolute]
+    if blockers.failed_criteria:
+        lines.append("criteria not met: " + _e(", ".join(blockers.failed_criteria)))
+    if blockers.open_deviations:
+        lines.append("open deviations: " + _e(", ".join(blockers.open_deviations)))
+    return "<br>".join(lines) if lines else _flag(True, "none", "")
+
+
+def _integrity_text(problems: list | None) -> str:
+    if problems is None:
+        return "not checked when this section was built (run mimedi-qual verify)"
+    if not problems:
+        return _flag(True, "intact when this section was built (the record's own checks; mimedi-qual verify "
+                           "adds the user registry)", "")
+    return _flag(False, "", f"NOT INTACT — {len(problems)} problem(s)") + "<br>" + "<br>".join(
+        _e(p) for p in problems[:10])
+
+
+def qa_review_html(records: Sequence[Record], *, integrity_problems: list | None = None) -> str:
+    """The section, between :data:`START_MARKER` and :data:`END_MARKER` (no script: it is static HTML).
+
+    ``integrity_problems`` as for :func:`qa_review`.
+    """
     review = qa_review(records, integrity_problems=integrity_problems)
     counts = review.counts
     open_devs = [d for d in review.deviations if not d.is_closed]
     signed = _flag(review.approved_by_signature, "approved by signature", "not approved by signature (draft)")
-    headline = (f"QA review — protocol {'approved' if review.protocol.approved else 'NOT approved'} · release "
-                f"decision: {review.release.recommendation if review.finished else 'campaign not finished'} · "
+    release = review.stage_release
+    headline = (("RECORD NOT INTACT · " if review.integrity_problems else "")
+                + f"QA review — protocol {'approved' if review.protocol.approved else 'NOT approved'} · "
+                f"{release.decision}{' to ' + release.to if release.to else ''} · "
                 f"{len(review.signatures)} signature(s), "
                 f"{'approved' if review.approved_by_signature else 'draft'} · {len(review.deviations)} deviation(s)"
                 f" ({len(open_devs)} open) · {counts.scenarios} scenarios, {counts.passed} passed")
@@ -334,10 +388,17 @@ def qa_review_html(records: Sequence[Record], *, integrity_problems: Sequence[An
                                                                                 else "")
          + f" — approvals: {_e(approvals)}"
          + (" — <b>the protocol run differs from the approved one</b>" if review.protocol.changed else "")],
+        ["record integrity", _integrity_text(review.integrity_problems)],
+        ["executed by", _e(f"{review.executor.printed_name} ({review.executor.user_id})") + " — "
+         + _flag(review.executor.signed, "signed the campaign's start",
+                 "DRY RUN: no registered executor signed the campaign's start")],
         ["executor's conclusion", _e(review.release.conclusion) if review.finished else
          _flag(False, "", "campaign not finished: no conclusion")],
-        ["release decision", _flag(review.release.criteria_met, review.release.recommendation,
-                                   review.release.recommendation)],
+        ["executor's recommendation", _flag(review.release.criteria_met, review.release.recommendation,
+                                            review.release.recommendation)],
+        ["stage release", _flag(release.released and release.decision == "released", release.statement,
+                                release.statement)],
+        ["what a release must overcome", _blockers_text(review.blockers)],
         ["criteria", f"{review.release.criteria_total - review.release.criteria_failed} of "
                      f"{review.release.criteria_total} met"],
         ["approval by signature", signed],

@@ -59,7 +59,7 @@ def test_docstring_examples() -> None:
 
 def test_deviations_show_id_category_impact_and_open(failing: EvidenceStore) -> None:
     text = text_of(qa_review_html(failing.records()))
-    row = next(line for line in text.splitlines() if "DEV-001 |" in line)
+    row = next(line for line in text.splitlines() if line.startswith("DEV-001 |"))
     assert "criterion_not_met" in row and "OQ temperature accuracy not shown" in row and "OPEN" in row
     assert "1 deviation(s) (1 open)" in text
 
@@ -73,7 +73,8 @@ def test_a_closed_deviation_shows_who_when_root_cause_and_action(failing: Eviden
     text = text_of(qa_review_html(failing.records()))
     assert "CLOSED" in text and "OPEN" not in text
     for shown in (f"closed {closure.utc} by Robin Reviewer (rev.one, reviewer) — signature valid",
-                  "root cause: thermometer probe outside the bag", "action: probe re-seated", "CAPA: CAPA-2026-017"):
+                  "root cause: thermometer probe outside the bag", "action: probe re-seated", "CAPA: CAPA-2026-017",
+                  "product impact: none", "quality impact: minor", "impact assessment: OQ, no product"):
         assert shown in text
     assert "(0 open)" in text
 
@@ -95,7 +96,7 @@ def test_unsigned_campaign_is_a_draft_with_the_pdf_notices(failing: EvidenceStor
     for notice in (SIMULATED_NOTICE, UNAPPROVED_NOTICE, DRAFT_NOTICE):
         assert notice in text
     assert "No signature yet: this report is a draft." in text
-    assert "release decision | Do not release" in text
+    assert "executor's recommendation | Do not release" in text and "Not released: no approver" in text
 
 
 def test_signatures_and_approval_status_come_from_the_record(tmp_path: Path, signers) -> None:
@@ -118,7 +119,8 @@ def test_signatures_and_approval_status_come_from_the_record(tmp_path: Path, sig
                   meaning="approved-pq")
     after = text_of(qa_review_html(store.records()))
     store.close()
-    assert "Alex Approver (appr.one) | approver | approved — release to PQ | decision: released; to: PQ" in after
+    assert "Alex Approver (appr.one) | approver | approved — release to PQ | released to PQ |" in after
+    assert "stage release | Released to PQ by Alex Approver (approver)" in after
     assert after.count("VALID") == 2 and "INVALID" not in after
     assert "approval by signature | approved by signature" in after and DRAFT_NOTICE not in after
 
@@ -159,3 +161,19 @@ def test_one_count_teardown_records_and_behaviors_entries_labelled(tmp_path: Pat
     text = counts.text()
     assert text.startswith("2 scenarios (IQ 1, PQ 1): 1 passed, 1 not passed")
     assert "1 teardown record(s)" in text and "Behaviors tab lists 3 entries" in text
+
+
+def test_release_statement_blockers_executor_and_integrity_as_the_pdf_says_them(failing: EvidenceStore) -> None:
+    from mimedi_qual.evidence import status
+    from mimedi_qual.evidence.verify import Problem
+
+    records = failing.records()
+    text = text_of(qa_review_html(records))
+    assert f"stage release | {status.stage_release(records).statement}" in text
+    assert "criteria not met: OQ-TEMP-ACC / open deviations: DEV-001" in text
+    assert "DRY RUN: no registered executor signed the campaign's start" in text
+    assert "record integrity | not checked" in text
+    problem = Problem("altered", "raw/0123.csv", "content does not match its recorded hash")
+    tampered = text_of(qa_review_html(records, integrity_problems=[problem]))
+    assert tampered.lstrip().startswith(status.integrity_notice([problem]))
+    assert "RECORD NOT INTACT · QA review" in tampered and "NOT INTACT — 1 problem(s)" in tampered
