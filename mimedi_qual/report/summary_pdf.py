@@ -384,7 +384,7 @@ def _record_and_conclusion(s: CampaignSummary, styles: _Styles, heading) -> list
 #: Plot size on a requirement page: two side by side across the text width (the stored PNG is 9 × 3.2 in).
 PLOTS_PER_ROW = 2
 PLOT_WIDTH_MM = 86.0
-PLOT_HEIGHT_MM = PLOT_WIDTH_MM * 3.2 / 9
+PLOT_ASPECT = 3.2 / 9
 
 
 def _result_value(p: dict[str, Any]) -> str:
@@ -428,7 +428,8 @@ def _verified_file(raw_dir: Path | None, ref: RawFileRef | None) -> bytes | None
     return data if hashlib.sha256(data).hexdigest() == ref.sha256 else None
 
 
-def _plot_flowable(criterion: CriterionTrail, raw_dir: Path | None, styles: _Styles):
+def _plot_flowable(criterion: CriterionTrail, raw_dir: Path | None, styles: _Styles, *,
+                   width_mm: float = PLOT_WIDTH_MM):
     """The stored plot (or one drawn from the stored series CSV), each checked against its recorded hash."""
     p = criterion.payload
     png = _verified_file(raw_dir, criterion.plot)
@@ -442,7 +443,7 @@ def _plot_flowable(criterion: CriterionTrail, raw_dir: Path | None, styles: _Sty
             return Paragraph(f"{_text(p.get('criterion_id'))}: the plot's raw file is missing or does not match "
                              "its recorded SHA-256 — not shown (run <b>mimedi-qual verify</b>).", styles.cell)
         return None
-    image = Image(io.BytesIO(png), width=PLOT_WIDTH_MM * mm, height=PLOT_HEIGHT_MM * mm)
+    image = Image(io.BytesIO(png), width=width_mm * mm, height=width_mm * PLOT_ASPECT * mm)
     caption = Paragraph(f"{_text(p.get('criterion_id'))} — record #{criterion.result.record.seq}", styles.mono)
     return [image, caption]
 
@@ -500,16 +501,18 @@ def _requirement_pages(s: CampaignSummary, styles: _Styles, raw_dir: Path | None
                   f"<i>source:</i> {escape(result_text(c.payload).source)}",
                   _instrument_text(c),
                   f"{escape(_result_value(c.payload))}<br/>{_verdict_markup(str(c.payload.get('verdict', '?')))}"
-                  f"<br/>{utc_display(c.payload.get('taken_at_utc') or c.result.record.utc)}"
-                  f"<br/><font size=6>{escape(result_text(c.payload).resolution)}"
+                  f" <font size=6>{utc_display(c.payload.get('taken_at_utc') or c.result.record.utc)}</font>"
+                  f"<br/><font size=5.5>{escape(result_text(c.payload).resolution)}"
                   + (f"; clocks: {escape(clocks_text(c.payload.get('series_clocks')))}"
                      if c.payload.get("series_clocks") else "") + "</font>",
                   Paragraph(f"record #{c.result.record.seq}<br/>{_raw_short(c)}", styles.mono)]
                  for c in trail.criteria],
                 [33, 36, 40, 36, 35])]
-            plots = [f for f in (_plot_flowable(c, raw_dir, styles) for c in trail.criteria) if f is not None]
+            # Two plots a row; three when there are three or more, so a requirement's page holds them.
+            n = PLOTS_PER_ROW if sum(1 for c in trail.criteria if c.plot or c.series) < 3 else PLOTS_PER_ROW + 1
+            plots = [f for f in (_plot_flowable(c, raw_dir, styles, width_mm=178 / n) for c in trail.criteria)
+                     if f is not None]
             if plots:
-                n = PLOTS_PER_ROW
                 rows = [plots[i:i + n] + [""] * (n - len(plots[i:i + n])) for i in range(0, len(plots), n)]
                 grid = Table(rows, colWidths=[(180 / n) * mm] * n)
                 grid.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), _FONT),
@@ -527,6 +530,7 @@ def _requirement_pages(s: CampaignSummary, styles: _Styles, raw_dir: Path | None
             ("Executed by", Paragraph(executor, styles.cell)),
             ("Reviewed by", Paragraph(_signed_text(s, "reviewer"), styles.cell)),
             ("Approved by", Paragraph(_signed_text(s, "approver"), styles.cell)),
+            ("Stage release", s.release.statement if s.release is not None else None),
         ])]
     return story
 
