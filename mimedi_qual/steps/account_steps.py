@@ -29,7 +29,7 @@ SETTINGS_CONFLICT = -221
 
 def _judge_accounts(campaign: CampaignContext, criterion_id: str, discrepancies: list[str]) -> None:
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id),
-                                              float(len(discrepancies)), "controller"))
+                                              float(len(discrepancies)), "controller", statistic="count"))
     expect_met(measurement, "".join(f"\n  {d}" for d in discrepancies))
 
 

@@ -124,7 +124,8 @@ def alarm_annunciated_within(campaign: CampaignContext, fault_event: FaultEvent,
             delay_s = clock.now_s() - fault_event.injected_at_s
             break
         clock.wait_s(POLL_S)
-    measurement = campaign.record(judge_value(criterion_id, criterion, delay_s, "controller"))
+    measurement = campaign.record(judge_value(criterion_id, criterion, delay_s, "controller",
+                                              statistic="delay from the fault to the alarm"))
     expect_met(measurement, f" (alarms: {controller.active_alarms()})")
 
 

@@ -82,7 +82,7 @@ def _judge_audit(campaign: CampaignContext, audited: AuditedChanges, criterion_i
     missing, leaking, shown = audit_findings(campaign, audited)
     allure.attach("\n".join(str(e) for e in shown), name="audit entries", attachment_type=allure.attachment_type.TEXT)
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id),
-                                              float(len(missing) + len(leaking)), "controller"))
+                                              float(len(missing) + len(leaking)), "controller", statistic="count"))
     expect_met(measurement, (f" (no entry for {missing})" if missing else "") + (
         f" (a password in entries {leaking})" if leaking else ""))
 

@@ -66,5 +66,5 @@ def changes_refused(campaign: CampaignContext, criterion_id: str) -> None:
         except AccessDenied:
             pass
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id),
-                                              float(len(accepted)), "controller"))
+                                              float(len(accepted)), "controller", statistic="count"))
     expect_met(measurement, f" (accepted: {', '.join(accepted)})")

@@ -85,5 +85,5 @@ def drive_module(campaign: CampaignContext, module: str, datatable) -> ModuleRun
 def every_command_as_expected(campaign: CampaignContext, module_run: ModuleRun, criterion_id: str) -> None:
     """Count the commands whose outcome differs from the table (judged, max)."""
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id),
-                                              float(len(module_run.mismatches)), "controller"))
+                                              float(len(module_run.mismatches)), "controller", statistic="count"))
     expect_met(measurement, f" (mismatches: {module_run.mismatches})")

@@ -56,7 +56,8 @@ def back_in_operation(campaign: CampaignContext, power_failure: PowerFailure, cr
         except InstrumentError:
             pass  # still booting: not answering yet
         clock.wait_s(POLL_S)
-    measurement = campaign.record(judge_value(criterion_id, criterion, recovered_s, "controller"))
+    measurement = campaign.record(judge_value(criterion_id, criterion, recovered_s, "controller",
+                                              statistic="time until the controller answered"))
     campaign.bench.ensure_state("ready")  # the strategy knows the bench is back
     expect_met(measurement)
 
@@ -70,7 +71,7 @@ def no_audit_entry_lost(campaign: CampaignContext, power_failure: PowerFailure, 
     lost = [e for e in power_failure.audit_before
             if (e.number, e.controller_time_s, e.user, e.action, e.old_value, e.new_value, e.reason) not in kept]
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id),
-                                              float(len(lost)), "controller"))
+                                              float(len(lost)), "controller", statistic="count"))
     expect_met(measurement, f" (lost: {lost[:3]})")
 
 
@@ -81,7 +82,7 @@ def setpoints_kept(campaign: CampaignContext, power_failure: PowerFailure, crite
     after = setpoints_held(campaign.bench.bioreactor())
     changed = {k: (v, after[k]) for k, v in power_failure.setpoints_before.items() if abs(after[k] - v) > 1e-9}
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id),
-                                              float(len(changed)), "controller"))
+                                              float(len(changed)), "controller", statistic="count"))
     expect_met(measurement, f" (changed: {changed})")
 
 

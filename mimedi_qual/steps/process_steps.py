@@ -183,7 +183,7 @@ def batch_modules_meet(campaign: CampaignContext, batch_run: BatchRun, criterion
     """Count the module commands of the batch that did not reach their state (judged, max)."""
     wrong = [row for row in batch_run.module_outcomes if row[2] != row[3]]
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id), float(len(wrong)),
-                                              campaign.bench.name_of_kind("bioreactor")))
+                                              campaign.bench.name_of_kind("bioreactor"), statistic="count"))
     expect_met(measurement, f" ({wrong})", context=batch_run.label)
 
 

@@ -65,7 +65,7 @@ def _judge(campaign: CampaignContext, batch_run, result: str, criterion_id: str)
         raise ProtocolError(None, None, f"no QC result {result!r}; known: {', '.join(RESULTS)}")
     value = RESULTS[result](qc_release(campaign, batch_run))
     return campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id), value,
-                                       campaign.bench.name_of_kind("qc_lab")))
+                                       campaign.bench.name_of_kind("qc_lab"), statistic=f"QC result ({result})"))
 
 
 @then(parsers.parse("the QC release of the batch meets {pairs}"))

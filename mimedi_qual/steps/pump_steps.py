@@ -73,7 +73,9 @@ def systematic_error_meets(campaign: CampaignContext, gravimetric_run: Gravimetr
     mean_flow = statistics.fmean(gravimetric_run.flows_ml_min)
     error_pct = 100.0 * (mean_flow - gravimetric_run.programmed_flow_ml_min) / gravimetric_run.programmed_flow_ml_min
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id), error_pct,
-                                              gravimetric_run.balance), series=gravimetric_run.flows)
+                                              gravimetric_run.balance, statistic="systematic error of the mean flow",
+                                              n_readings=len(gravimetric_run.flows_ml_min)),
+                                  series=gravimetric_run.flows)
     expect_met(measurement)
 
 
@@ -85,7 +87,9 @@ def coefficient_of_variation_meets(campaign: CampaignContext, gravimetric_run: G
     flows = gravimetric_run.flows_ml_min
     cv_pct = 100.0 * statistics.stdev(flows) / statistics.fmean(flows)
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id), cv_pct,
-                                              gravimetric_run.balance), series=gravimetric_run.flows)
+                                              gravimetric_run.balance, statistic="coefficient of variation",
+                                              n_readings=len(gravimetric_run.flows_ml_min)),
+                                  series=gravimetric_run.flows)
     expect_met(measurement)
 
 

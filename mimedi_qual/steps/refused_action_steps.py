@@ -39,7 +39,7 @@ def attempt_refused(campaign: CampaignContext, attempt: Attempt, criterion_id: s
     protected = isinstance(attempt.refusal, AccessDenied)
     value = (0 if protected else 1) + attempt.changed
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id), float(value),
-                                              "controller"))
+                                              "controller", statistic="count"))
     how = "accepted" if attempt.refusal is None else f"refused with {attempt.refusal.code}, not as protected"
     expect_met(measurement, ("" if protected else f" ({attempt!r} {how})") + (
         f" ({attempt.changed} changed)" if attempt.changed else ""))
@@ -55,6 +55,6 @@ def attempt_audited(campaign: CampaignContext, attempt: Attempt, criterion_id: s
     allure.attach("\n".join(str(e) for e in entries), name="audit entries after the attempt",
                   attachment_type=allure.attachment_type.TEXT)
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id),
-                                              0.0 if found else 1.0, "controller"))
+                                              0.0 if found else 1.0, "controller", statistic="count"))
     expect_met(measurement, (
         f" (no {attempt.audit_action} entry by {attempt.user} at level {attempt.level})"))

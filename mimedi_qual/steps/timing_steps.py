@@ -39,8 +39,9 @@ def control_core_runs(campaign: CampaignContext, periods: int) -> ControlTiming:
     return timing
 
 
-def _judge(campaign: CampaignContext, criterion_id: str, value: float, detail: str) -> None:
-    measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id), value, "controller"))
+def _judge(campaign: CampaignContext, criterion_id: str, value: float, detail: str, statistic: str) -> None:
+    measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id), value, "controller",
+                                              statistic=statistic))
     expect_met(measurement, f" ({detail})")
 
 
@@ -49,7 +50,8 @@ def _judge(campaign: CampaignContext, criterion_id: str, value: float, detail: s
 def period_jitter_within(campaign: CampaignContext, control_timing: ControlTiming, criterion_id: str) -> None:
     """99th percentile of |interval between step starts − period|, in µs (judged)."""
     _judge(campaign, criterion_id, control_timing.period_jitter_p99_us,
-           f"max {control_timing.period_jitter_max_us:.1f} µs over {control_timing.periods} periods")
+           f"max {control_timing.period_jitter_max_us:.1f} µs over {control_timing.periods} periods",
+           f"p99 period jitter over {control_timing.periods:,} periods")
 
 
 @then(parsers.parse("the step latency (99th percentile) is within limits ({criterion_id})"))
@@ -57,11 +59,13 @@ def period_jitter_within(campaign: CampaignContext, control_timing: ControlTimin
 def step_latency_within(campaign: CampaignContext, control_timing: ControlTiming, criterion_id: str) -> None:
     """99th percentile of input read → step → output write, in µs (judged)."""
     _judge(campaign, criterion_id, control_timing.step_latency_p99_us,
-           f"max {control_timing.step_latency_max_us:.1f} µs over {control_timing.periods} periods")
+           f"max {control_timing.step_latency_max_us:.1f} µs over {control_timing.periods} periods",
+           f"p99 step latency over {control_timing.periods:,} periods")
 
 
 @then(parsers.parse("no control deadline is missed ({criterion_id})"))
 @judges(criterion_id=COUNT)
 def no_deadline_missed(campaign: CampaignContext, control_timing: ControlTiming, criterion_id: str) -> None:
     """Periods whose step started a whole period late or more (judged)."""
-    _judge(campaign, criterion_id, float(control_timing.missed_deadlines), f"{control_timing.periods} periods")
+    _judge(campaign, criterion_id, float(control_timing.missed_deadlines), f"{control_timing.periods} periods",
+           f"count over {control_timing.periods:,} periods")

@@ -56,5 +56,5 @@ def every_device_answers(campaign: CampaignContext, criterion_id: str) -> None:
         except (InstrumentError, OSError) as exc:
             silent.append(f"{name}: {exc}")
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id),
-                                              float(len(silent)), "network"))
+                                              float(len(silent)), "network", statistic="count"))
     expect_met(measurement, "".join(f"\n  {s}" for s in silent))
