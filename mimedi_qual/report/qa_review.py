@@ -394,6 +394,9 @@ def qa_review_html(records: Sequence[Record], *, integrity_problems: list | None
                  "DRY RUN: no registered executor signed the campaign's start")],
         ["executor's conclusion", _e(review.release.conclusion) if review.finished else
          _flag(False, "", "campaign not finished: no conclusion")],
+        # The campaign's one end time, as campaign_finished records it (the same value on every view).
+        ["finished (UTC)", _e((review.finished or {}).get("finished_utc") or "") or
+         ("not recorded" if review.finished else "campaign not finished")],
         ["executor's recommendation", _flag(review.release.criteria_met, review.release.recommendation,
                                             review.release.recommendation)],
         ["stage release", _flag(release.released and release.decision == "released", release.statement,

@@ -19,6 +19,7 @@ from mimedi_qual.evidence.store import EvidenceStore
 from mimedi_qual.evidence.verify import verify_campaign
 from mimedi_qual.paths import ProjectPaths
 from mimedi_qual.report import allure_html
+from mimedi_qual.report.qa_review import qa_review_html
 from mimedi_qual.report.summary_model import summarise
 from mimedi_qual.report.summary_pdf import utc_display
 
@@ -53,5 +54,7 @@ def test_every_view_prints_the_end_time_campaign_finished_records(tmp_path: Path
     assert end in json.loads((results / "executor.json").read_text(encoding="utf-8"))["buildName"]
     assert json.loads((campaign_dir / CAMPAIGN_JSON).read_text(encoding="utf-8"))["Finished.UTC"] == end
     assert summarise(records).finished_utc == end
+    section = qa_review_html(records)  # report.html's QA section
+    assert f"<td>finished (UTC)</td><td>{end}</td>" in section.replace("\n", "")
     assert f"/ {utc_display(end)}" in _pdf_text(campaign_dir / "summary.pdf")  # "Started / finished"
     assert verify_campaign(campaign_dir).ok
