@@ -61,6 +61,7 @@ from mimedi_qual.qualification.limits import (
 
 SECONDS_PER_MINUTE = 60.0
 SECONDS_PER_HOUR = 3600.0
+SECONDS_PER_DAY = 86400.0
 #: statistics written "<statistic> of N readings"; any other is "<statistic>, from N readings"
 AGGREGATES = frozenset({"min", "max", "mean", "median", "p95", "p99", "p99.9", "sd", "count", "sum"})
 #: what is written for a criterion's resolution when the instrument profile states none
@@ -84,13 +85,21 @@ class ResultText:
     line: str
 
 
+def _sig3(number: float) -> str:
+    """Three significant digits, never in exponent form: 181963.2 → ``182,000``; 4.84 → ``4.84``; 24.0 → ``24``."""
+    rounded = float(format(number, ".3g"))
+    return f"{rounded:,.0f}" if abs(rounded) >= 100 else format(rounded, "g")
+
+
 def duration_text(seconds: float) -> str:
-    """A duration in the largest unit that keeps it readable: ``4 h``, ``1.5 h``, ``42 min``, ``9.5 s``."""
+    """A duration in the largest unit that keeps it readable: ``202 d``, ``4 h``, ``1.5 h``, ``42 min``, ``9.5 s``."""
+    if seconds >= 4 * SECONDS_PER_DAY:  # 96 h and more: days
+        return f"{_sig3(seconds / SECONDS_PER_DAY)} d"
     if seconds >= SECONDS_PER_HOUR:
-        return f"{format(seconds / SECONDS_PER_HOUR, '.3g')} h"
+        return f"{_sig3(seconds / SECONDS_PER_HOUR)} h"
     if seconds >= SECONDS_PER_MINUTE:
-        return f"{format(seconds / SECONDS_PER_MINUTE, '.3g')} min"
-    return f"{format(seconds, '.3g')} s"
+        return f"{_sig3(seconds / SECONDS_PER_MINUTE)} min"
+    return f"{_sig3(seconds)} s"
 
 
 def _with_unit(text: str, unit: str) -> str:
@@ -187,8 +196,7 @@ def _utc_short(iso: str) -> str:
 
 def _factor(factor: float) -> str:
     """Three significant digits, thousands separated: 181963.2 → ``182,000``; 72000 → ``72,000``; 1.0 → ``1``."""
-    rounded = float(format(factor, ".3g"))
-    return f"{rounded:,.0f}" if rounded >= 100 else format(rounded, "g")
+    return _sig3(factor)
 
 
 def clocks_text(clocks: Mapping[str, Any] | None) -> str:
