@@ -386,7 +386,7 @@ def qa_review_html(records: Sequence[Record], *, integrity_problems: list | None
     status_rows = [
         ["protocol approved", _flag(review.protocol.approved, "yes", "no") + (f" — {_e(described)}" if described
                                                                                 else "")
-         + f" — approvals: {_e(approvals)}"
+         + (f" — approvals: {_e(approvals)}" if review.protocol.approvals or not described else "")
          + (" — <b>the protocol run differs from the approved one</b>" if review.protocol.changed else "")],
         ["record integrity", _integrity_text(review.integrity_problems)],
         ["executed by", _e(f"{review.executor.printed_name} ({review.executor.user_id})") + " — "
