@@ -135,6 +135,43 @@ def test_approve_protocol_writes_a_verifiable_approval(cli, tmp_path: Path) -> N
     assert result.exit_code == 1
 
 
+def test_approve_protocol_without_paths_approves_what_run_judges_by(cli, tmp_path: Path, monkeypatch) -> None:
+    """The default set is the project's judging inputs: a run with the default acceptance profile is approved."""
+    import shutil
+
+    from mimedi_qual.campaign.record import record_campaign_start
+    from mimedi_qual.evidence import status
+    from mimedi_qual.evidence.protocol import ProtocolApproval, judging_files, protocol_manifest
+    from mimedi_qual.paths import ProjectPaths, project_paths
+    from mimedi_qual.profiles import load_bench
+    from mimedi_qual.profiles.loader import load_protocol_document
+
+    root = Path(__file__).resolve().parents[2]
+    project = tmp_path / "project"
+    shutil.copytree(root / "features", project / "features")
+    shutil.copytree(root / "profiles", project / "profiles", ignore=shutil.ignore_patterns("users", "approvals"))
+    users = tmp_path / "users" / "users.yaml"
+    monkeypatch.setenv("MIMEDI_QUAL_HOME", str(project))
+    monkeypatch.setenv("MIMEDI_QUAL_USERS", str(users))
+    project_paths.cache_clear()
+    try:
+        add_user(cli, users, "appr.one", "Alex Approver", "approver")
+        result = cli("approve-protocol", "MQ-MIMEDI-001", "0.1", "--user", "appr.one", "--users", users,
+                     "--password-stdin", password="s3cret password")
+        assert result.exit_code == 0, result.output
+        paths = ProjectPaths.at(project)
+        approval = ProtocolApproval.load(paths.approvals / "MQ-MIMEDI-001-0.1-appr.one.json")
+        document = load_protocol_document(paths.protocol_document)
+        assert approval.file_manifest() == protocol_manifest(judging_files(paths, document.files), project)
+        with EvidenceStore.create(tmp_path / "C") as store:
+            record_campaign_start(store, root=project, campaign_id="C", stages=["iq"],
+                                  bench=load_bench(paths.default_bench), bench_path=paths.default_bench,
+                                  acceptance_path=paths.default_acceptance)
+            assert status.protocol_status(store.records()).approved
+    finally:
+        project_paths.cache_clear()
+
+
 def test_a_broken_user_registry_is_bad_input_for_sign_and_approve_protocol(cli, campaign_dir: Path,
                                                                             tmp_path: Path) -> None:
     users = tmp_path / "users.yaml"
