@@ -502,9 +502,7 @@ def _requirement_pages(s: CampaignSummary, styles: _Styles, raw_dir: Path | None
                   _instrument_text(c),
                   f"{escape(_result_value(c.payload))}<br/>{_verdict_markup(str(c.payload.get('verdict', '?')))}"
                   f" <font size=6>{utc_display(c.payload.get('taken_at_utc') or c.result.record.utc)}</font>"
-                  f"<br/><font size=5.5>{escape(result_text(c.payload).resolution)}"
-                  + (f"; clocks: {escape(clocks_text(c.payload.get('series_clocks')))}"
-                     if c.payload.get("series_clocks") else "") + "</font>",
+                  f"<br/><font size=5.5>{escape(result_text(c.payload).resolution)}</font>",
                   Paragraph(f"record #{c.result.record.seq}<br/>{_raw_short(c)}", styles.mono)]
                  for c in trail.criteria],
                 [33, 36, 40, 36, 35])]
@@ -555,7 +553,8 @@ def _appendices(s: CampaignSummary, styles: _Styles) -> list:
         PageBreak(),
         Paragraph("Appendix A. Raw files of each result, keyed by record", styles.h1),
         Paragraph("Record → result → file: each measurement record names its raw files by SHA-256 (the file "
-                  "name in raw/ is the hash). <b>mimedi-qual verify</b> re-hashes every one.", styles.body),
+                  "name in raw/ is the hash), and how the series' bench clock relates to UTC wall time. "
+                  "<b>mimedi-qual verify</b> re-hashes every file.", styles.body),
         Spacer(1, 2 * mm),
         _table(
             styles,
@@ -564,6 +563,8 @@ def _appendices(s: CampaignSummary, styles: _Styles) -> list:
               f"{_text(p.get('criterion_id'))}<br/>{escape(', '.join(p.get('urs') or [])) or '—'}",
               f"{escape(_result_value(p))} {escape(str(p.get('verdict', '?')).upper())}",
               Paragraph("<br/>".join(f"{escape(f.role)}: {escape(f.file or f.sha256)}" for f in result.raw_files)
+                        + (f"<br/>clocks of the series: {escape(clocks_text(p.get('series_clocks')))}"
+                           if p.get("series_clocks") else "")
                         or "<b>no raw file recorded</b>", styles.hashes)]
              for result in s.results for p in (result.payload,)],
             [13, 38, 22, 107],
