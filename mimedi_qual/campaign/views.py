@@ -190,15 +190,30 @@ def rebuild_summary(campaign_dir: str | Path, output: str | Path | None = None) 
 
     The PDF is built over the current head; the ``view_rebuilt`` record that
     follows names that head, so the PDF's own "record head #N" footer and the
-    record agree. Raises :class:`~mimedi_qual.evidence.store.NotACampaignError`
-    for a directory without a store.
+    record agree. A PDF in the campaign that no longer matches its latest
+    record is not overwritten (:class:`~mimedi_qual.errors.EvidenceError`, and
+    an ``audit_event`` says so). Raises
+    :class:`~mimedi_qual.evidence.store.NotACampaignError` for a directory
+    without a store.
     """
+    from mimedi_qual.errors import EvidenceError
     from mimedi_qual.report.summary_pdf import build_summary_pdf
 
     campaign_dir = Path(campaign_dir)
+    target = Path(output) if output else campaign_dir / SUMMARY_FILE
     with EvidenceStore.open(campaign_dir) as store:
+        # Never write over a PDF that no longer matches its latest record: that would hide the alteration.
+        latest = _latest_view(store, target)
+        if latest is not None and target.is_file() and sha256_file(target) != latest.payload.get("sha256"):
+            store.append("audit_event", {
+                "event": "view_rebuild_refused", "user_id": _os_account(), "reason_code": "view_altered",
+                "detail": f"{latest.payload.get('file')} does not match its latest record #{latest.seq}: "
+                          "not overwritten"})
+            raise EvidenceError(f"{target}: does not match its latest record #{latest.seq} (altered since); not "
+                                "overwritten — keep it for the investigation (move it aside), run `mimedi-qual "
+                                "verify`, then rebuild")
         head = store.head
-        pdf = build_summary_pdf(store, Path(output) if output else campaign_dir / SUMMARY_FILE)
+        pdf = build_summary_pdf(store, target)
         record = record_view_rebuilt(store, pdf, view="summary", over_head=head,
                                      description="qualification summary report (PDF), rebuilt from the record")
     return pdf, record
@@ -209,6 +224,17 @@ def _problems(campaign_dir: Path, rebuilt: Path) -> list:
     from mimedi_qual.evidence.verify import record_problems
 
     return record_problems(campaign_dir, except_files=[rebuilt])
+
+
+def _latest_view(store: EvidenceStore, path: Path) -> Record | None:
+    """The latest artifact / view_rebuilt record of the file at ``path`` inside the campaign (None outside)."""
+    try:
+        relative = path.resolve().relative_to(store.campaign_dir.resolve()).as_posix()
+    except ValueError:
+        return None
+    views = [r for r in store.records() if r.kind in ("artifact", VIEW_REBUILT_KIND)
+             and r.payload.get("file") == relative and r.payload.get("inside_campaign", True)]
+    return views[-1] if views else None
 
 
 def rebuild_report(campaign_dir: str | Path) -> tuple[Path, Record] | None:

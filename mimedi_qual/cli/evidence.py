@@ -226,6 +226,8 @@ def summary(
         path, record = rebuild_summary(campaign_dir, output)
     except NotACampaignError as exc:
         raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
+    except EvidenceError as exc:
+        raise _fail(f"summary refused: {exc}  [recorded in the audit trail]", EXIT_PROBLEMS) from None
     p = record.payload
     typer.echo(f"summary report: {path}\nbuilt over record #{p['over_head_seq']}; recorded as record #{record.seq} "
                f"(view_rebuilt, SHA-256 {p['sha256']})")

@@ -126,3 +126,23 @@ def test_verify_pdf_tells_whether_the_copy_in_hand_is_the_current_build(cli, clo
 def test_summary_of_a_directory_that_is_not_a_campaign_is_bad_input(cli, tmp_path: Path) -> None:
     result = cli("summary", tmp_path)
     assert result.exit_code == 2 and "not a campaign" in result.output
+
+
+def test_an_altered_summary_is_not_overwritten_and_the_refusal_is_audited(cli, closed_campaign: Path) -> None:
+    pdf = closed_campaign / SUMMARY_FILE
+    altered = pdf.read_bytes() + b"%% edited\n"
+    pdf.write_bytes(altered)
+    result = cli("summary", closed_campaign)
+    assert result.exit_code == 1
+    assert "does not match its latest record" in result.output and "not overwritten" in result.output
+    assert pdf.read_bytes() == altered                       # the altered file is kept as found
+    with EvidenceStore.open(closed_campaign, read_only=True) as store:
+        [audit] = [r.payload for r in store.records(kind="audit_event")
+                   if r.payload.get("event") == "view_rebuild_refused"]
+        assert not store.records(kind=VIEW_REBUILT_KIND)
+    assert audit["reason_code"] == "view_altered"
+    [problem] = [p for p in verify_campaign(closed_campaign).problems if p.item == SUMMARY_FILE]
+    assert problem.category == "altered"
+    pdf.unlink()                                             # moved aside: a missing view may be rebuilt
+    assert cli("summary", closed_campaign).exit_code in (0, 1)
+    assert pdf.is_file()
