@@ -26,6 +26,7 @@ from pathlib import Path
 
 from mimedi_qual.errors import BenchError
 from mimedi_qual.lab.calibration import today_utc
+from mimedi_qual.lab.drivers.connection import ScpiConnection
 from mimedi_qual.lab.drivers.faults import FaultInjectionProtocol, fault_injector
 from mimedi_qual.lab.drivers.operator import terminal_prompt
 from mimedi_qual.lab.environment import (
@@ -188,6 +189,16 @@ class Bench:
         for driver in list(self.target.drivers):
             if type(driver).__name__ in SESSION_DRIVERS:
                 self.target.deactivate(driver)
+
+    def open_connection(self, name: str | None = None) -> ScpiConnection:
+        """A second connection to SCPI instrument ``name`` (default: the controller), with a session of its own.
+
+        Beside the bench's driver, not instead of it: the driver's login and error queue are
+        untouched. Close it (it is a context manager) when the scenario is done with it.
+        """
+        name = self._named("bioreactor", name)
+        resource = self.target.get_resource("SCPITCPInstrument", name=name)
+        return ScpiConnection(name, resource)
 
     # -- identity and calibration ------------------------------------------
     def instrument(self, name: str):

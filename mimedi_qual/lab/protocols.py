@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
+from datetime import datetime
 
 
 class SCPIProtocol(abc.ABC):
@@ -66,10 +67,14 @@ class ControlTiming:
 
 @dataclass(frozen=True)
 class AuditEntry:
-    """One audit-trail entry of the controller (Annex 11 §9: who, what, when, old, new, why)."""
+    """One audit-trail entry of the controller (Annex 11 §9: who, what, when, old, new, why).
+
+    ``time_utc``: when, as the controller dates it — UTC with date (``AUDit:ENTRy?``'s ISO 8601
+    field; on the simulated bench the controller's clock is bench time mapped to UTC).
+    """
 
     number: int
-    controller_time_s: float
+    time_utc: datetime
     user: str
     action: str
     old_value: str
@@ -286,6 +291,10 @@ class BioreactorProtocol(abc.ABC):
     @abc.abstractmethod
     def delete_account(self, user: str) -> None:
         """ADMIN only; never your own account, never the last ADMIN (``CommandRefused`` -221)."""
+
+    @abc.abstractmethod
+    def unlock_account(self, user: str) -> None:
+        """ADMIN only: release an account locked after failed logins (``CommandRefused`` -221 if not locked)."""
 
     @abc.abstractmethod
     def accounts(self) -> dict[str, str]:

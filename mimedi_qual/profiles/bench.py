@@ -190,6 +190,23 @@ class ControllerAccount(StrictModel):
     level: Literal["OPERATOR", "SUPERVISOR", "ADMIN"]
 
 
+class LoginLockout(StrictModel):
+    """The controller's lockout of an account after wrong passwords (Part 11 §11.300(d), Annex 11 §12.1).
+
+    ``failed_logins`` wrong passwords in a row for one account — over any
+    connection or the service console — lock it: even the right password is
+    refused until the lock is released, by an ADMIN (``ACCess:USER:UNLock``,
+    always possible) or, when ``release_after_s`` is set, by itself that long
+    after it was locked (on the controller's clock: bench time, virtual on a
+    simulated bench). A successful login resets the count. Lock, refusals and
+    release are each an audit-trail entry.
+    """
+
+    failed_logins: int = Field(ge=1, description="wrong passwords in a row that lock an account")
+    release_after_s: float | None = Field(gt=0, description="seconds after which a lock releases itself; "
+                                                            "null: only an ADMIN's ACCess:USER:UNLock releases it")
+
+
 class SimulatedController(StrictModel):
     """Firmware configuration of the simulated controller.
 
@@ -218,6 +235,7 @@ class SimulatedController(StrictModel):
     power_recovery: Literal["resume", "safe"] = "resume"
     require_login: bool = True
     accounts: list[ControllerAccount] = Field(default_factory=list)
+    lockout: LoginLockout = Field(description="lockout after failed logins: the numbers are the profile's")
     module_firmware: dict[str, str] = Field(default_factory=dict)
 
 

@@ -8,6 +8,13 @@ Several commands may share a line, separated by ``;``.
 Errors go into the instrument's error queue with the standard codes and are
 read with ``SYSTem:ERRor?`` (``0,"No error"`` when empty).
 
+Each client connection is its own :class:`Session` — its error queue and event
+status, and whatever a subclass keeps per connection (the controller's login,
+:mod:`.access`): the server opens one per connection (:meth:`ScpiDevice.open_session`)
+and runs each line in it (``handle(line, session)``), so what one client sends never
+shows in another's ``SYST:ERR?``. Calls without a session (in-process use, tests)
+share the device's own local session.
+
 >>> dev = ScpiDevice(idn="ACME,T1,123,1.0")
 >>> dev.register("MEASure:TEMPerature?", lambda args: "37.000")
 >>> dev.handle("meas:temp?")
@@ -88,14 +95,23 @@ def parse_float(text: str, name: str = "value") -> float:
     return value
 
 
+class Session:
+    """One client connection's state: its error queue and event status register."""
+
+    def __init__(self) -> None:
+        self.errors: deque[tuple[int, str]] = deque()
+        self.event_status = 0
+
+
 class ScpiDevice:
-    """Command table + error queue + the IEEE 488.2 common commands."""
+    """Command table + per-connection error queues + the IEEE 488.2 common commands."""
 
     def __init__(self, idn: str):
         self.idn = idn
         self._commands: list[tuple[tuple[_Node, ...], bool, Handler]] = []
-        self._errors: deque[tuple[int, str]] = deque()
-        self.event_status = 0
+        self.local_session = self.new_session()
+        #: the session the line being handled runs in (the local one outside :meth:`handle`)
+        self.session = self.local_session
         self.register("*IDN?", lambda args: self.idn)
         self.register("*CLS", self._cls)
         self.register("*RST", lambda args: self.reset())
@@ -116,9 +132,40 @@ class ScpiDevice:
     def reset(self) -> None:
         """``*RST``: subclasses put the device back in its default state."""
 
+    # -- sessions -------------------------------------------------------
+    def new_session(self) -> Session:
+        """A fresh session (subclasses return their own kind)."""
+        return Session()
+
+    def open_session(self) -> Session:
+        """A new client connection's session (the server calls it once per connection)."""
+        return self.new_session()
+
+    def close_session(self, session: Session) -> None:
+        """The connection of ``session`` has gone (subclasses end what it held)."""
+
+    @property
+    def _error_queue(self) -> deque[tuple[int, str]]:
+        return self.session.errors
+
+    @property
+    def event_status(self) -> int:
+        return self.session.event_status
+
+    @event_status.setter
+    def event_status(self, value: int) -> None:
+        self.session.event_status = value
+
     # -- execution ------------------------------------------------------
-    def handle(self, line: str) -> str | None:
-        """Execute one line; return the reply (queries) or None."""
+    def handle(self, line: str, session: Session | None = None) -> str | None:
+        """Execute one line in ``session`` (default: the local one); return the reply (queries) or None."""
+        previous, self.session = self.session, session or self.local_session
+        try:
+            return self._handle_line(line)
+        finally:
+            self.session = previous
+
+    def _handle_line(self, line: str) -> str | None:
         replies = []
         for command in line.split(";"):
             if not command.strip():
@@ -154,20 +201,20 @@ class ScpiDevice:
 
     # -- error queue ----------------------------------------------------
     def push_error(self, error: tuple[int, str]) -> None:
-        if len(self._errors) >= ERROR_QUEUE_LENGTH - 1:
-            if self._errors and self._errors[-1] != QUEUE_OVERFLOW:
-                self._errors.append(QUEUE_OVERFLOW)
+        if len(self._error_queue) >= ERROR_QUEUE_LENGTH - 1:
+            if self._error_queue and self._error_queue[-1] != QUEUE_OVERFLOW:
+                self._error_queue.append(QUEUE_OVERFLOW)
             return
-        self._errors.append(error)
+        self._error_queue.append(error)
         if error[0] <= -100:
             self.event_status |= 0x20  # command error bit of the ESR
 
     def _pop_error(self) -> str:
-        code, message = self._errors.popleft() if self._errors else NO_ERROR
+        code, message = self._error_queue.popleft() if self._error_queue else NO_ERROR
         return f'{code},"{message}"'
 
     def _cls(self, args: list[str]) -> None:
-        self._errors.clear()
+        self._error_queue.clear()
         self.event_status = 0
 
     def _esr(self, args: list[str]) -> str:

@@ -15,6 +15,10 @@ Two things can take a device off the air, as on a real bench:
   ``INSTRUMENT_GARBAGE`` it answers line noise, ``INSTRUMENT_DISCONNECT`` it
   drops every connection and hangs up on new ones).
 
+Each connection is its own session on the device (``device.open_session()``, when the
+device has sessions — SCPI devices do; the MT-SICS balance does not): a client's error
+queue, and on the controller its login, are its own, and end when it hangs up.
+
 >>> server = LineServer("thermometer", device, faults=world.faults)
 >>> await server.start(); server.address
 '127.0.0.1:40231'
@@ -98,6 +102,8 @@ class LineServer(LoopbackServer):
             writer.close()
             return
         self._writers.add(writer)
+        open_session = getattr(self.device, "open_session", None)
+        session = open_session() if open_session is not None else None
         try:
             while True:
                 raw = await reader.readline()
@@ -110,7 +116,7 @@ class LineServer(LoopbackServer):
                 if fault == "INSTRUMENT_DISCONNECT":
                     break
                 try:
-                    reply = self.device.handle(line)
+                    reply = self.device.handle(line) if session is None else self.device.handle(line, session)
                 except Exception:  # a simulator bug must not kill the bench
                     log.exception("%s: error handling %r", self.name, line)
                     self.device.push_error(DEVICE_ERROR)
@@ -129,5 +135,7 @@ class LineServer(LoopbackServer):
         except asyncio.CancelledError:
             pass  # the bench is shutting down; end quietly (a cancelled handler task is reported noisily)
         finally:
+            if session is not None:
+                self.device.close_session(session)
             self._writers.discard(writer)
             writer.close()

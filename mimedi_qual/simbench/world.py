@@ -142,6 +142,10 @@ class SimulatedWorld:
         return cls(bench, state_dir)
 
     # ---------------------------------------------------------------- time
+    def utc_now(self):
+        """The controller's real-time clock now: bench time mapped to UTC (:class:`.audit.AuditTrail`)."""
+        return self.audit.utc_at(self.time_s)
+
     def advance(self, duration_s: float) -> None:
         """Run controller and twin in lockstep for ``duration_s`` of virtual time."""
         if duration_s < 0:
@@ -159,14 +163,15 @@ class SimulatedWorld:
     def _record_alarm_events(self) -> None:
         """The firmware's audit trail of its alarms: each raised and cleared alarm, at its control period."""
         events, lost = self.core.drain_alarm_events()
-        for time_s, raised, cleared in events:
+        for controller_time_s, raised, cleared in events:
+            time_s = self.time_s - (self.controller.time_s - controller_time_s)   # the event's bench time
             for alarm in Alarm:
                 if cleared & (1 << alarm):
                     self.audit.append(time_s, "SYSTEM", "ALARM_CLEARED", alarm.name, "", "condition gone")
                 if raised & (1 << alarm):
                     self.audit.append(time_s, "SYSTEM", "ALARM_RAISED", "", alarm.name, "")
         if lost:
-            self.audit.append(self.controller.time_s, "SYSTEM", "ALARM_EVENTS_LOST", "", str(lost),
+            self.audit.append(self.time_s, "SYSTEM", "ALARM_EVENTS_LOST", "", str(lost),
                               "more alarm changes than the event ring holds between two records")
 
     def _hand_over_warm(self) -> bool:
@@ -274,7 +279,7 @@ class SimulatedWorld:
         self.controller.reset()
         self._apply_setpoints()
         off_s = (self.powered_on_at_s - self.powered_off_at_s) if self.powered_off_at_s is not None else 0.0
-        self.audit.append(self.controller.time_s, "SYSTEM", "POWER_FAILURE", "ON", "OFF",
+        self.audit.append(self.time_s, "SYSTEM", "POWER_FAILURE", "ON", "OFF",
                           f"power restored after {off_s:.0f} s off")
         resumed = []
         if self.sim.controller.power_recovery == "resume":
@@ -282,7 +287,7 @@ class SimulatedWorld:
                 if self.controller.command(Module[name], Command.START).accepted:
                     resumed.append(name)
         manual = "+".join(Loop(loop).name for loop in self.nv_loop_modes)
-        self.audit.append(self.controller.time_s, "SYSTEM", "RECOVERY", "",
+        self.audit.append(self.time_s, "SYSTEM", "RECOVERY", "",
                           "+".join(resumed) or "SAFE_STATE", f"policy {self.sim.controller.power_recovery}"
                           + (f"; loops kept in manual: {manual}" if manual else ""))
         self.core.controller_powered = True

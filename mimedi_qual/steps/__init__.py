@@ -30,6 +30,7 @@ pytest_plugins = [
     "mimedi_qual.steps.utility_steps",
     "mimedi_qual.steps.door_steps",
     "mimedi_qual.steps.login_steps",
+    "mimedi_qual.steps.session_steps",
     "mimedi_qual.steps.audit_trail_steps",
     "mimedi_qual.steps.refused_action_steps",
     "mimedi_qual.steps.account_steps",

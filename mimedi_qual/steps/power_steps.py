@@ -67,9 +67,9 @@ def back_in_operation(campaign: CampaignContext, power_failure: PowerFailure, cr
 def no_audit_entry_lost(campaign: CampaignContext, power_failure: PowerFailure, criterion_id: str) -> None:
     """Count the entries from before the failure that are missing or altered afterwards (judged, max)."""
     after = campaign.bench.bioreactor().audit_entries()
-    kept = {(e.number, e.controller_time_s, e.user, e.action, e.old_value, e.new_value, e.reason) for e in after}
+    kept = {(e.number, e.time_utc, e.user, e.action, e.old_value, e.new_value, e.reason) for e in after}
     lost = [e for e in power_failure.audit_before
-            if (e.number, e.controller_time_s, e.user, e.action, e.old_value, e.new_value, e.reason) not in kept]
+            if (e.number, e.time_utc, e.user, e.action, e.old_value, e.new_value, e.reason) not in kept]
     measurement = campaign.record(judge_value(criterion_id, campaign.criterion(criterion_id),
                                               float(len(lost)), "controller", statistic="count"))
     expect_met(measurement, f" (lost: {lost[:3]})")

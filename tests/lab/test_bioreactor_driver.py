@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 from fake_devices import ScpiDevice
 from labgrid.step import steps
 
 from mimedi_qual.errors import InstrumentError
 
+from mimedi_qual.lab.drivers.bioreactor import parse_audit_entry
 from mimedi_qual.lab.errors import AccessDenied, CommandRefused
 from mimedi_qual.lab.protocols import AuditEntry, PumpState
 
@@ -20,7 +23,7 @@ class FakeController(ScpiDevice):
     def __init__(self):
         self.level = "NONE"
         self.setpoints = {"SOUR:TEMP": 37.0}
-        self.audit = ["1,0.5,system,POWER ON,,,boot"]
+        self.audit = ["1,2026-12-02T07:00:00.500Z,system,POWER ON,,,boot"]
         super().__init__({
             "*IDN?": "MIMEDI,BR1-CTRL,BR1-0001,2.3.0",
             "SYST:MOD:CAT?": "SELECTION,TRANSDUCTION,EXPANSION,HARVEST",
@@ -55,7 +58,7 @@ class FakeController(ScpiDevice):
         if command.startswith("SOUR:TEMP "):
             old = self.setpoints["SOUR:TEMP"]
             self.setpoints["SOUR:TEMP"] = float(command.split()[1])
-            self.audit.append(f"{len(self.audit) + 1},3601.0,op1,SETPOINT TEMP,{old},"
+            self.audit.append(f"{len(self.audit) + 1},2026-12-02T08:00:01.000Z,op1,SETPOINT TEMP,{old},"
                               f"{self.setpoints['SOUR:TEMP']},hold test, second run")
             return None
         if command == "MOD:COMM EXPANSION,UNHOLD":
@@ -90,7 +93,16 @@ def test_login_then_setpoint_is_audited(controller):
     assert controller.temperature_setpoint_c() == pytest.approx(36.5)
     assert controller.audit_count() == 2
     entry = controller.audit_entries(first=2)[0]
-    assert entry == AuditEntry(2, 3601.0, "op1", "SETPOINT TEMP", "37.0", "36.5", "hold test, second run")
+    assert entry == AuditEntry(2, datetime(2026, 12, 2, 8, 0, 1, tzinfo=timezone.utc), "op1", "SETPOINT TEMP",
+                               "37.0", "36.5", "hold test, second run")
+
+
+def test_an_audit_entry_without_a_date_is_malformed():
+    """Seconds since power-up (the old firmware's field) say nothing about when: refused, naming the instrument."""
+    with pytest.raises(InstrumentError, match="controller.*malformed audit entry"):
+        parse_audit_entry("controller", "3,120.5,op1,SETPOINT TEMP,37.0,36.5,")
+    with pytest.raises(InstrumentError, match="malformed audit entry"):
+        parse_audit_entry("controller", "3,2026-12-02T07:00:00,op1,SETPOINT TEMP,37.0,36.5,")   # no offset
 
 
 def test_refused_module_command_carries_the_controllers_reason(controller):

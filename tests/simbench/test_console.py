@@ -81,3 +81,56 @@ def test_console_is_silent_without_power_and_boots_with_it(fresh_bench):
         assert console.expect("mimedi> ").strip().startswith("power=on state=RECOVERING")
     finally:
         console.close()
+
+
+def _last_entries(address: str, n: int) -> list[list[str]]:
+    from bench_clients import query
+
+    count = int(query(address, "AUD:COUN?"))
+    return [query(address, f"AUD:ENTR? {k}").split(",") for k in range(count - n + 1, count + 1)]
+
+
+def _log_in(console: Console, user: str, password: str) -> str:
+    console.send(user)
+    console.expect("password: ")
+    console.send(password)
+    return console.expect("login: " if password != "mimedi-sim" else "mimedi> ")
+
+
+def test_console_logins_are_audited_success_and_failure(fresh_bench):
+    """Old firmware: neither a failed nor a good service-console login left an audit entry."""
+    controller = fresh_bench.addresses["controller"]
+    console = Console(fresh_bench.addresses["console"])
+    try:
+        console.expect("login: ")
+        assert "Login incorrect" in _log_in(console, "service", "not-it-7q")
+        _log_in(console, "service", "mimedi-sim")
+        console.send("logout")
+        console.expect("login: ")
+        time.sleep(0.2)
+        assert [e[2:4] for e in _last_entries(controller, 3)] == [
+            ["service", "CONSOLE_LOGIN_FAILED"], ["service", "CONSOLE_LOGIN"], ["service", "CONSOLE_LOGOUT"]]
+        assert not any("not-it-7q" in field for e in _last_entries(controller, 3) for field in e)   # never the password
+    finally:
+        console.close()
+
+
+def test_the_console_locks_after_the_profiles_failed_logins(fresh_bench):
+    from bench_clients import SIM_PROFILE
+    from mimedi_qual.profiles import load_bench
+
+    failed_logins = load_bench(SIM_PROFILE).simulation.controller.lockout.failed_logins
+    controller = fresh_bench.addresses["controller"]
+    console = Console(fresh_bench.addresses["console"])
+    try:
+        console.expect("login: ")
+        for _ in range(failed_logins):
+            assert "Login incorrect" in _log_in(console, "service", "wrong")
+        console.send("service")
+        console.expect("password: ")
+        console.send("mimedi-sim")
+        assert "Account locked" in console.expect("login: ")
+        actions = [e[3] for e in _last_entries(controller, 3)]
+        assert actions == ["CONSOLE_LOGIN_FAILED", "CONSOLE_LOCKED", "CONSOLE_LOGIN_REFUSED_LOCKED"]
+    finally:
+        console.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 
@@ -104,8 +105,9 @@ def test_writes_are_protected_until_an_operator_logs_in(login_bench, visa):
         assert ctl.query("SYST:ERR?") == '0,"No error"'
         assert ctl.query("SOUR:TEMP?") == "36.500"
         assert int(ctl.query("AUD:COUN?")) == count + 2          # login, setpoint
-        n, time_s, user, action, old, new, reason = ctl.query(f"AUD:ENTR? {count + 2}").split(",")
+        n, when, user, action, old, new, reason = ctl.query(f"AUD:ENTR? {count + 2}").split(",")
         assert (int(n), user, action, old, new) == (count + 2, "op1", "SETPOINT_TEMPERATURE_C", "37", "36.5")
+        assert datetime.fromisoformat(when.replace("Z", "+00:00")).tzinfo is not None   # dated, in UTC
         ctl.write("ACC:LOGO")
         assert ctl.query("ACC:LEV?") == "NONE"
         ctl.write("AUD:ENTR? 9999")

@@ -18,6 +18,7 @@ steps ask to wait.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -36,6 +37,9 @@ from mimedi_qual.lab.protocols import (
     TemperatureSensorProtocol,
     Weighing,
 )
+
+#: UTC of the fake bench clock's zero: the fake controller dates its audit entries from it.
+FAKE_EPOCH_UTC = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.timezone.utc)
 
 #: Which interlock and alarm each fault raises on a behaving controller (interlock None: alarm only).
 FAULT_EFFECTS = {
@@ -129,18 +133,22 @@ class FakeController(BioreactorProtocol):
         self.loops = {loop: LoopMode(loop, False) for loop in ("TEMP", "PH", "DO")}
         self.modules = {m: "IDLE" for m in ("SELECTION", "TRANSDUCTION", "EXPANSION", "HARVEST")}
         self.runs: list[PumpRun] = []
-        self.audit: list[AuditEntry] = [AuditEntry(1, 0.0, "system", "POWER_ON", "", "", "boot")]
+        self.audit: list[AuditEntry] = [AuditEntry(1, self._utc(), "system", "POWER_ON", "", "", "boot")]
         self.weight_g = 1000.0
         self.load_cell_gain = 1.0
         self.misbehaves: set[str] = set()
 
     # -- helpers ----------------------------------------------------------
+    def _utc(self) -> dt.datetime:
+        """The controller's clock: the fake bench clock mapped to UTC (a fixed epoch)."""
+        return FAKE_EPOCH_UTC + dt.timedelta(seconds=self.clock.now_s())
+
     def _log(self, action: str, old: object = "", new: object = "", reason: str = "") -> None:
         refusal = action.endswith(("_DENIED", "_REFUSED"))
         if ("audit_denied" in self.misbehaves and refusal) or (
                 "audit_changes" in self.misbehaves and not refusal and action != "ALARM_RAISED"):
             return
-        self.audit.append(AuditEntry(len(self.audit) + 1, self.clock.now_s(), self.user or "ANONYMOUS", action,
+        self.audit.append(AuditEntry(len(self.audit) + 1, self._utc(), self.user or "ANONYMOUS", action,
                                      str(old), str(new), reason))
 
     def _needs(self, level: str, action: str) -> None:
@@ -380,6 +388,10 @@ class FakeController(BioreactorProtocol):
             raise CommandRefused("controller", "ACC:DEL", -221, "Settings conflict", "an ADMIN cannot delete their own account")
         password, level = self.accounts_by_user.pop(user)
         self._log("ACCOUNT_DELETE", f"{user}:{level}", "")
+
+    def unlock_account(self, user: str) -> None:
+        self._needs("ADMIN", "ACCOUNT_UNLOCK")
+        raise CommandRefused("controller", "ACC:USER:UNL", -221, "Settings conflict", f"account {user} is not locked")
 
     def accounts(self) -> dict[str, str]:
         self._needs("ADMIN", "ACCOUNT_LIST")

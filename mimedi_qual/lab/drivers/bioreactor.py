@@ -27,6 +27,7 @@ a refusal is an exception at once, not a read timeout::
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
 import attr
 from labgrid.driver.common import Driver
@@ -348,6 +349,11 @@ class BioreactorDriver(Driver, BioreactorProtocol):
         self.scpi.write_checked(f"ACC:USER:DEL {user}")
 
     @Driver.check_active
+    @step(title="unlock account", args=["user"])
+    def unlock_account(self, user: str) -> None:
+        self.scpi.write_checked(f"ACC:USER:UNL {user}")
+
+    @Driver.check_active
     def accounts(self) -> dict[str, str]:
         reply = self._query_checked("ACC:USER:LIST?")
         accounts = {}
@@ -383,15 +389,21 @@ def parse_control_timing(instrument: str, period_s: float, periods: int, reply: 
 
 
 def parse_audit_entry(instrument: str, reply: str) -> AuditEntry:
-    """``'3,120.5,op1,SETPOINT TEMP,37.0,36.5,hold test'`` → :class:`AuditEntry`.
+    """``'3,2026-12-02T07:02:00.500Z,op1,SETPOINT TEMP,37.0,36.5,hold test'`` → :class:`AuditEntry`.
 
-    The reason is the last field and may itself contain commas.
+    The time is ISO 8601 with its UTC offset (``Z``); an entry without a date (a firmware that
+    dates its entries in seconds since power-up) is malformed. The reason is the last field and
+    may itself contain commas.
     """
     parts = [p.strip().strip('"') for p in reply.split(",", 6)]
     if len(parts) < 6:
         raise InstrumentError(instrument, f"malformed audit entry {reply!r}")
     parts += [""] * (7 - len(parts))
     try:
-        return AuditEntry(int(parts[0]), float(parts[1]), parts[2], parts[3], parts[4], parts[5], parts[6])
+        when = datetime.fromisoformat(parts[1].replace("Z", "+00:00"))
+        if when.tzinfo is None:
+            raise ValueError("no UTC offset")
+        return AuditEntry(int(parts[0]), when.astimezone(timezone.utc), parts[2], parts[3], parts[4], parts[5],
+                          parts[6])
     except ValueError:
         raise InstrumentError(instrument, f"malformed audit entry {reply!r}") from None
