@@ -139,6 +139,9 @@ def test_killed_campaign_keeps_its_records_and_resumes(project_root, tmp_path, u
         kinds = [k for (k,) in con.execute("select kind from records order by seq")]
         scenarios = [s for (s,) in con.execute(
             "select json_extract(payload, '$.scenario') from records where kind='scenario'")]
+        # DEV-001/002 are OQ's and PQ's unreleased prerequisites (IQ, OQ, PQ in one campaign); then the kill
+        (interrupted,) = con.execute("select json_extract(payload, '$.id') from records where kind='deviation' "
+                                     "and json_extract(payload, '$.category') = 'interruption'").fetchone()
     assert kinds.count("interruption") == 1
     def close(deviation: str, password: str = PASSWORDS["rita.review"]):
         return cli(project_root, users_env, "close-deviation", str(campaign), deviation, "--user", "rita.review",
@@ -148,10 +151,10 @@ def test_killed_campaign_keeps_its_records_and_resumes(project_root, tmp_path, u
                    "--capa", "none — a deliberate interruption by the test", "--password-stdin",
                    stdin=password + "\n")
 
-    assert close("DEV-001", password="not-her-password").returncode == 1  # e-signed: a wrong password is refused
-    closed = close("DEV-001")
+    assert close(interrupted, password="not-her-password").returncode == 1  # e-signed: a wrong password is refused
+    closed = close(interrupted)
     assert closed.returncode == 0, closed.stdout + closed.stderr
-    assert close("DEV-001").returncode == 1  # closed once
+    assert close(interrupted).returncode == 1  # closed once
     assert close("DEV-999").returncode == 2
     assert kinds[-1] in ("artifact", "campaign_finished")
     assert len(scenarios) == len(set(scenarios)), "a completed scenario was run twice"
