@@ -89,6 +89,26 @@ def test_full_campaign_passes_with_evidence(project_root, tmp_path):
     environment = (campaign_dir / "allure-results" / "environment.properties").read_text()
     assert "Instrument.thermometer=FLUKE,1529,SIM-T-0001,1.20" in environment
 
+    # Legible results, one text on every view: the Allure verdict line is the record's result_text (and the
+    # line of measurements.jsonl), naming the statistic of 1,440 readings, the resolution and the source.
+    line = measurement["result_text"]
+    assert verdict["OQ-TEMP-ACC verdict"] == line
+    assert line.startswith(f"OQ-TEMP-ACC: {measurement['statistic']} of 1,440 readings = ") and \
+        measurement["statistic"] in ("min", "max")
+    assert "against 37.0 ± 0.5 °C (36.5 … 37.5 °C) → PASS (thermometer, resolution 0.0001 °C; criterion: " \
+        "profiles/acceptance/criteria.yaml v" in line
+    jsonl = [json.loads(entry) for entry in (campaign_dir / "measurements.jsonl").read_text().splitlines()]
+    assert line in [entry["result_text"] for entry in jsonl]
+    assert "nan" not in (campaign_dir / "measurements.jsonl").read_text().lower()
+    # Every raw row names instrument and serial; the record relates the bench clock to UTC over the series.
+    assert all(row.startswith("thermometer,SIM-T-0001,") for row in rows[1:])
+    clocks = measurement["series_clocks"]
+    assert clocks["bench_clock"] == "virtual" and clocks["bench_end_s"] - clocks["bench_start_s"] == 86400
+    assert "Clocks: bench time virtual: " in proc.stdout
+    # One end time: the CLI, the Allure environment and campaign.json print campaign_finished's.
+    finished = json.loads((campaign_dir / "campaign.json").read_text())["Finished.UTC"]
+    assert f"Finished.UTC={finished}" in environment and f"Finished: {finished} " in proc.stdout
+
 
 @pytest.mark.campaign
 def test_tightened_tolerance_fails_the_oq_scenario(project_root, tmp_path):
