@@ -49,7 +49,7 @@ def random_inputs(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndar
     # pump-line pressure: free lines, occlusion build-ups past the trip, relief through the hysteresis
     inputs[:, 7] = np.abs(10.0 + rng.normal(0.0, 2.0, n))
     for start in rng.integers(0, n, size=rng.integers(0, 4)):
-        length = int(rng.integers(5, 120))
+        length = min(int(rng.integers(5, 120)), n - int(start))   # a build-up may run off the end
         inputs[start:start + length, 7] = np.linspace(20.0, rng.uniform(120.0, 300.0), length)
     inputs[rng.random(n) < 0.002, 7] = np.nan
     for col, bad in ((0, 80.0), (1, 9.5), (2, 170.0), (3, np.nan)):
