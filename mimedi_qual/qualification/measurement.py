@@ -33,6 +33,7 @@ from typing import Any, Literal
 from mimedi_qual.errors import CriterionError
 from mimedi_qual.profiles.acceptance import Criterion
 from mimedi_qual.qualification.limits import clean_number, format_limits
+from mimedi_qual.qualification.result_text import result_text
 
 Verdict = Literal["pass", "fail"]
 
@@ -90,8 +91,6 @@ class Measurement:
 
     def summary(self) -> str:
         """The one-line result every view writes (:func:`~mimedi_qual.qualification.result_text.result_text`)."""
-        from mimedi_qual.qualification.result_text import result_text  # result_text reads Measurement fields
-
         return result_text(self.as_dict()).line
 
 
