@@ -30,8 +30,15 @@ $(ALLURE):
 java:
 	@command -v java >/dev/null || (apt-get update -qq && apt-get install -y -qq default-jre-headless)
 
+# Exit code 1 means the campaign ran to its end and recorded deviations: the full IQ+OQ+PQ campaign on
+# the simulated bench always records two (OQ and PQ start before the earlier stage is released, and a
+# dry run can never be released; README, "Stage gating"). make reports that as the campaign's result,
+# not as its own failure; any other non-zero code (bad input, harness error, bench unavailable,
+# interrupted) fails make.
 campaign: install
-	$(VENV)/bin/mimedi-qual run
+	@$(VENV)/bin/mimedi-qual run; code=$$?; \
+	if [ $$code -eq 1 ]; then echo "make campaign: the campaign recorded deviations (exit code 1): see its Result line above"; \
+	else exit $$code; fi
 
 # The harness's tests come in tiers (tests/conftest.py): the unit tier runs first and alone, and a
 # failure there stops `make test` before any bench starts; the campaign and protocol tiers then run
