@@ -130,7 +130,7 @@ class BioreactorStrategy(Strategy):
             status = Status[status]
         if status == Status.unknown:
             raise StrategyError(f"can not transition to {status}")
-        if status == self.status:
+        if status == self.status and not (status in (Status.ready, Status.running) and not self._still_ready()):
             step.skip("nothing to do")
             return
         if status == Status.off:
@@ -183,6 +183,25 @@ class BioreactorStrategy(Strategy):
         self.status = Status.powered
 
     # -- the pieces ------------------------------------------------------------
+    def _still_ready(self) -> bool:
+        """Is a bench the strategy brought to *ready* still there? (Power may have gone and come back.)
+
+        The console's ``status``: READY or RUNNING is. Anything else — booting (``RECOVERING``),
+        silent (no power), a dropped console — is not: the strategy then re-establishes the bench
+        from *powered* (waits for the boot, closes the door, checks the interlocks) and the
+        controller's session is reopened (:class:`~mimedi_qual.lab.drivers.scpi.SCPIDriver`
+        reconnects a broken link on its next command).
+        """
+        try:
+            if self.console_status().state in READY_STATES:
+                return True
+        except Exception:  # noqa: BLE001 — a silent or dropped console is "not ready", said below
+            pass
+        self._console_logged_in = False
+        self.target.deactivate(self.console)
+        self.status = Status.powered
+        return False
+
     def _drop_connections(self) -> None:
         """Close console and controller sessions: the device side closes them when power goes."""
         self.target.deactivate(self.console)

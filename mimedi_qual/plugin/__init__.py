@@ -125,6 +125,10 @@ def _open_campaign(config: pytest.Config) -> None:
     recorder = EvidenceRecorder(campaign.store, campaign.paths.root)
     config.pluginmanager.register(recorder, EVIDENCE_PLUGIN)
     allure_commons.plugin_manager.register(recorder, EVIDENCE_PLUGIN)
+    # every reconnection attempt of an instrument driver is a record of the campaign (issue 17 item 4)
+    from mimedi_qual.lab.drivers import scpi
+
+    scpi.RECONNECT_LISTENERS.append(recorder.record_reconnect)
 
 
 def _open_own_campaign(config: pytest.Config):
@@ -238,6 +242,10 @@ def _detach_recorder(config: pytest.Config) -> None:
 
         allure_commons.plugin_manager.unregister(name=EVIDENCE_PLUGIN)
         config.pluginmanager.unregister(name=EVIDENCE_PLUGIN)
+        from mimedi_qual.lab.drivers import scpi
+
+        if recorder.record_reconnect in scpi.RECONNECT_LISTENERS:
+            scpi.RECONNECT_LISTENERS.remove(recorder.record_reconnect)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -198,6 +198,27 @@ class EvidenceRecorder:
             scenario=sc.name, urs=sc.urs,
         )
 
+    # -- the bench's own events: injected and cleared faults, reconnections ------------
+    def record_fault(self, event: str, fault: str, target: str = "", value: str = "",
+                     bench_time_s: float | None = None) -> None:
+        """An ``injected_fault`` record: a fault injected (``event="injected"``) or cleared (``"cleared"``).
+
+        ``fault`` ``""`` with ``cleared``: every fault. Written as the step acts, in the running scenario.
+        """
+        sc = self.current
+        parameters = {"event": event, "value": value}
+        if bench_time_s is not None:
+            parameters["bench_time_s"] = round(bench_time_s, 3)
+        self.store.append("injected_fault", {"fault": fault or "ALL", "target": target,
+                                             "scenario": sc.name if sc else "", "parameters": parameters})
+
+    def record_reconnect(self, instrument: str, attempt: int, cause: str, connected: bool) -> None:
+        """An ``instrument_reconnect`` record: one attempt of a driver to reopen a broken link."""
+        sc = self.current
+        self.store.append("instrument_reconnect", {"instrument": instrument, "attempt": attempt,
+                                                   "cause": cause[:500], "connected": connected,
+                                                   "scenario": sc.name if sc else ""})
+
     # -- cleanup ------------------------------------------------------------------
     def record_cleanup_error(self, undo: str, error: BaseException, scenario: str = "",
                              urs: list[str] | None = None) -> None:

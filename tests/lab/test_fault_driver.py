@@ -15,7 +15,9 @@ def handler(line: str) -> str | None:
 
 @pytest.mark.parametrize("fault, target, value, written", [
     ("HEATER_FAIL", "", "", "SIM:FAUL:INJ HEATER_FAIL"),
-    ("GAS_LOSS", "co2", "", "SIM:FAUL:INJ GAS_LOSS,CO2"),
+    ("GAS_LOSS", "CO2", "", "SIM:FAUL:INJ GAS_LOSS,CO2"),
+    # an instrument by its bench-profile name, as written (it was upper-cased: the simulator answered -224)
+    ("INSTRUMENT_DISCONNECT", "co2", "", "SIM:FAUL:INJ INSTRUMENT_DISCONNECT,co2"),
     ("SENSOR_DRIFT", "PH", "0.2", "SIM:FAUL:INJ SENSOR_DRIFT,PH,0.2"),
     ("acid_bolus", "", "10", "SIM:FAUL:INJ ACID_BOLUS,,10"),       # a value with no target keeps its place
 ])

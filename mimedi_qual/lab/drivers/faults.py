@@ -75,8 +75,10 @@ class SimulatedFaultDriver(Driver, FaultInjectionProtocol):
     @Driver.check_active
     @step(title="inject fault", args=["fault", "target", "value"])
     def inject(self, fault: str, target: str = "", value: str = "") -> None:
-        # positional: an empty target stays in place (ACID_BOLUS,,12 — a value with no target)
-        arguments = ",".join((fault.upper(), target.upper(), value)).rstrip(",")
+        # positional: an empty target stays in place (ACID_BOLUS,,12 — a value with no target). The target
+        # goes as written: an instrument fault names the instrument by its bench-profile name, which is
+        # case-sensitive ("co2", "thermometer"); the simulator upper-cases the targets that are SCPI words.
+        arguments = ",".join((fault.upper(), target, value)).rstrip(",")
         self._channel.write(f"SIM:FAUL:INJ {arguments}")
 
     @Driver.check_active

@@ -3,9 +3,28 @@
 Every query and write is a labgrid ``step``: the harness mirrors those step
 events into the Allure report, so the evidence shows what was sent to which
 instrument and what came back.
+
+**An instrument that comes back is reconnected.** When the link breaks (the
+instrument was unplugged, lost power, its socket was reset: ``Broken pipe``,
+``Connection reset``, a refused connection — or, before anything is sent, the
+instrument's end of the socket is found closed: a peer that hung up is seen
+at once, not as a read timeout after a write the kernel still accepted) the
+next query or write reopens the session — at most ``RECONNECT_ATTEMPTS`` times, ``RECONNECT_DELAY_S``
+apart — and, once connected, sends the command again. Each attempt is a
+labgrid step of its own (``reconnect``, with the attempt number, the error that
+caused it and whether it connected) and is told to :data:`RECONNECT_LISTENERS`
+(the harness writes each one to the evidence store as an ``instrument_reconnect``
+record). A write is only re-sent when it could not be sent at all; a read that
+timed out is not retried (an instrument that does not answer is a finding,
+not a broken link). When every attempt fails the command fails as before
+(:class:`~mimedi_qual.errors.InstrumentError` naming the instrument).
 """
 
 from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
 
 import attr
 import pyvisa
@@ -19,6 +38,34 @@ from mimedi_qual.lab.errors import AccessDenied, CommandRefused
 from mimedi_qual.lab.protocols import SCPIProtocol
 
 MAX_ERRORS_DRAINED = 32
+#: Reconnection after a broken link: how many attempts, and how long apart (wall seconds).
+RECONNECT_ATTEMPTS = 3
+RECONNECT_DELAY_S = 0.5
+#: Called for every reconnection attempt: ``listener(instrument, attempt, error, connected)``.
+RECONNECT_LISTENERS: list[Callable[[str, int, str, bool], None]] = []
+
+
+def peer_closed(session) -> bool:
+    """True if the instrument has closed its end of ``session``'s TCP socket (a non-blocking peek: no I/O).
+
+    Only for pyvisa-py ``SOCKET`` sessions; anything else (pyvisa-sim, no socket) is taken as open.
+    """
+    try:
+        sock = session.visalib.sessions[session.session].interface
+        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except (BlockingIOError, InterruptedError):
+        return False                      # open, nothing to read
+    except OSError:
+        return True                       # reset
+    except Exception:                     # not a pyvisa-py socket session
+        return False
+
+
+def link_broken(exc: BaseException) -> bool:
+    """True for an error of the link itself (reset, broken pipe, refused, closed), not a timeout."""
+    if isinstance(exc, pyvisa.errors.VisaIOError):
+        return exc.error_code != pyvisa.constants.StatusCode.error_timeout
+    return isinstance(exc, (OSError, pyvisa.Error)) and not isinstance(exc, TimeoutError)
 
 
 def open_visa_session(instrument_name: str, res, *, read_termination: str, write_termination: str):
@@ -71,13 +118,51 @@ class SCPIDriver(Driver, SCPIProtocol):
         close_visa_session(self._session)   # the session only: never the shared ResourceManager
         self._session = None
 
+    @step(title="reconnect", args=["attempt", "cause"], result=True)
+    def _reconnect_once(self, attempt: int, cause: str) -> bool:
+        """One attempt to reopen the session; True if connected (recorded as a step and to the listeners)."""
+        close_visa_session(self._session)
+        self._session = None
+        res = self.instrument
+        try:
+            self._session = open_visa_session(self.instrument_name, res, read_termination=res.read_termination,
+                                              write_termination=res.write_termination)
+            connected = True
+        except InstrumentError:
+            connected = False
+        for listener in list(RECONNECT_LISTENERS):
+            listener(self.instrument_name, attempt, cause, connected)
+        return connected
+
+    def _reconnect(self, cause: BaseException) -> bool:
+        """Reopen a broken session, bounded: True once connected, False after ``RECONNECT_ATTEMPTS``."""
+        for attempt in range(1, RECONNECT_ATTEMPTS + 1):
+            if attempt > 1:
+                time.sleep(RECONNECT_DELAY_S)
+            if self._reconnect_once(attempt, f"{type(cause).__name__}: {cause}"):
+                return True
+        return False
+
+    def _with_link(self, action, command: str, failure: str):
+        """Run ``action(session)``; on a broken link reconnect (bounded) and run it once more."""
+        try:
+            if self._session is None:
+                raise ConnectionError("no session (an earlier reconnection failed)")
+            if peer_closed(self._session):
+                raise ConnectionResetError("the instrument closed the connection")
+            return action(self._session)
+        except (pyvisa.Error, OSError) as exc:
+            if not link_broken(exc) or not self._reconnect(exc):
+                raise InstrumentError(self.instrument_name, f"{failure} {command!r}: {exc}") from exc
+        try:
+            return action(self._session)
+        except (pyvisa.Error, OSError) as exc:
+            raise InstrumentError(self.instrument_name, f"{failure} {command!r} after reconnecting: {exc}") from exc
+
     @Driver.check_active
     @step(title="scpi query", args=["command"], result=True)
     def query(self, command: str) -> str:
-        try:
-            return self._session.query(command).strip()
-        except (pyvisa.Error, OSError) as exc:
-            raise InstrumentError(self.instrument_name, f"no reply to {command!r}: {exc}") from exc
+        return self._with_link(lambda session: session.query(command).strip(), command, "no reply to")
 
     @Driver.check_active
     @step(title="scpi query", args=["command", "timeout_s"], result=True)
@@ -95,19 +180,13 @@ class SCPIDriver(Driver, SCPIProtocol):
     @Driver.check_active
     @step(title="scpi write", args=["command"])
     def write(self, command: str) -> None:
-        try:
-            self._session.write(command)
-        except (pyvisa.Error, OSError) as exc:
-            raise InstrumentError(self.instrument_name, f"cannot send {command!r}: {exc}") from exc
+        self._with_link(lambda session: session.write(command), command, "cannot send")
 
     @Driver.check_active
     @step(title="scpi write", args=["shown"])
     def write_redacted(self, command: str, shown: str) -> None:
         """Send ``command`` but log (and report) ``shown``: for commands carrying a password."""
-        try:
-            self._session.write(command)
-        except (pyvisa.Error, OSError) as exc:
-            raise InstrumentError(self.instrument_name, f"cannot send {shown!r}: {exc}") from exc
+        self._with_link(lambda session: session.write(command), shown, "cannot send")
 
     def identify(self) -> str:
         return self.query("*IDN?")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mimedi_qual.errors import BenchError
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.steps.actions.operator import ensure_operator
 from mimedi_qual.steps.actions.pumps import exchange_medium
@@ -42,20 +43,39 @@ class FaultEvent:
         return f"<fault {self.fault} at {self.injected_at_s:.0f} s>"
 
 
+def _record_fault(campaign: CampaignContext, event: str, fault: str, target: str = "", value: str = "",
+                  bench_time_s: float | None = None) -> None:
+    """Write an injected or cleared fault to the campaign's evidence (nothing without a record: a bare step test)."""
+    if campaign.recorder is not None:
+        campaign.recorder.record_fault(event, fault.upper(), target, value, bench_time_s)
+
+
 def inject(campaign: CampaignContext, cleanup: BenchCleanup, fault: str, target: str = "",
            value: str = "") -> FaultEvent:
-    """Cause ``fault`` (on ``target``, with magnitude ``value``); every fault is cleared when the scenario ends."""
+    """Cause ``fault`` (on ``target``, with magnitude ``value``); every fault is cleared when the scenario ends.
+
+    An instrument fault (``INSTRUMENT_DISCONNECT`` …) names the instrument by its bench-profile
+    name (``co2``, ``thermometer``). The injection is a record of the evidence (``injected_fault``,
+    event ``injected``), and so is the clearing at the scenario's end (event ``cleared``).
+    """
     controller = campaign.bench.bioreactor()
     audit_before = controller.audit_count()
     injector = campaign.bench.faults()
-    cleanup.register("clear faults", injector.clear)
+    cleanup.register("clear faults", lambda: clear_faults(campaign))
+    if target and target not in campaign.bench.profile.instruments and fault.upper().startswith("INSTRUMENT_"):
+        known = ", ".join(sorted(campaign.bench.profile.instruments))
+        raise BenchError(f"{fault}: no instrument {target!r} on bench {campaign.bench.profile.bench.id} "
+                         f"(instruments: {known})")
     injector.inject(fault, target, value)
-    return FaultEvent(",".join(p for p in (fault, target, value) if p), campaign.bench.clock().now_s(), audit_before)
+    now_s = campaign.bench.clock().now_s()
+    _record_fault(campaign, "injected", fault, target, value, now_s)
+    return FaultEvent(",".join(p for p in (fault, target, value) if p), now_s, audit_before)
 
 
 def clear_faults(campaign: CampaignContext) -> None:
-    """Remove every injected fault."""
+    """Remove every injected fault (recorded: ``injected_fault``, event ``cleared``, fault ``ALL``)."""
     campaign.bench.faults().clear()
+    _record_fault(campaign, "cleared", "", bench_time_s=campaign.bench.clock().now_s())
 
 
 def add_acid_bolus(campaign: CampaignContext, cleanup: BenchCleanup, acid_mmol: str) -> FaultEvent:
