@@ -206,3 +206,22 @@ def test_an_error_caused_by_an_instrument_fault_is_an_instrument_fault(recorder,
     recorder._deviations_for(recorder.current, SimpleNamespace(longreprtext=""))
     (deviation,) = store.records(kind="deviation")
     assert deviation.payload["category"] == "instrument_fault"
+
+
+def test_injected_and_cleared_faults_and_reconnections_are_records_of_the_running_scenario(tmp_path):
+    """Issue 17 item 4: no injected fault was written to the record; now each one, its clearing and each reconnect."""
+    store = EvidenceStore.create(tmp_path / "campaign")
+    recorder = EvidenceRecorder(store, tmp_path)
+    recorder.current = _Scenario("n", "features/oq/x.feature", "Link cut", ["URS-OQ-X"])
+    recorder.record_fault("injected", "INSTRUMENT_DISCONNECT", "thermometer", "", 120.0)
+    recorder.record_reconnect("thermometer", 1, "ConnectionResetError: closed", True)
+    recorder.record_fault("cleared", "", bench_time_s=180.0)
+    injected, cleared = (r.payload for r in store.records("injected_fault"))
+    assert (injected["fault"], injected["target"], injected["scenario"]) == ("INSTRUMENT_DISCONNECT", "thermometer",
+                                                                             "Link cut")
+    assert injected["parameters"] == {"event": "injected", "value": "", "bench_time_s": 120.0}
+    assert (cleared["fault"], cleared["parameters"]["event"]) == ("ALL", "cleared")
+    (reconnect,) = (r.payload for r in store.records("instrument_reconnect"))
+    assert reconnect == {"instrument": "thermometer", "attempt": 1, "cause": "ConnectionResetError: closed",
+                         "connected": True, "scenario": "Link cut"}
+    store.close()
