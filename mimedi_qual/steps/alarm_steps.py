@@ -26,8 +26,10 @@ finding Allure shows, without pytest's introspection appended to it.
 
 from __future__ import annotations
 
+import pytest
 from pytest_bdd import given, parsers, then, when
 
+from mimedi_qual.errors import ProtocolError
 from mimedi_qual.plugin.context import CampaignContext
 from mimedi_qual.qualification.measurement import judge_value
 from mimedi_qual.qualification.quantities import TIME_S, judges
@@ -50,29 +52,43 @@ POLL_S = 5.0
 POLL_HORIZON_FACTOR = 3.0
 
 
+@pytest.fixture
+def scenario_faults() -> list[FaultEvent]:
+    """Every fault the scenario caused, in order: "since the fault" looks back to the first, or to a named one."""
+    return []
+
+
+def remembered(scenario_faults: list[FaultEvent], event: FaultEvent) -> FaultEvent:
+    scenario_faults.append(event)
+    return event
+
+
 @when(parsers.re(r"the fault (?P<fault>[A-Z][A-Z0-9_]*) is injected"), target_fixture="fault_event")
-def inject_fault(campaign: CampaignContext, bench_cleanup: BenchCleanup, fault: str) -> FaultEvent:
+def inject_fault(campaign: CampaignContext, bench_cleanup: BenchCleanup, scenario_faults: list[FaultEvent],
+                 fault: str) -> FaultEvent:
     """Cause a fault that has no target (HEATER_FAIL, DOOR_OPEN, POWER_LOSS, NITROGEN_PURGE)."""
-    return inject(campaign, bench_cleanup, fault)
+    return remembered(scenario_faults, inject(campaign, bench_cleanup, fault))
 
 
 @when(parsers.re(r"the fault (?P<fault>[A-Z][A-Z0-9_]*) is injected on (?P<target>[\w-]+)"), target_fixture="fault_event")
-def inject_fault_on(campaign: CampaignContext, bench_cleanup: BenchCleanup, fault: str, target: str) -> FaultEvent:
+def inject_fault_on(campaign: CampaignContext, bench_cleanup: BenchCleanup, scenario_faults: list[FaultEvent],
+                    fault: str, target: str) -> FaultEvent:
     """Cause a fault on one target (SENSOR_FAIL on TEMP, PUMP_OCCLUSION on BASE, GAS_LOSS on CO2)."""
-    return inject(campaign, bench_cleanup, fault, target)
+    return remembered(scenario_faults, inject(campaign, bench_cleanup, fault, target))
 
 
 @when(parsers.re(r"the fault (?P<fault>[A-Z][A-Z0-9_]*) is injected on (?P<target>[\w-]+) at (?P<value>[-\d.]+)"),
       target_fixture="fault_event")
-def inject_fault_with_value(campaign: CampaignContext, bench_cleanup: BenchCleanup, fault: str, target: str,
-                            value: str) -> FaultEvent:
+def inject_fault_with_value(campaign: CampaignContext, bench_cleanup: BenchCleanup,
+                            scenario_faults: list[FaultEvent], fault: str, target: str, value: str) -> FaultEvent:
     """Cause a fault with a magnitude (SENSOR_DRIFT on PH at 0.2 — units per hour)."""
-    return inject(campaign, bench_cleanup, fault, target, value)
+    return remembered(scenario_faults, inject(campaign, bench_cleanup, fault, target, value))
 
 
 @when(parsers.re(r"an acid bolus of (?P<acid_mmol>\d+(?:\.\d+)?) mmol is added through the sample port"),
       target_fixture="fault_event")
-def acid_bolus_added(campaign: CampaignContext, bench_cleanup: BenchCleanup, acid_mmol: str) -> FaultEvent:
+def acid_bolus_added(campaign: CampaignContext, bench_cleanup: BenchCleanup, scenario_faults: list[FaultEvent],
+                     acid_mmol: str) -> FaultEvent:
     """Add that much acid to the bag at once (ACID_BOLUS): the pH falls below its low limit.
 
     The amount is a test condition, written in the scenario like a forced
@@ -83,7 +99,7 @@ def acid_bolus_added(campaign: CampaignContext, bench_cleanup: BenchCleanup, aci
     stop before its medium exchange, the cleanup exchanges the medium instead,
     so that one deviation does not spill into the next scenarios' pH.
     """
-    return add_acid_bolus(campaign, bench_cleanup, acid_mmol)
+    return remembered(scenario_faults, add_acid_bolus(campaign, bench_cleanup, acid_mmol))
 
 
 @when(parsers.re(r"(?P<volume_ml>\d+(?:\.\d+)?) mL of fresh medium are perfused through the bag at "
@@ -156,11 +172,30 @@ def no_interlock_active(campaign: CampaignContext) -> None:
 
 
 @then(parsers.re(r"the alarm (?P<alarm>[A-Z][A-Z0-9_]*) is in the audit trail"))
-def alarm_in_audit_trail(campaign: CampaignContext, fault_event: FaultEvent, alarm: str) -> None:
-    """The controller's own ALARM_RAISED entry for the alarm, written since the fault."""
-    entries = campaign.bench.bioreactor().audit_entries(fault_event.audit_count_before + 1)
+def alarm_in_audit_trail(campaign: CampaignContext, scenario_faults: list[FaultEvent], alarm: str) -> None:
+    """The controller's own ALARM_RAISED entry for the alarm, written since the scenario's first fault."""
+    if not scenario_faults:
+        raise ProtocolError(None, None, "'the alarm … is in the audit trail' looks back to the scenario's first "
+                                        "fault, and this scenario caused none (When the fault … is injected)")
+    _expect_alarm_raised(campaign, scenario_faults[0], alarm)
+
+
+@then(parsers.re(r"the alarm (?P<alarm>[A-Z][A-Z0-9_]*) is in the audit trail since the fault "
+                 r"(?P<fault>[A-Z][A-Z0-9_]*)"))
+def alarm_in_audit_trail_since(campaign: CampaignContext, scenario_faults: list[FaultEvent], alarm: str,
+                               fault: str) -> None:
+    """The controller's own ALARM_RAISED entry for the alarm, written since the named fault was last caused."""
+    caused = [event for event in scenario_faults if event.fault.split(",")[0] == fault]
+    if not caused:
+        raise ProtocolError(None, None, f"the scenario caused no fault {fault} before this step "
+                                        f"(it caused: {', '.join(e.fault for e in scenario_faults) or 'none'})")
+    _expect_alarm_raised(campaign, caused[-1], alarm)
+
+
+def _expect_alarm_raised(campaign: CampaignContext, since: FaultEvent, alarm: str) -> None:
+    entries = campaign.bench.bioreactor().audit_entries(since.audit_count_before + 1)
     assert any(e.action == "ALARM_RAISED" and e.new_value == alarm for e in entries), \
-        f"no ALARM_RAISED entry for {alarm} among {len(entries)} new entries"
+        f"no ALARM_RAISED entry for {alarm} among the {len(entries)} entries since the fault {since.fault}"
 
 
 @given("the operator acknowledges the alarms")
@@ -181,11 +216,12 @@ def none_unacknowledged(campaign: CampaignContext) -> None:
 @when(parsers.re(r"the (?P<quantity>temperature|pH|DO) setpoint is forced to (?P<value>[\d.]+)"
                  r"(?: (?P<unit>°C|% air saturation))? beyond its alarm limit"),
       converters={"value": float}, target_fixture="fault_event")
-def setpoint_forced_beyond_limit(campaign: CampaignContext, bench_cleanup: BenchCleanup, quantity: str,
-                                 value: float, unit: str | None) -> FaultEvent:
+def setpoint_forced_beyond_limit(campaign: CampaignContext, bench_cleanup: BenchCleanup,
+                                 scenario_faults: list[FaultEvent], quantity: str, value: float,
+                                 unit: str | None) -> FaultEvent:
     """Drive the culture past an alarm limit through its setpoint (for conditions no fault can cause).
 
     The heater cannot be made to fail *on*, so a high-temperature condition is
     caused by asking for it; the old setpoint is restored when the scenario ends.
     """
-    return force_setpoint(campaign, bench_cleanup, quantity, value)
+    return remembered(scenario_faults, force_setpoint(campaign, bench_cleanup, quantity, value))

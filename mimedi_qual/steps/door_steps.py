@@ -21,11 +21,14 @@ SECONDS_PER_MINUTE = 60.0
 
 
 @when("the door is opened", target_fixture="fault_event")
-def door_opened(campaign: CampaignContext, bench_cleanup: BenchCleanup) -> FaultEvent:
+def door_opened(campaign: CampaignContext, bench_cleanup: BenchCleanup,
+                scenario_faults: list[FaultEvent]) -> FaultEvent:
     """Open the door (rig coil to 1); alarm steps measure their delay from this moment."""
     audit_before = campaign.bench.bioreactor().audit_count()
     open_door(campaign, bench_cleanup)
-    return FaultEvent("door opened", campaign.bench.clock().now_s(), audit_before)
+    event = FaultEvent("DOOR_OPEN", campaign.bench.clock().now_s(), audit_before)
+    scenario_faults.append(event)  # the fixture of alarm_steps: "since the fault" counts from the first
+    return event
 
 
 @when("the door is closed")

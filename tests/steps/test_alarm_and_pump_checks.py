@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from mimedi_qual.errors import ProtocolError
 from mimedi_qual.steps import alarm_steps, pump_steps
 
 OCCLUSION_DELAY = "OQ-ALARM-OCCLUSION-DELAY"
@@ -15,7 +16,7 @@ OCCLUSION_DELAY = "OQ-ALARM-OCCLUSION-DELAY"
 def clamp_running_line(campaign, bench_cleanup, pump: str = "BASE"):
     """When the <pump> pump is started for 20 mL at 5 mL/min / And the fault PUMP_OCCLUSION is injected on <pump>."""
     pump_steps.pump_started(campaign, bench_cleanup, pump, 20.0, 5.0)
-    return alarm_steps.inject_fault_on(campaign, bench_cleanup, "PUMP_OCCLUSION", pump)
+    return alarm_steps.inject_fault_on(campaign, bench_cleanup, [], "PUMP_OCCLUSION", pump)
 
 
 def test_a_behaving_controller_passes_every_check_of_a_clamped_line(campaign, bench_cleanup, bench):
@@ -24,7 +25,7 @@ def test_a_behaving_controller_passes_every_check_of_a_clamped_line(campaign, be
     alarm_steps.interlock_active(campaign, "PUMP_OCCLUSION")
     pump_steps.pump_stopped(campaign, "BASE")
     alarm_steps.alarm_relay_energised(campaign)
-    alarm_steps.alarm_in_audit_trail(campaign, event, "PUMP_OCCLUSION")
+    alarm_steps.alarm_in_audit_trail(campaign, [event], "PUMP_OCCLUSION")
     assert bench.faults_.injected == ["PUMP_OCCLUSION,BASE"]
 
 
@@ -32,7 +33,7 @@ def test_an_alarm_missing_from_the_audit_trail_fails(campaign, bench_cleanup, be
     bench.controller.misbehaves.add("audit")
     event = clamp_running_line(campaign, bench_cleanup)
     with pytest.raises(AssertionError, match="no ALARM_RAISED entry for PUMP_OCCLUSION"):
-        alarm_steps.alarm_in_audit_trail(campaign, event, "PUMP_OCCLUSION")
+        alarm_steps.alarm_in_audit_trail(campaign, [event], "PUMP_OCCLUSION")
 
 
 def test_an_alarm_logged_before_the_fault_does_not_count(campaign, bench_cleanup, bench):
@@ -41,13 +42,27 @@ def test_an_alarm_logged_before_the_fault_does_not_count(campaign, bench_cleanup
     bench.controller.misbehaves.add("audit")
     event = clamp_running_line(campaign, bench_cleanup)
     with pytest.raises(AssertionError, match="no ALARM_RAISED entry for PUMP_OCCLUSION"):
-        alarm_steps.alarm_in_audit_trail(campaign, event, "PUMP_OCCLUSION")
+        alarm_steps.alarm_in_audit_trail(campaign, [event], "PUMP_OCCLUSION")
 
 
 def test_another_alarm_in_the_audit_trail_does_not_count(campaign, bench_cleanup):
     event = clamp_running_line(campaign, bench_cleanup)
     with pytest.raises(AssertionError, match="no ALARM_RAISED entry for DOOR_OPEN"):
-        alarm_steps.alarm_in_audit_trail(campaign, event, "DOOR_OPEN")
+        alarm_steps.alarm_in_audit_trail(campaign, [event], "DOOR_OPEN")
+
+
+def test_the_audit_trail_looks_back_to_the_first_fault_or_the_named_one(campaign, bench_cleanup):
+    """'since the fault': the scenario's first fault, or the latest time the named fault was caused."""
+    first = clamp_running_line(campaign, bench_cleanup)
+    door = alarm_steps.inject_fault(campaign, bench_cleanup, [], "DOOR_OPEN")
+    alarm_steps.alarm_in_audit_trail(campaign, [first, door], "PUMP_OCCLUSION")      # raised after the first
+    alarm_steps.alarm_in_audit_trail_since(campaign, [first, door], "PUMP_OCCLUSION", "PUMP_OCCLUSION")
+    with pytest.raises(AssertionError, match="no ALARM_RAISED entry for PUMP_OCCLUSION"):
+        alarm_steps.alarm_in_audit_trail_since(campaign, [first, door], "PUMP_OCCLUSION", "DOOR_OPEN")
+    with pytest.raises(ProtocolError, match="caused no fault HEATER_FAIL"):
+        alarm_steps.alarm_in_audit_trail_since(campaign, [first, door], "PUMP_OCCLUSION", "HEATER_FAIL")
+    with pytest.raises(ProtocolError, match="caused none"):
+        alarm_steps.alarm_in_audit_trail(campaign, [], "PUMP_OCCLUSION")
 
 
 def test_a_pump_left_running_on_a_clamped_line_fails(campaign, bench_cleanup, bench):
