@@ -76,7 +76,11 @@ def test_the_guides_example_runs_and_passes_on_the_simulated_bench(tmp_path):
     project = guide_project(tmp_path)
     out = tmp_path / "out"
     proc = mimedi_qual(project, "run", "--stage", "oq", "--tags", "URS-OQ-TEMP-101", "--out", str(out))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # OQ without a released IQ campaign (stage gating; a simulated bench never releases IQ) is the one deviation
+    deviations = [line for line in proc.stdout.splitlines() if line.startswith("DEV-")]
+    assert all("prerequisite_not_released" in line for line in deviations), proc.stdout
+    assert proc.returncode == (1 if deviations else 0), proc.stdout + proc.stderr
+    assert "ALL CRITERIA MET" in proc.stdout, proc.stdout
     assert "warning" not in proc.stdout.lower(), proc.stdout
     assert f"project {project} (found by current directory)" in " ".join(proc.stdout.split())
     (campaign,) = [d for d in out.iterdir() if d.is_dir()]
