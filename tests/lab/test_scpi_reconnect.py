@@ -77,3 +77,28 @@ def test_reconnection_is_bounded_and_every_attempt_is_told(thermometer, attempts
         thermometer.read_temperature_c()
     assert len(attempts) <= 2 * scpi.RECONNECT_ATTEMPTS
     assert all(name == "thermometer" for name, _, _ in attempts)
+
+
+def test_the_balance_comes_back_too(tmp_path, monkeypatch, attempts):
+    """The MT-SICS balance has its own session: reconnected the same way, the attempt recorded."""
+    from mimedi_qual.lab.drivers.balance import MTSICSBalanceDriver
+    from mimedi_qual.lab.resources import MTSICSTCPInstrument
+
+    monkeypatch.setattr(scpi, "RECONNECT_DELAY_S", 0.05, raising=False)
+    with BenchThread(SIM_PROFILE, tmp_path / "state") as bench:
+        host, _, port = bench.addresses["balance"].rpartition(":")
+        target = Target("reconnect-balance")
+        MTSICSTCPInstrument(target, "balance", host=host, port=int(port), timeout_s=1.0)
+        MTSICSBalanceDriver(target, "balance")
+        balance = target.get_driver("BalanceProtocol", name="balance")
+        try:
+            assert balance.identify().startswith("METTLER TOLEDO")
+            _sim(bench, "SIM:FAUL:INJ INSTRUMENT_DISCONNECT,balance")
+            with pytest.raises(InstrumentError, match="balance"):
+                balance.identify()
+            _sim(bench, "SIM:FAUL:CLE INSTRUMENT_DISCONNECT")
+            attempts.clear()
+            assert balance.identify().startswith("METTLER TOLEDO")
+            assert attempts == [("balance", 1, True)]
+        finally:
+            target.cleanup()

@@ -25,14 +25,13 @@ from __future__ import annotations
 import time
 
 import attr
-import pyvisa
 from labgrid.driver.common import Driver
 from labgrid.factory import target_factory
 from labgrid.step import step
 
 from mimedi_qual.errors import InstrumentError
 from mimedi_qual.lab.calibration import CalibratedMixin, calibrated
-from mimedi_qual.lab.drivers.scpi import close_visa_session, open_visa_session
+from mimedi_qual.lab.drivers.scpi import ReconnectingLink, close_visa_session, open_visa_session
 from mimedi_qual.lab.errors import BalanceOverload
 from mimedi_qual.lab.protocols import BalanceProtocol, Weighing
 
@@ -45,7 +44,7 @@ LINE_END = "\r\n"   # MT-SICS: CR LF both ways
 
 @target_factory.reg_driver
 @attr.s(eq=False)
-class MTSICSBalanceDriver(CalibratedMixin, Driver, BalanceProtocol):
+class MTSICSBalanceDriver(ReconnectingLink, CalibratedMixin, Driver, BalanceProtocol):
     bindings = {"port": "MTSICSTCPInstrument"}
 
     def __attrs_post_init__(self):
@@ -57,8 +56,13 @@ class MTSICSBalanceDriver(CalibratedMixin, Driver, BalanceProtocol):
         return self.name or "balance"
 
     def on_activate(self):
-        self._session = open_visa_session(self._name, self.port, read_termination=LINE_END,
-                                          write_termination=LINE_END)
+        self._session = self._open_session()
+
+    def _link_name(self) -> str:
+        return self._name
+
+    def _open_session(self):
+        return open_visa_session(self._name, self.port, read_termination=LINE_END, write_termination=LINE_END)
 
     def on_deactivate(self):
         close_visa_session(self._session)   # the session only: never the shared ResourceManager
@@ -68,10 +72,8 @@ class MTSICSBalanceDriver(CalibratedMixin, Driver, BalanceProtocol):
     @step(title="mt-sics", args=["command"], result=True)
     def command(self, command: str) -> str:
         """Send one MT-SICS command, return its reply line; ES/ET/EL raise."""
-        try:
-            reply = self._session.query(command).strip()
-        except (pyvisa.Error, OSError) as exc:
-            raise InstrumentError(self._name, f"no reply to {command!r}: {exc}") from exc
+        # a broken link (the balance came back after a disconnect or power cut) is reconnected, bounded
+        reply = self._with_link(lambda session: session.query(command).strip(), command, "no reply to")
         if reply in ERROR_REPLIES:
             raise InstrumentError(self._name, f"{command!r}: {reply} {ERROR_REPLIES[reply]}")
         return reply

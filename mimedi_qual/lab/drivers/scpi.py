@@ -96,42 +96,34 @@ def close_visa_session(session) -> None:
             pass
 
 
-@target_factory.reg_driver
-@attr.s(eq=False)
-class SCPIDriver(Driver, SCPIProtocol):
-    bindings = {"instrument": "SCPITCPInstrument"}
+class ReconnectingLink:
+    """A driver's PyVISA session that is reopened when its link broke (see the module's docstring).
 
-    def __attrs_post_init__(self):
-        super().__attrs_post_init__()
-        self._session = None
+    The driver keeps its session in ``self._session`` and says how to open one
+    (``_open_session()``) and under which name to report (``_link_name()``); each
+    command then goes through ``_with_link(action, command, failure)``.
+    """
 
-    @property
-    def instrument_name(self) -> str:
-        return self.name or self.instrument.name or "scpi"
+    _session = None
 
-    def on_activate(self):
-        res = self.instrument
-        self._session = open_visa_session(self.instrument_name, res, read_termination=res.read_termination,
-                                          write_termination=res.write_termination)
+    def _link_name(self) -> str:
+        raise NotImplementedError
 
-    def on_deactivate(self):
-        close_visa_session(self._session)   # the session only: never the shared ResourceManager
-        self._session = None
+    def _open_session(self):
+        raise NotImplementedError
 
     @step(title="reconnect", args=["attempt", "cause"], result=True)
     def _reconnect_once(self, attempt: int, cause: str) -> bool:
         """One attempt to reopen the session; True if connected (recorded as a step and to the listeners)."""
         close_visa_session(self._session)
         self._session = None
-        res = self.instrument
         try:
-            self._session = open_visa_session(self.instrument_name, res, read_termination=res.read_termination,
-                                              write_termination=res.write_termination)
+            self._session = self._open_session()
             connected = True
         except InstrumentError:
             connected = False
         for listener in list(RECONNECT_LISTENERS):
-            listener(self.instrument_name, attempt, cause, connected)
+            listener(self._link_name(), attempt, cause, connected)
         return connected
 
     def _reconnect(self, cause: BaseException) -> bool:
@@ -153,11 +145,42 @@ class SCPIDriver(Driver, SCPIProtocol):
             return action(self._session)
         except (pyvisa.Error, OSError) as exc:
             if not link_broken(exc) or not self._reconnect(exc):
-                raise InstrumentError(self.instrument_name, f"{failure} {command!r}: {exc}") from exc
+                raise InstrumentError(self._link_name(), f"{failure} {command!r}: {exc}") from exc
         try:
             return action(self._session)
         except (pyvisa.Error, OSError) as exc:
-            raise InstrumentError(self.instrument_name, f"{failure} {command!r} after reconnecting: {exc}") from exc
+            raise InstrumentError(self._link_name(), f"{failure} {command!r} after reconnecting: {exc}") from exc
+
+
+@target_factory.reg_driver
+@attr.s(eq=False)
+class SCPIDriver(ReconnectingLink, Driver, SCPIProtocol):
+    bindings = {"instrument": "SCPITCPInstrument"}
+
+    def __attrs_post_init__(self):
+        super().__attrs_post_init__()
+        self._session = None
+
+    @property
+    def instrument_name(self) -> str:
+        return self.name or self.instrument.name or "scpi"
+
+    def on_activate(self):
+        res = self.instrument
+        self._session = open_visa_session(self.instrument_name, res, read_termination=res.read_termination,
+                                          write_termination=res.write_termination)
+
+    def on_deactivate(self):
+        close_visa_session(self._session)   # the session only: never the shared ResourceManager
+        self._session = None
+
+    def _link_name(self) -> str:
+        return self.instrument_name
+
+    def _open_session(self):
+        res = self.instrument
+        return open_visa_session(self.instrument_name, res, read_termination=res.read_termination,
+                                 write_termination=res.write_termination)
 
     @Driver.check_active
     @step(title="scpi query", args=["command"], result=True)
