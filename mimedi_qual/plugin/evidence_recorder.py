@@ -203,21 +203,25 @@ class EvidenceRecorder:
                      bench_time_s: float | None = None) -> None:
         """An ``injected_fault`` record: a fault injected (``event="injected"``) or cleared (``"cleared"``).
 
-        ``fault`` ``""`` with ``cleared``: every fault. Written as the step acts, in the running scenario.
+        ``fault`` ``""`` with ``cleared``: every fault. Written as the step acts, naming the running
+        scenario (``scenario``) or, from a cleanup after its steps, the one that ended (``after_scenario``).
         """
-        sc = self.current
         parameters = {"event": event, "value": value}
         if bench_time_s is not None:
             parameters["bench_time_s"] = round(bench_time_s, 3)
-        self.store.append("injected_fault", {"fault": fault or "ALL", "target": target,
-                                             "scenario": sc.name if sc else "", "parameters": parameters})
+        self.store.append("injected_fault", {"fault": fault or "ALL", "target": target, **self._where(),
+                                             "parameters": parameters})
+
+    def _where(self) -> dict[str, str]:
+        """Which scenario a bench event belongs to: the running one, or the one whose cleanup is running."""
+        if self.current is not None:
+            return {"scenario": self.current.name}
+        return {"scenario": "", "after_scenario": self._ended.name if self._ended is not None else ""}
 
     def record_reconnect(self, instrument: str, attempt: int, cause: str, connected: bool) -> None:
         """An ``instrument_reconnect`` record: one attempt of a driver to reopen a broken link."""
-        sc = self.current
         self.store.append("instrument_reconnect", {"instrument": instrument, "attempt": attempt,
-                                                   "cause": cause[:500], "connected": connected,
-                                                   "scenario": sc.name if sc else ""})
+                                                   "cause": cause[:500], "connected": connected, **self._where()})
 
     # -- cleanup ------------------------------------------------------------------
     def record_cleanup_error(self, undo: str, error: BaseException, scenario: str = "",

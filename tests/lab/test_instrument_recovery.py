@@ -101,3 +101,4 @@ def test_a_disconnected_instrument_costs_one_deviation(project_root: Path, tmp_p
     assert any(f["fault"] == "POWER_LOSS" and f["parameters"]["event"] == "injected" for f in faults)
     # and every reconnection attempt, the last of the thermometer's connected
     assert [r for r in reconnects if r["instrument"] == "thermometer"][-1]["connected"] is True
+    assert all("scenario" in f for f in faults + reconnects)

@@ -224,4 +224,8 @@ def test_injected_and_cleared_faults_and_reconnections_are_records_of_the_runnin
     (reconnect,) = (r.payload for r in store.records("instrument_reconnect"))
     assert reconnect == {"instrument": "thermometer", "attempt": 1, "cause": "ConnectionResetError: closed",
                          "connected": True, "scenario": "Link cut"}
+    recorder._ended, recorder.current = recorder.current, None          # the scenario's cleanup clears its faults
+    recorder.record_fault("cleared", "")
+    last = store.records("injected_fault")[-1].payload
+    assert (last["scenario"], last["after_scenario"]) == ("", "Link cut")
     store.close()
