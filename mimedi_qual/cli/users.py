@@ -24,6 +24,7 @@ from typing import Annotated
 
 import typer
 
+from mimedi_qual.evidence.registry_log import Act
 from mimedi_qual.evidence.users import Role
 
 EXIT_PROBLEMS, EXIT_BAD_INPUT = 1, 2
@@ -77,10 +78,17 @@ def _load(path: Path):
         raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
 
 
-def _need_admin(registry, by: str | None, what: str) -> None:
+def _need_admin(registry, by: str | None, act, subject: str, roles=()) -> None:
+    """No ``--by`` on a registry that has users: the attempt is refused and recorded (exit 1)."""
+    from mimedi_qual.evidence.registry_log import locked
+    from mimedi_qual.evidence.users import UserRegistry, refuse_without_authority
+
     if not by:
-        raise _fail(f"error: the registry {registry.path} already has users: {what} is an admin's act — "
-                    "give --by ADMIN_ID (you are then asked for that admin's password)", EXIT_BAD_INPUT)
+        with locked(registry.path):          # one act on the history at a time, across processes
+            current = UserRegistry.load(registry.path)
+            refused = refuse_without_authority(current, act=act, subject=subject, roles=roles)
+        raise _fail(f"refused ({refused.reason_code}): {refused}  [recorded in {registry.history.path}]",
+                    EXIT_PROBLEMS)
 
 
 @user_app.command("add")
@@ -112,7 +120,7 @@ def user_add(
             raise _fail(f"error: the registry {path} is empty: its first user bootstraps it and must hold the "
                         "admin role (--role admin); that admin then adds every other user with --by", EXIT_BAD_INPUT)
     else:
-        _need_admin(registry, by, f"adding {user_id!r}")
+        _need_admin(registry, by, Act.ADD, user_id, role)
         by_password = _password(f"Password of admin {by}", password_stdin)
     password = _password(f"Password for the new user {user_id}", password_stdin, confirm=not password_stdin)
     try:
@@ -146,7 +154,7 @@ def user_deactivate(
 
     path, keystore = registry_path(users), keys_dir(users, keys)
     registry = _load(path)
-    _need_admin(registry, by, f"deactivating {user_id!r}")
+    _need_admin(registry, by, Act.DEACTIVATE, user_id)
     by_password = _password(f"Password of admin {by}", password_stdin)
     try:
         state = deactivate_user(path, keystore, user_id=user_id, by=by, by_password=by_password, reason=reason)

@@ -49,6 +49,7 @@ campaign (:data:`SIGNING_ROLES`). ::
 from __future__ import annotations
 
 import base64
+import getpass
 import hashlib
 import os
 import re
@@ -108,10 +109,6 @@ class WrongPasswordError(UserError):
     """The password does not decrypt the user's private key."""
 
 
-class AuthorityRequired(UserError):
-    """A registry act was asked for without naming the admin who authorises it (a usage error)."""
-
-
 class AuthorityRefused(UserError):
     """A registry act was refused (not an admin, wrong password, id taken …); recorded in the history.
 
@@ -121,6 +118,30 @@ class AuthorityRefused(UserError):
     def __init__(self, message: str, reason_code: str):
         super().__init__(message)
         self.reason_code = reason_code
+
+
+class AuthorityRequired(AuthorityRefused):
+    """A registry act was asked for without naming the admin who authorises it.
+
+    Refused and recorded like any other unauthorised attempt (reason ``no_authority``,
+    with the OS account that asked): an attempt to add an approver without an admin is
+    exactly the misuse the control exists for, not a mere usage error.
+    """
+
+    def __init__(self, message: str):
+        super().__init__(message, "no_authority")
+
+
+def refuse_without_authority(registry: UserRegistry, *, act: Act, subject: str,
+                             roles: Iterable[Role | str] = ()) -> AuthorityRequired:
+    """Record an act asked for with no admin named (``--by`` missing) and return the refusal to raise."""
+    asked_by = getpass.getuser()
+    registry.history.append(act=Act.REFUSED, utc=utc_now(), user_id=subject, roles=[str(r) for r in roles],
+                            by="", detail=f"no_authority: {act.value} refused: no admin named to authorise it "
+                                          f"(asked by OS account {asked_by!r})")
+    return AuthorityRequired(
+        f"the registry {registry.path} already has users: {act.value} {subject!r} is an admin's act — "
+        "give --by ADMIN_ID (you are then asked for that admin's password)")
 
 
 def public_key_b64(public_key: Ed25519PublicKey) -> str:
@@ -349,9 +370,7 @@ def _authorise(registry: UserRegistry, keys_dir: str | Path, *, by: str | None, 
                act: Act, subject: str, roles: Iterable[Role] = ()) -> Ed25519PrivateKey:
     """The admin ``by``'s unlocked key, or :class:`AuthorityRefused` after auditing the attempt."""
     if not by:
-        raise AuthorityRequired(
-            f"the registry {registry.path} already has users: {act.value} {subject!r} needs an admin — "
-            "give --by ADMIN_ID (and that admin's password)")
+        raise refuse_without_authority(registry, act=act, subject=subject, roles=roles)
     history = registry.history
 
     def refuse(code: str, message: str) -> AuthorityRefused:
@@ -393,7 +412,7 @@ def create_user(
     On an empty registry the new user must hold ``admin`` (the bootstrap,
     signed with its own new key). Otherwise ``by`` must be an active admin
     and ``by_password`` their password: the act is signed with that admin's
-    key. Raises :class:`AuthorityRequired` without ``by``,
+    key. Raises :class:`AuthorityRequired` (recorded) without ``by``,
     :class:`AuthorityRefused` (recorded in the history) when the admin is
     unknown, not an admin or the password is wrong, or when ``user_id`` was
     ever taken, and :class:`UserError` for an invalid id, name, role or

@@ -74,12 +74,13 @@ def test_every_later_user_needs_an_admin_and_each_refusal_is_recorded(reg: Reg) 
     reg.add("rita", [Role.REVIEWER])                                  # the legitimate act works
     with pytest.raises(AuthorityRefused, match="does not hold the admin role"):
         reg.add("eve", [Role.APPROVER], by="rita", by_password=USER_PW)
-    assert reg.acts() == [("bootstrap", "ada", "ada"), ("refused", "eve", "ada"), ("refused", "eve", "mallory"),
+    assert reg.acts() == [("bootstrap", "ada", "ada"), ("refused", "eve", ""), ("refused", "eve", "ada"),
+                          ("refused", "eve", "mallory"),
                           ("add", "rita", "ada"), ("refused", "eve", "rita")]
     assert reg.last_refusal().startswith("not_admin:")
     registry = UserRegistry.load(reg.path)
     assert "eve" not in registry and "rita" in registry
-    add = registry.history.entries[3]
+    add = registry.history.entries[4]
     assert add.signature_valid(registry.get("ada").public_key_ed25519)   # signed by the admin who added rita
 
 
@@ -181,7 +182,8 @@ def test_user_add_on_the_command_line(cli, tmp_path: Path) -> None:
     assert result.exit_code == 0 and "bootstraps the registry" in result.output
     result = cli("add", "eve", "--name", "Eve", "--role", "approver", "--users", users, "--password-stdin",
                  stdin=f"{USER_PW}\n")
-    assert result.exit_code == 2 and "give --by ADMIN_ID" in result.output            # a usage error
+    assert result.exit_code == 1 and "refused (no_authority)" in result.output       # a control, recorded
+    assert "give --by ADMIN_ID" in result.output and "recorded in" in result.output
     result = cli("add", "eve", "--name", "Eve", "--role", "approver", "--by", "ada", "--users", users,
                  "--password-stdin", stdin=f"wrong one!\n{USER_PW}\n")
     assert result.exit_code == 1 and "refused (wrong_password)" in result.output     # a control
@@ -190,7 +192,7 @@ def test_user_add_on_the_command_line(cli, tmp_path: Path) -> None:
                  "--password-stdin", stdin=f"{ADMIN_PW}\n{USER_PW}\n")
     assert result.exit_code == 0 and "added by admin ada" in result.output
     result = cli("list", "--users", users)
-    assert result.exit_code == 0 and "3 entries" in result.output
+    assert result.exit_code == 0 and "4 entries" in result.output
     assert re.search(r"eve +Eve +approver .* by ada; active", result.output)
 
 
