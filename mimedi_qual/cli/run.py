@@ -15,6 +15,7 @@ with file and line before anything starts: exit 2, no campaign directory.
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
 from typing import Annotated
 
@@ -26,6 +27,11 @@ from rich.table import Table
 from mimedi_qual.campaign.exit_codes import ExitCode, describe
 from mimedi_qual.paths import project_paths
 from mimedi_qual.qualification.result_text import clocks_summary_text, result_text
+
+
+def _clip(text: str, width: int) -> str:
+    """``text`` on one terminal line: cut at a word with an ellipsis, never mid-word (the PDF has it whole)."""
+    return textwrap.shorten(str(text), width=width, placeholder=" …")
 
 
 def _fail(console: Console, message: str, code: ExitCode = ExitCode.BAD_INPUT) -> typer.Exit:
@@ -218,8 +224,8 @@ def _print_summary(console, progress, outcome, details: bool = False) -> None:
     for error in progress.collection_errors:
         console.print(f"[red]collection error:[/] {error}", highlight=False)
     for dev in deviations[:MAX_DEVIATION_LINES]:
-        console.print(f"[red]{dev.id}[/] {dev.category.value}: {dev.description[:100]} — expected "
-                      f"{dev.expected[:40]}, actual {dev.actual[:60]}", highlight=False, soft_wrap=True)
+        console.print(f"[red]{dev.id}[/] {dev.category.value}: {_clip(dev.description, 100)} — expected "
+                      f"{_clip(dev.expected, 60)}, actual {_clip(dev.actual, 80)}", highlight=False, soft_wrap=True)
     if len(deviations) > MAX_DEVIATION_LINES:
         console.print(f"… and {len(deviations) - MAX_DEVIATION_LINES} more deviation(s): see summary.pdf")
     from mimedi_qual.evidence.deviations import DeviationCategory
