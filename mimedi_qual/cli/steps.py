@@ -13,7 +13,9 @@ docstring, grouped by the module (subject) that defines it::
 
 A step that judges a criterion also shows what it measures, per criterion
 parameter: ``judges {criterion_id}: time (min)``, ``judges {criterion_id}:
-the readings' quantity`` …; the criterion's unit must be a unit of it.
+the readings' quantity`` …; the criterion's unit must be a unit of it. A step
+that needs the bench set up for it, or sets it up, says so: ``needs {pump}
+routed to the balance (…)``, ``sets up {pump} routed to the balance``.
 
 The list is read from the step definitions themselves (pytest-bdd's
 registry), so it cannot drift from what a feature file may say.
@@ -31,6 +33,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from mimedi_qual.plugin.vocabulary import phrase_and_parameters, readable, registered_contexts
+from mimedi_qual.qualification.conditions import established_by, needed_by
 from mimedi_qual.qualification.protocol_check import describe_rule
 from mimedi_qual.qualification.quantities import ByParameter, declaration_of
 
@@ -44,6 +47,7 @@ class StepPhrase:
     meaning: str          # first line of the docstring
     module: str           # defining module, e.g. "bench_steps"
     judges: tuple[str, ...] = ()   # per criterion parameter: the quantity and unit it judges
+    conditions: tuple[str, ...] = ()  # bench conditions it needs or sets up
 
 
 _readable = readable  # the name the tests know
@@ -61,6 +65,14 @@ def _as_written(rule, parser):
     return ByParameter(rule.parameter, {w: rule.choices[w] for w in allowed if w in rule.choices})
 
 
+def _conditions(func) -> tuple[str, ...]:
+    needed = tuple(f"needs {{{parameter}}} {condition.name} (already: {', '.join(sorted(condition.holds_at_start))}; "
+                   f"else '{condition.set_up_by.replace('{subject}', '{' + parameter + '}')}' before it)"
+                   for condition, parameter in needed_by(func))
+    return needed + tuple(f"sets up {{{parameter}}} {condition.name} for the scenario"
+                          for condition, parameter in established_by(func))
+
+
 def vocabulary() -> list[StepPhrase]:
     """Every registered step phrase, in module order then definition order."""
     phrases = []
@@ -76,6 +88,7 @@ def vocabulary() -> list[StepPhrase]:
             module=context.step_func.__module__,
             judges=tuple(f"{{{name}}}: {describe_rule(_as_written(rule, context.parser))}"
                          for name, rule in declared.items()),
+            conditions=_conditions(context.step_func),
         ))
     return phrases
 
@@ -99,6 +112,8 @@ def steps(
         console.print(f"        {p.meaning}", soft_wrap=True, markup=False)
         for judged in p.judges:
             console.print(f"        judges {judged}", soft_wrap=True, markup=False, style="dim")
+        for condition in p.conditions:
+            console.print(f"        {condition}", soft_wrap=True, markup=False, style="dim")
     console.print(f"\n{len(phrases)} step phrases. Parameters in {{braces}}; "
                   "criterion ids come from profiles/acceptance/; 'judges' names the quantity and unit a "
                   "criterion's unit must fit (compatible units are converted).", soft_wrap=True)

@@ -418,6 +418,24 @@ class OperatorProtocol(abc.ABC):
     def load_fresh_bag(self) -> None:
         """A new bag of medium at room temperature is placed on the heater plate."""
 
+    @abc.abstractmethod
+    def route_pump_line(self, pump: str, to_balance: bool) -> None:
+        """Lay the outlet tube of ``pump``'s line into the balance's receiving vessel (or back to the bag).
+
+        Only a line routed to the balance can be weighed: the others deliver into the bag.
+        At hand-over only the HARVEST line ends on the balance (:data:`LINES_ON_BALANCE_AT_HANDOVER`).
+        """
+
+    @abc.abstractmethod
+    def pump_line_to_balance(self, pump: str) -> bool:
+        """Whether ``pump``'s line delivers onto the balance now."""
+
+
+#: Pump lines whose outlet is in the balance's receiving vessel when the bench is handed over: the harvest
+#: line (the product is harvested into the vessel on the balance, where the filled bags are weighed). Every
+#: other line (FEED, BASE, PERFUSION) delivers into the culture bag until it is routed to the balance.
+LINES_ON_BALANCE_AT_HANDOVER = frozenset({"HARVEST"})
+
 
 @dataclass(frozen=True)
 class QcRelease:

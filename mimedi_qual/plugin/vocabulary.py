@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import re
 
+from mimedi_qual.qualification.conditions import established_by, needed_by
 from mimedi_qual.qualification.protocol_check import StepDefinition
 from mimedi_qual.qualification.quantities import declaration_of
 
@@ -83,5 +84,7 @@ def step_definitions() -> list[StepDefinition]:
         definitions.append(StepDefinition(type=context.type, parser=context.parser, phrase=phrase,
                                           module=context.step_func.__module__,
                                           judges=declaration_of(context.step_func),
-                                          target_fixture=context.target_fixture))
+                                          target_fixture=context.target_fixture,
+                                          establishes=established_by(context.step_func),
+                                          needs=needed_by(context.step_func)))
     return definitions

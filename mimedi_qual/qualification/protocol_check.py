@@ -16,6 +16,9 @@ bench profile — without running anything — and every problem is reported as
   ``file:line`` (:mod:`~mimedi_qual.qualification.quantities`);
 * a step that judges readings in a scenario that samples none; an instrument
   the bench does not have;
+* a step that needs a bench condition no earlier step of its scenario set up
+  (a gravimetric step on a pump line not routed to the balance), with the
+  phrase that sets it up (:mod:`~mimedi_qual.qualification.conditions`);
 * an empty or description-only feature file, and step text written in a
   Feature's description (Gherkin takes it for prose and never runs it).
 
@@ -40,6 +43,7 @@ from pytest_bdd.parser import ScenarioTemplate, Step
 
 from mimedi_qual.errors import ProtocolError
 from mimedi_qual.profiles.acceptance import AcceptanceProfile
+from mimedi_qual.qualification.conditions import Condition
 from mimedi_qual.qualification.protocol import feature_files, parse_feature_file
 from mimedi_qual.qualification.quantities import (
     BY_NAME,
@@ -82,6 +86,9 @@ class StepDefinition:
     module: str
     judges: Mapping[str, QuantityRule] | None = None
     target_fixture: str | None = None
+    #: (condition, parameter naming its subject) the step sets up / needs
+    establishes: tuple[tuple[Condition, str], ...] = ()
+    needs: tuple[tuple[Condition, str], ...] = ()
 
     def matches(self, step: Step) -> bool:
         return (self.type is None or self.type == step.type) and self.parser.is_matching(step.name)
@@ -187,12 +194,14 @@ class _ScenarioChecker:
         for context in contexts:
             scenario = template.render(context)
             readings: Quantity | None = None
+            holding: dict[Condition, set[str]] = {}
             for step in scenario.steps:
                 definition = next((d for d in self.vocabulary if d.matches(step)), None)
                 if definition is None:
                     findings.append(self._unmatched(step))
                     continue
                 words = definition.arguments(step.name)
+                findings.extend(self._conditions(step, definition, words, holding))
                 findings.extend(self._criteria(step, definition, words, readings))
                 if "recipe_name" in words and self.profiles_dir is not None:
                     findings.extend(self._recipe(step, definition, words["recipe_name"]))
@@ -200,6 +209,24 @@ class _ScenarioChecker:
                     readings, problem = self._readings_quantity(step, words)
                     if problem:
                         findings.append(problem)
+        return findings
+
+    # -- bench conditions ----------------------------------------------------------------------------
+    def _conditions(self, step: Step, definition: StepDefinition, words: dict[str, str],
+                    holding: dict[Condition, set[str]]) -> list[Finding]:
+        """A step whose bench condition no earlier step set up; then what this step sets up."""
+        findings = []
+        for condition, parameter in definition.needs:
+            subject = words.get(parameter)
+            if subject is None or subject in holding.get(condition, condition.holds_at_start):
+                continue
+            findings.append(Finding(self.path, step.line_number,
+                                    f"'{step.keyword} {step.name}': the {subject} line is not {condition.name} "
+                                    f"in this scenario — write '{condition.phrase_for(subject)}' before this "
+                                    "step (or in the Background)"))
+        for condition, parameter in definition.establishes:
+            if parameter in words:
+                holding.setdefault(condition, set(condition.holds_at_start)).add(words[parameter])
         return findings
 
     # -- unknown steps -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ Faults are injected *only* here, never through a device's own interface.
 ``SIMulation:FAULt:LIST?``             ``time,fault,target,value,cleared_time;...`` or ``NONE``
 ``SIMulation:FAULt:ACTive?``           names of the active faults, or ``NONE``
 ``SIMulation:PUMP:ROUTe <pump>,BALance|BAG``  where a pump's outlet tube goes (gravimetric tests)
+``SIMulation:PUMP:ROUTe? <pump>``      ``BAL`` or ``BAG`` (at start only HARVEST goes to the balance)
 ``SIMulation:TRUE:<quantity>?``        the twin's true value (diagnostics only, never evidence):
                                        TEMPerature PH DO CO2 VOLume MASS CELLs VIABility
                                        GLUCose LACTate ROCKing
@@ -64,6 +65,7 @@ class SimulationControlDevice(ScpiDevice):
         self.register("SIMulation:FAULt:ACTive?",
                       lambda a: ",".join(r.fault for r in world.faults.active()) or "NONE")
         self.register("SIMulation:PUMP:ROUTe", self._route)
+        self.register("SIMulation:PUMP:ROUTe?", self._route_query)
         self.register("SIMulation:PLANt:TEMPerature?", lambda a: f"{world.culture.temperature_c:.6f}")
         for header, (attribute, fmt) in TRUE_QUANTITIES.items():
             self.register(f"SIMulation:TRUE:{header}?",
@@ -94,11 +96,21 @@ class SimulationControlDevice(ScpiDevice):
     def _clear(self, args: list[str]) -> None:
         self.world.clear_fault(args[0] if args else None)
 
-    def _route(self, args: list[str]) -> None:
-        pump = args[0].upper()
+    @staticmethod
+    def _pump(args: list[str]) -> str:
+        pump = args[0].strip().upper() if args else ""
         if pump not in PUMP_NAMES:
             raise ScpiError(ILLEGAL_PARAMETER, f"pump one of {', '.join(PUMP_NAMES)}")
-        to = args[1].upper()
+        return pump
+
+    def _route_query(self, args: list[str]) -> str:
+        return "BAL" if self.world.core.pump_route_to_balance(PUMP_NAMES.index(self._pump(args))) else "BAG"
+
+    def _route(self, args: list[str]) -> None:
+        pump = self._pump(args)
+        if len(args) < 2:
+            raise ScpiError(ILLEGAL_PARAMETER, "route BALance or BAG")
+        to = args[1].strip().upper()
         if to not in ("BAL", "BALANCE", "BAG"):
             raise ScpiError(ILLEGAL_PARAMETER, "route BALance or BAG")
         self.world.core.set_pump_route(PUMP_NAMES.index(pump), to.startswith("BAL"))

@@ -13,17 +13,21 @@ from __future__ import annotations
 from pytest_bdd import parsers, then, when
 
 from mimedi_qual.plugin.context import CampaignContext
+from mimedi_qual.qualification.conditions import needs
 from mimedi_qual.qualification.measurement import judge_series
 from mimedi_qual.qualification.quantities import MASS, judges
 from mimedi_qual.steps.actions.load_cell import LoadCellComparison, transfer_bag_to_balance
+from mimedi_qual.steps.actions.pumps import ON_BALANCE, require_on_balance
 from mimedi_qual.steps.actions.verdicts import expect_met
 
 
 @when(parsers.re(r"(?P<volume_ml>[\d.]+) mL are pumped from the bag onto the balance by the "
                  r"(?P<pump>FEED|BASE|PERFUSION|HARVEST) pump in (?P<steps>\d+) steps"),
       converters={"volume_ml": float, "steps": int}, target_fixture="load_cell_comparison")
+@needs(ON_BALANCE, "pump")
 def pump_bag_to_balance(campaign: CampaignContext, volume_ml: float, pump: str, steps: int) -> LoadCellComparison:
     """Move liquid out of the bag in equal steps; weigh each on the load cell and on the balance."""
+    require_on_balance(campaign, pump)
     return transfer_bag_to_balance(campaign, volume_ml, pump, steps)
 
 

@@ -1,11 +1,16 @@
 """OQ steps: pump flow by gravimetry, ISO 8655-6 style.
 
 The pump delivers a volume into the vessel on the balance, several times;
+only a line routed to the balance is weighed (at hand-over only the HARVEST
+line's outlet is in the vessel on the balance; the others deliver into the
+bag, and the routing step lays one into the vessel: the protocol preflight
+refuses a gravimetric step without it, and so does the step at run time);
 each delivery is weighed (stable weights before and after), turned into a
 volume with the test liquid's density, and into a flow with the programmed
 time. The set is judged on its **systematic error** (mean flow against the
 programmed flow, %) and its **random error** (coefficient of variation, %)::
 
+    Given the PERFUSION pump line is routed to the balance
     When the PERFUSION pump delivers 10 mL at 5 mL/min onto the balance 6 times
     Then the systematic flow error meets OQ-PUMP-ACC
     And the flow coefficient of variation meets OQ-PUMP-CV
@@ -19,14 +24,15 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from pytest_bdd import parsers, then, when
+from pytest_bdd import given, parsers, then, when
 
 from mimedi_qual.plugin.context import CampaignContext
+from mimedi_qual.qualification.conditions import establishes, needs
 from mimedi_qual.qualification.measurement import judge_value
 from mimedi_qual.qualification.quantities import FRACTION, judges
 from mimedi_qual.qualification.series import Series
 from mimedi_qual.steps.actions.operator import ensure_operator
-from mimedi_qual.steps.actions.pumps import deliver_once, start_pump
+from mimedi_qual.steps.actions.pumps import ON_BALANCE, deliver_once, require_on_balance, route_to_balance, start_pump
 from mimedi_qual.steps.actions.verdicts import expect_met
 from mimedi_qual.steps.cleanup import BenchCleanup
 
@@ -48,13 +54,30 @@ class GravimetricRun:
         return self.flows.values
 
 
+@given(parsers.re(r"the (?P<pump>FEED|BASE|PERFUSION|HARVEST) pump line is routed to the balance"))
+@establishes(ON_BALANCE, "pump")
+def line_routed_to_balance(campaign: CampaignContext, bench_cleanup: BenchCleanup, pump: str) -> None:
+    """Lay the line's outlet tube into the vessel on the balance, for this scenario.
+
+    Simulated bench: the twin's tube moves (``SIM:PUMP:ROUT``); real bench: the operator is asked
+    to do it. Routed back to the bag when the scenario ends. A line already on the balance (HARVEST)
+    is left as it is.
+    """
+    route_to_balance(campaign, bench_cleanup, pump)
+
+
 @when(parsers.re(r"the (?P<pump>FEED|BASE|PERFUSION|HARVEST) pump delivers (?P<volume_ml>[\d.]+) mL at "
                  r"(?P<flow_ml_min>[\d.]+) mL/min onto the balance (?P<replicates>\d+) times"),
       converters={"volume_ml": float, "flow_ml_min": float, "replicates": int},
       target_fixture="gravimetric_run")
+@needs(ON_BALANCE, "pump")
 def deliver_onto_balance(campaign: CampaignContext, pump: str, volume_ml: float, flow_ml_min: float,
                          replicates: int) -> GravimetricRun:
-    """Weigh ``replicates`` deliveries of the pump (stable weight before and after each), a series of flows."""
+    """Weigh ``replicates`` deliveries of the pump (stable weight before and after each), a series of flows.
+
+    Refused before anything is delivered when the line does not deliver onto the balance.
+    """
+    require_on_balance(campaign, pump)
     balance = campaign.bench.name_of_kind("balance")
     clock = campaign.bench.clock()
     flows = Series(f"{pump} pump deliveries", "flow_ml_min", "mL/min", campaign.instrument_id(balance),

@@ -275,3 +275,15 @@ def test_every_problem_is_listed_in_one_pass(cli_app, project):
     assert result.exit_code == 2, result.output
     assert "one.feature:6: " in result.output and "two.feature:6: " in result.output
     assert "2 problems in the protocol; nothing was started" in result.output
+
+
+def test_weighing_a_pump_line_not_routed_to_the_balance_is_refused_naming_the_line_and_the_routing_step(
+        cli_app, project):
+    path = write_feature(project, HEAD.replace("TEMP", "PUMP")
+                         + "    When the BASE pump delivers 10 mL at 5 mL/min onto the balance 6 times\n"
+                           "    Then the systematic flow error meets OQ-PUMP-ACC\n")
+    result = check(cli_app, str(path))
+    assert result.exit_code == 2, result.output
+    assert f"{path}:6: 'When the BASE pump delivers" in result.output
+    assert "the BASE line is not routed to the balance in this scenario — write 'Given the BASE pump line is " \
+           "routed to the balance' before this step" in " ".join(result.output.split())

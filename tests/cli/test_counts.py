@@ -35,12 +35,13 @@ def test_an_outline_counts_one_scenario_per_examples_row(tmp_path: Path) -> None
                                          "one by one)")
 
 
-def test_the_shipped_protocol_counts_76_as_the_bar_does() -> None:
+def test_the_shipped_protocol_counts_77_as_the_bar_does() -> None:
     """The header once said "43 scenarios" (feature-file scenarios) while the bar counted 73 pytest items.
 
-    76 since issue 17 added three OQ access scenarios (two users at once, the lockout and its releases).
+    76 since issue 17 added three OQ access scenarios (two users at once, the lockout and its releases);
+    77 since issue 13 added the FEED pump's gravimetric scenario (a line routed to the balance).
     """
     features = project_paths().features
     counts = {stage: count_runs(load_protocol([features / stage])) for stage in ("iq", "oq", "pq")}
-    assert counts == {"iq": 11, "oq": 60, "pq": 5}
-    assert scenarios_text(load_protocol([features / s for s in ("iq", "oq", "pq")])).startswith("76 scenarios (")
+    assert counts == {"iq": 11, "oq": 61, "pq": 5}
+    assert scenarios_text(load_protocol([features / s for s in ("iq", "oq", "pq")])).startswith("77 scenarios (")

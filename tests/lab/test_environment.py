@@ -114,3 +114,20 @@ def test_operator_prompts_go_to_the_terminal_not_to_captured_stdin(tmp_path, mon
     finally:
         os.close(controller_side)
         os.close(operator_side)
+
+
+def test_a_real_bench_asks_the_operator_to_route_a_pump_line_and_remembers_it(tmp_path):
+    """Nothing on a real bench reports where a tube ends: the operator is asked, and the driver keeps the answer."""
+    bench = load_bench(TEMPLATE)
+    with Bench.open(bench, TEMPLATE, tmp_path) as facade:
+        prompts = []
+        facade.env.interact = lambda message: prompts.append(message) or ""
+        hands = facade.operator()
+        assert hands.pump_line_to_balance("HARVEST") and not hands.pump_line_to_balance("FEED")
+        hands.route_pump_line("FEED", to_balance=True)
+        assert hands.pump_line_to_balance("FEED")
+        hands.route_pump_line("FEED", to_balance=False)
+        assert not hands.pump_line_to_balance("FEED")
+    assert prompts == ["bench: Lay the outlet tube of the FEED pump line into the receiving vessel on the balance, "
+                       "then press Enter",
+                       "bench: Lay the outlet tube of the FEED pump line back into the culture bag, then press Enter"]

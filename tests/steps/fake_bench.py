@@ -30,7 +30,9 @@ from mimedi_qual.lab.protocols import (
     BioreactorProtocol,
     ClockProtocol,
     ControlTiming,
+    LINES_ON_BALANCE_AT_HANDOVER,
     LoopMode,
+    OperatorProtocol,
     PumpState,
     QcLabProtocol,
     QcRelease,
@@ -275,9 +277,9 @@ class FakeController(BioreactorProtocol):
         if run is not None and run.running(self.clock.now_s()):
             run.stopped_s = self.clock.now_s()
 
-    def delivered_ml(self) -> float:
-        """Everything the pumps have put out so far (onto the balance, in this fake)."""
-        return sum(run.dispensed_ml(self.clock.now_s()) for run in self.runs)
+    def delivered_ml(self, pumps: set[str] | None = None) -> float:
+        """What the pumps (every pump, or those of ``pumps``) have put out so far."""
+        return sum(run.dispensed_ml(self.clock.now_s()) for run in self.runs if pumps is None or run.pump in pumps)
 
     def dispense(self, pump: str, volume_ml: float, flow_ml_min: float) -> None:
         self._needs("OPERATOR", f"PUMP_DISPENSE_{pump}")
@@ -401,25 +403,53 @@ class FakeController(BioreactorProtocol):
         return ControlTiming(0.1, periods, 800.0, 1500.0, 35.0, 60.0, 0)
 
 
-class FakeBalance(BalanceProtocol):
-    """A balance under every pump outlet: it weighs what the pumps put out, ``density_g_per_ml`` g per mL."""
+class FakeOperator(OperatorProtocol):
+    """The operator's hands: ``on_balance`` holds the pump lines whose outlet is in the balance's vessel."""
 
-    def __init__(self, controller: FakeController, density_g_per_ml: float = WATER_DENSITY_G_PER_ML) -> None:
+    def __init__(self) -> None:
+        self.on_balance = set(LINES_ON_BALANCE_AT_HANDOVER)
+        self.bags_loaded = 0
+        self.routings: list[tuple[str, bool]] = []
+
+    def load_fresh_bag(self) -> None:
+        self.bags_loaded += 1
+
+    def route_pump_line(self, pump: str, to_balance: bool) -> None:
+        self.routings.append((pump, to_balance))
+        (self.on_balance.add if to_balance else self.on_balance.discard)(pump)
+
+    def pump_line_to_balance(self, pump: str) -> bool:
+        return pump in self.on_balance
+
+
+class FakeBalance(BalanceProtocol):
+    """The balance under the routed pump outlets: it weighs what they put out, ``density_g_per_ml`` g per mL.
+
+    What a line delivered while it was not routed is not weighed (in this fake a line's whole output
+    counts where it is routed now: the steps route before they deliver).
+    """
+
+    def __init__(self, controller: FakeController, operator: FakeOperator,
+                 density_g_per_ml: float = WATER_DENSITY_G_PER_ML) -> None:
         self.controller = controller
+        self.operator = operator
         self.density_g_per_ml = density_g_per_ml
         self.vessel_g = 100.0
 
     def identify(self) -> str:
         return "METTLER TOLEDO,XSR205,B000000001,1.0"
 
+    def _delivered_ml(self) -> float:
+        return self.controller.delivered_ml(self.operator.on_balance)
+
     def read_stable_mass_g(self, timeout_s: float = 10.0) -> float:
-        return self.vessel_g + self.controller.delivered_ml() * self.density_g_per_ml
+        return self.vessel_g + self._delivered_ml() * self.density_g_per_ml
 
     def read_immediate(self) -> Weighing:
         return Weighing(self.read_stable_mass_g(), True)
 
     def zero(self) -> None:
-        self.vessel_g = -self.controller.delivered_ml() * self.density_g_per_ml
+        self.vessel_g = -self._delivered_ml() * self.density_g_per_ml
 
     def tare(self) -> float:
         tare = self.read_stable_mass_g()
@@ -495,7 +525,8 @@ class FakeBench:
         self.relay = FakeCoil()
         self.door_coil = FakeCoil()
         self.controller = FakeController(self.clock_, accounts, self.relay)
-        self.balance_ = FakeBalance(self.controller)
+        self.operator_ = FakeOperator()
+        self.balance_ = FakeBalance(self.controller, self.operator_)
         self.faults_ = FakeFaultInjector(self.controller)
         self.reconnected = 0
         self.thermometer_ = FakeThermometer(self.controller)
@@ -513,6 +544,9 @@ class FakeBench:
 
     def balance(self, name: str | None = None) -> FakeBalance:
         return self.balance_
+
+    def operator(self) -> FakeOperator:
+        return self.operator_
 
     def thermometer(self, name: str | None = None) -> FakeThermometer:
         return self.thermometer_

@@ -15,7 +15,7 @@ from mimedi_qual.steps.actions.load_cell import transfer_bag_to_balance
 from mimedi_qual.steps.actions.modules import bring_to_state, ensure_executing, restart_if_running
 from mimedi_qual.steps.actions.operator import ANONYMOUS, credentials, ensure_operator, log_in_as
 from mimedi_qual.steps.actions.protected_actions import try_action
-from mimedi_qual.steps.actions.pumps import BALANCE_SETTLE_S, deliver_once, start_pump
+from mimedi_qual.steps.actions.pumps import BALANCE_SETTLE_S, deliver_once, route_to_balance, start_pump
 from mimedi_qual.steps.actions.qc_release import submit_product_sample
 from mimedi_qual.steps.actions.readiness import make_ready
 from mimedi_qual.steps.actions.sampling import sample
@@ -75,6 +75,7 @@ def test_a_module_found_executing_is_restarted_by_the_cleanup(campaign, bench):
 
 def test_a_weighed_delivery_gives_volume_and_flow_from_the_balance(campaign, bench):
     ensure_operator(campaign)
+    route_to_balance(campaign, BenchCleanup(), "FEED")
     delivered_ml, flow_ml_min = deliver_once(campaign, "FEED", 10.0, 5.0)
     assert delivered_ml == pytest.approx(10.0)
     assert flow_ml_min == pytest.approx(5.0)
@@ -84,6 +85,7 @@ def test_a_weighed_delivery_gives_volume_and_flow_from_the_balance(campaign, ben
 def test_a_short_delivery_shows_in_volume_and_flow(campaign, bench):
     ensure_operator(campaign)
     bench.balance_.density_g_per_ml *= 0.9                    # 10 % less reaches the balance
+    route_to_balance(campaign, BenchCleanup(), "FEED")
     delivered_ml, flow_ml_min = deliver_once(campaign, "FEED", 10.0, 5.0)
     assert delivered_ml == pytest.approx(9.0) and flow_ml_min == pytest.approx(4.5)
 

@@ -57,7 +57,7 @@ def test_a_sampled_series_is_the_raw_file_of_every_measurement_judging_it(campai
 
 
 def test_a_weighed_delivery_run_is_a_series_of_flows_on_the_balance(campaign, store):
-    run = deliver_onto_balance(campaign, "FEED", volume_ml=10.0, flow_ml_min=5.0, replicates=3)
+    run = deliver_onto_balance(campaign, "HARVEST", volume_ml=10.0, flow_ml_min=5.0, replicates=3)
     assert len(run.flows_ml_min) == 3 and run.flows.label_columns == ("delivered_ml",)
     systematic_error_meets(campaign, run, "OQ-PUMP-ACC")
     (payload,) = (r.payload for r in store.records(kind="measurement"))

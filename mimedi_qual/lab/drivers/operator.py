@@ -10,7 +10,7 @@ from labgrid.factory import target_factory
 from labgrid.step import step
 
 from mimedi_qual.errors import InstrumentError
-from mimedi_qual.lab.protocols import OperatorProtocol
+from mimedi_qual.lab.protocols import LINES_ON_BALANCE_AT_HANDOVER, OperatorProtocol
 
 TERMINAL = "/dev/tty"
 
@@ -37,16 +37,36 @@ def terminal_prompt(message: str) -> str:
                                           f"but {TERMINAL} is not available: {exc}") from exc
 
 
+def _place(to_balance: bool) -> str:
+    return "into the receiving vessel on the balance" if to_balance else "back into the culture bag"
+
+
 @target_factory.reg_driver
 @attr.s(eq=False)
 class ManualOperatorDriver(Driver, OperatorProtocol):
-    """Real bench: ask the operator (through labgrid's ``target.interact``) and wait."""
+    """Real bench: ask the operator (through labgrid's ``target.interact``) and wait.
+
+    The routing of the pump lines is what the operator was asked to do (nothing on a real bench
+    reports where a tube ends): the lines on the balance at hand-over, then each routing asked for.
+    """
 
     bindings = {}
+
+    def __attrs_post_init__(self):
+        super().__attrs_post_init__()
+        self._on_balance = set(LINES_ON_BALANCE_AT_HANDOVER)
 
     @step(title="operator: load fresh bag")
     def load_fresh_bag(self) -> None:
         self.target.interact("Place a fresh bag of medium at room temperature on the heater plate, then press Enter")
+
+    @step(title="operator: route pump line", args=["pump", "to_balance"])
+    def route_pump_line(self, pump: str, to_balance: bool) -> None:
+        self.target.interact(f"Lay the outlet tube of the {pump} pump line {_place(to_balance)}, then press Enter")
+        (self._on_balance.add if to_balance else self._on_balance.discard)(pump)
+
+    def pump_line_to_balance(self, pump: str) -> bool:
+        return pump in self._on_balance
 
 
 @target_factory.reg_driver
@@ -54,12 +74,31 @@ class ManualOperatorDriver(Driver, OperatorProtocol):
 class SimulatedOperatorDriver(Driver, OperatorProtocol):
     bindings = {"sim": "SimulationControlPort"}
 
-    @step(title="operator: load fresh bag")
-    def load_fresh_bag(self) -> None:
+    def _channel(self):
         from mimedi_qual.lab.drivers.simchannel import SimulationChannel
 
-        channel = SimulationChannel(self.sim.host, self.sim.port)
+        return SimulationChannel(self.sim.host, self.sim.port)
+
+    @step(title="operator: load fresh bag")
+    def load_fresh_bag(self) -> None:
+        channel = self._channel()
         try:
             channel.write("SIM:BAG:LOAD")
+        finally:
+            channel.close()
+
+    @step(title="operator: route pump line", args=["pump", "to_balance"])
+    def route_pump_line(self, pump: str, to_balance: bool) -> None:
+        """The twin's tube moves (``SIM:PUMP:ROUT <pump>,BAL|BAG``): what the operator's hands do on a real bench."""
+        channel = self._channel()
+        try:
+            channel.write(f"SIM:PUMP:ROUT {pump},{'BAL' if to_balance else 'BAG'}")
+        finally:
+            channel.close()
+
+    def pump_line_to_balance(self, pump: str) -> bool:
+        channel = self._channel()
+        try:
+            return channel.query(f"SIM:PUMP:ROUT? {pump}").upper().startswith("BAL")
         finally:
             channel.close()

@@ -3,6 +3,8 @@
 Every run waits on the bench clock for its programmed time, then gives the
 pump a grace period to report idle::
 
+    route_to_balance(campaign, cleanup, "FEED")      # its outlet into the vessel on the balance
+    require_on_balance(campaign, "FEED")             # refused (ProtocolError) if it is not there
     delivered_ml, flow_ml_min = deliver_once(campaign, "FEED", 10.0, 5.0)
     exchange_medium(campaign, 3000.0, 25.0)         # fresh medium in, spent out
     volumes = fill_bags(campaign, recipe.fill)       # a series: each bag's volume, weighed on the balance
@@ -13,7 +15,10 @@ finding Allure shows, without pytest's introspection appended to it.
 
 from __future__ import annotations
 
+from mimedi_qual.errors import BenchError, ProtocolError
+from mimedi_qual.lab.protocols import LINES_ON_BALANCE_AT_HANDOVER
 from mimedi_qual.plugin.context import CampaignContext
+from mimedi_qual.qualification.conditions import Condition
 from mimedi_qual.qualification.series import Series
 from mimedi_qual.steps.actions.operator import ensure_operator
 from mimedi_qual.steps.cleanup import BenchCleanup
@@ -31,6 +36,42 @@ PUMP_GRACE_S = 60.0
 #: How long a medium exchange may run past its programmed time before it fails, and how often it is polled.
 EXCHANGE_GRACE_S = 300.0
 EXCHANGE_POLL_S = 5.0
+
+
+#: A pump line can be weighed only while its outlet is in the balance's receiving vessel; at hand-over
+#: only the harvest line's is (the others deliver into the culture bag and the balance would weigh nothing).
+ON_BALANCE = Condition("routed to the balance", "Given the {subject} pump line is routed to the balance",
+                       holds_at_start=LINES_ON_BALANCE_AT_HANDOVER)
+
+
+def route_to_balance(campaign: CampaignContext, cleanup: BenchCleanup, pump: str) -> None:
+    """Lay ``pump``'s outlet tube into the vessel on the balance (an operator action on a real bench).
+
+    When the scenario ends, passed or failed, a line that was not on the balance is laid back into
+    the bag, so the next scenario finds the bench as handed over. A bench without a balance cannot
+    route a line to one: :class:`BenchError`.
+    """
+    bench = campaign.bench
+    kinds = [entry.kind for entry in bench.profile.instruments.values()]
+    if kinds.count("balance") != 1:
+        raise BenchError(f"bench {bench.profile.bench.id} has {kinds.count('balance')} balances: the {pump} pump "
+                         "line cannot be routed to the balance (a gravimetric test needs exactly one)")
+    operator = bench.operator()
+    if operator.pump_line_to_balance(pump):
+        return
+    cleanup.register(f"route the {pump} pump line back to the bag",
+                     lambda: campaign.bench.operator().route_pump_line(pump, to_balance=False))
+    operator.route_pump_line(pump, to_balance=True)
+    if not operator.pump_line_to_balance(pump):
+        raise BenchError(f"the {pump} pump line was routed to the balance but the bench reports it still "
+                         "delivering into the bag")
+
+
+def require_on_balance(campaign: CampaignContext, pump: str) -> None:
+    """Refuse to weigh a line that does not deliver onto the balance (it would weigh nothing: ≈ −100 % flow)."""
+    if not campaign.bench.operator().pump_line_to_balance(pump):
+        raise ProtocolError(None, None, f"the {pump} pump line is not routed to the balance (it delivers into "
+                                        f"the bag): write '{ON_BALANCE.phrase_for(pump)}' before weighing it")
 
 
 def deliver_once(campaign: CampaignContext, pump: str, volume_ml: float, flow_ml_min: float) -> tuple[float, float]:
@@ -82,6 +123,7 @@ def fill_bags(campaign: CampaignContext, fill, label: str = "filled bags") -> Se
     clock = campaign.bench.clock()
     balance = campaign.bench.balance()
     controller = campaign.bench.bioreactor()
+    require_on_balance(campaign, "HARVEST")
     volumes = Series(label, "volume_ml", "mL", campaign.instrument_id(campaign.bench.name_of_kind("balance")),
                      label_columns=("bag",), start_bench_s=clock.now_s())
     for bag in range(1, fill.bags + 1):
