@@ -39,7 +39,7 @@ from mimedi_qual.steps.actions.batch import (
     module_to,
     sample_step,
 )
-from mimedi_qual.steps.actions.modules import bring_to_state, ensure_executing, restart_if_running
+from mimedi_qual.steps.actions.modules import bring_to_state, ensure_executing, require_regulated, restart_if_running
 from mimedi_qual.steps.actions.operator import log_in_as
 from mimedi_qual.steps.actions.pumps import fill_bags
 from mimedi_qual.steps.actions.verdicts import expect_met
@@ -62,7 +62,12 @@ class ProcessRun:
 @when(parsers.parse('the process recipe "{recipe_name}" runs, sampled by the {instrument}'),
       target_fixture="process_run")
 def run_recipe(campaign: CampaignContext, recipe_name: str, instrument: str) -> ProcessRun:
-    """Each phase: set its setpoint, then sample the reference thermometer through it."""
+    """Each phase: set its setpoint, then sample the reference thermometer through it.
+
+    Refused before anything is set unless a culture module (TRANSDUCTION or EXPANSION) is active:
+    the controller regulates the temperature only then.
+    """
+    require_regulated(campaign, f'the process recipe "{recipe_name}"')
     recipe = campaign.recipe(recipe_name)
     controller = campaign.bench.bioreactor(campaign.bench.name_of_kind("bioreactor"))
     clock = campaign.bench.clock()

@@ -130,3 +130,29 @@ def test_the_configuration_checksum_is_of_the_active_configuration(tmp_path):
     assert world.configuration_checksum == approved
     world.set_loop_mode(Loop.TEMPERATURE, 40.0)
     assert world.configuration_checksum != approved
+
+
+@pytest.mark.parametrize("culture_module, heats", [(None, False), ("TRANSDUCTION", True), ("EXPANSION", True)])
+def test_the_bag_is_heated_only_while_a_culture_module_regulates(tmp_path, culture_module, heats):
+    """As the controller is designed (control/controller.pyx: loops while a culture module is active):
+    under SELECTION alone a fresh bag stays at room temperature; TRANSDUCTION or EXPANSION heat it.
+    The heat-up step refuses to run without one (tests/steps/test_process_regulation.py)."""
+    from mimedi_qual.control.codes import Command, Module
+
+    world = SimulatedBench(load_bench(SIM_PROFILE), tmp_path).world
+    world.advance(60.0)
+    for module in Module:                          # the bench is handed over with EXPANSION executing
+        world.controller.command(module, Command.STOP)
+    world.advance(60.0)
+    for module in Module:
+        world.controller.command(module, Command.RESET)
+    world.advance(60.0)
+    assert world.controller.command(Module.SELECTION, Command.START).accepted
+    if culture_module is not None:
+        assert world.controller.command(Module[culture_module], Command.START).accepted
+    world.load_fresh_bag()
+    world.advance(4 * 3600.0)
+    if heats:
+        assert world.culture.temperature_c > 36.0
+    else:
+        assert world.culture.temperature_c == pytest.approx(world.sim.plant.ambient_c, abs=0.5)
