@@ -24,7 +24,10 @@ class ExitCode(IntEnum):
     #: refused by a control: the executor is not a registered executor or gave a wrong password (recorded in
     #: the user registry's history); no campaign directory is created
     REFUSED = 5
-    #: interrupted (Ctrl-C or SIGTERM) before the campaign finished; ``run --resume DIR`` finishes it
+    #: the disk (or quota) filled up: the record is kept as far as it was written (``verify`` checks it) and
+    #: the campaign is not finished; free space, then ``run --resume DIR``
+    DISK_FULL = 6
+    #: interrupted (Ctrl-C or SIGTERM), pytest crashed or a view failed (Allure, report.html, summary.pdf) before the campaign finished; ``run --resume DIR`` finishes it
     INTERRUPTED = 130
 
 
@@ -37,6 +40,7 @@ def describe() -> str:
         ExitCode.HARNESS_ERROR: "harness error",
         ExitCode.BENCH_UNAVAILABLE: "bench (labgrid place) not available",
         ExitCode.REFUSED: "refused: executor not authorised (recorded), nothing executed",
-        ExitCode.INTERRUPTED: "interrupted; finish with --resume",
+        ExitCode.DISK_FULL: "disk full: record kept, not finished; free space, then --resume",
+        ExitCode.INTERRUPTED: "interrupted (Ctrl-C, SIGTERM, crash, a view failed); finish with --resume",
     }
     return "; ".join(f"{int(code)} {meaning[code]}" for code in ExitCode)

@@ -283,10 +283,14 @@ def end_time_utc() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def record_campaign_finish(store: EvidenceStore, *, finished_utc: str | None = None) -> dict:
+def record_campaign_finish(store: EvidenceStore, *, finished_utc: str | None = None,
+                           extra: dict | None = None) -> dict:
     """campaign_finished: the executor's conclusion and recommendation (decided in :mod:`.status`) and
     ``finished_utc``, the campaign's one end time (the views were given the same value before this record
-    was written, because the Allure results they write are recorded first)."""
-    payload = {**release_decision(store.records()).as_payload(), "finished_utc": finished_utc or end_time_utc()}
+    was written, because the Allure results they write are recorded first). ``extra``: the service adds
+    ``scenarios_selected`` / ``scenarios_run`` and ``views`` (True: the views follow, and the campaign is
+    complete only once ``summary.pdf`` is recorded after this record)."""
+    payload = {**release_decision(store.records()).as_payload(), "finished_utc": finished_utc or end_time_utc(),
+               **(extra or {})}
     store.append("campaign_finished", payload)
     return payload

@@ -49,13 +49,15 @@ def resume_plan(campaign_dir: Path) -> ResumePlan:
         started = store.records(kind="campaign_started")
         if not started:
             raise ResumeError(f"{campaign_dir}: the campaign record has no campaign_started record")
-        if store.records(kind="campaign_finished"):
+        from mimedi_qual.evidence.status import completion
+
+        if completion(store.records()).complete:
             raise ResumeError(f"{campaign_dir}: campaign already finished, nothing to resume")
         start = started[0].payload
         done = [r.payload.get("nodeid") for r in store.records(kind="scenario")]
     acceptance = start.get("environment", {}).get("acceptance_profile")
     return ResumePlan(
-        campaign_dir=Path(campaign_dir),
+        campaign_dir=Path(campaign_dir).resolve(),
         campaign_id=start["campaign_id"],
         bench_path=Path(start["bench_profile"]),
         acceptance_path=Path(acceptance) if acceptance else None,

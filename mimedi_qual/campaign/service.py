@@ -36,6 +36,8 @@ from mimedi_qual.evidence.verify import ALLURE_RESULTS_DIR_NAME, record_allure_r
 from mimedi_qual.paths import ProjectPaths
 
 PLUGIN_NAME = "mimedi-campaign"
+#: the record of a campaign stopped before its end (see :meth:`Campaign.record_interrupted`)
+INTERRUPTED_KIND = status.INTERRUPTED_KIND
 PLACE_ADDRESSES_FILE = "place-addresses.json"
 
 
@@ -64,6 +66,14 @@ class Campaign:
     place_addresses: dict[str, str] | None = None
     closed: dict | None = None
     view_files: Views = field(default_factory=Views)
+    #: the scenarios pytest selected in this run (pytest node ids), once collected; None before collection
+    selected_nodeids: list[str] | None = None
+    #: the selected scenarios pytest ran to their end (teardown reported) in this run
+    ended_nodeids: set[str] = field(default_factory=set)
+    #: scenarios that already had a result before this run (a resumed campaign)
+    earlier_nodeids: set[str] = field(default_factory=set)
+    #: set when the disk filled up during the run (the error's text)
+    disk_full: str | None = None
 
     @property
     def campaign_id(self) -> str:
@@ -106,32 +116,88 @@ class Campaign:
     def reopen(cls, paths: ProjectPaths, campaign_dir: Path, *, bench_path: Path, acceptance_path: Path,
                views: bool = True) -> Campaign:
         """An existing campaign record (``run --resume``): appended to, never rewritten."""
-        return cls(paths, campaign_dir, EvidenceStore.open(campaign_dir), bench_path, acceptance_path, views=views)
+        store = EvidenceStore.open(campaign_dir)
+        earlier = {r.payload.get("nodeid") for r in store.records(kind="scenario") if r.payload.get("nodeid")}
+        return cls(paths, campaign_dir, store, bench_path, acceptance_path, views=views, earlier_nodeids=earlier)
+
+    # -- what ran (pytest hooks: the campaign is registered as a plugin) -------------------------
+    def pytest_collection_finish(self, session) -> None:
+        self.selected_nodeids = [item.nodeid for item in session.items]
+
+    def pytest_runtest_logreport(self, report) -> None:
+        if report.when == "teardown":      # the scenario ran to its end, whatever its outcome
+            self.ended_nodeids.add(report.nodeid)
+
+    def pytest_internalerror(self, excrepr, excinfo) -> bool | None:
+        if _is_disk_full(excinfo.value):   # said once, plainly, by the face — not as a traceback
+            self.disk_full = str(excinfo.value)
+            return True
+        return None
+
+    def not_run(self) -> list[str]:
+        """Selected scenarios of this run that did not run to their end (all of them before collection)."""
+        return [n for n in self.selected_nodeids or () if n not in self.ended_nodeids]
+
+    def _scenario_counts(self) -> dict:
+        selected = self.earlier_nodeids | set(self.selected_nodeids or ())
+        ran = self.earlier_nodeids | (self.ended_nodeids & selected)
+        return {"scenarios_selected": len(selected), "scenarios_run": len(ran)}
+
+    def record_interrupted(self, phase: str, reason: str) -> None:
+        """The ``campaign_interrupted`` record: where the campaign stopped, why, what ran and what did not.
+
+        ``phase``: ``scenarios`` (the run itself), ``report`` (Allure / report.html) or ``summary`` (the
+        PDF). The campaign is then not complete (:func:`mimedi_qual.evidence.status.completion`): no
+        review or approval signature, and ``mimedi-qual run --resume DIR`` finishes it.
+        """
+        not_run = self.not_run() if phase == "scenarios" else []
+        if phase == "scenarios" and self.selected_nodeids is None:
+            reason += " (before the scenarios were collected)"
+        try:
+            self.store.append(INTERRUPTED_KIND, {
+                "phase": phase, "reason": reason, **self._scenario_counts(),
+                "not_run": not_run, "resume": f"mimedi-qual run --resume {self.campaign_dir}"})
+        except Exception:  # noqa: BLE001 — disk full / store gone: the record stays unfinished, resume still works
+            pass
 
     # -- closing -------------------------------------------------------------------------------
-    def close(self, results_dir: Path | None = None, *, interrupted: bool = False) -> dict | None:
+    def close(self, results_dir: Path | None = None, *, interrupted: bool = False,
+              reason: str = "interrupted (Ctrl-C or SIGTERM)") -> dict | None:
         """Close the record and write the views; idempotent. Returns ``campaign_finished``'s payload.
 
-        ``interrupted`` (Ctrl-C, SIGTERM): the record is left *unfinished* — no
-        ``campaign_finished``, no views — so nobody can sign or release a campaign
-        that did not run to its end; ``mimedi-qual run --resume DIR`` finishes it.
+        Only a campaign in which every selected scenario ran is *finished*. ``interrupted`` (Ctrl-C,
+        SIGTERM, a crash of pytest), or a selected scenario that did not run to its end: a
+        ``campaign_interrupted`` record (phase ``scenarios``, what ran and what did not), no
+        ``campaign_finished``, no views — nobody can sign or release it; ``mimedi-qual run --resume DIR``
+        finishes it. A view that fails or is interrupted (Allure, ``report.html``, the PDF) records
+        ``campaign_interrupted`` with its phase after ``campaign_finished``: the campaign is not complete
+        until a resume has written its views (a kill -9 there is found by the missing summary artifact).
         """
         if self.closed is not None:
             return self.closed
-        if interrupted:
-            self.store.close()
-            return None
+        phase = "scenarios"
         try:
+            if interrupted or self.not_run():
+                self.record_interrupted(phase, reason if interrupted else "selected scenarios did not run")
+                return None
             # The campaign's one end time: decided once, written into campaign_finished, and shown by every
             # view (Allure environment and executor, campaign.json, the PDF) from that same value.
             finished_utc = campaign_record.end_time_utc()
+            phase = "report"
             if self.views:
                 results = self._collect_results(results_dir)
                 self.view_files = write_report(self.store, self.paths, results, finished_utc)
                 record_allure_results(self.store)
-            self.closed = campaign_record.record_campaign_finish(self.store, finished_utc=finished_utc)
+            self.closed = campaign_record.record_campaign_finish(
+                self.store, finished_utc=finished_utc, extra={**self._scenario_counts(), "views": self.views})
             if self.views:
+                phase = "summary"
                 finish_views(self.store, self.view_files)
+                if self.view_files.failed:
+                    self.record_interrupted(self.view_files.failed[0], "; ".join(self.view_files.problems))
+        except BaseException as exc:  # Ctrl-C/SIGTERM in a view, disk full, …: said in the record, then raised
+            self.record_interrupted(phase, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+            raise
         finally:
             self.store.close()
         return self.closed
@@ -184,6 +250,8 @@ class CampaignOutcome:
     simulated: bool
     collection_errors: list[str] = field(default_factory=list)
     harness_error: str | None = None
+    #: the disk filled up (the message): exit DISK_FULL, the record kept as far as it was written
+    disk_full: str | None = None
 
 
 class _CollectionWatch:
@@ -221,8 +289,21 @@ def run_campaign(request: CampaignRequest, *, plugins: Sequence[object] = (),
     receives one-line notices (waiting for a place, …); ``on_open`` is called
     once the record is open, before the first scenario.
     """
+    import dataclasses
+
     import pytest
 
+    from mimedi_qual.lab.places.lease import sigterm_as_interrupt
+
+    # Relative --out / --resume: made absolute once, here, so no later step depends on the current directory.
+    request = dataclasses.replace(
+        request, out_dir=request.out_dir.resolve() if request.out_dir is not None else None,
+        resume=request.resume.resolve() if request.resume is not None else None)
+    with sigterm_as_interrupt():   # SIGTERM is handled as Ctrl-C: recorded as an interruption, exit 130
+        return _run_campaign(request, pytest, plugins=plugins, say=say, on_open=on_open)
+
+
+def _run_campaign(request: CampaignRequest, pytest, *, plugins, say, on_open) -> CampaignOutcome:
     plan, resumed = plan_campaign(request)
     signed_by = None
     simulated = plan.bench_profile.bench.kind == "simulated"
@@ -260,17 +341,44 @@ def run_campaign(request: CampaignRequest, *, plugins: Sequence[object] = (),
         try:
             code = int(_run_pytest(pytest, args, [*plugins, watch, campaign], lease))
         except Exception as exc:  # noqa: BLE001 — a harness bug: say so plainly, keep the evidence written so far
+            if _is_disk_full(exc):
+                campaign.disk_full = str(exc)
             harness_error = f"{type(exc).__name__}: {exc}"
             code = int(pytest.ExitCode.INTERNAL_ERROR)
     finally:
         if lease is not None:
             lease.release()
-    interrupted = code == int(pytest.ExitCode.INTERRUPTED) and not watch.errors
-    finished = campaign.close(interrupted=interrupted)
-    exit_code = _exit_code(code, watch.errors, finished)
+    if resumed is not None and code == int(pytest.ExitCode.NO_TESTS_COLLECTED) and not watch.errors:
+        code = int(pytest.ExitCode.OK)   # resumed after its last scenario (stopped in the views): nothing to re-run
+    interrupted = (code in (int(pytest.ExitCode.INTERRUPTED), int(pytest.ExitCode.INTERNAL_ERROR))
+                   and not watch.errors)
+    reason = ("disk full: " + campaign.disk_full if campaign.disk_full else
+              "interrupted (Ctrl-C or SIGTERM)" if code == int(pytest.ExitCode.INTERRUPTED) else
+              f"pytest stopped with an internal error{': ' + harness_error if harness_error else ''}")
+    try:
+        finished = campaign.close(interrupted=interrupted, reason=reason)
+    except KeyboardInterrupt:     # Ctrl-C / SIGTERM while the views were written: recorded by close()
+        finished, code = None, int(pytest.ExitCode.INTERRUPTED)
+    except OSError as exc:        # disk full while finishing: recorded by close() if the disk allowed
+        if not _is_disk_full(exc):
+            raise
+        finished, campaign.disk_full = None, str(exc)
+    exit_code = ExitCode.DISK_FULL if campaign.disk_full else _exit_code(code, watch.errors, finished)
+    if finished is not None and campaign.view_files.failed and exit_code != ExitCode.BAD_INPUT:
+        exit_code = ExitCode.INTERRUPTED   # a view failed: interrupted in that phase, finished by --resume
     return CampaignOutcome(exit_code=exit_code, campaign_dir=campaign.campaign_dir, plan=plan, finished=finished,
                            views=campaign.view_files, simulated=plan.bench_profile.bench.kind == "simulated",
-                           collection_errors=watch.errors, harness_error=harness_error)
+                           collection_errors=watch.errors, harness_error=harness_error, disk_full=campaign.disk_full)
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    """ENOSPC (no space left) or EDQUOT (quota exceeded), also as SQLite reports it ("database or disk is full")."""
+    import errno
+    import sqlite3
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and "disk is full" in str(exc)
 
 
 def _pytest_args(paths: ProjectPaths, plan: CampaignPlan, campaign: Campaign, resumed) -> list[str]:

@@ -32,6 +32,7 @@ its ``view_rebuilt`` record; the Allure part is kept byte for byte.
 
 from __future__ import annotations
 
+import errno
 import getpass
 import platform
 import socket
@@ -58,6 +59,8 @@ class Views:
     report: Path | None = None
     summary: Path | None = None
     problems: list[str] = field(default_factory=list)
+    #: the views that failed (``report``, ``summary``): the campaign is then interrupted in that phase
+    failed: list[str] = field(default_factory=list)
 
 
 def _version(dist: str) -> str:
@@ -128,7 +131,10 @@ def write_report(store: EvidenceStore, paths: ProjectPaths, results_dir: Path, f
     try:
         views.report = generate_single_file(allure, results_dir, store.campaign_dir / REPORT_FILE)
     except (ReportError, OSError, subprocess.TimeoutExpired) as exc:
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            raise
         views.problems.append(f"report not generated: {exc}")
+        views.failed.append("report")
     return views
 
 
@@ -140,15 +146,21 @@ def finish_views(store: EvidenceStore, views: Views) -> Views:
         try:
             add_qa_section(views.report, store.records(), integrity_problems=_problems(store.campaign_dir, views.report))
         except (ReportError, OSError) as exc:
+            if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+                raise
             views.problems.append(f"report QA section not written: {exc}")
+            views.failed.append("report")
         store.record_artifact(views.report, description=REPORT_DESCRIPTION)
     try:
         from mimedi_qual.report.summary_pdf import build_summary_pdf
 
         views.summary = build_summary_pdf(store, store.campaign_dir / SUMMARY_FILE)
         store.record_artifact(views.summary, description="qualification summary report (PDF)")
-    except Exception as exc:  # noqa: BLE001 — the record is complete without the PDF; say why it is missing
+    except Exception as exc:  # noqa: BLE001 — say why it is missing; the campaign is interrupted in this phase
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            raise
         views.problems.append(f"summary report not generated: {type(exc).__name__}: {exc}")
+        views.failed.append("summary")
     return views
 
 

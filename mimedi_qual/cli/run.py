@@ -96,8 +96,9 @@ def run(
         paths=paths, vocabulary=step_definitions(), bench_path=bench, acceptance_path=acceptance,
         stages=tuple(stage or ("iq", "oq", "pq")), modules=tuple(module or ()), risks=tuple(risk or ()),
         tags=tags, executor=executor, executor_password=password, prerequisites=tuple(prerequisite or ()),
-        out_dir=out,
-        coordinator=coordinator, place=place, wait_s=wait, resume=resume, views=not no_views,
+        out_dir=out.resolve() if out is not None else None,   # relative paths: from the current directory
+        coordinator=coordinator, place=place, wait_s=wait, resume=resume.resolve() if resume is not None else None,
+        views=not no_views,
     )
     progress = CampaignProgress(console=console)
 
@@ -130,7 +131,11 @@ def run(
                     ExitCode.REFUSED) from None
     except MimediQualError as exc:
         raise _fail(console, str(exc)) from None
-    if outcome.harness_error:
+    if outcome.disk_full:
+        console.print(f"[bold red]disk full:[/] {escape(outcome.disk_full)} — the record is kept as far as it was "
+                      f"written (check it: mimedi-qual verify {outcome.campaign_dir}); free space, then resume",
+                      highlight=False, soft_wrap=True)
+    elif outcome.harness_error:
         console.print(f"[bold red]harness error:[/] {outcome.harness_error}", highlight=False)
     for problem in outcome.views.problems:
         console.print(f"[yellow]warning:[/] {problem}", highlight=False, soft_wrap=True)
@@ -241,15 +246,16 @@ def _print_summary(console, progress, outcome, details: bool = False) -> None:
     verdict = {ExitCode.OK: "[bold green]ALL CRITERIA MET[/]",
                ExitCode.DEVIATIONS: deviated,
                ExitCode.BAD_INPUT: "[bold red]BAD INPUT[/]", ExitCode.INTERRUPTED: "[bold yellow]INTERRUPTED[/]",
-               ExitCode.HARNESS_ERROR: "[bold red]HARNESS ERROR[/]"}
+               ExitCode.HARNESS_ERROR: "[bold red]HARNESS ERROR[/]", ExitCode.DISK_FULL: "[bold red]DISK FULL[/]"}
     _print_protocol(console, records)
     for notice in status.notices(records):
         if notice != status.SIMULATED_NOTICE:  # the Result line says so
             console.print(f"[bold yellow]{notice}[/]", highlight=False, soft_wrap=True)
     console.print(f"Result: {verdict.get(exit_code, f'[red]ERROR {int(exit_code)}[/]')}"
                   + (" — simulated bench, engineering dry run" if simulated else ""), soft_wrap=True)
-    if exit_code == ExitCode.INTERRUPTED:
-        console.print("The campaign did not finish: its record stays open (no conclusion, nothing to sign). "
+    done = status.completion(records)
+    if not done.complete and exit_code in (ExitCode.INTERRUPTED, ExitCode.HARNESS_ERROR, ExitCode.DISK_FULL):
+        console.print(f"The campaign is not complete — {escape(done.reason)}: no release, nothing to approve. "
                       f"Finish it with: mimedi-qual run --resume {campaign_dir}", highlight=False, soft_wrap=True)
     # Paths are printed unwrapped so they can be copied from any terminal width.
     console.print(f"Evidence: {campaign_dir}", highlight=False, soft_wrap=True)

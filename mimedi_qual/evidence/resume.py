@@ -38,7 +38,9 @@ def resume_campaign(
     head = store.head
     if head is None:
         return store, None
-    if store.records(kind="campaign_finished"):
+    from mimedi_qual.evidence.status import completion
+
+    if completion(store.records()).complete:   # finished but cut off in its views: resumable
         store.close()
         raise EvidenceStoreError(f"{campaign_dir}: campaign already finished, nothing to resume")
     adopted = store.adopt_orphan_raw_files()

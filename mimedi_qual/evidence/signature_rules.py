@@ -40,8 +40,15 @@ def role_rule_violation(
     declared_executor = started[0].payload.get("executor_user_id") if started else None
     signatures = [r.payload for r in records if r.kind == "signature"]
 
-    if role is not Role.EXECUTOR and not any(r.kind == "campaign_finished" for r in records):
-        return "not_finished", f"the campaign has not finished: it cannot be signed as {role} yet"
+    if role is not Role.EXECUTOR:
+        from mimedi_qual.evidence.status import completion
+
+        done = completion(records)   # interrupted in any phase, even after campaign_finished (the views)
+        if not done.complete and done.interrupted:
+            return "interrupted", (f"{done.reason}: it cannot be signed as {role} until `mimedi-qual run --resume` "
+                                   "finishes it")
+        if not done.complete:
+            return "not_finished", f"the campaign has not finished: it cannot be signed as {role} yet"
     if role is Role.EXECUTOR:
         if declared_executor and user_id != declared_executor:
             return "not_executor", f"{user_id} did not execute this campaign ({declared_executor} did)"

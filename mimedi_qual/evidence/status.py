@@ -78,6 +78,10 @@ NOT_INTACT_NOTICE = ("RECORD NOT INTACT — mimedi-qual verify finds {count} pro
                      "values and signatures shown do not prove the record")
 
 CRITERIA_MET, NOT_MET = "criteria_met", "deviations"
+#: written by the campaign service when a campaign stops before its end (phase scenarios / report / summary)
+INTERRUPTED_KIND = "campaign_interrupted"
+#: the summary PDF's file in the campaign (the last view written: its artifact record ends a finish)
+SUMMARY_FILE = "summary.pdf"
 
 
 def _last_payload(records: Sequence[Record], kind: str) -> dict[str, Any] | None:
@@ -201,6 +205,13 @@ def completion(records: Sequence[Record]) -> Completion:
     """Finished, not interrupted, every selected scenario run (see the module docstring)."""
     done = [r for r in records if r.kind == "campaign_finished"]
     if not done:
+        stops = [r for r in records if r.kind == INTERRUPTED_KIND]
+        if stops:
+            p = stops[-1].payload
+            return Completion(False, True, f"the campaign was interrupted (record #{stops[-1].seq}, phase "
+                                           f"{p.get('phase', '?')}: {p.get('reason', '')}); "
+                                           f"{p.get('scenarios_run', '?')} of {p.get('scenarios_selected', '?')} "
+                                           "selected scenarios ran")
         return Completion(False, any(r.kind == "interruption" for r in records),
                           "the campaign has not finished (no campaign_finished record): interrupted or still running")
     last = done[-1]
@@ -208,9 +219,17 @@ def completion(records: Sequence[Record]) -> Completion:
     state = str(p.get("state") or p.get("verdict") or "")
     if state in ("aborted", "interrupted") or p.get("interrupted") is True:
         return Completion(False, True, f"the campaign ended {state or 'interrupted'}: it did not run to its end")
-    later = [r for r in records if r.seq > last.seq and r.kind == "interruption"]
+    later = [r for r in records if r.seq > last.seq and r.kind in ("interruption", INTERRUPTED_KIND)]
     if later:
-        return Completion(False, True, f"the campaign was interrupted after it finished (record #{later[0].seq})")
+        phase = later[0].payload.get("phase")
+        return Completion(False, True, f"the campaign was interrupted after it finished (record #{later[0].seq}"
+                                       + (f", phase {phase}: {later[0].payload.get('reason', '')}" if phase else "")
+                                       + ")")
+    if p.get("views") is True and not any(
+            r.seq > last.seq and r.kind in ("artifact", "view_rebuilt") and r.payload.get("file") == SUMMARY_FILE
+            for r in records):
+        return Completion(False, True, "the finish stopped before summary.pdf was recorded (interrupted while "
+                                       "writing the views): resume it")
     selected, ran = p.get("scenarios_selected"), p.get("scenarios_run")
     if isinstance(selected, int) and isinstance(ran, int) and ran < selected:
         return Completion(False, True, f"only {ran} of {selected} selected scenarios ran")

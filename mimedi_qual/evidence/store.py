@@ -82,6 +82,7 @@ KNOWN_KINDS = (
     "audit_event",
     "allure_result",
     "interruption",
+    "campaign_interrupted",
     "campaign_finished",
     "view_rebuilt",
 )
