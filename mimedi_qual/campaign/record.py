@@ -176,12 +176,14 @@ def authenticate_resumer(root: Path, campaign_dir: Path, user_id: str | None, pa
 def record_campaign_start(store: EvidenceStore, *, root: Path, campaign_id: str, stages: list[str],
                           bench: BenchProfile, bench_path: Path, acceptance_path: Path,
                           executor_user_id: str | None = None,
-                          prerequisite_dirs: list[Path] | None = None, executor: Executor | None = None) -> None:
+                          prerequisite_dirs: list[Path] | None = None, executor: Executor | None = None,
+                          selection: dict | None = None) -> None:
     """Write campaign_started and protocol records (the CLI calls this before running).
 
     ``executor`` (from :func:`authenticate_executor`) signs the start; without
     one, ``executor_user_id`` (or the OS account) runs a dry run — allowed on the
-    simulated bench only.
+    simulated bench only. ``selection`` (``{"modules": [...], "risks": [...], "tags": str | None}``) is the
+    scenario selection within the stages: recorded so that ``run --resume`` runs the same scenarios.
     """
     document = load_protocol_document(ProjectPaths.at(root).protocol_document)
     if executor is None:
@@ -224,6 +226,9 @@ def record_campaign_start(store: EvidenceStore, *, root: Path, campaign_id: str,
         "prerequisites": [gate.statement for gate in gates],
         "stage_gates": [gate.as_payload() for gate in gates],
         "references": document.references,
+        "selection": {"modules": list((selection or {}).get("modules") or ()),
+                      "risks": list((selection or {}).get("risks") or ()),
+                      "tags": (selection or {}).get("tags") or None},
     }
     if executor.registered:
         from mimedi_qual.evidence.store import utc_now

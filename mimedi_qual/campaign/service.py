@@ -91,7 +91,7 @@ class Campaign:
     def create(cls, paths: ProjectPaths, campaign_dir: Path, *, bench_profile, bench_path: Path,
                acceptance_path: Path, stages: Sequence[str], executor: str | None = None,
                prerequisites: Sequence[Path] = (), views: bool = True,
-               signed_by: campaign_record.Executor | None = None) -> Campaign:
+               signed_by: campaign_record.Executor | None = None, selection: dict | None = None) -> Campaign:
         """A new campaign directory and the first records (campaign_started, protocol).
 
         ``signed_by`` is the executor :func:`~mimedi_qual.campaign.record.authenticate_executor`
@@ -106,7 +106,7 @@ class Campaign:
             campaign_record.record_campaign_start(
                 store, root=paths.root, campaign_id=campaign_dir.name, stages=list(stages), bench=bench_profile,
                 bench_path=bench_path, acceptance_path=acceptance_path, executor_user_id=executor,
-                prerequisite_dirs=list(prerequisites), executor=signed_by)
+                prerequisite_dirs=list(prerequisites), executor=signed_by, selection=selection)
         except BaseException:
             store.close()
             raise
@@ -234,6 +234,9 @@ class CampaignRequest:
     place: str | None = None
     wait_s: float = 0.0
     resume: Path | None = None
+    #: ``run --resume`` with judging inputs changed since the start: carry on with a protocol_changed deviation
+    #: (without it such a resume is refused, naming the files)
+    accept_changed_protocol: bool = False
     views: bool = True
     #: the step vocabulary (``mimedi_qual.plugin.vocabulary.step_definitions()``): with it the preflight checks
     #: every step of every selected scenario before anything starts
@@ -267,16 +270,28 @@ class _CollectionWatch:
 
 
 def plan_campaign(request: CampaignRequest) -> tuple[CampaignPlan, object | None]:
-    """Preflight (resume: the stages, bench and acceptance recorded at start), raising on bad input."""
+    """Preflight, raising on bad input. Resume: the stages, bench, acceptance profile and selection recorded at
+    start, and the judging inputs unchanged since (else :class:`~mimedi_qual.campaign.resume.ProtocolChangedOnResume`
+    unless ``accept_changed_protocol``)."""
     resumed = None
     bench_path, acceptance_path, stages = request.bench_path, request.acceptance_path, request.stages
+    modules, risks, tags = request.modules, request.risks, request.tags
     if request.resume is not None:
-        from mimedi_qual.campaign.resume import resume_plan
+        from mimedi_qual.campaign.resume import ProtocolChangedOnResume, resume_plan
 
+        if request.modules or request.risks or request.tags:
+            from mimedi_qual.campaign.resume import ResumeError
+
+            raise ResumeError("--module, --risk and --tags do not go with --resume: a resumed campaign runs the "
+                              "selection it was started with (its campaign_started record)")
         resumed = resume_plan(request.resume)
         bench_path, acceptance_path, stages = resumed.bench_path, resumed.acceptance_path, tuple(resumed.stages)
+        modules, risks, tags = resumed.modules, resumed.risks, resumed.tags
+        resumed.changed = resumed.changed_judging_inputs(request.paths)
+        if resumed.changed and not request.accept_changed_protocol:
+            raise ProtocolChangedOnResume(resumed.campaign_dir, resumed.changed)
     plan = preflight(request.paths, bench_path=bench_path, acceptance_path=acceptance_path, stages=stages,
-                     modules=request.modules, risks=request.risks, tags=request.tags, vocabulary=request.vocabulary)
+                     modules=modules, risks=risks, tags=tags, vocabulary=request.vocabulary)
     return plan, resumed
 
 
@@ -318,7 +333,8 @@ def _run_campaign(request: CampaignRequest, pytest, *, plugins, say, on_open) ->
     try:
         if resumed is not None:
             resumed.record_interruption(resumed_by=None if signed_by is None else
-                                        f"{signed_by.printed_name} ({signed_by.user_id}), password verified")
+                                        f"{signed_by.printed_name} ({signed_by.user_id}), password verified",
+                                        changed=resumed.changed)
             campaign = Campaign.reopen(request.paths, resumed.campaign_dir, bench_path=plan.bench_path,
                                        acceptance_path=plan.acceptance_path, views=request.views)
         else:
@@ -328,7 +344,9 @@ def _run_campaign(request: CampaignRequest, pytest, *, plugins, say, on_open) ->
                                        bench_path=plan.bench_path, acceptance_path=plan.acceptance_path,
                                        stages=plan.stages, executor=request.executor,
                                        prerequisites=request.prerequisites, views=request.views,
-                                       signed_by=signed_by)
+                                       signed_by=signed_by,
+                                       selection={"modules": list(request.modules), "risks": list(request.risks),
+                                                  "tags": request.tags})
         if lease is not None:
             campaign.place_addresses = dict(lease.addresses)
             (campaign.campaign_dir / PLACE_ADDRESSES_FILE).write_text(

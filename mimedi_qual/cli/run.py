@@ -71,8 +71,14 @@ def run(
     details: Annotated[bool, typer.Option(
         "--details", help="also print every scenario and every measurement with its limits")] = False,
     resume: Annotated[Path | None, typer.Option(
-        help="finish an interrupted campaign directory: record the interruption as a deviation, "
-             "run the scenarios that have no result yet")] = None,
+        help="finish an interrupted campaign directory with the bench, stages, selection and judging inputs it "
+             "started with: record the interruption as a deviation, run the scenarios that have no result yet "
+             "(one cut off mid-run again from its start, its partial run superseded)")] = None,
+    accept_changed_protocol: Annotated[bool, typer.Option(
+        "--accept-changed-protocol",
+        help="with --resume: carry on although judging inputs (features, criteria, URS, recipes) changed since "
+             "the start, recorded as a protocol_changed deviation naming the files (without it: refused, exit 2)")]
+        = False,
     no_views: Annotated[bool, typer.Option(
         "--no-views", help="write the record and measurements.jsonl only: no Allure results, report.html "
                            "or summary.pdf (quick dry runs, tests)")] = False,
@@ -98,7 +104,7 @@ def run(
         tags=tags, executor=executor, executor_password=password, prerequisites=tuple(prerequisite or ()),
         out_dir=out.resolve() if out is not None else None,   # relative paths: from the current directory
         coordinator=coordinator, place=place, wait_s=wait, resume=resume.resolve() if resume is not None else None,
-        views=not no_views,
+        views=not no_views, accept_changed_protocol=accept_changed_protocol,
     )
     progress = CampaignProgress(console=console)
 
@@ -182,7 +188,9 @@ def _recorded_results(campaign_dir: Path) -> tuple[list[dict], list, list]:
             records = store.records()
     except EvidenceStoreError:
         return [], [], []
-    return [r.payload for r in records if r.kind == "measurement"], deviations_from_records(records), records
+    from mimedi_qual.evidence.supersede import current_payloads
+
+    return current_payloads(records, "measurement"), deviations_from_records(records), records
 
 
 MAX_DEVIATION_LINES = 8

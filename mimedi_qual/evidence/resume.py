@@ -5,9 +5,12 @@ committed is in the store (each append is durable), so resuming means:
 
 1. record any raw file written but not yet recorded (``adopt_orphan_raw_files``);
 2. append an ``interruption`` record naming the last record before the stop;
-3. raise an ``interruption`` deviation (Annex 15: a departure from the protocol
+3. mark the scenario cut off mid-run as superseded (``scenario_superseded``
+   naming its step and measurement records, :mod:`mimedi_qual.evidence.supersede`):
+   it is run again from its start and its partial run is counted by no view;
+4. raise an ``interruption`` deviation (Annex 15: a departure from the protocol
    as planned) and an ``audit_event`` ``campaign_resumed``;
-4. carry on, skipping scenarios that already have a ``scenario`` record.
+5. carry on, skipping scenarios that already have a ``scenario`` record.
 
 ::
 
@@ -24,6 +27,7 @@ from pathlib import Path
 
 from mimedi_qual.evidence.deviations import Deviation, DeviationCategory, record_deviation
 from mimedi_qual.evidence.store import EvidenceStore, EvidenceStoreError
+from mimedi_qual.evidence.supersede import supersede_partial_run
 
 
 def resume_campaign(
@@ -47,16 +51,20 @@ def resume_campaign(
     interruption = store.append(
         "interruption", {"last_seq_before": head.seq, "last_utc_before": head.utc, "reason": reason}
     )
-    scenarios = [r.payload.get("scenario", "") for r in store.records() if r.kind in ("step", "measurement")]
-    in_progress = scenarios[-1] if scenarios else ""
+    superseded = supersede_partial_run(store)
+    in_progress = superseded.payload["scenario"] if superseded is not None else ""
+    partial = (f"; the partial run of scenario {in_progress!r} (records "
+               f"{_seq_ranges(superseded.payload['records'])}) superseded by record #{superseded.seq}"
+               if superseded is not None else "")
     deviation = record_deviation(
         store,
         DeviationCategory.INTERRUPTION,
         description=f"Campaign interrupted after record #{head.seq} ({head.kind}, {head.utc}); "
         f"resumed at {interruption.utc}",
         expected="uninterrupted execution of the protocol",
-        actual=f"{reason}; {len(adopted)} raw file(s) recorded on resume",
-        impact="Records committed before the stop are kept; scenarios without a result are run again",
+        actual=f"{reason}; {len(adopted)} raw file(s) recorded on resume{partial}",
+        impact="Records committed before the stop are kept; scenarios without a result are run again from "
+               "their start, a partial run is counted by no view",
         scenario=in_progress,
     )
     store.append(
@@ -70,3 +78,14 @@ def resume_campaign(
 def completed_scenarios(store: EvidenceStore) -> set[tuple[str, str]]:
     """``(feature, scenario)`` pairs that already have a ``scenario`` result record."""
     return {(r.payload.get("feature", ""), r.payload.get("scenario", "")) for r in store.records(kind="scenario")}
+
+
+def _seq_ranges(seqs: list[int]) -> str:
+    """``#41–#45, #48``: record numbers as runs."""
+    runs: list[list[int]] = []
+    for seq in sorted(seqs):
+        if runs and seq == runs[-1][1] + 1:
+            runs[-1][1] = seq
+        else:
+            runs.append([seq, seq])
+    return ", ".join(f"#{a}" if a == b else f"#{a}–#{b}" for a, b in runs)

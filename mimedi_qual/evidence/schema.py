@@ -104,6 +104,9 @@ class CampaignStarted(_Payload):
     objective: str = ""
     scope: str = ""
     references: list[str] = Field(default_factory=list, description="URS, risk assessment, FAT/SAT ids")
+    selection: dict[str, Any] | None = Field(
+        None, description="the scenarios selected within the stages: modules, risks (lists) and tags (a tag "
+                          "expression or null) — what `run --resume` runs again (campaign.resume)")
 
 
 class ProtocolFile(_Payload):

@@ -66,6 +66,7 @@ from mimedi_qual.evidence.execution import DRY_RUN_NOTICE, ExecutorStatus, execu
 from mimedi_qual.evidence.manifest import signature_manifest
 from mimedi_qual.evidence.protocol import ProtocolApproval
 from mimedi_qual.evidence.store import Record
+from mimedi_qual.evidence.supersede import current_payloads
 from mimedi_qual.evidence.users import verify_ed25519
 
 SIMULATED_NOTICE = "ENGINEERING DRY RUN — SIMULATED BENCH (digital twin): not evidence for qualifying real equipment"
@@ -169,7 +170,7 @@ class ReleaseDecision:
 
 def release_decision(records: Sequence[Record]) -> ReleaseDecision:
     """The executor's conclusion and recommendation from what the record holds."""
-    measurements = [r.payload for r in records if r.kind == "measurement"]
+    measurements = current_payloads(records, "measurement")  # a superseded partial run counts nowhere
     failed = sum(1 for m in measurements if m.get("verdict") != "pass")
     devs = deviations_from_records(list(records))
     scenarios = [r.payload for r in records if r.kind == "scenario"]
@@ -275,9 +276,9 @@ def release_blockers(records: Sequence[Record]) -> ReleaseBlockers:
         absolute.append(("dry_run", "the campaign is a dry run (no registered executor signed its start): it "
                                     "qualifies nothing and cannot be released"))
     failed: list[str] = []
-    for r in records:
-        if r.kind == "measurement" and r.payload.get("verdict") != "pass":
-            criterion = str(r.payload.get("criterion_id", "?"))
+    for payload in current_payloads(records, "measurement"):
+        if payload.get("verdict") != "pass":
+            criterion = str(payload.get("criterion_id", "?"))
             if criterion not in failed:
                 failed.append(criterion)
     open_devs = [d.id for d in deviations_from_records(records) if not d.is_closed]

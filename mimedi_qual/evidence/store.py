@@ -83,6 +83,7 @@ KNOWN_KINDS = (
     "allure_result",
     "interruption",
     "campaign_interrupted",
+    "scenario_superseded",
     "campaign_finished",
     "view_rebuilt",
 )

@@ -17,7 +17,8 @@ hash-chained and ``verify`` does not read it.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,3 +31,19 @@ def append_measurement_line(campaign_dir: Path, payload: Mapping[str, Any]) -> N
     with open(Path(campaign_dir) / MEASUREMENTS_FILE, "a", encoding="utf-8") as handle:
         handle.write(line + "\n")
         handle.flush()
+
+
+def write_measurement_lines(campaign_dir: Path, payloads: Iterable[Mapping[str, Any]]) -> Path:
+    """Rewrite the file from the record's measurements (``run --resume``: without a superseded partial run).
+
+    Written beside and renamed over, so a reader sees the old file or the new one, never half of one.
+    """
+    path = Path(campaign_dir) / MEASUREMENTS_FILE
+    tmp = path.with_name(f".{MEASUREMENTS_FILE}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        for payload in payloads:
+            handle.write(json.dumps(dict(payload), ensure_ascii=False) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    return path

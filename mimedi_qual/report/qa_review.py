@@ -45,6 +45,7 @@ from typing import Any
 from mimedi_qual.evidence import status
 from mimedi_qual.evidence.deviations import Deviation, deviations_from_records
 from mimedi_qual.evidence.store import Record
+from mimedi_qual.evidence.supersede import current_payloads
 from mimedi_qual.qualification.result_text import result_text
 from mimedi_qual.qualification.protocol import stage_of
 
@@ -208,7 +209,7 @@ def qa_review(records: Sequence[Record], *, integrity_problems: list | None = No
                      expected=expected_text(p), actual=actual_text(p), instrument=p.get("instrument", ""),
                      scenario=p.get("scenario", ""), source=result_text(p).source,
                      deviation=dev_for.get((p.get("criterion_id", ""), p.get("scenario", "")), ""))
-        for p in (r.payload for r in records if r.kind == "measurement") if p.get("verdict") != "pass"
+        for p in current_payloads(records, "measurement") if p.get("verdict") != "pass"
     ]
     return QaReview(
         notices=status.notices(records, draft=True, integrity_problems=integrity_problems),

@@ -41,6 +41,7 @@ from mimedi_qual.evidence.measurements import raw_files_of
 from mimedi_qual.evidence import status
 from mimedi_qual.evidence.protocol import ProtocolApproval
 from mimedi_qual.evidence.store import Record
+from mimedi_qual.evidence.supersede import current_records
 NOT_RECORDED = "not recorded"
 
 
@@ -181,7 +182,7 @@ def _traceability(
             rows[key].feature = feature
         return rows[key]
 
-    for record in records:
+    for record in current_records(records):  # a superseded partial run is traced nowhere
         if record.kind not in ("scenario", "step", "measurement"):
             continue
         p = record.payload
@@ -224,7 +225,7 @@ def summarise(records: list[Record], *, integrity_problems: list | None = None) 
     banners = status.notices(records, draft=True, integrity_problems=integrity_problems)
 
     raw_file_of_sha = {p.get("sha256"): p.get("file", "") for _r, p in _payloads(records, "raw_data")}
-    results = [MeasurementResult(r, p, _raw_files(p, raw_file_of_sha)) for r, p in _payloads(records, "measurement")]
+    results = [MeasurementResult(r, p, _raw_files(p, raw_file_of_sha)) for r, p in _payloads(current_records(records), "measurement")]
     summary = CampaignSummary(
         records_total=len(records),
         head_seq=records[-1].seq if records else 0,

@@ -82,3 +82,57 @@ def test_resume_records_interruption_deviation_and_keeps_everything(tmp_path: Pa
 def test_resume_refuses_a_finished_campaign(campaign_dir: Path) -> None:
     with pytest.raises(EvidenceStoreError, match="already finished"):
         resume_campaign(campaign_dir)
+
+
+def _kill_mid_scenario(campaign_dir: Path) -> tuple[int, list[int]]:
+    """An example campaign 'killed' mid-scenario: a step and a failed measurement, no scenario record.
+
+    Returns the number of measurements of the completed scenarios and the partial run's record numbers.
+    """
+    store = write_example_campaign(campaign_dir, finish=False, failing=False)
+    with store:
+        measured = store.records(kind="measurement")
+        partial = dict(measured[0].payload, scenario="Cut off by the kill", verdict="fail")
+        step = store.append("step", {"feature": partial["feature"], "scenario": partial["scenario"],
+                                     "keyword": "When", "text": "the temperature is held", "status": "passed"})
+        measurement = store.append("measurement", partial)
+    return len(measured), [step.seq, measurement.seq]
+
+
+def test_resume_supersedes_a_partly_run_scenario_so_no_view_counts_it(tmp_path: Path) -> None:
+    from mimedi_qual.cli.run import _recorded_results
+    from mimedi_qual.evidence import status
+    from mimedi_qual.report.qa_review import qa_review
+    from mimedi_qual.report.summary_model import summarise
+
+    counted, partial = _kill_mid_scenario(tmp_path / "c")
+    store, deviation = resume_campaign(tmp_path / "c", resumed_by="exec.ops")
+    with store:
+        records = store.records()
+    superseded = [r for r in records if r.kind == "scenario_superseded"]
+    assert len(superseded) == 1 and superseded[0].payload["records"] == partial
+    assert superseded[0].payload["scenario"] == "Cut off by the kill" == deviation.scenario
+    assert f"#{partial[0]}–#{partial[1]}" in deviation.actual
+
+    assert status.release_decision(records).criteria_total == counted
+    assert len(summarise(records).results) == counted
+    assert "Cut off by the kill" not in {row.scenario for row in summarise(records).traceability}
+    assert qa_review(records).not_met == []  # the partial run's failed measurement is not a result
+    assert status.release_blockers(records).failed_criteria == []
+    assert len(_recorded_results(tmp_path / "c")[0]) == counted  # the CLI's counts
+    assert verify_campaign(tmp_path / "c").ok  # the partial run stays in the chain
+
+
+def test_a_second_resume_supersedes_nothing_twice(tmp_path: Path) -> None:
+    _kill_mid_scenario(tmp_path / "c")
+    resume_campaign(tmp_path / "c")[0].close()
+    store, _ = resume_campaign(tmp_path / "c")
+    with store:
+        assert len(store.records(kind="scenario_superseded")) == 1
+
+
+def test_a_stop_between_scenarios_supersedes_nothing(tmp_path: Path) -> None:
+    write_example_campaign(tmp_path / "c", finish=False).close()
+    store, deviation = resume_campaign(tmp_path / "c")
+    with store:
+        assert store.records(kind="scenario_superseded") == [] and deviation.scenario == ""
