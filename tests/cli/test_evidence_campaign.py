@@ -166,3 +166,81 @@ def test_resume_refuses_a_finished_or_foreign_directory(project_root, tmp_path, 
     proc = cli(project_root, users_env, "run", "--resume", str(tmp_path))
     assert proc.returncode == 2
     assert "not a campaign directory" in proc.stdout
+
+
+#: rocking speed runs first (its feature file sorts first), then the door recovery — whose measurement is
+#: followed by ~150 ms of alarm steps: the window in which the kill lands mid-scenario
+RESUME_TAGS = "URS-OQ-ROCK-001 or URS-OQ-TEMP-001 or URS-OQ-TEMP-002"
+
+
+def _kill_mid_scenario(root: Path, env: dict, out: Path) -> Path:
+    """``run --stage oq --tags RESUME_TAGS`` killed (SIGKILL) while a scenario has a measurement but no result."""
+    proc = subprocess.Popen([sys.executable, "-m", "mimedi_qual.cli.main", "run", "--stage", "oq", "--tags",
+                             RESUME_TAGS, "--out", str(out), "--no-views"], cwd=root, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:
+            dbs = list(out.glob("*/evidence.sqlite")) if out.exists() else []
+            if dbs:
+                try:
+                    with sqlite3.connect(f"file:{dbs[0]}?mode=ro", uri=True) as con:
+                        (last_result,) = con.execute(
+                            "select coalesce(max(seq), 0) from records where kind='scenario'").fetchone()
+                        (midway,) = con.execute("select count(*) from records where kind='measurement' "
+                                                "and seq > ?", (last_result,)).fetchone()
+                    if midway:
+                        return dbs[0].parent
+                except sqlite3.Error:
+                    pass
+            time.sleep(0.005)
+        pytest.fail("the campaign was never caught mid-scenario")
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+
+
+@pytest.mark.campaign
+def test_resume_resumes_the_same_campaign(project_root, tmp_path, users_env):
+    """Issue 17 item 3: a resume keeps --tags, refuses criteria edited after the kill, counts nothing twice."""
+    import json
+    import shutil
+
+    root = tmp_path / "project"  # a copy: the test edits its criteria
+    shutil.copytree(project_root / "features", root / "features")
+    shutil.copytree(project_root / "profiles", root / "profiles", ignore=shutil.ignore_patterns("users", "approvals"))
+    campaign = _kill_mid_scenario(root, users_env, tmp_path / "out")
+    with sqlite3.connect(f"file:{campaign / 'evidence.sqlite'}?mode=ro", uri=True) as con:
+        (last_result,) = con.execute("select coalesce(max(seq), 0) from records where kind='scenario'").fetchone()
+        partial = [s for (s,) in con.execute("select seq from records where kind in ('step', 'measurement') "
+                                             "and seq > ? order by seq", (last_result,))]
+
+    criteria = root / "profiles" / "acceptance" / "criteria.yaml"
+    original = criteria.read_text(encoding="utf-8")
+    criteria.write_text(original + "\n# widened after the kill\n", encoding="utf-8")
+    refused = cli(root, users_env, "run", "--resume", str(campaign), "--no-views")
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "profiles/acceptance/criteria.yaml" in refused.stdout.replace("\n", "")
+    assert "Traceback" not in refused.stdout + refused.stderr
+    criteria.write_text(original, encoding="utf-8")
+
+    resumed = cli(root, users_env, "run", "--resume", str(campaign), "--no-views")
+    assert resumed.returncode == 1, resumed.stdout + resumed.stderr  # the interruption is a deviation
+    with sqlite3.connect(f"file:{campaign / 'evidence.sqlite'}?mode=ro", uri=True) as con:
+        scenarios = [s for (s,) in con.execute(
+            "select json_extract(payload, '$.nodeid') from records where kind='scenario'")]
+        urs = {u for (u,) in con.execute("select distinct j.value from records, json_each(json_extract("
+                                         "payload, '$.urs')) j where kind='scenario'")}
+        superseded = [json.loads(p) for (p,) in con.execute(
+            "select payload from records where kind='scenario_superseded'")]
+        measured = [(s, json.loads(p)) for s, p in con.execute(
+            "select seq, payload from records where kind='measurement'")]
+        kinds = [k for (k,) in con.execute("select kind from records order by seq")]
+    assert urs == {"URS-OQ-ROCK-001", "URS-OQ-TEMP-001", "URS-OQ-TEMP-002"}, "resume ran what the selection excluded"
+    assert len(scenarios) == len(set(scenarios)), "a completed scenario was run twice"
+    assert [s["records"] for s in superseded] == [partial]
+    counted = [p for s, p in measured if s not in partial]
+    lines = (campaign / "measurements.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(counted) == len(measured) - sum(s in partial for s, _ in measured)
+    assert kinds[-1] in ("artifact", "campaign_finished")
+    assert cli(root, users_env, "verify", str(campaign)).returncode == 0
