@@ -117,6 +117,7 @@ def test_resume_supersedes_a_partly_run_scenario_so_no_view_counts_it(tmp_path: 
     assert status.release_decision(records).criteria_total == counted
     assert len(summarise(records).results) == counted
     assert "Cut off by the kill" not in {row.scenario for row in summarise(records).traceability}
+    assert "Cut off by the kill" not in {p["scenario"] for _r, p in summarise(records).steps}
     assert qa_review(records).not_met == []  # the partial run's failed measurement is not a result
     assert status.release_blockers(records).failed_criteria == []
     assert len(_recorded_results(tmp_path / "c")[0]) == counted  # the CLI's counts
