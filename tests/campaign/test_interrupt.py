@@ -118,6 +118,51 @@ def test_a_kill_while_allure_generates_the_report_resumes(tmp_path):
     assert "interruption" in kinds and kinds[-1] == "artifact" and (campaign / "summary.pdf").is_file()
 
 
+SLOW_PDF = """
+import os, pathlib, time
+import mimedi_qual.report.summary_pdf as summary_pdf
+def slow(*args, **kwargs):
+    pathlib.Path(os.environ["PDF_STARTED_MARKER"]).touch()
+    time.sleep(60)
+summary_pdf.build_summary_pdf = slow
+from mimedi_qual.cli import main
+main()
+"""
+
+
+def test_a_kill_while_the_pdf_is_built_resumes(tmp_path):
+    """Before: killed during the PDF build, campaign_finished was written with no PDF, and resume was refused
+    ("already finished") — a finished-looking campaign with no summary and no interruption deviation."""
+    marker = tmp_path / "pdf-started"
+    out = tmp_path / "out"
+    run = subprocess.Popen([sys.executable, "-c", SLOW_PDF, "run", "--stage", "iq", "--out", str(out)],
+                           cwd=tmp_path, env={**os.environ, "PDF_STARTED_MARKER": str(marker)},
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 180
+    while not marker.exists():
+        assert run.poll() is None and time.monotonic() < deadline, run.stdout.read()
+        time.sleep(0.1)
+    run.kill()
+    run.communicate(timeout=60)
+    campaign = next(out.iterdir())
+    assert "campaign_finished" in _kinds(campaign) and not (campaign / "summary.pdf").exists()
+    with EvidenceStore.open(campaign, read_only=True) as store:
+        from mimedi_qual.evidence.status import completion
+
+        assert not completion(store.records()).complete, "a finish cut off in its views is not complete"
+    resumed = subprocess.run([*MIMEDI, "run", "--resume", str(campaign)], cwd=tmp_path, capture_output=True,
+                             text=True, timeout=600)
+    assert resumed.returncode == 1, resumed.stdout + resumed.stderr   # the interruption deviation
+    kinds = _kinds(campaign)
+    assert kinds.count("scenario") == 11 and "interruption" in kinds and (campaign / "summary.pdf").is_file()
+    with EvidenceStore.open(campaign, read_only=True) as store:
+        from mimedi_qual.evidence.status import completion
+
+        assert completion(store.records()).complete
+    verified = subprocess.run([*MIMEDI, "verify", str(campaign)], cwd=tmp_path, capture_output=True, text=True)
+    assert verified.returncode == 0 and "INTACT" in verified.stdout, verified.stdout + verified.stderr
+
+
 def test_disk_full_is_a_clear_message_its_own_exit_code_and_the_record_verifies(tmp_path):
     """Before: exit 1 (the code for deviations) and two tracebacks. A real 2 MiB tmpfs (root in the sandbox)."""
     disk = tmp_path / "small-disk"
