@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from mimedi_qual.errors import EvidenceError
 from mimedi_qual.evidence.execution import DRY_RUN_LABEL, sign_execution
+from mimedi_qual.evidence.ledger import resolve_ledger_path
 from mimedi_qual.evidence.protocol import judging_files, load_approvals, protocol_hash, record_protocol
 from mimedi_qual.evidence.store import EvidenceStore, NotACampaignError
 from mimedi_qual.campaign.prerequisites import record_unreleased_prerequisites, stage_gates
@@ -229,6 +230,8 @@ def record_campaign_start(store: EvidenceStore, *, root: Path, campaign_id: str,
         "selection": {"modules": list((selection or {}).get("modules") or ()),
                       "risks": list((selection or {}).get("risks") or ()),
                       "tags": (selection or {}).get("tags") or None},
+        # the lab ledger this campaign's head is anchored in (evidence.ledger): the store follows it from here
+        "ledger": str(resolve_ledger_path(root, bench.ledger)),
     }
     if executor.registered:
         from mimedi_qual.evidence.store import utc_now

@@ -142,6 +142,8 @@ def finish_views(store: EvidenceStore, views: Views) -> Views:
     """Step 4: the QA section on ``report.html``, then ``summary.pdf``; each recorded as an artifact."""
     from mimedi_qual.report.allure_html import ReportError, add_qa_section
 
+    if (store.campaign_dir / CAMPAIGN_JSON).is_file():   # in the record, so verify checks it (not unrecorded)
+        store.record_artifact(store.campaign_dir / CAMPAIGN_JSON, description="campaign metadata (JSON)")
     if views.report is not None and views.report.is_file():
         try:
             add_qa_section(views.report, store.records(), integrity_problems=_problems(store.campaign_dir, views.report))

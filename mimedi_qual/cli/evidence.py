@@ -142,6 +142,30 @@ def sign(
             typer.echo(f"release: {stage_release(store.records()).statement}")
 
 
+def _site_ledger(campaign_dir: Path) -> Path:
+    """The lab ledger of the bench the record names (its profile's ``ledger``), else the project's default."""
+    from mimedi_qual.errors import MimediQualError
+    from mimedi_qual.evidence.ledger import resolve_ledger_path
+    from mimedi_qual.evidence.store import STORE_FILE_NAME, EvidenceStore
+    from mimedi_qual.paths import project_paths
+    from mimedi_qual.profiles.loader import load_bench
+
+    root = project_paths().root
+    setting = None
+    if (campaign_dir / STORE_FILE_NAME).is_file():
+        with EvidenceStore.open(campaign_dir, read_only=True, validate=False) as store:
+            first = store.record(1)
+        bench = Path(str(first.payload.get("bench_profile", ""))) if first is not None else None
+        if bench is not None and str(bench):
+            bench = bench if bench.is_absolute() else root / bench
+            if bench.is_file():
+                try:
+                    setting = load_bench(bench).ledger
+                except (MimediQualError, OSError):
+                    setting = None
+    return resolve_ledger_path(root, setting)
+
+
 def verify(
     campaign_dir: Annotated[Path, typer.Argument(help="Campaign directory (reports/<campaign-id>).")],
     users: UsersOption = None,
@@ -149,8 +173,17 @@ def verify(
         Path | None,
         typer.Option("--pdf", help="A copy of the summary PDF (anywhere): say which recorded build it is."),
     ] = None,
+    ledger: Annotated[
+        Path | None,
+        typer.Option("--ledger", envvar="MIMEDI_QUAL_LEDGER", help="The lab ledger to check the campaign's head against (default: the one "
+                                      "the bench profile names, else <project>/ledger/lab-ledger.jsonl)."),
+    ] = None,
+    no_ledger: Annotated[
+        bool, typer.Option("--no-ledger", help="Do not check against a lab ledger (a cut-off tail or a "
+                                               "rechained copy then goes unseen; a warning says so)."),
+    ] = False,
 ) -> None:
-    """Recompute the chain, raw-data, Allure-result, view and signature checks; name every problem.
+    """Recompute the chain, raw-data, Allure-result, view, signature and ledger checks; name every problem.
 
     Says which record each view (summary.pdf, report.html) matches. Exit 0 when
     intact (and, with --pdf, the copy is the current recorded build), 1 when
@@ -160,6 +193,12 @@ def verify(
     Signatures are checked against the user registry's history (the project's
     ``profiles/users/``, or ``--users``): no registry found, a broken one, or a
     signer it does not know is a problem, never a warning (verify fails closed): exit 1.
+
+    The campaign's head is checked against the lab ledger (``--ledger`` / ``$MIMEDI_QUAL_LEDGER``, else the
+    ``ledger`` setting of the bench profile the record names, else
+    ``<project>/ledger/lab-ledger.jsonl``): a cut-off tail, stripped signatures,
+    a rechained copy, a campaign the ledger never saw, an altered ledger or no
+    ledger at all is a problem: exit 1. ``--no-ledger`` skips it, with a warning.
     """
     from mimedi_qual.errors import ProfileError
     from mimedi_qual.evidence.store import NotACampaignError
@@ -178,9 +217,16 @@ def verify(
         except ProfileError as exc:
             registry_problem = f"cannot be trusted: {exc}"
     try:
-        report = verify_campaign(campaign_dir, registry)
+        ledger_path = None if no_ledger else (ledger or _site_ledger(campaign_dir))
+        report = verify_campaign(campaign_dir, registry, ledger_path)
     except NotACampaignError as exc:
         raise _fail(f"error: {exc}", EXIT_BAD_INPUT) from None
+    if no_ledger:
+        typer.echo("  warning: --no-ledger: the campaign's head was not checked against the lab ledger — records "
+                   "cut off its end, stripped signatures or a rechained copy would pass")
+    else:
+        typer.echo(f"  head checked against the lab ledger {ledger_path}"
+                   + (f" (last anchor {report.ledger_head})" if report.ledger_head else ""))
     if registry_problem:
         report.add("unverifiable", "user registry", registry_problem)
     else:

@@ -53,12 +53,15 @@ def write_example_campaign(
     protocol_approvals: list[dict] | None = None,
     finish: bool = True,
     executor_key: Ed25519PrivateKey | None = None,
+    ledger: str | Path | None = None,
 ) -> EvidenceStore:
     """Write an OQ temperature campaign into ``campaign_dir``; return the open store.
 
     ``executor_key`` (the executor's unlocked private key) signs the start, as
     ``mimedi-qual run --user`` does; without it the campaign is a dry run
-    (:mod:`mimedi_qual.evidence.execution`).
+    (:mod:`mimedi_qual.evidence.execution`). ``ledger``: the lab ledger the
+    campaign's head is anchored in as it advances, as ``campaign_started.ledger``
+    names it in a run (:mod:`mimedi_qual.evidence.ledger`); None: not anchored.
     """
     store = EvidenceStore.create(campaign_dir)
     started = CampaignStarted(
@@ -81,6 +84,8 @@ def write_example_campaign(
         scope="Temperature module, OQ",
         references=["URS-MM-001 v3", "RA-MM-007"],
     ).model_dump(mode="json")
+    if ledger is not None:
+        started["ledger"] = str(Path(ledger).resolve())
     if executor_key is not None:
         started = sign_execution(dict(started, executor_signed_utc=utc_now()), executor_key)
     store.append("campaign_started", started)

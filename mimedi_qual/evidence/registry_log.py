@@ -37,17 +37,17 @@ signers' public keys, so such a registry does not validate old signatures),
 or who cuts entries off its end — the shorter chain is still valid. Cutting
 off an ``add`` only makes that user's signatures fail ``verify``; cutting off
 a ``deactivate`` would let a deactivated user sign again. Keep a copy of the
-head hash elsewhere (``mimedi-qual user list`` prints it) until the registry's
-head is anchored in a ledger outside the project like the campaigns'.
+head hash elsewhere (``mimedi-qual user list`` prints it). The registry's
+head is also anchored in the lab ledger after every act
+(:func:`anchor_registry_head`, :mod:`mimedi_qual.evidence.ledger`), and
+``verify`` reports a history shorter than, or different from, its last anchor.
 """
 
 from __future__ import annotations
 
 import base64
-import fcntl
 import hashlib
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -60,9 +60,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from mimedi_qual.errors import ProfileError
+from mimedi_qual.evidence.chained_jsonl import GENESIS_HASH, append_line, canonical, locked as _locked
 
 LOG_FILE_NAME = "registry-log.jsonl"
-GENESIS_HASH = "0" * 64
 SIGNED_PREFIX = b"mimedi-qual registry "
 ADMIN_ROLE = "admin"
 
@@ -79,8 +79,7 @@ def log_path(registry_path: str | Path) -> Path:
     return Path(registry_path).with_name(LOG_FILE_NAME)
 
 
-def _canonical(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+_canonical = canonical
 
 
 def parse_utc(text: str) -> datetime:
@@ -287,24 +286,26 @@ class RegistryHistory:
         if act != Act.REFUSED:
             self._signer_key(entry, number)  # refuse to write what load() would refuse
         self._apply(entry, number)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(entry.to_line())
-            handle.flush()
-            os.fsync(handle.fileno())
+        append_line(self.path, asdict(entry))
         self.entries.append(entry)
+        anchor_registry_head(self)
         return entry
 
 
 @contextmanager
 def locked(registry_path: str | Path) -> Iterator[None]:
     """Hold the registry's lock (one administrative act at a time, across processes)."""
-    lock = Path(registry_path).with_name(".registry.lock")
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with _locked(Path(registry_path).with_name(".registry.lock")):
+        yield
+
+
+def anchor_registry_head(history: RegistryHistory) -> None:
+    """Anchor the history's head in the lab ledger (:func:`~mimedi_qual.evidence.ledger.registry_ledger_path`)."""
+    from mimedi_qual.evidence.ledger import REGISTRY, Ledger, registry_ledger_path
+
+    if not history.entries:
+        return
+    head = history.entries[-1]
+    Ledger(registry_ledger_path(history.path)).anchor(
+        subject=REGISTRY, id=history.entries[0].hash, head_seq=head.seq, head_hash=head.hash,
+        event=f"{head.act} {head.user_id}", where=str(history.path.resolve()), utc=head.utc)

@@ -107,6 +107,15 @@ BEGIN SELECT RAISE(ABORT, 'evidence store is append-only: DELETE refused'); END;
 """
 
 
+#: record kinds after which the head is anchored in the lab ledger (evidence.ledger)
+ANCHOR_KINDS = frozenset({
+    "campaign_started", "scenario", "deviation", "deviation_closure", "deviation_reopened", "signature",
+    "artifact", "view_rebuilt", "campaign_finished", "interruption", "interrupted",
+})
+#: and at least every so many records in between (a long scenario)
+ANCHOR_EVERY_RECORDS = 200
+
+
 class EvidenceStoreError(EvidenceError):
     """The store cannot do what was asked (bad kind, unserialisable payload, ...)."""
 
@@ -235,6 +244,54 @@ class EvidenceStore:
         # thread and the step thread); SQLite serialises, the lock keeps each
         # BEGIN…COMMIT ours alone.
         self._lock = threading.RLock()
+        # The lab ledger this campaign anchors its head to (evidence.ledger), read from campaign_started.
+        self._ledger_path: Path | None = None
+        self._campaign_id = ""
+        self._anchored_seq = 0
+        first = None if read_only else connection.execute(
+            "SELECT payload FROM records WHERE seq = 1 AND kind = 'campaign_started'").fetchone()
+        if first is not None:
+            self._follow_ledger(json.loads(first[0]))
+            row = connection.execute("SELECT MAX(seq) FROM records").fetchone()
+            self._anchored_seq = int(row[0] or 0)
+
+    # -- the lab ledger ----------------------------------------------------------------------
+
+    def _follow_ledger(self, started: Mapping[str, Any]) -> None:
+        if started.get("ledger"):
+            self._ledger_path = Path(str(started["ledger"]))
+            self._campaign_id = str(started.get("campaign_id", ""))
+
+    def anchor(self, event: str) -> None:
+        """Write the current head to the lab ledger named by ``campaign_started.ledger`` (none: nothing to do).
+
+        Called after every record of :data:`ANCHOR_KINDS`, every
+        :data:`ANCHOR_EVERY_RECORDS` records, and at :meth:`close`.
+        """
+        if self._ledger_path is None:
+            return
+        from mimedi_qual.evidence.ledger import CAMPAIGN, Ledger
+
+        head = self.head
+        if head is None:
+            return
+        try:
+            Ledger(self._ledger_path).anchor(subject=CAMPAIGN, id=self._campaign_id, head_seq=head.seq,
+                                             head_hash=head.hash, event=event, utc=utc_now(),
+                                             where=str(self.campaign_dir.resolve()))
+        except OSError as exc:
+            raise EvidenceStoreError(f"{self.campaign_dir}: record #{head.seq} is stored but its head could not "
+                                     f"be anchored in the lab ledger {self._ledger_path}: {exc}") from exc
+        self._anchored_seq = head.seq
+
+    def _anchor_after(self, records: list[Record]) -> None:
+        if not records:
+            return
+        if records[0].kind == "campaign_started" and records[0].seq == 1:
+            self._follow_ledger(records[0].payload)
+        anchored = [r.kind for r in records if r.kind in ANCHOR_KINDS]
+        if anchored or records[-1].seq - self._anchored_seq >= ANCHOR_EVERY_RECORDS:
+            self.anchor(anchored[-1] if anchored else "interval")
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -299,7 +356,12 @@ class EvidenceStore:
         return connection
 
     def close(self) -> None:
-        self._db.close()
+        try:
+            head = None if self.read_only else self.head
+            if head is not None and head.seq > self._anchored_seq:
+                self.anchor("closed")
+        finally:
+            self._db.close()
 
     def __enter__(self) -> EvidenceStore:
         return self
@@ -328,7 +390,9 @@ class EvidenceStore:
         if not prepared:
             return []
         with self._lock:
-            return self._append_prepared(prepared)
+            records = self._append_prepared(prepared)
+            self._anchor_after(records)
+            return records
 
     def _append_prepared(self, prepared: list[tuple[str, tuple[Any, str]]]) -> list[Record]:
         records: list[Record] = []

@@ -42,13 +42,20 @@ trusts nothing stored as a conclusion:
         for problem in report.problems:
             print(problem)          # "altered: record #12 (measurement): ..."
 
-Limits worth knowing: a hash chain alone cannot show that records were cut
-off the *end* (the shorter chain is still valid). The signatures anchor it —
-a signature names the head it signed, and a missing or unsigned tail after
-the last approval is reported as a warning — and the report prints the head
-hash so it can be compared with a copy kept elsewhere. Anyone who can run
-this code can also rebuild a whole chain; what they cannot rebuild is a
-signature made with a registered user's key.
+5. **Every other file** — ``measurements.jsonl`` is regenerated from the
+   ``measurement`` records and compared line by line; every file of the
+   directory that no rule above covers is *added* (unrecorded), except the
+   run's working files (:data:`WORKING_FILES`), named as warnings.
+6. **The lab ledger** — a hash chain alone cannot show that records were cut
+   off its *end* (the shorter chain is still valid), and anyone who can run
+   this code can recompute a whole chain after an edit. The campaign's head
+   is anchored in the lab ledger as it advances and at every signature
+   (:mod:`mimedi_qual.evidence.ledger`): fewer records than the ledger's
+   last head is a *cut-off tail* (stripped signatures included), a hash that
+   differs from the ledger's at the same count a *rechained copy*; a
+   campaign the ledger never saw is *unanchored*, a ledger that is not a
+   valid chain *altered*, no ledger at all *unverifiable* (fail closed). The
+   user registry's history is checked against its own anchors likewise.
 """
 
 from __future__ import annotations
@@ -60,6 +67,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mimedi_qual.evidence.deviations import CLOSING_ROLES
+from mimedi_qual.evidence.ledger import (
+    CAMPAIGN,
+    Ledger,
+    LedgerBroken,
+    check_campaign_against_ledger,
+    check_registry_against_ledger,
+    registry_ledger_path,
+)
 from mimedi_qual.evidence.manifest import act_manifest, signature_manifest, verify_seal
 from mimedi_qual.evidence.protocol import ProtocolApproval, check_protocol_approval
 from mimedi_qual.evidence.signature_rules import release_rule_violation, role_rule_violation
@@ -109,6 +124,8 @@ class VerificationReport:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     views: list[str] = field(default_factory=list)  # "summary.pdf: matches record #41 (…)"
+    ledger: str = ""        # the lab ledger checked against, when one was
+    ledger_head: str = ""   # its last anchor of this campaign
 
     @property
     def ok(self) -> bool:
@@ -491,7 +508,103 @@ def _check_protocol_approvals(records: list[Record], registry: UserRegistry | No
                     report.add("invalid", name, f"registry history: {problem}")
 
 
-def verify_campaign(campaign_dir: str | Path, registry: UserRegistry | None = None) -> VerificationReport:
+#: files a campaign writes while it runs that are working state, not evidence: reported (as warnings), not checked
+WORKING_FILES = ("bench.json", "labgrid-env.yaml", "place-addresses.json")
+STORE_FILES = (STORE_FILE_NAME, f"{STORE_FILE_NAME}-wal", f"{STORE_FILE_NAME}-shm", f"{STORE_FILE_NAME}-journal")
+MEASUREMENTS_FILE = "measurements.jsonl"   # report.measurements_jsonl writes it (a view; report imports evidence)
+
+
+def _check_measurements_view(campaign_dir: Path, records: list[Record], report: VerificationReport) -> None:
+    """``measurements.jsonl`` regenerated from the record and compared: each line a measurement record's payload."""
+    path = campaign_dir / MEASUREMENTS_FILE
+    if not path.is_file():
+        return
+    recorded = [(r, json.loads(r.payload_json)) for r in records if r.kind == "measurement"]
+    unmatched = list(range(len(recorded)))
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        report.add("altered", MEASUREMENTS_FILE, f"unreadable: {exc}")
+        return
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError:
+            report.add("altered", f"{MEASUREMENTS_FILE}:{number}", "not a JSON line")
+            continue
+        match = next((i for i in unmatched if recorded[i][1] == value), None)
+        if match is None:
+            match_any = any(p == value for _r, p in recorded)
+            if not match_any:
+                report.add("altered", f"{MEASUREMENTS_FILE}:{number}",
+                           f"matches no measurement record ({value.get('criterion_id', '?') if isinstance(value, dict) else '?'})")
+            continue
+        unmatched.remove(match)
+    for index in unmatched:
+        record, payload = recorded[index]
+        report.add("missing", MEASUREMENTS_FILE, f"has no line for measurement record #{record.seq} "
+                                                 f"({payload.get('criterion_id', '?')})")
+
+
+def _check_unrecorded(campaign_dir: Path, records: list[Record], report: VerificationReport) -> None:
+    """Every file of the campaign directory is checked by some rule above, or named here as unrecorded."""
+    views = {str(p.get("file")) for _r, p in _view_records(records) if p.get("inside_campaign", True)}
+    for path in sorted(p for p in campaign_dir.rglob("*") if p.is_file()):
+        relative = path.relative_to(campaign_dir).as_posix()
+        top = relative.split("/", 1)[0]
+        if top in (RAW_DIR_NAME, ALLURE_RESULTS_DIR_NAME) and "/" in relative:
+            continue   # checked file by file (recorded, or reported as added) above
+        if relative in STORE_FILES or relative in views or relative == MEASUREMENTS_FILE:
+            continue
+        if relative in WORKING_FILES:
+            report.warnings.append(f"{relative}: working file of the run, not in the record (not checked)")
+            continue
+        report.add("added", relative, "file in the campaign directory that the record does not name (unrecorded)")
+
+
+def _check_ledger(records: list[Record], ledger_path: Path, registry: UserRegistry | None,
+                  report: VerificationReport) -> None:
+    """The campaign's chain against the heads the lab ledger anchored (and the registry's, when it has any)."""
+    if not ledger_path.is_file():
+        report.add("unverifiable", "ledger", f"no lab ledger at {ledger_path}: a cut-off tail or a rechained copy "
+                                             "cannot be told from the original (verify --no-ledger to skip)")
+        return
+    try:
+        ledger = Ledger.load(ledger_path)
+    except LedgerBroken as exc:
+        report.add("altered", "ledger", f"the lab ledger itself was altered: {exc}")
+        return
+    report.ledger = str(ledger_path)
+    started = _payloads(records, "campaign_started")
+    campaign_id = str(started[0][1].get("campaign_id", "")) if started else ""
+    hashes = {r.seq: r.hash for r in records}
+    kinds = {r.seq: r.kind for r in records}
+    for category, item, detail in check_campaign_against_ledger(ledger, campaign_id, hashes, kinds):
+        if category == "warning":
+            report.warnings.append(f"{item}: {detail}")
+        else:
+            report.add(category, item, detail)
+    heads = ledger.heads(CAMPAIGN, campaign_id)
+    if heads:
+        report.ledger_head = f"#{heads[-1].head_seq} {heads[-1].head_hash} ({heads[-1].event}, {heads[-1].utc})"
+    if registry is not None and registry.history.entries:
+        registry_ledger = registry_ledger_path(registry.history.path)
+        try:
+            anchored = ledger if registry_ledger == ledger_path.resolve() else (
+                Ledger.load(registry_ledger) if registry_ledger.is_file() else None)
+        except LedgerBroken as exc:
+            report.add("altered", "registry ledger", f"the lab ledger itself was altered: {exc}")
+            return
+        if anchored is not None:
+            for detail in check_registry_against_ledger(anchored, [e.hash for e in registry.history.entries],
+                                                        registry.history.path):
+                report.add("altered", "user registry", detail)
+
+
+def verify_campaign(campaign_dir: str | Path, registry: UserRegistry | None = None,
+                    ledger: str | Path | None = None) -> VerificationReport:
     """Verify a campaign directory; see the module docstring for what is checked.
 
     ``registry`` is the user registry whose *history* every signer must be in,
@@ -499,6 +612,11 @@ def verify_campaign(campaign_dir: str | Path, registry: UserRegistry | None = No
     holds any signature or approval is not intact ("unverifiable": verify
     fails closed). Raises :class:`NotACampaignError` when ``campaign_dir``
     has no ``evidence.sqlite``.
+
+    ``ledger`` is the lab ledger (:mod:`mimedi_qual.evidence.ledger`) the
+    campaign's head must agree with: a missing file is a problem (fail
+    closed); None skips the comparison with a warning (``mimedi-qual verify``
+    passes one unless told ``--no-ledger``).
     """
     import time
 
@@ -533,6 +651,13 @@ def verify_campaign(campaign_dir: str | Path, registry: UserRegistry | None = No
         report.warnings.append("allure-results/ exists but was never recorded (campaign not finished?)")
 
     _check_views(campaign_dir, records, report)
+    _check_measurements_view(campaign_dir, records, report)
+    _check_unrecorded(campaign_dir, records, report)
+    if ledger is not None:
+        _check_ledger(records, Path(ledger), registry, report)
+    else:
+        report.warnings.append("not checked against a lab ledger: a cut-off tail or a rechained copy would not "
+                               "be seen")
 
     _check_execution(records, registry, report)
     _check_signatures(records, registry, report)

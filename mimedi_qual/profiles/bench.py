@@ -304,6 +304,9 @@ class BenchProfile(StrictModel):
     power: PowerOutlet | None = None
     digital_io: DigitalIO | None = None
     console: ServiceConsole | None = None
+    #: the lab ledger each campaign's head is anchored in (mimedi_qual.evidence.ledger): absolute, or relative
+    #: to the project root; None: <project>/ledger/lab-ledger.jsonl. Never inside a campaign directory.
+    ledger: str | None = None
 
     def instrument_of_kind(self, kind: str) -> tuple[str, Instrument]:
         """The (name, instrument) of the one instrument of ``kind``."""

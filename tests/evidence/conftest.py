@@ -49,21 +49,30 @@ def signers(tmp_path_factory: pytest.TempPathFactory) -> Signers:
     return Signers(registry_path, keys_dir)
 
 
+@pytest.fixture(autouse=True)
+def lab_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The lab ledger of these tests (``$MIMEDI_QUAL_LEDGER``, which ``verify`` reads): the example campaigns
+    anchor their heads in it."""
+    path = tmp_path / "ledger" / "lab-ledger.jsonl"
+    monkeypatch.setenv("MIMEDI_QUAL_LEDGER", str(path))
+    return path
+
+
 @pytest.fixture
-def campaign_dir(tmp_path: Path) -> Path:
+def campaign_dir(tmp_path: Path, lab_ledger: Path) -> Path:
     """A finished example campaign (closed store) with one failed criterion.
 
     A dry run: its executor exec.ops did not sign its start (so it holds no signature, and verifies
     without a registry). :func:`executed_dir` is the same campaign with the start signed.
     """
     directory = tmp_path / "C-EXAMPLE-0001"
-    write_example_campaign(directory).close()
+    write_example_campaign(directory, ledger=lab_ledger).close()
     return directory
 
 
 @pytest.fixture
-def executed_dir(tmp_path: Path, signers: Signers) -> Path:
+def executed_dir(tmp_path: Path, signers: Signers, lab_ledger: Path) -> Path:
     """The example campaign executed by the registered executor exec.ops, who signed its start."""
     directory = tmp_path / "C-EXAMPLE-0002"
-    write_example_campaign(directory, executor_key=signers.executor_key).close()
+    write_example_campaign(directory, executor_key=signers.executor_key, ledger=lab_ledger).close()
     return directory

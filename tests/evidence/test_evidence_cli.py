@@ -308,7 +308,7 @@ def test_a_broken_meanings_profile_is_bad_input_naming_its_line(cli, campaign_di
         assert not store.records(kind="audit_event") and not store.records(kind="signature")
 
 
-def test_readme_sign_and_close_workflow_on_a_real_bench_campaign(cli, tmp_path: Path) -> None:
+def test_readme_sign_and_close_workflow_on_a_real_bench_campaign(cli, tmp_path: Path, lab_ledger: Path) -> None:
     """README's workflow: review → close DEV-001 → re-open → close → conditional release → verify → summary."""
     from mimedi_qual.evidence.example_campaign import EXAMPLE_PROTOCOL_HASH, write_example_campaign
     from mimedi_qual.evidence.protocol import approve_protocol
@@ -323,7 +323,7 @@ def test_readme_sign_and_close_workflow_on_a_real_bench_campaign(cli, tmp_path: 
                                 protocol_id="MQ-OQ-001", protocol_version="1.0", protocol_hash_hex=EXAMPLE_PROTOCOL_HASH)
     campaign = tmp_path / "C-REAL"
     write_example_campaign(campaign, simulated=False, failing=True, protocol_approvals=[approval.to_payload()],
-                           executor_key=executor_key).close()
+                           executor_key=executor_key, ledger=lab_ledger).close()
 
     def run(*args: str) -> str:
         result = cli(*args, "--users", users, "--password-stdin", password="s3cret password")
