@@ -54,3 +54,27 @@ def project_root() -> Path:
 @pytest.fixture
 def sim_profile() -> Path:
     return ROOT / "profiles" / "benches" / "sim.yaml"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_lab_ledger(tmp_path_factory: pytest.TempPathFactory):
+    """Campaigns started by tests anchor their heads in a temporary lab ledger, never the project's
+    (``$MIMEDI_QUAL_LEDGER``, read by ``run`` and ``verify``; mimedi_qual.evidence.ledger)."""
+    import os
+
+    path = tmp_path_factory.mktemp("lab-ledger") / "lab-ledger.jsonl"
+    before = os.environ.get("MIMEDI_QUAL_LEDGER")
+    os.environ["MIMEDI_QUAL_LEDGER"] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop("MIMEDI_QUAL_LEDGER", None)
+    else:
+        os.environ["MIMEDI_QUAL_LEDGER"] = before
+
+
+@pytest.fixture(autouse=True)
+def _test_lab_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """And each test its own (the example campaigns of two tests share a campaign id; a lab's never do)."""
+    path = tmp_path / "ledger" / "lab-ledger.jsonl"
+    monkeypatch.setenv("MIMEDI_QUAL_LEDGER", str(path))
+    return path

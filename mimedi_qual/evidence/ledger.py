@@ -33,7 +33,8 @@ whatever folder it is copied to).
     ledger: /srv/qualification/lab-ledger.jsonl    # absolute, or relative to the project root
 
 without one, ``<project>/ledger/lab-ledger.jsonl`` (:data:`DEFAULT_LEDGER`),
-beside ``reports/``, never inside a campaign directory. The path each
+beside ``reports/``, never inside a campaign directory; ``$MIMEDI_QUAL_LEDGER``
+overrides both (:func:`resolve_ledger_path`). The path each
 campaign anchors to is written into its ``campaign_started`` record
 (``ledger``) so that signing, closing and rebuilding later anchor to the same
 file. The user registry of ``<project>/profiles/users/`` anchors to
@@ -56,6 +57,8 @@ from typing import Any
 from mimedi_qual.evidence.chained_jsonl import GENESIS_HASH, append_line, entry_hash, last_line, locked
 
 DEFAULT_LEDGER = "ledger/lab-ledger.jsonl"
+#: a site override of every bench profile's ``ledger`` (a test session points it at a temporary file)
+LEDGER_ENV = "MIMEDI_QUAL_LEDGER"
 LEDGER_LOCK_NAME = ".lab-ledger.lock"
 CAMPAIGN = "campaign"
 REGISTRY = "registry"
@@ -66,8 +69,14 @@ class LedgerBroken(ValueError):
 
 
 def resolve_ledger_path(root: str | Path, setting: str | None) -> Path:
-    """The ledger a bench profile's ``ledger`` setting names (relative to the project ``root``), or the default."""
-    path = Path(setting) if setting else Path(DEFAULT_LEDGER)
+    """The ledger: ``$MIMEDI_QUAL_LEDGER``, else the bench profile's ``ledger`` setting, else the default.
+
+    A relative path is relative to the project ``root``.
+    """
+    import os
+
+    chosen = os.environ.get(LEDGER_ENV) or setting
+    path = Path(chosen) if chosen else Path(DEFAULT_LEDGER)
     return (path if path.is_absolute() else Path(root) / path).resolve()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import os
 from pathlib import Path
 
 import pytest
@@ -44,7 +45,7 @@ def cli():
 def closed_campaign(tmp_path: Path) -> Path:
     """A finished, passing example campaign whose views were written at close, as the service does."""
     directory = tmp_path / "C-EXAMPLE-0001"
-    store = write_example_campaign(directory, failing=False)
+    store = write_example_campaign(directory, failing=False, ledger=os.environ["MIMEDI_QUAL_LEDGER"])
     finish_views(store, Views())
     store.close()
     return directory
