@@ -110,7 +110,7 @@ BEGIN SELECT RAISE(ABORT, 'evidence store is append-only: DELETE refused'); END;
 #: record kinds after which the head is anchored in the lab ledger (evidence.ledger)
 ANCHOR_KINDS = frozenset({
     "campaign_started", "scenario", "deviation", "deviation_closure", "deviation_reopened", "signature",
-    "artifact", "view_rebuilt", "campaign_finished", "interruption", "interrupted",
+    "artifact", "view_rebuilt", "campaign_finished", "interruption", "campaign_interrupted",
 })
 #: and at least every so many records in between (a long scenario)
 ANCHOR_EVERY_RECORDS = 200
