@@ -111,6 +111,7 @@ BEGIN SELECT RAISE(ABORT, 'evidence store is append-only: DELETE refused'); END;
 ANCHOR_KINDS = frozenset({
     "campaign_started", "scenario", "deviation", "deviation_closure", "deviation_reopened", "signature",
     "artifact", "view_rebuilt", "campaign_finished", "interruption", "campaign_interrupted",
+    "scenario_superseded",
 })
 #: and at least every so many records in between (a long scenario)
 ANCHOR_EVERY_RECORDS = 200

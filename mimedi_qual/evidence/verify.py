@@ -515,11 +515,14 @@ MEASUREMENTS_FILE = "measurements.jsonl"   # report.measurements_jsonl writes it
 
 
 def _check_measurements_view(campaign_dir: Path, records: list[Record], report: VerificationReport) -> None:
-    """``measurements.jsonl`` regenerated from the record and compared: each line a measurement record's payload."""
+    """``measurements.jsonl`` regenerated from the record and compared: one line per current measurement record."""
     path = campaign_dir / MEASUREMENTS_FILE
     if not path.is_file():
         return
-    recorded = [(r, json.loads(r.payload_json)) for r in records if r.kind == "measurement"]
+    from mimedi_qual.evidence.supersede import superseded_seqs
+
+    gone = superseded_seqs(records)   # a superseded partial run's measurements count in no view (run --resume)
+    recorded = [(r, json.loads(r.payload_json)) for r in records if r.kind == "measurement" and r.seq not in gone]
     unmatched = list(range(len(recorded)))
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
