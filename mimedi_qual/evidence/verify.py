@@ -510,6 +510,8 @@ def _check_protocol_approvals(records: list[Record], registry: UserRegistry | No
 
 #: files a campaign writes while it runs that are working state, not evidence: reported (as warnings), not checked
 WORKING_FILES = ("bench.json", "labgrid-env.yaml", "place-addresses.json")
+#: views a campaign stopped during its finish may hold unrecorded (a warning until it is finished)
+UNFINISHED_VIEW_FILES = ("campaign.json", "report.html", "summary.pdf")
 STORE_FILES = (STORE_FILE_NAME, f"{STORE_FILE_NAME}-wal", f"{STORE_FILE_NAME}-shm", f"{STORE_FILE_NAME}-journal")
 MEASUREMENTS_FILE = "measurements.jsonl"   # report.measurements_jsonl writes it (a view; report imports evidence)
 
@@ -554,6 +556,7 @@ def _check_measurements_view(campaign_dir: Path, records: list[Record], report: 
 def _check_unrecorded(campaign_dir: Path, records: list[Record], report: VerificationReport) -> None:
     """Every file of the campaign directory is checked by some rule above, or named here as unrecorded."""
     views = {str(p.get("file")) for _r, p in _view_records(records) if p.get("inside_campaign", True)}
+    finished = any(r.kind == "campaign_finished" for r in records)
     for path in sorted(p for p in campaign_dir.rglob("*") if p.is_file()):
         relative = path.relative_to(campaign_dir).as_posix()
         top = relative.split("/", 1)[0]
@@ -563,6 +566,10 @@ def _check_unrecorded(campaign_dir: Path, records: list[Record], report: Verific
             continue
         if relative in WORKING_FILES:
             report.warnings.append(f"{relative}: working file of the run, not in the record (not checked)")
+            continue
+        if relative in UNFINISHED_VIEW_FILES and not finished:
+            report.warnings.append(f"{relative}: a view written before the run stopped, not yet recorded (not "
+                                   "checked; run --resume records it)")
             continue
         report.add("added", relative, "file in the campaign directory that the record does not name (unrecorded)")
 
