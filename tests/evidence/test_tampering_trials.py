@@ -386,3 +386,20 @@ def test_every_file_is_checked_or_named_and_sha_of_views_match(signed: Path, sig
     report = _verify(signed, signers, lab_ledger)
     assert report.ok and any(w.startswith("bench.json: working file") for w in report.warnings)
     assert sha256_file(signed / "summary.pdf") in {json.loads(r[3]).get("sha256") for r in _rows(signed)}
+
+
+def test_a_raw_file_left_by_a_kill_before_its_record_is_a_warning_until_the_campaign_finishes(
+        tmp_path: Path, signers, lab_ledger: Path) -> None:
+    """store_raw writes the file, then its record: a kill between the two leaves a raw file named by its
+    own hash and no record. In an unfinished campaign that is the crash window (resume adopts it), not an
+    addition; in a finished one the same file is an addition (the trial above)."""
+    directory = tmp_path / "C-KILLED-RAW"
+    store = write_example_campaign(directory, executor_key=signers.executor_key, ledger=lab_ledger, finish=False)
+    store.close()
+    _add_raw_file(directory)
+    report = _verify(directory, signers, lab_ledger)
+    assert not [p for p in report.problems if p.category == "added"], report.problems
+    assert any("written before the run stopped" in w for w in report.warnings), report.warnings
+    (next((directory / "raw").glob("*.csv"))).write_bytes(b"not its hash")   # content no longer its name
+    report = _verify(directory, signers, lab_ledger)
+    assert any(p.category in ("added", "altered") for p in report.problems), report.problems
