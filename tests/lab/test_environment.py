@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from pathlib import Path
 
 import pytest
@@ -110,7 +112,15 @@ def test_operator_prompts_go_to_the_terminal_not_to_captured_stdin(tmp_path, mon
         monkeypatch.setattr(operator, "TERMINAL", os.ttyname(operator_side))
         os.write(controller_side, b"done\n")
         assert operator.terminal_prompt("load the bag") == "done"
-        assert b"OPERATOR: load the bag" in os.read(controller_side, 4096)
+        # The terminal echoes the operator's "done" too, and may hand it back first: read until the
+        # prompt shows up (or 5 s pass), rather than assuming one read returns it.
+        import select
+
+        seen, deadline = b"", time.monotonic() + 5.0
+        while b"OPERATOR: load the bag" not in seen and time.monotonic() < deadline:
+            if select.select([controller_side], [], [], 0.1)[0]:
+                seen += os.read(controller_side, 4096)
+        assert b"OPERATOR: load the bag" in seen, seen
     finally:
         os.close(controller_side)
         os.close(operator_side)
