@@ -74,7 +74,10 @@ def _session_lab_ledger(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(autouse=True)
 def _test_lab_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """And each test its own (the example campaigns of two tests share a campaign id; a lab's never do)."""
-    path = tmp_path / "ledger" / "lab-ledger.jsonl"
+    """And each test its own (the example campaigns of two tests share a campaign id; a lab's never do).
+
+    Beside the test's tmp_path, not in it: tests use tmp_path as a run's --out and expect only
+    campaign directories there."""
+    path = tmp_path.parent / f"{tmp_path.name}-ledger" / "lab-ledger.jsonl"
     monkeypatch.setenv("MIMEDI_QUAL_LEDGER", str(path))
     return path
