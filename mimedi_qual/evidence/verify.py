@@ -83,6 +83,7 @@ from mimedi_qual.evidence.store import (
     APPLICATION_ID,
     GENESIS_HASH,
     RAW_DIR_NAME,
+    RAW_TMP_PREFIX,
     STORE_FILE_NAME,
     EvidenceStore,
     NotACampaignError,
@@ -271,6 +272,13 @@ def _check_files(
         for path in sorted(p for p in directory.rglob("*") if p.is_file()):
             relative = path.relative_to(campaign_dir).as_posix()
             if relative not in expected:
+                if name_is_hash and not finished and path.name.startswith(RAW_TMP_PREFIX):
+                    # store_raw writes a temporary file, fsyncs it and renames it to its hash: a campaign
+                    # killed before the rename leaves the temporary file, never complete and never
+                    # recorded. Unfinished, that is the crash window; `run --resume` deletes it.
+                    report.warnings.append(f"{relative}: temporary {label} file of a write cut off when the run "
+                                           "stopped, not part of the record (`mimedi-qual run --resume` removes it)")
+                    continue
                 detail = f"{label} on disk but never recorded"
                 content_is_name = not name_is_hash or path.name.split(".", 1)[0] == sha256_file(path)
                 if name_is_hash and not finished and content_is_name:

@@ -403,3 +403,26 @@ def test_a_raw_file_left_by_a_kill_before_its_record_is_a_warning_until_the_camp
     (next((directory / "raw").glob("*.csv"))).write_bytes(b"not its hash")   # content no longer its name
     report = _verify(directory, signers, lab_ledger)
     assert any(p.category in ("added", "altered") for p in report.problems), report.problems
+
+
+def test_a_temporary_raw_file_cut_off_by_a_kill_is_a_warning_until_finished_and_resume_removes_it(
+        tmp_path: Path, signed: Path, signers, lab_ledger: Path) -> None:
+    """store_raw writes ``raw/.tmp-<hash>.<ext>.<pid>``, fsyncs it, renames it to its hash: a kill before
+    the rename leaves the temporary file (found by a fresh-clone CI run of the kill-and-resume test).
+    Unfinished, it is the crash window, named as a warning; resume deletes it. In a finished campaign
+    the same file is an addition."""
+    directory = tmp_path / "C-KILLED-TMP"
+    store = write_example_campaign(directory, executor_key=signers.executor_key, ledger=lab_ledger, finish=False)
+    store.close()
+    leftover = directory / "raw" / f".tmp-{'ab' * 32}.txt.4242"
+    leftover.write_bytes(b"half a readi")
+    report = _verify(directory, signers, lab_ledger)
+    assert not [p for p in report.problems if p.category == "added"], report.problems
+    assert any(w.startswith("raw/.tmp-") and "cut off" in w for w in report.warnings), report.warnings
+    reopened = EvidenceStore.open(directory)
+    assert reopened.adopt_orphan_raw_files() == [] and not leftover.exists()
+    reopened.close()
+
+    (signed / "raw" / leftover.name).write_bytes(b"half a readi")
+    report = _verify(signed, signers, lab_ledger)
+    assert [p for p in report.problems if p.category == "added" and ".tmp-" in p.item], report.problems
